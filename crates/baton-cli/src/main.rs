@@ -1,0 +1,2 @@
+//! The baton CLI (placeholder).
+fn main() {}

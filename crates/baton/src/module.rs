@@ -1,0 +1,483 @@
+//! Decoding and validation: turns module bytes (or text) into a [`Module`].
+//!
+//! `wasmparser` parses and fully validates every section and function body up
+//! front, so a `Module` is always valid. Function bodies are kept as byte
+//! ranges and translated to threaded code either here (eager) or on their first
+//! call (lazy, the default); see [`crate::translate`].
+
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+use wasmparser::{
+    BinaryReader, ElementItems, ElementKind, ExternalKind, FunctionBody, Operator, Parser, Payload,
+    TypeRef, Validator, WasmFeatures,
+};
+
+use crate::error::{Error, Result};
+use crate::runtime::store::Engine;
+use crate::translate::Compiled;
+use crate::types::*;
+
+/// A constant initializer expression (Wasm 2.0 subset).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ConstExpr {
+    /// A number, as slot bits.
+    Value(u64),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+}
+
+impl ConstExpr {
+    fn parse(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+        let mut ops = expr.get_operators_reader();
+        let op = ops.read().map_err(|e| Error::Invalid(e.to_string()))?;
+        let c = match op {
+            Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
+            Operator::I64Const { value } => ConstExpr::Value(value as u64),
+            Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
+            Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+            Operator::RefNull { .. } => ConstExpr::RefNull,
+            Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+            Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+            other => return Err(Error::Unsupported(format!("constant expression {other:?}"))),
+        };
+        Ok(c)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SegmentMode {
+    Passive,
+    Active { index: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ElemSegment {
+    pub(crate) mode: SegmentMode,
+    pub(crate) items: Vec<ConstExpr>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DataSegment {
+    pub(crate) mode: SegmentMode,
+    pub(crate) range: Range<usize>,
+}
+
+/// The threaded code of one defined function, filled in on first use.
+pub(crate) struct FuncCode {
+    /// Index of the function in the module's function index space.
+    pub(crate) index: u32,
+    pub(crate) module: *const ModuleInner,
+    pub(crate) compiled: OnceLock<Compiled>,
+}
+
+// SAFETY: `module` points at the `ModuleInner` that owns this `FuncCode`, which
+// is immutable apart from the `OnceLock`, itself `Sync`.
+unsafe impl Send for FuncCode {}
+// SAFETY: see above.
+unsafe impl Sync for FuncCode {}
+
+pub(crate) struct ModuleInner {
+    pub(crate) engine: Engine,
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) types: Vec<FuncType>,
+    pub(crate) type_ids: Vec<u32>,
+    pub(crate) imports: Vec<ImportType>,
+    /// Type index of every function (imports first).
+    pub(crate) funcs: Vec<u32>,
+    pub(crate) num_imported_funcs: u32,
+    pub(crate) tables: Vec<TableType>,
+    pub(crate) num_imported_tables: u32,
+    pub(crate) memories: Vec<MemoryType>,
+    pub(crate) num_imported_memories: u32,
+    pub(crate) globals: Vec<GlobalType>,
+    pub(crate) global_inits: Vec<ConstExpr>,
+    pub(crate) num_imported_globals: u32,
+    pub(crate) exports: Vec<(String, ExternalKind, u32)>,
+    pub(crate) start: Option<u32>,
+    pub(crate) elems: Vec<ElemSegment>,
+    pub(crate) datas: Vec<DataSegment>,
+    pub(crate) bodies: Vec<Range<usize>>,
+    pub(crate) code: Box<[FuncCode]>,
+    pub(crate) names: std::collections::HashMap<u32, String>,
+}
+
+impl ModuleInner {
+    pub(crate) fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+    pub(crate) fn func_name(&self, func: u32) -> String {
+        match self.names.get(&func) {
+            Some(n) => n.clone(),
+            None => format!("func[{func}]"),
+        }
+    }
+    /// The body of defined function `def` (index among defined functions).
+    pub(crate) fn body(&self, def: usize) -> FunctionBody<'_> {
+        let r = self.bodies[def].clone();
+        FunctionBody::new(BinaryReader::new(&self.bytes[r.clone()], r.start as u64))
+    }
+    /// Threaded code of defined function `def`, translating it on first use.
+    pub(crate) fn compiled(&self, def: usize) -> Result<&Compiled> {
+        let fc = &self.code[def];
+        if let Some(c) = fc.compiled.get() {
+            return Ok(c);
+        }
+        let c = crate::translate::translate(self, def)?;
+        Ok(fc.compiled.get_or_init(|| c))
+    }
+}
+
+/// A validated WebAssembly module, ready to instantiate in any store of its engine.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("funcs", &self.inner.funcs.len())
+            .finish()
+    }
+}
+
+fn features() -> WasmFeatures {
+    // Wasm 2.0 without SIMD.
+    WasmFeatures::WASM2 & !WasmFeatures::SIMD & !WasmFeatures::RELAXED_SIMD
+}
+
+fn invalid(e: wasmparser::BinaryReaderError) -> Error {
+    Error::Invalid(format!("{} (at offset {:#x})", e.message(), e.offset()))
+}
+
+fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
+    if t.table64 || t.shared {
+        return Err(Error::Unsupported("64-bit or shared tables".into()));
+    }
+    let element = ValType::from_wp(wasmparser::ValType::Ref(t.element_type))?;
+    Ok(TableType {
+        element,
+        minimum: t.initial as u32,
+        maximum: t.maximum.map(|m| m as u32),
+    })
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> Result<MemoryType> {
+    if m.memory64 || m.shared || m.page_size_log2.is_some() {
+        return Err(Error::Unsupported(
+            "64-bit, shared or custom-page-size memories".into(),
+        ));
+    }
+    Ok(MemoryType {
+        minimum: m.initial as u32,
+        maximum: m.maximum.map(|m| m as u32),
+    })
+}
+
+fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType> {
+    Ok(GlobalType {
+        content: ValType::from_wp(g.content_type)?,
+        mutability: if g.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        },
+    })
+}
+
+impl Module {
+    /// Decodes and validates a module from its binary encoding (or, with the
+    /// `wat` feature, its text format).
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        #[cfg(feature = "wat")]
+        if !bytes.starts_with(b"\0asm") {
+            let bin = wat::parse_bytes(bytes).map_err(|e| Error::Malformed(e.to_string()))?;
+            return Module::from_binary(engine, &bin);
+        }
+        Module::from_binary(engine, bytes)
+    }
+
+    /// Reads a module from a file (binary, or text with the `wat` feature).
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Host(format!("cannot read {}: {e}", path.display()).into()))?;
+        Module::new(engine, bytes)
+    }
+
+    /// Decodes and validates a module from its binary encoding only.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let bytes: Arc<[u8]> = bytes.into();
+        let mut validator = Validator::new_with_features(features());
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        let mut types = Vec::new();
+        let mut imports = Vec::new();
+        let mut funcs = Vec::new();
+        let (mut nif, mut nit, mut nim, mut nig) = (0u32, 0u32, 0u32, 0u32);
+        let mut tables = Vec::new();
+        let mut memories = Vec::new();
+        let mut globals = Vec::new();
+        let mut global_inits = Vec::new();
+        let mut exports = Vec::new();
+        let mut start = None;
+        let mut elems = Vec::new();
+        let mut datas = Vec::new();
+        let mut bodies = Vec::new();
+        let mut names = std::collections::HashMap::new();
+
+        for payload in Parser::new(0).parse_all(&bytes) {
+            let payload = payload.map_err(invalid)?;
+            match validator.payload(&payload).map_err(invalid)? {
+                wasmparser::ValidPayload::Func(to_validate, body) => {
+                    let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
+                    fv.validate(&body).map_err(invalid)?;
+                    allocs = fv.into_allocations();
+                }
+                wasmparser::ValidPayload::End(_) => {}
+                _ => {}
+            }
+            match payload {
+                Payload::TypeSection(r) => {
+                    for ty in r.into_iter_err_on_gc_types() {
+                        let ft = ty.map_err(invalid)?;
+                        let params = ft
+                            .params()
+                            .iter()
+                            .map(|t| ValType::from_wp(*t))
+                            .collect::<Result<Vec<_>>>()?;
+                        let results = ft
+                            .results()
+                            .iter()
+                            .map(|t| ValType::from_wp(*t))
+                            .collect::<Result<Vec<_>>>()?;
+                        types.push(FuncType::new(params, results));
+                    }
+                }
+                Payload::ImportSection(r) => {
+                    for imp in r.into_imports() {
+                        let imp = imp.map_err(invalid)?;
+                        let ty = match imp.ty {
+                            TypeRef::Func(t) => {
+                                funcs.push(t);
+                                nif += 1;
+                                ExternType::Func(types[t as usize].clone())
+                            }
+                            TypeRef::Table(t) => {
+                                let t = table_type(&t)?;
+                                tables.push(t);
+                                nit += 1;
+                                ExternType::Table(t)
+                            }
+                            TypeRef::Memory(m) => {
+                                let m = memory_type(&m)?;
+                                memories.push(m);
+                                nim += 1;
+                                ExternType::Memory(m)
+                            }
+                            TypeRef::Global(g) => {
+                                let g = global_type(&g)?;
+                                globals.push(g);
+                                nig += 1;
+                                ExternType::Global(g)
+                            }
+                            other => {
+                                return Err(Error::Unsupported(format!("import kind {other:?}")))
+                            }
+                        };
+                        imports.push(ImportType {
+                            module: imp.module.to_string(),
+                            name: imp.name.to_string(),
+                            ty,
+                        });
+                    }
+                }
+                Payload::FunctionSection(r) => {
+                    for t in r {
+                        funcs.push(t.map_err(invalid)?);
+                    }
+                }
+                Payload::TableSection(r) => {
+                    for t in r {
+                        let t = t.map_err(invalid)?;
+                        if !matches!(t.init, wasmparser::TableInit::RefNull) {
+                            return Err(Error::Unsupported("table initializer expressions".into()));
+                        }
+                        tables.push(table_type(&t.ty)?);
+                    }
+                }
+                Payload::MemorySection(r) => {
+                    for m in r {
+                        memories.push(memory_type(&m.map_err(invalid)?)?);
+                    }
+                }
+                Payload::GlobalSection(r) => {
+                    for g in r {
+                        let g = g.map_err(invalid)?;
+                        globals.push(global_type(&g.ty)?);
+                        global_inits.push(ConstExpr::parse(&g.init_expr)?);
+                    }
+                }
+                Payload::ExportSection(r) => {
+                    for e in r {
+                        let e = e.map_err(invalid)?;
+                        exports.push((e.name.to_string(), e.kind, e.index));
+                    }
+                }
+                Payload::StartSection { func, .. } => start = Some(func),
+                Payload::ElementSection(r) => {
+                    for e in r {
+                        let e = e.map_err(invalid)?;
+                        let mode = match e.kind {
+                            ElementKind::Passive => SegmentMode::Passive,
+                            ElementKind::Declared => SegmentMode::Declared,
+                            ElementKind::Active {
+                                table_index,
+                                offset_expr,
+                            } => SegmentMode::Active {
+                                index: table_index.unwrap_or(0),
+                                offset: ConstExpr::parse(&offset_expr)?,
+                            },
+                        };
+                        let mut items = Vec::new();
+                        match e.items {
+                            ElementItems::Functions(r) => {
+                                for f in r {
+                                    items.push(ConstExpr::RefFunc(f.map_err(invalid)?));
+                                }
+                            }
+                            ElementItems::Expressions(_, r) => {
+                                for x in r {
+                                    items.push(ConstExpr::parse(&x.map_err(invalid)?)?);
+                                }
+                            }
+                        }
+                        elems.push(ElemSegment { mode, items });
+                    }
+                }
+                Payload::DataSection(r) => {
+                    for d in r {
+                        let d = d.map_err(invalid)?;
+                        let mode = match d.kind {
+                            wasmparser::DataKind::Passive => SegmentMode::Passive,
+                            wasmparser::DataKind::Active {
+                                memory_index,
+                                offset_expr,
+                            } => SegmentMode::Active {
+                                index: memory_index,
+                                offset: ConstExpr::parse(&offset_expr)?,
+                            },
+                        };
+                        let start = d.data.as_ptr() as usize - bytes.as_ptr() as usize;
+                        datas.push(DataSegment {
+                            mode,
+                            range: start..start + d.data.len(),
+                        });
+                    }
+                }
+                Payload::CodeSectionEntry(body) => {
+                    let r = body.range();
+                    bodies.push(r.start as usize..r.end as usize);
+                }
+                Payload::CustomSection(c) if c.name() == "name" => {
+                    read_names(&c, &mut names);
+                }
+                _ => {}
+            }
+        }
+
+        let type_ids = types.iter().map(|t| engine.type_id(t)).collect();
+        let n_defined = bodies.len();
+        let inner = Arc::new_cyclic(|weak: &std::sync::Weak<ModuleInner>| {
+            let me = weak.as_ptr();
+            let code = (0..n_defined)
+                .map(|i| FuncCode {
+                    index: nif + i as u32,
+                    module: me,
+                    compiled: OnceLock::new(),
+                })
+                .collect();
+            ModuleInner {
+                engine: engine.clone(),
+                bytes,
+                types,
+                type_ids,
+                imports,
+                funcs,
+                num_imported_funcs: nif,
+                tables,
+                num_imported_tables: nit,
+                memories,
+                num_imported_memories: nim,
+                globals,
+                global_inits,
+                num_imported_globals: nig,
+                exports,
+                start,
+                elems,
+                datas,
+                bodies,
+                code,
+                names,
+            }
+        });
+        if !engine.config().lazy {
+            for def in 0..n_defined {
+                inner.compiled(def)?;
+            }
+        }
+        Ok(Module { inner })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = &ImportType> {
+        self.inner.imports.iter()
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType> + '_ {
+        self.inner.exports.iter().map(|(name, kind, idx)| {
+            let m = &self.inner;
+            let ty = match kind {
+                ExternalKind::Func => ExternType::Func(m.func_type(*idx).clone()),
+                ExternalKind::Table => ExternType::Table(m.tables[*idx as usize]),
+                ExternalKind::Memory => ExternType::Memory(m.memories[*idx as usize]),
+                ExternalKind::Global => ExternType::Global(m.globals[*idx as usize]),
+                _ => unreachable!("validated module exports only Wasm 2.0 kinds"),
+            };
+            ExportType {
+                name: name.clone(),
+                ty,
+            }
+        })
+    }
+
+    /// Function name from the name section, if any.
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.inner.names.get(&index).map(|s| s.as_str())
+    }
+}
+
+fn read_names(
+    c: &wasmparser::CustomSectionReader<'_>,
+    names: &mut std::collections::HashMap<u32, String>,
+) {
+    let reader = wasmparser::NameSectionReader::new(BinaryReader::new(c.data(), c.data_offset()));
+    // The name section is advisory: stop quietly at the first malformed entry.
+    for sub in reader {
+        let Ok(sub) = sub else { return };
+        if let wasmparser::Name::Function(map) = sub {
+            for n in map {
+                let Ok(n) = n else { return };
+                names.insert(n.index, n.name.to_string());
+            }
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The engine (shared configuration and type registry) and the store that owns
+//! every runtime entity: functions, instances, memories, globals, tables.
+//!
+//! Entities live in `Vec<Box<_>>` so their addresses stay put while the store
+//! grows; the interpreter keeps raw pointers to them for the duration of a call.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::runtime::func::{Caller, HostFunc};
+use crate::types::{FuncType, GlobalType, MemoryType, TableType};
+
+/// Tunables of an [`Engine`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) lazy: bool,
+    pub(crate) max_call_depth: u32,
+    pub(crate) max_stack_slots: usize,
+    pub(crate) consume_fuel: bool,
+    pub(crate) interruptible: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lazy: true,
+            max_call_depth: 20_000,
+            max_stack_slots: 1 << 20,
+            consume_fuel: false,
+            interruptible: false,
+        }
+    }
+}
+
+impl Config {
+    /// Translate function bodies on their first call (`true`, the default) or
+    /// all of them in `Module::new` (`false`). Validation is always eager.
+    pub fn lazy_translation(&mut self, lazy: bool) -> &mut Self {
+        self.lazy = lazy;
+        self
+    }
+    /// Maximum number of nested guest calls before a "call stack exhausted" trap.
+    pub fn max_call_depth(&mut self, depth: u32) -> &mut Self {
+        self.max_call_depth = depth.max(1);
+        self
+    }
+    /// Size of the value stack, in 8-byte slots, reserved per store.
+    pub fn max_stack_slots(&mut self, slots: usize) -> &mut Self {
+        self.max_stack_slots = slots.max(1024);
+        self
+    }
+    /// Meter execution with fuel (see [`Store::set_fuel`]).
+    pub fn consume_fuel(&mut self, on: bool) -> &mut Self {
+        self.consume_fuel = on;
+        self
+    }
+    /// Poll the store's [`InterruptHandle`] at every loop header and call.
+    pub fn interruptible(&mut self, on: bool) -> &mut Self {
+        self.interruptible = on;
+        self
+    }
+}
+
+pub(crate) struct EngineInner {
+    pub(crate) config: Config,
+    types: Mutex<HashMap<FuncType, u32>>,
+}
+
+/// Compilation environment shared by modules and stores.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<EngineInner>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(&Config::default())
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl Engine {
+    pub fn new(config: &Config) -> Self {
+        Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                types: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+    /// Engine-wide id of a function type: equal types get equal ids, which is
+    /// what `call_indirect` compares.
+    pub(crate) fn type_id(&self, ty: &FuncType) -> u32 {
+        let mut map = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
+        let next = map.len() as u32;
+        *map.entry(ty.clone()).or_insert(next)
+    }
+    pub(crate) fn same(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// Resource limits a store enforces on the guests it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreLimits {
+    /// Largest size any one linear memory may reach, in pages.
+    pub max_memory_pages: u32,
+    /// Largest number of elements any one table may hold.
+    pub max_table_elements: u32,
+    /// Largest number of instances in the store.
+    pub max_instances: usize,
+    /// Largest number of memories, tables and globals (each) in the store.
+    pub max_entities: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        StoreLimits {
+            max_memory_pages: 65536,
+            max_table_elements: 10_000_000,
+            max_instances: 10_000,
+            max_entities: 100_000,
+        }
+    }
+}
+
+/// Lets another thread stop a running guest: it traps with `TrapCode::Interrupted`
+/// at the next loop header or call. Needs `Config::interruptible(true)`.
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl InterruptHandle {
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+}
+
+pub(crate) enum FuncEntity {
+    Wasm {
+        instance: u32,
+        index: u32,
+        type_id: u32,
+    },
+    Host {
+        host: u32,
+        ty: FuncType,
+        type_id: u32,
+    },
+}
+
+pub(crate) struct MemoryEntity {
+    pub(crate) data: Vec<u8>,
+    pub(crate) ty: MemoryType,
+}
+
+impl MemoryEntity {
+    pub(crate) fn pages(&self) -> u32 {
+        (self.data.len() / crate::PAGE_SIZE) as u32
+    }
+    /// Grows by `delta` pages; returns the old size or `None` (the wasm `-1`).
+    pub(crate) fn grow(&mut self, delta: u32, limit: u32) -> Option<u32> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        let max = self
+            .ty
+            .maximum
+            .unwrap_or(65536)
+            .min(65536)
+            .min(limit.max(self.ty.minimum));
+        if new > max {
+            return None;
+        }
+        let bytes = new as usize * crate::PAGE_SIZE;
+        if self
+            .data
+            .try_reserve_exact(bytes - self.data.len())
+            .is_err()
+        {
+            return None;
+        }
+        self.data.resize(bytes, 0);
+        Some(old)
+    }
+}
+
+pub(crate) struct GlobalEntity {
+    pub(crate) value: u64,
+    pub(crate) ty: GlobalType,
+}
+
+pub(crate) struct TableEntity {
+    pub(crate) elems: Vec<u64>,
+    pub(crate) ty: TableType,
+}
+
+impl TableEntity {
+    pub(crate) fn grow(&mut self, delta: u32, init: u64, limit: u32) -> Option<u32> {
+        let old = self.elems.len() as u32;
+        let new = old.checked_add(delta)?;
+        let max = self
+            .ty
+            .maximum
+            .unwrap_or(u32::MAX)
+            .min(limit.max(self.ty.minimum));
+        if new > max {
+            return None;
+        }
+        if self.elems.try_reserve_exact(delta as usize).is_err() {
+            return None;
+        }
+        self.elems.resize(new as usize, init);
+        Some(old)
+    }
+}
+
+/// Everything of a store that does not depend on the host data type `T`.
+pub(crate) struct StoreInner {
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<FuncEntity>,
+    pub(crate) instances: Vec<Box<crate::runtime::instance::InstanceData>>,
+    pub(crate) memories: Vec<Box<MemoryEntity>>,
+    pub(crate) globals: Vec<Box<GlobalEntity>>,
+    pub(crate) tables: Vec<Box<TableEntity>>,
+    pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    pub(crate) limits: StoreLimits,
+    /// The value stack; allocated once at full capacity so it never moves.
+    pub(crate) stack: Vec<u64>,
+    /// The frame stack, same rule.
+    pub(crate) frames: Vec<crate::exec::Frame>,
+    /// First free slot / frame: where a nested invocation starts.
+    pub(crate) stack_top: usize,
+    pub(crate) frames_top: usize,
+    pub(crate) fuel: Option<u64>,
+    pub(crate) interrupt: Arc<AtomicBool>,
+}
+
+impl StoreInner {
+    pub(crate) fn alloc_func(&mut self, f: FuncEntity) -> u32 {
+        self.funcs.push(f);
+        (self.funcs.len() - 1) as u32
+    }
+    pub(crate) fn func_type(&self, idx: u32) -> FuncType {
+        match &self.funcs[idx as usize] {
+            FuncEntity::Wasm {
+                instance, index, ..
+            } => {
+                let m = &self.instances[*instance as usize].module;
+                m.func_type(*index).clone()
+            }
+            FuncEntity::Host { ty, .. } => ty.clone(),
+        }
+    }
+    pub(crate) fn check_entities(&self, n: usize) -> Result<()> {
+        if n >= self.limits.max_entities {
+            return Err(Error::Limit(format!(
+                "more than {} entities of one kind in a store",
+                self.limits.max_entities
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Owns all runtime state, plus the host data `T` that host functions can reach.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
+    data: T,
+}
+
+impl<T> Store<T> {
+    pub fn new(engine: &Engine, data: T) -> Self {
+        Store {
+            inner: StoreInner {
+                engine: engine.clone(),
+                funcs: Vec::new(),
+                instances: Vec::new(),
+                memories: Vec::new(),
+                globals: Vec::new(),
+                tables: Vec::new(),
+                externrefs: Vec::new(),
+                limits: StoreLimits::default(),
+                stack: Vec::new(),
+                frames: Vec::new(),
+                stack_top: 0,
+                frames_top: 0,
+                fuel: None,
+                interrupt: Arc::new(AtomicBool::new(false)),
+            },
+            host_funcs: Vec::new(),
+            data,
+        }
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+    pub fn into_data(self) -> T {
+        self.data
+    }
+    pub(crate) fn split_mut(&mut self) -> (&mut StoreInner, &mut T) {
+        (&mut self.inner, &mut self.data)
+    }
+    /// Sets the resource limits enforced from now on.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.inner.limits = limits;
+    }
+    /// Sets the remaining fuel. Errors unless the engine has `consume_fuel(true)`.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        if !self.inner.engine.config().consume_fuel {
+            return Err(Error::BadCall(
+                "fuel metering is not enabled in the engine's Config".into(),
+            ));
+        }
+        self.inner.fuel = Some(fuel);
+        Ok(())
+    }
+    /// Remaining fuel. Errors unless the engine has `consume_fuel(true)`.
+    pub fn get_fuel(&self) -> Result<u64> {
+        if !self.inner.engine.config().consume_fuel {
+            return Err(Error::BadCall(
+                "fuel metering is not enabled in the engine's Config".into(),
+            ));
+        }
+        Ok(self.inner.fuel.unwrap_or(0))
+    }
+    /// A handle that stops the running guest from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.inner.interrupt.clone(),
+        }
+    }
+}
+
+/// Read access to a store: implemented by `Store<T>`, `Caller<'_, T>` and `&mut` of either.
+pub trait AsContext {
+    type Data;
+    fn store(&self) -> &Store<Self::Data>;
+}
+
+/// Write access to a store.
+pub trait AsContextMut: AsContext {
+    fn store_mut(&mut self) -> &mut Store<Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn store(&self) -> &Store<T> {
+        self
+    }
+}
+impl<T> AsContextMut for Store<T> {
+    fn store_mut(&mut self) -> &mut Store<T> {
+        self
+    }
+}
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn store(&self) -> &Store<C::Data> {
+        (**self).store()
+    }
+}
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn store(&self) -> &Store<C::Data> {
+        (**self).store()
+    }
+}
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn store_mut(&mut self) -> &mut Store<C::Data> {
+        (**self).store_mut()
+    }
+}
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn store(&self) -> &Store<T> {
+        self.store
+    }
+}
+impl<T> AsContextMut for Caller<'_, T> {
+    fn store_mut(&mut self) -> &mut Store<T> {
+        self.store
+    }
+}
