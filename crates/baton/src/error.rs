@@ -53,29 +53,6 @@ impl TrapCode {
             TrapCode::Interrupted => "interrupted",
         }
     }
-
-    pub(crate) fn from_u32(v: u32) -> Option<TrapCode> {
-        use TrapCode::*;
-        const ALL: [TrapCode; 12] = [
-            Unreachable,
-            MemoryOutOfBounds,
-            TableOutOfBounds,
-            IndirectCallToNull,
-            UndefinedElement,
-            BadSignature,
-            IntegerOverflow,
-            IntegerDivisionByZero,
-            BadConversionToInteger,
-            StackOverflow,
-            OutOfFuel,
-            Interrupted,
-        ];
-        ALL.get(v as usize).copied()
-    }
-
-    pub(crate) fn to_u32(self) -> u32 {
-        self as u32
-    }
 }
 
 impl fmt::Display for TrapCode {
@@ -161,10 +138,7 @@ impl Error {
     }
 
     pub(crate) fn trap(code: TrapCode) -> Self {
-        Error::Trap(Trap {
-            code,
-            backtrace: Vec::new(),
-        })
+        Error::Trap(Trap { code, backtrace: Vec::new() })
     }
 }
 

@@ -44,11 +44,6 @@ pub use runtime::entities::{Global, Memory, MemoryAccessError, Table};
 pub use runtime::func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy};
 pub use runtime::instance::{Extern, Instance};
 pub use runtime::linker::Linker;
-pub use runtime::store::{
-    AsContext, AsContextMut, Config, Engine, InterruptHandle, Store, StoreLimits,
-};
+pub use runtime::store::{AsContext, AsContextMut, Config, Engine, InterruptHandle, Store, StoreLimits};
 pub use runtime::values::{ExternRef, Val};
-pub use types::{
-    ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, Mutability, TableType,
-    ValType,
-};
+pub use types::{ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, Mutability, TableType, ValType};

@@ -9,8 +9,8 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use wasmparser::{
-    BinaryReader, ElementItems, ElementKind, ExternalKind, FunctionBody, Operator, Parser, Payload,
-    TypeRef, Validator, WasmFeatures,
+    BinaryReader, ElementItems, ElementKind, ExternalKind, FunctionBody, Operator, Parser, Payload, TypeRef, Validator,
+    WasmFeatures,
 };
 
 use crate::error::{Error, Result};
@@ -138,9 +138,7 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module")
-            .field("funcs", &self.inner.funcs.len())
-            .finish()
+        f.debug_struct("Module").field("funcs", &self.inner.funcs.len()).finish()
     }
 }
 
@@ -158,33 +156,20 @@ fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
         return Err(Error::Unsupported("64-bit or shared tables".into()));
     }
     let element = ValType::from_wp(wasmparser::ValType::Ref(t.element_type))?;
-    Ok(TableType {
-        element,
-        minimum: t.initial as u32,
-        maximum: t.maximum.map(|m| m as u32),
-    })
+    Ok(TableType { element, minimum: t.initial as u32, maximum: t.maximum.map(|m| m as u32) })
 }
 
 fn memory_type(m: &wasmparser::MemoryType) -> Result<MemoryType> {
     if m.memory64 || m.shared || m.page_size_log2.is_some() {
-        return Err(Error::Unsupported(
-            "64-bit, shared or custom-page-size memories".into(),
-        ));
+        return Err(Error::Unsupported("64-bit, shared or custom-page-size memories".into()));
     }
-    Ok(MemoryType {
-        minimum: m.initial as u32,
-        maximum: m.maximum.map(|m| m as u32),
-    })
+    Ok(MemoryType { minimum: m.initial as u32, maximum: m.maximum.map(|m| m as u32) })
 }
 
 fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType> {
     Ok(GlobalType {
         content: ValType::from_wp(g.content_type)?,
-        mutability: if g.mutable {
-            Mutability::Var
-        } else {
-            Mutability::Const
-        },
+        mutability: if g.mutable { Mutability::Var } else { Mutability::Const },
     })
 }
 
@@ -204,8 +189,8 @@ impl Module {
     /// Reads a module from a file (binary, or text with the `wat` feature).
     pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::Host(format!("cannot read {}: {e}", path.display()).into()))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::Host(format!("cannot read {}: {e}", path.display()).into()))?;
         Module::new(engine, bytes)
     }
 
@@ -244,16 +229,8 @@ impl Module {
                 Payload::TypeSection(r) => {
                     for ty in r.into_iter_err_on_gc_types() {
                         let ft = ty.map_err(invalid)?;
-                        let params = ft
-                            .params()
-                            .iter()
-                            .map(|t| ValType::from_wp(*t))
-                            .collect::<Result<Vec<_>>>()?;
-                        let results = ft
-                            .results()
-                            .iter()
-                            .map(|t| ValType::from_wp(*t))
-                            .collect::<Result<Vec<_>>>()?;
+                        let params = ft.params().iter().map(|t| ValType::from_wp(*t)).collect::<Result<Vec<_>>>()?;
+                        let results = ft.results().iter().map(|t| ValType::from_wp(*t)).collect::<Result<Vec<_>>>()?;
                         types.push(FuncType::new(params, results));
                     }
                 }
@@ -284,15 +261,9 @@ impl Module {
                                 nig += 1;
                                 ExternType::Global(g)
                             }
-                            other => {
-                                return Err(Error::Unsupported(format!("import kind {other:?}")))
-                            }
+                            other => return Err(Error::Unsupported(format!("import kind {other:?}"))),
                         };
-                        imports.push(ImportType {
-                            module: imp.module.to_string(),
-                            name: imp.name.to_string(),
-                            ty,
-                        });
+                        imports.push(ImportType { module: imp.module.to_string(), name: imp.name.to_string(), ty });
                     }
                 }
                 Payload::FunctionSection(r) => {
@@ -334,10 +305,7 @@ impl Module {
                         let mode = match e.kind {
                             ElementKind::Passive => SegmentMode::Passive,
                             ElementKind::Declared => SegmentMode::Declared,
-                            ElementKind::Active {
-                                table_index,
-                                offset_expr,
-                            } => SegmentMode::Active {
+                            ElementKind::Active { table_index, offset_expr } => SegmentMode::Active {
                                 index: table_index.unwrap_or(0),
                                 offset: ConstExpr::parse(&offset_expr)?,
                             },
@@ -363,19 +331,12 @@ impl Module {
                         let d = d.map_err(invalid)?;
                         let mode = match d.kind {
                             wasmparser::DataKind::Passive => SegmentMode::Passive,
-                            wasmparser::DataKind::Active {
-                                memory_index,
-                                offset_expr,
-                            } => SegmentMode::Active {
-                                index: memory_index,
-                                offset: ConstExpr::parse(&offset_expr)?,
-                            },
+                            wasmparser::DataKind::Active { memory_index, offset_expr } => {
+                                SegmentMode::Active { index: memory_index, offset: ConstExpr::parse(&offset_expr)? }
+                            }
                         };
                         let start = d.data.as_ptr() as usize - bytes.as_ptr() as usize;
-                        datas.push(DataSegment {
-                            mode,
-                            range: start..start + d.data.len(),
-                        });
+                        datas.push(DataSegment { mode, range: start..start + d.data.len() });
                     }
                 }
                 Payload::CodeSectionEntry(body) => {
@@ -394,11 +355,7 @@ impl Module {
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<ModuleInner>| {
             let me = weak.as_ptr();
             let code = (0..n_defined)
-                .map(|i| FuncCode {
-                    index: nif + i as u32,
-                    module: me,
-                    compiled: OnceLock::new(),
-                })
+                .map(|i| FuncCode { index: nif + i as u32, module: me, compiled: OnceLock::new() })
                 .collect();
             ModuleInner {
                 engine: engine.clone(),
@@ -452,10 +409,7 @@ impl Module {
                 ExternalKind::Global => ExternType::Global(m.globals[*idx as usize]),
                 _ => unreachable!("validated module exports only Wasm 2.0 kinds"),
             };
-            ExportType {
-                name: name.clone(),
-                ty,
-            }
+            ExportType { name: name.clone(), ty }
         })
     }
 
@@ -465,10 +419,7 @@ impl Module {
     }
 }
 
-fn read_names(
-    c: &wasmparser::CustomSectionReader<'_>,
-    names: &mut std::collections::HashMap<u32, String>,
-) {
+fn read_names(c: &wasmparser::CustomSectionReader<'_>, names: &mut std::collections::HashMap<u32, String>) {
     let reader = wasmparser::NameSectionReader::new(BinaryReader::new(c.data(), c.data_offset()));
     // The name section is advisory: stop quietly at the first malformed entry.
     for sub in reader {

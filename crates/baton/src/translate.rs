@@ -1,7 +1,1156 @@
-//! Translation of function bodies to threaded code (stub).
-use crate::error::Result;
+//! Translation of a validated function body into threaded code.
+//!
+//! The translator is a single pass over the operators. It keeps a compile-time
+//! model of the wasm operand stack in which every entry is a frame slot: stack
+//! position `p` has the "home" slot `num_locals + p`. `local.get` and constants
+//! are not copied: their stack entries refer to the local's slot or carry the
+//! constant, and consumers read them directly (constants become immediates of
+//! `_si` handler variants). Results are written to the home slot of their
+//! position; a following `local.set` retargets that write to the local.
+//! Compare + `br_if`/`if` pairs fuse into one branching handler.
+//!
+//! Control flow: a label's values live in the home slots of the block's
+//! starting height; branches copy their values there (only when they are not
+//! already in place) and jump. Entering a block materialises lazily-referenced
+//! locals so that writes inside the block cannot change values below it.
+
+use wasmparser::{BlockType, Operator};
+
+use crate::error::{Error, Result};
+use crate::exec::handlers as h;
+use crate::exec::{Cell, Handler};
 use crate::module::ModuleInner;
-pub(crate) struct Compiled {}
-pub(crate) fn translate(_m: &ModuleInner, _def: usize) -> Result<Compiled> {
-    Err(crate::Error::Unsupported("not yet".into()))
+
+/// Translated code of one function.
+pub(crate) struct Compiled {
+    pub(crate) code: Box<[Cell]>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Operand {
+    /// The value is in the home slot of its stack position.
+    Temp,
+    /// The value is that of local `i` (not yet copied).
+    Local(u32),
+    /// A constant, as slot bits.
+    Const(u64),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+struct Control {
+    kind: Kind,
+    /// Operand stack height at block entry, below its parameters.
+    height: usize,
+    params: usize,
+    results: usize,
+    /// Code position of a loop's start.
+    start: usize,
+    /// Target cells to patch with the block's end position.
+    fixups: Vec<usize>,
+    /// `if`: target cell of the branch to the `else` arm.
+    else_fixup: Option<usize>,
+    unreachable: bool,
+}
+
+/// How to test a condition without materialising it.
+#[derive(Clone, Copy)]
+enum Cond {
+    /// `[h, a, target]`; `when_true`/`when_false` handlers.
+    Test { when_true: Handler, when_false: Handler, a: u32 },
+    /// `[h, a, b|imm, target]`; (ss, si) pairs for true and false.
+    Cmp { when_true: (Handler, Handler), when_false: Option<(Handler, Handler)>, a: u32, b: u32, imm: Option<u64> },
+}
+
+/// The last emitted instruction, if it wrote the top operand's home slot.
+#[derive(Clone, Copy)]
+struct Last {
+    start: usize,
+    dst_cell: usize,
+    dst: u32,
+    cond: Option<Cond>,
+}
+
+struct Translator<'a> {
+    m: &'a ModuleInner,
+    code: Vec<Cell>,
+    relocs: Vec<usize>,
+    stack: Vec<Operand>,
+    ctrl: Vec<Control>,
+    nlocals: u32,
+    nresults: usize,
+    max_height: usize,
+    last: Option<Last>,
+    skip_depth: u32,
+    fuel_cell: Option<usize>,
+    fuel: bool,
+    interruptible: bool,
+}
+
+/// Translates defined function `def` of module `m`.
+pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
+    let func_index = m.num_imported_funcs as usize + def;
+    let ty = m.func_type(func_index as u32);
+    let body = m.body(def);
+    let internal = |e: wasmparser::BinaryReaderError| Error::Invalid(e.to_string());
+    let mut nlocals = ty.params().len() as u64;
+    for l in body.get_locals_reader().map_err(internal)? {
+        let (n, _) = l.map_err(internal)?;
+        nlocals += n as u64;
+    }
+    if nlocals > 1 << 20 {
+        return Err(Error::Limit(format!("function {func_index} has {nlocals} locals")));
+    }
+    let config = m.engine.config();
+    let mut t = Translator {
+        m,
+        code: Vec::with_capacity((body.range().end - body.range().start) as usize * 2),
+        relocs: Vec::new(),
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        nlocals: nlocals as u32,
+        nresults: ty.results().len(),
+        max_height: 0,
+        last: None,
+        skip_depth: 0,
+        fuel_cell: None,
+        fuel: config.consume_fuel,
+        interruptible: config.interruptible,
+    };
+    let nparams = ty.params().len() as u64;
+    t.emit(h::enter);
+    t.imm(0); // frame size, patched below
+    t.imm(nparams);
+    t.imm(nlocals - nparams);
+    t.ctrl.push(Control {
+        kind: Kind::Func,
+        height: 0,
+        params: 0,
+        results: ty.results().len(),
+        start: 0,
+        fixups: Vec::new(),
+        else_fixup: None,
+        unreachable: false,
+    });
+    t.begin_block(true);
+    let mut ops = body.get_operators_reader().map_err(internal)?;
+    while !ops.eof() {
+        let op = ops.read().map_err(internal)?;
+        t.op(op)?;
+        if t.ctrl.is_empty() {
+            break;
+        }
+    }
+    let frame_size = (t.nlocals as usize + t.max_height + 1).max(t.nresults).max(nparams as usize);
+    t.code[1] = Cell::imm(frame_size as u64);
+    Ok(t.finish())
+}
+
+fn block_arity(m: &ModuleInner, bt: BlockType) -> (usize, usize) {
+    match bt {
+        BlockType::Empty => (0, 0),
+        BlockType::Type(_) => (0, 1),
+        BlockType::FuncType(i) => {
+            let ft = &m.types[i as usize];
+            (ft.params().len(), ft.results().len())
+        }
+    }
+}
+
+macro_rules! binop {
+    ($t:ident, $ss:ident, $si:ident, $comm:expr) => {
+        $t.binop(h::$ss, h::$si, $comm)
+    };
+}
+
+macro_rules! cmpop {
+    ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident) => {
+        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), Some((h::$nss, h::$nsi)))
+    };
+}
+
+impl Translator<'_> {
+    // ----- emission -----
+
+    fn pos(&self) -> usize {
+        self.code.len()
+    }
+    fn emit(&mut self, handler: Handler) {
+        self.last = None;
+        self.code.push(Cell::handler(handler));
+        if let Some(fc) = self.fuel_cell {
+            // SAFETY: `fc` indexes an immediate cell written by `begin_block`.
+            unsafe { self.code[fc].x += 1 };
+        }
+    }
+    fn imm(&mut self, x: u64) {
+        self.code.push(Cell::imm(x));
+    }
+    /// A cell holding a code position, turned into a pointer by `finish`.
+    fn target(&mut self, pos: usize) {
+        self.relocs.push(self.pos());
+        self.imm(pos as u64);
+    }
+    fn finish(self) -> Compiled {
+        let mut code = self.code.into_boxed_slice();
+        let base = code.as_ptr() as u64;
+        for r in self.relocs {
+            // SAFETY: reloc cells were written by `target` as positions.
+            let p = unsafe { code[r].x };
+            code[r] = Cell::imm(base + p * std::mem::size_of::<Cell>() as u64);
+        }
+        Compiled { code }
+    }
+    /// Starts a straight-line region: fuel and interrupt checks if enabled.
+    fn begin_block(&mut self, check: bool) {
+        self.last = None;
+        if self.fuel {
+            self.fuel_cell = None;
+            self.emit(h::fuel);
+            self.fuel_cell = Some(self.pos());
+            self.imm(0);
+        }
+        if check && self.interruptible {
+            self.emit(h::check_interrupt);
+        }
+    }
+
+    // ----- operand stack -----
+
+    fn home(&self, p: usize) -> u32 {
+        self.nlocals + p as u32
+    }
+    fn push(&mut self, o: Operand) {
+        self.stack.push(o);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+    fn pop(&mut self) -> Operand {
+        // Validation guarantees the operand exists in reachable code.
+        self.stack.pop().unwrap_or(Operand::Temp)
+    }
+    /// The slot holding operand `o` that sat at position `p`; constants are
+    /// copied to the home slot.
+    fn slot_of(&mut self, o: Operand, p: usize) -> u32 {
+        match o {
+            Operand::Temp => self.home(p),
+            Operand::Local(i) => i,
+            Operand::Const(c) => {
+                let home = self.home(p);
+                self.emit(h::copy_imm);
+                self.imm(home as u64);
+                self.imm(c);
+                home
+            }
+        }
+    }
+    /// Makes stack entry `p` a `Temp` (its value in its home slot).
+    fn materialize(&mut self, p: usize) {
+        let home = self.home(p) as u64;
+        match self.stack[p] {
+            Operand::Temp => return,
+            Operand::Local(i) => {
+                self.emit(h::copy);
+                self.imm(home);
+                self.imm(i as u64);
+            }
+            Operand::Const(c) => {
+                self.emit(h::copy_imm);
+                self.imm(home);
+                self.imm(c);
+            }
+        }
+        self.stack[p] = Operand::Temp;
+    }
+    fn materialize_top(&mut self, n: usize) {
+        let len = self.stack.len();
+        for p in len - n..len {
+            self.materialize(p);
+        }
+    }
+    /// Copies every lazily referenced local on the stack into its home slot.
+    fn materialize_locals(&mut self, only: Option<u32>) {
+        for p in 0..self.stack.len() {
+            if let Operand::Local(i) = self.stack[p] {
+                if only.is_none_or(|o| o == i) {
+                    self.materialize(p);
+                }
+            }
+        }
+    }
+    fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
+        let dst = self.home(self.stack.len());
+        self.push(Operand::Temp);
+        self.last = Some(Last { start, dst_cell, dst, cond });
+    }
+
+    // ----- generic instruction shapes -----
+
+    fn unop(&mut self, handler: Handler) {
+        let a = self.pop();
+        let p = self.stack.len();
+        let sa = self.slot_of(a, p);
+        let start = self.pos();
+        self.emit(handler);
+        let dst_cell = self.pos();
+        self.imm(self.home(p) as u64);
+        self.imm(sa as u64);
+        self.push_result(start, dst_cell, None);
+    }
+
+    /// Emits `[handler, dst, a, b|imm]`; returns (start, a, b, imm).
+    fn binop_emit(&mut self, ss: Handler, si: Handler, commutative: bool) -> (usize, usize, u32, u32, Option<u64>) {
+        let b = self.pop();
+        let a = self.pop();
+        let pa = self.stack.len();
+        let dst = self.home(pa) as u64;
+        let (handler, sa, sb, imm) = match (a, b) {
+            (_, Operand::Const(c)) => (si, self.slot_of(a, pa), 0, Some(c)),
+            (Operand::Const(c), _) if commutative => (si, self.slot_of(b, pa + 1), 0, Some(c)),
+            _ => {
+                let sa = self.slot_of(a, pa);
+                let sb = self.slot_of(b, pa + 1);
+                (ss, sa, sb, None)
+            }
+        };
+        let start = self.pos();
+        self.emit(handler);
+        let dst_cell = self.pos();
+        self.imm(dst);
+        self.imm(sa as u64);
+        self.imm(imm.unwrap_or(sb as u64));
+        (start, dst_cell, sa, sb, imm)
+    }
+
+    fn binop(&mut self, ss: Handler, si: Handler, commutative: bool) {
+        let (start, dst_cell, ..) = self.binop_emit(ss, si, commutative);
+        self.push_result(start, dst_cell, None);
+    }
+
+    fn cmpop(
+        &mut self,
+        ss: Handler,
+        si: Handler,
+        when_true: (Handler, Handler),
+        when_false: Option<(Handler, Handler)>,
+    ) {
+        let (start, dst_cell, a, b, imm) = self.binop_emit(ss, si, false);
+        let cond = Cond::Cmp { when_true, when_false, a, b, imm };
+        self.push_result(start, dst_cell, Some(cond));
+    }
+
+    fn eqz(&mut self, handler: Handler, when_true: Handler, when_false: Handler) {
+        self.unop(handler);
+        if let Some(last) = &mut self.last {
+            // SAFETY: the cell after `dst` is the source slot written by `unop`.
+            let a = unsafe { self.code[last.dst_cell + 1].x } as u32;
+            last.cond = Some(Cond::Test { when_true, when_false, a });
+        }
+    }
+
+    fn load(&mut self, handler: Handler, offset: u64) {
+        let a = self.pop();
+        let p = self.stack.len();
+        let sa = self.slot_of(a, p);
+        let start = self.pos();
+        self.emit(handler);
+        let dst_cell = self.pos();
+        self.imm(self.home(p) as u64);
+        self.imm(sa as u64);
+        self.imm(offset);
+        self.push_result(start, dst_cell, None);
+    }
+
+    fn store(&mut self, handler: Handler, offset: u64) {
+        let v = self.pop();
+        let a = self.pop();
+        let p = self.stack.len();
+        let sa = self.slot_of(a, p);
+        let sv = self.slot_of(v, p + 1);
+        self.emit(handler);
+        self.imm(sa as u64);
+        self.imm(sv as u64);
+        self.imm(offset);
+    }
+
+    /// Pops `n` operands into slots and emits `[handler, imms.., slots..]`.
+    fn emit_with_slots(&mut self, handler: Handler, imms: &[u64], n: usize) {
+        let base = self.stack.len() - n;
+        let mut slots = [0u64; 3];
+        for (k, s) in slots.iter_mut().enumerate().take(n) {
+            let o = self.stack[base + k];
+            *s = self.slot_of(o, base + k) as u64;
+        }
+        self.stack.truncate(base);
+        self.emit(handler);
+        for &i in imms {
+            self.imm(i);
+        }
+        for &s in &slots[..n] {
+            self.imm(s);
+        }
+    }
+
+    // ----- control -----
+
+    fn frame(&self, depth: u32) -> &Control {
+        &self.ctrl[self.ctrl.len() - 1 - depth as usize]
+    }
+    fn label_arity(&self, depth: u32) -> usize {
+        let f = self.frame(depth);
+        if f.kind == Kind::Loop {
+            f.params
+        } else {
+            f.results
+        }
+    }
+    /// Emits a target cell for the label at `depth` (not the function's).
+    fn label_ref(&mut self, depth: u32) {
+        let idx = self.ctrl.len() - 1 - depth as usize;
+        if self.ctrl[idx].kind == Kind::Loop {
+            let start = self.ctrl[idx].start;
+            self.target(start);
+        } else {
+            let cell = self.pos();
+            self.ctrl[idx].fixups.push(cell);
+            self.target(usize::MAX >> 4);
+        }
+    }
+    /// Copies the top `n` operands into the home slots of positions `base..`.
+    fn copy_values(&mut self, base: usize, n: usize) {
+        let top = self.stack.len() - n;
+        for k in 0..n {
+            let dst = self.home(base + k) as u64;
+            match self.stack[top + k] {
+                Operand::Temp => {
+                    let src = self.home(top + k) as u64;
+                    if src != dst {
+                        self.emit(h::copy);
+                        self.imm(dst);
+                        self.imm(src);
+                    }
+                }
+                Operand::Local(i) => {
+                    self.emit(h::copy);
+                    self.imm(dst);
+                    self.imm(i as u64);
+                }
+                Operand::Const(c) => {
+                    self.emit(h::copy_imm);
+                    self.imm(dst);
+                    self.imm(c);
+                }
+            }
+        }
+    }
+    /// Does a branch to `depth` need to move values?
+    fn branch_needs_copies(&self, depth: u32) -> bool {
+        let f = self.frame(depth);
+        if f.kind == Kind::Func {
+            return true;
+        }
+        let n = self.label_arity(depth);
+        let top = self.stack.len() - n;
+        top != f.height && n > 0 || self.stack[top..].iter().any(|o| *o != Operand::Temp)
+    }
+    /// Unconditional branch to `depth` with the current operands.
+    fn branch(&mut self, depth: u32) {
+        if self.frame(depth).kind == Kind::Func {
+            self.emit_return();
+            return;
+        }
+        let n = self.label_arity(depth);
+        let base = self.frame(depth).height;
+        self.copy_values(base, n);
+        self.emit(h::br);
+        self.label_ref(depth);
+    }
+    fn emit_return(&mut self) {
+        let n = self.nresults;
+        let top = self.stack.len() - n;
+        // Results go to slots 0..n; a local read after being overwritten would be
+        // wrong, so such sources are first copied to their home slots.
+        let clobbered = (0..n).any(|k| matches!(self.stack[top + k], Operand::Local(j) if (j as usize) < k));
+        if clobbered {
+            self.materialize_top(n);
+        }
+        for k in 0..n {
+            let dst = k as u64;
+            match self.stack[top + k] {
+                Operand::Temp => {
+                    let src = self.home(top + k) as u64;
+                    if src != dst {
+                        self.emit(h::copy);
+                        self.imm(dst);
+                        self.imm(src);
+                    }
+                }
+                Operand::Local(i) => {
+                    if i as u64 != dst {
+                        self.emit(h::copy);
+                        self.imm(dst);
+                        self.imm(i as u64);
+                    }
+                }
+                Operand::Const(c) => {
+                    self.emit(h::copy_imm);
+                    self.imm(dst);
+                    self.imm(c);
+                }
+            }
+        }
+        self.emit(h::ret);
+    }
+    fn set_unreachable(&mut self) {
+        let f = self.ctrl.last_mut().expect("control stack");
+        f.unreachable = true;
+        let height = f.height + f.params;
+        let height = height.min(self.stack.len());
+        self.stack.truncate(height);
+        self.last = None;
+    }
+    /// Pops a condition; returns how to test it (fusing a preceding compare).
+    fn pop_cond(&mut self) -> Cond {
+        let o = self.pop();
+        let p = self.stack.len();
+        if o == Operand::Temp {
+            if let Some(last) = self.last {
+                if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
+                    self.code.truncate(last.start);
+                    if let Some(fc) = self.fuel_cell {
+                        // SAFETY: `fc` is the immediate written by `begin_block`.
+                        unsafe { self.code[fc].x -= 1 };
+                    }
+                    self.last = None;
+                    return cond;
+                }
+            }
+        }
+        let a = self.slot_of(o, p);
+        Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a }
+    }
+    /// Emits a conditional branch taken when the condition is `sense`, without
+    /// its target cell (the caller emits it next).
+    fn emit_cond(&mut self, c: Cond, sense: bool) {
+        match c {
+            Cond::Test { when_true, when_false, a } => {
+                self.emit(if sense { when_true } else { when_false });
+                self.imm(a as u64);
+            }
+            Cond::Cmp { when_true, when_false, a, b, imm } => {
+                let pair = if sense { Some(when_true) } else { when_false };
+                match pair {
+                    Some((ss, si)) => {
+                        self.emit(if imm.is_some() { si } else { ss });
+                        self.imm(a as u64);
+                        self.imm(imm.unwrap_or(b as u64));
+                    }
+                    None => unreachable!("compares without a negation are only branched on when true"),
+                }
+            }
+        }
+    }
+    fn enter_block(&mut self, kind: Kind, bt: BlockType) {
+        let (params, results) = block_arity(self.m, bt);
+        self.materialize_locals(None);
+        self.materialize_top(params);
+        let height = self.stack.len() - params;
+        let mut start = self.pos();
+        if kind == Kind::Loop {
+            self.begin_block(true);
+            start = self.pos();
+            // Fuel and interrupt cells run on every iteration: the loop starts before them.
+            if self.fuel || self.interruptible {
+                start = self.code.len() - if self.fuel { 2 } else { 0 } - if self.interruptible { 1 } else { 0 };
+            }
+        }
+        self.last = None;
+        self.ctrl.push(Control {
+            kind,
+            height,
+            params,
+            results,
+            start,
+            fixups: Vec::new(),
+            else_fixup: None,
+            unreachable: false,
+        });
+    }
+
+    fn patch_here(&mut self, cells: &[usize]) {
+        let here = self.pos() as u64;
+        for &c in cells {
+            self.code[c] = Cell::imm(here);
+        }
+    }
+
+    fn op_else(&mut self) {
+        let reachable = !self.ctrl.last().is_some_and(|f| f.unreachable);
+        let (height, params, results) = {
+            let f = self.ctrl.last().expect("if frame");
+            (f.height, f.params, f.results)
+        };
+        if reachable {
+            self.materialize_top(results);
+            self.emit(h::br);
+            let cell = self.pos();
+            self.target(usize::MAX >> 4);
+            self.ctrl.last_mut().expect("if frame").fixups.push(cell);
+        }
+        let f = self.ctrl.last_mut().expect("if frame");
+        let else_fixup = f.else_fixup.take();
+        f.kind = Kind::Else;
+        f.unreachable = false;
+        if let Some(c) = else_fixup {
+            self.patch_here(&[c]);
+        }
+        self.stack.truncate(height);
+        for _ in 0..params {
+            self.push(Operand::Temp);
+        }
+        self.begin_block(false);
+    }
+
+    fn op_end(&mut self) {
+        let f = self.ctrl.last().expect("frame");
+        let reachable = !f.unreachable;
+        if f.kind == Kind::Func {
+            if reachable {
+                self.emit_return();
+            }
+            self.ctrl.pop();
+            return;
+        }
+        if reachable {
+            let results = f.results;
+            self.materialize_top(results);
+        }
+        let f = self.ctrl.pop().expect("frame");
+        let mut fix = f.fixups;
+        if let Some(c) = f.else_fixup {
+            fix.push(c);
+        }
+        self.patch_here(&fix);
+        self.stack.truncate(f.height);
+        for _ in 0..f.results {
+            self.push(Operand::Temp);
+        }
+        if !fix.is_empty() {
+            self.begin_block(false);
+        }
+        self.last = None;
+    }
+
+    fn skip(&mut self, op: &Operator) -> bool {
+        if !self.ctrl.last().is_some_and(|f| f.unreachable) {
+            return false;
+        }
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.skip_depth += 1,
+            Operator::Else if self.skip_depth == 0 => return false,
+            Operator::End if self.skip_depth == 0 => return false,
+            Operator::End => self.skip_depth -= 1,
+            _ => {}
+        }
+        true
+    }
+
+    fn op(&mut self, op: Operator) -> Result<()> {
+        use Operator as O;
+        if self.skip(&op) {
+            return Ok(());
+        }
+        let t = self;
+        match op {
+            O::Unreachable => {
+                t.emit(h::unreachable);
+                t.set_unreachable();
+            }
+            O::Nop => {}
+            O::Block { blockty } => t.enter_block(Kind::Block, blockty),
+            O::Loop { blockty } => t.enter_block(Kind::Loop, blockty),
+            O::If { blockty } => {
+                let cond = t.pop_cond();
+                let (params, _) = block_arity(t.m, blockty);
+                t.materialize_locals(None);
+                t.materialize_top(params);
+                t.emit_cond(cond, false);
+                let cell = t.pos();
+                t.target(usize::MAX >> 4);
+                t.enter_block(Kind::If, blockty);
+                t.ctrl.last_mut().expect("if").else_fixup = Some(cell);
+                t.begin_block(false);
+            }
+            O::Else => t.op_else(),
+            O::End => t.op_end(),
+            O::Br { relative_depth } => {
+                t.branch(relative_depth);
+                t.set_unreachable();
+            }
+            O::BrIf { relative_depth } => {
+                let cond = t.pop_cond();
+                if !t.branch_needs_copies(relative_depth) {
+                    t.emit_cond(cond, true);
+                    t.label_ref(relative_depth);
+                } else {
+                    t.emit_cond(cond, false);
+                    let skip = t.pos();
+                    t.target(usize::MAX >> 4);
+                    t.branch(relative_depth);
+                    t.patch_here(&[skip]);
+                    t.last = None;
+                }
+            }
+            O::BrTable { targets } => {
+                let idx = t.pop();
+                let p = t.stack.len();
+                let a = t.slot_of(idx, p);
+                let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+                for d in targets.targets() {
+                    depths.push(d.map_err(|e| Error::Invalid(e.to_string()))?);
+                }
+                depths.push(targets.default());
+                t.emit(h::br_table);
+                t.imm(a as u64);
+                t.imm(depths.len() as u64 - 1);
+                let table_start = t.pos();
+                for _ in &depths {
+                    t.imm(0);
+                }
+                // Targets that need value moves get a stub after the table.
+                let mut stubs: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+                for (k, &d) in depths.iter().enumerate() {
+                    let cell = table_start + k;
+                    if !t.branch_needs_copies(d) {
+                        let idx = t.ctrl.len() - 1 - d as usize;
+                        t.relocs.push(cell);
+                        if t.ctrl[idx].kind == Kind::Loop {
+                            t.code[cell] = Cell::imm(t.ctrl[idx].start as u64);
+                        } else {
+                            t.ctrl[idx].fixups.push(cell);
+                        }
+                    } else {
+                        let stub = match stubs.get(&d) {
+                            Some(&s) => s,
+                            None => {
+                                let s = t.pos();
+                                t.branch(d);
+                                stubs.insert(d, s);
+                                s
+                            }
+                        };
+                        t.relocs.push(cell);
+                        t.code[cell] = Cell::imm(stub as u64);
+                    }
+                }
+                t.set_unreachable();
+            }
+            O::Return => {
+                t.emit_return();
+                t.set_unreachable();
+            }
+            O::Call { function_index } => t.call(function_index),
+            O::CallIndirect { type_index, table_index } => {
+                let idx = t.pop();
+                let p = t.stack.len();
+                let si = t.slot_of(idx, p);
+                let ft = &t.m.types[type_index as usize];
+                let (np, nr) = (ft.params().len(), ft.results().len());
+                t.materialize_top(np);
+                let arg_base = t.home(t.stack.len() - np);
+                t.stack.truncate(t.stack.len() - np);
+                t.emit(h::call_indirect);
+                t.imm(t.m.type_ids[type_index as usize] as u64);
+                t.imm(table_index as u64);
+                t.imm(arg_base as u64);
+                t.imm(si as u64);
+                t.max_height = t.max_height.max(t.stack.len() + np.max(nr));
+                for _ in 0..nr {
+                    t.push(Operand::Temp);
+                }
+            }
+            O::Drop => {
+                t.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let c = t.pop();
+                let b = t.pop();
+                let a = t.pop();
+                let p = t.stack.len();
+                let sa = t.slot_of(a, p);
+                let sb = t.slot_of(b, p + 1);
+                let sc = t.slot_of(c, p + 2);
+                let start = t.pos();
+                t.emit(h::select);
+                let dst_cell = t.pos();
+                t.imm(t.home(p) as u64);
+                t.imm(sc as u64);
+                t.imm(sa as u64);
+                t.imm(sb as u64);
+                t.push_result(start, dst_cell, None);
+            }
+            O::LocalGet { local_index } => t.push(Operand::Local(local_index)),
+            O::LocalSet { local_index } => t.local_set(local_index),
+            O::LocalTee { local_index } => {
+                let v = *t.stack.last().expect("operand");
+                t.local_set(local_index);
+                t.push(if let Operand::Const(c) = v { Operand::Const(c) } else { Operand::Local(local_index) });
+            }
+            O::GlobalGet { global_index } => {
+                let p = t.stack.len();
+                let start = t.pos();
+                t.emit(h::global_get);
+                let dst_cell = t.pos();
+                t.imm(t.home(p) as u64);
+                t.imm(global_index as u64);
+                t.push_result(start, dst_cell, None);
+            }
+            O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
+
+            O::I32Load { memarg } | O::F32Load { memarg } => t.load(h::i32_load, memarg.offset),
+            O::I64Load { memarg } | O::F64Load { memarg } => t.load(h::i64_load, memarg.offset),
+            O::I32Load8S { memarg } => t.load(h::i32_load8_s, memarg.offset),
+            O::I32Load8U { memarg } => t.load(h::i32_load8_u, memarg.offset),
+            O::I32Load16S { memarg } => t.load(h::i32_load16_s, memarg.offset),
+            O::I32Load16U { memarg } => t.load(h::i32_load16_u, memarg.offset),
+            O::I64Load8S { memarg } => t.load(h::i64_load8_s, memarg.offset),
+            O::I64Load8U { memarg } => t.load(h::i64_load8_u, memarg.offset),
+            O::I64Load16S { memarg } => t.load(h::i64_load16_s, memarg.offset),
+            O::I64Load16U { memarg } => t.load(h::i64_load16_u, memarg.offset),
+            O::I64Load32S { memarg } => t.load(h::i64_load32_s, memarg.offset),
+            O::I64Load32U { memarg } => t.load(h::i64_load32_u, memarg.offset),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                t.store(h::i32_store, memarg.offset)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => t.store(h::i64_store, memarg.offset),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => t.store(h::i32_store8, memarg.offset),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => t.store(h::i32_store16, memarg.offset),
+            O::MemorySize { .. } => {
+                let p = t.stack.len();
+                t.emit(h::memory_size);
+                t.imm(t.home(p) as u64);
+                t.push(Operand::Temp);
+            }
+            O::MemoryGrow { .. } => {
+                let d = t.pop();
+                let p = t.stack.len();
+                let sd = t.slot_of(d, p);
+                t.emit(h::memory_grow);
+                t.imm(t.home(p) as u64);
+                t.imm(sd as u64);
+                t.push(Operand::Temp);
+            }
+            O::MemoryFill { .. } => t.emit_with_slots(h::memory_fill, &[], 3),
+            O::MemoryCopy { .. } => t.emit_with_slots(h::memory_copy, &[], 3),
+            O::MemoryInit { data_index, .. } => t.emit_with_slots(h::memory_init, &[data_index as u64], 3),
+            O::DataDrop { data_index } => {
+                t.emit(h::data_drop);
+                t.imm(data_index as u64);
+            }
+
+            O::I32Const { value } => t.push(Operand::Const(value as u32 as u64)),
+            O::I64Const { value } => t.push(Operand::Const(value as u64)),
+            O::F32Const { value } => t.push(Operand::Const(value.bits() as u64)),
+            O::F64Const { value } => t.push(Operand::Const(value.bits())),
+            O::RefNull { .. } => t.push(Operand::Const(0)),
+            O::RefIsNull => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64),
+            O::RefFunc { function_index } => {
+                let p = t.stack.len();
+                t.emit(h::ref_func);
+                t.imm(t.home(p) as u64);
+                t.imm(function_index as u64);
+                t.push(Operand::Temp);
+            }
+
+            O::TableGet { table } => {
+                let i = t.pop();
+                let p = t.stack.len();
+                let si = t.slot_of(i, p);
+                t.emit(h::table_get);
+                t.imm(table as u64);
+                t.imm(t.home(p) as u64);
+                t.imm(si as u64);
+                t.push(Operand::Temp);
+            }
+            O::TableSet { table } => t.emit_with_slots(h::table_set, &[table as u64], 2),
+            O::TableSize { table } => {
+                let p = t.stack.len();
+                t.emit(h::table_size);
+                t.imm(table as u64);
+                t.imm(t.home(p) as u64);
+                t.push(Operand::Temp);
+            }
+            O::TableGrow { table } => {
+                let n = t.pop();
+                let v = t.pop();
+                let p = t.stack.len();
+                let sv = t.slot_of(v, p);
+                let sn = t.slot_of(n, p + 1);
+                t.emit(h::table_grow);
+                t.imm(table as u64);
+                t.imm(t.home(p) as u64);
+                t.imm(sv as u64);
+                t.imm(sn as u64);
+                t.push(Operand::Temp);
+            }
+            O::TableFill { table } => t.emit_with_slots(h::table_fill, &[table as u64], 3),
+            O::TableCopy { dst_table, src_table } => {
+                t.emit_with_slots(h::table_copy, &[dst_table as u64, src_table as u64], 3)
+            }
+            O::TableInit { elem_index, table } => {
+                t.emit_with_slots(h::table_init, &[table as u64, elem_index as u64], 3)
+            }
+            O::ElemDrop { elem_index } => {
+                t.emit(h::elem_drop);
+                t.imm(elem_index as u64);
+            }
+
+            O::I32Eqz => t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32),
+            O::I32Eq => cmpop!(t, i32_eq_ss, i32_eq_si, br_i32_eq_ss, br_i32_eq_si, br_i32_ne_ss, br_i32_ne_si),
+            O::I32Ne => cmpop!(t, i32_ne_ss, i32_ne_si, br_i32_ne_ss, br_i32_ne_si, br_i32_eq_ss, br_i32_eq_si),
+            O::I32LtS => {
+                cmpop!(t, i32_lt_s_ss, i32_lt_s_si, br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_ge_s_ss, br_i32_ge_s_si)
+            }
+            O::I32LtU => {
+                cmpop!(t, i32_lt_u_ss, i32_lt_u_si, br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_ge_u_ss, br_i32_ge_u_si)
+            }
+            O::I32GtS => {
+                cmpop!(t, i32_gt_s_ss, i32_gt_s_si, br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_le_s_ss, br_i32_le_s_si)
+            }
+            O::I32GtU => {
+                cmpop!(t, i32_gt_u_ss, i32_gt_u_si, br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_le_u_ss, br_i32_le_u_si)
+            }
+            O::I32LeS => {
+                cmpop!(t, i32_le_s_ss, i32_le_s_si, br_i32_le_s_ss, br_i32_le_s_si, br_i32_gt_s_ss, br_i32_gt_s_si)
+            }
+            O::I32LeU => {
+                cmpop!(t, i32_le_u_ss, i32_le_u_si, br_i32_le_u_ss, br_i32_le_u_si, br_i32_gt_u_ss, br_i32_gt_u_si)
+            }
+            O::I32GeS => {
+                cmpop!(t, i32_ge_s_ss, i32_ge_s_si, br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_lt_s_ss, br_i32_lt_s_si)
+            }
+            O::I32GeU => {
+                cmpop!(t, i32_ge_u_ss, i32_ge_u_si, br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_lt_u_ss, br_i32_lt_u_si)
+            }
+            O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64),
+            O::I64Eq => cmpop!(t, i64_eq_ss, i64_eq_si, br_i64_eq_ss, br_i64_eq_si, br_i64_ne_ss, br_i64_ne_si),
+            O::I64Ne => cmpop!(t, i64_ne_ss, i64_ne_si, br_i64_ne_ss, br_i64_ne_si, br_i64_eq_ss, br_i64_eq_si),
+            O::I64LtS => {
+                cmpop!(t, i64_lt_s_ss, i64_lt_s_si, br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_ge_s_ss, br_i64_ge_s_si)
+            }
+            O::I64LtU => {
+                cmpop!(t, i64_lt_u_ss, i64_lt_u_si, br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_ge_u_ss, br_i64_ge_u_si)
+            }
+            O::I64GtS => {
+                cmpop!(t, i64_gt_s_ss, i64_gt_s_si, br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_le_s_ss, br_i64_le_s_si)
+            }
+            O::I64GtU => {
+                cmpop!(t, i64_gt_u_ss, i64_gt_u_si, br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_le_u_ss, br_i64_le_u_si)
+            }
+            O::I64LeS => {
+                cmpop!(t, i64_le_s_ss, i64_le_s_si, br_i64_le_s_ss, br_i64_le_s_si, br_i64_gt_s_ss, br_i64_gt_s_si)
+            }
+            O::I64LeU => {
+                cmpop!(t, i64_le_u_ss, i64_le_u_si, br_i64_le_u_ss, br_i64_le_u_si, br_i64_gt_u_ss, br_i64_gt_u_si)
+            }
+            O::I64GeS => {
+                cmpop!(t, i64_ge_s_ss, i64_ge_s_si, br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_lt_s_ss, br_i64_lt_s_si)
+            }
+            O::I64GeU => {
+                cmpop!(t, i64_ge_u_ss, i64_ge_u_si, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_lt_u_ss, br_i64_lt_u_si)
+            }
+            O::F32Eq => binop!(t, f32_eq_ss, f32_eq_si, true),
+            O::F32Ne => binop!(t, f32_ne_ss, f32_ne_si, true),
+            O::F32Lt => binop!(t, f32_lt_ss, f32_lt_si, false),
+            O::F32Gt => binop!(t, f32_gt_ss, f32_gt_si, false),
+            O::F32Le => binop!(t, f32_le_ss, f32_le_si, false),
+            O::F32Ge => binop!(t, f32_ge_ss, f32_ge_si, false),
+            O::F64Eq => binop!(t, f64_eq_ss, f64_eq_si, true),
+            O::F64Ne => binop!(t, f64_ne_ss, f64_ne_si, true),
+            O::F64Lt => binop!(t, f64_lt_ss, f64_lt_si, false),
+            O::F64Gt => binop!(t, f64_gt_ss, f64_gt_si, false),
+            O::F64Le => binop!(t, f64_le_ss, f64_le_si, false),
+            O::F64Ge => binop!(t, f64_ge_ss, f64_ge_si, false),
+
+            O::I32Clz => t.unop(h::i32_clz),
+            O::I32Ctz => t.unop(h::i32_ctz),
+            O::I32Popcnt => t.unop(h::i32_popcnt),
+            O::I32Add => binop!(t, i32_add_ss, i32_add_si, true),
+            O::I32Sub => binop!(t, i32_sub_ss, i32_sub_si, false),
+            O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
+            O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, false),
+            O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, false),
+            O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, false),
+            O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, false),
+            O::I32And => {
+                let (start, dst_cell, a, b, imm) = t.binop_emit(h::i32_and_ss, h::i32_and_si, true);
+                let cond = Cond::Cmp {
+                    when_true: (h::br_i32_and_ss, h::br_i32_and_si),
+                    when_false: Some((h::br_i32_nand_ss, h::br_i32_nand_si)),
+                    a,
+                    b,
+                    imm,
+                };
+                t.push_result(start, dst_cell, Some(cond));
+            }
+            O::I32Or => binop!(t, i32_or_ss, i32_or_si, true),
+            O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, true),
+            O::I32Shl => binop!(t, i32_shl_ss, i32_shl_si, false),
+            O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, false),
+            O::I32ShrU => binop!(t, i32_shr_u_ss, i32_shr_u_si, false),
+            O::I32Rotl => binop!(t, i32_rotl_ss, i32_rotl_si, false),
+            O::I32Rotr => binop!(t, i32_rotr_ss, i32_rotr_si, false),
+            O::I64Clz => t.unop(h::i64_clz),
+            O::I64Ctz => t.unop(h::i64_ctz),
+            O::I64Popcnt => t.unop(h::i64_popcnt),
+            O::I64Add => binop!(t, i64_add_ss, i64_add_si, true),
+            O::I64Sub => binop!(t, i64_sub_ss, i64_sub_si, false),
+            O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, true),
+            O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, false),
+            O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, false),
+            O::I64RemS => binop!(t, i64_rem_s_ss, i64_rem_s_si, false),
+            O::I64RemU => binop!(t, i64_rem_u_ss, i64_rem_u_si, false),
+            O::I64And => binop!(t, i64_and_ss, i64_and_si, true),
+            O::I64Or => binop!(t, i64_or_ss, i64_or_si, true),
+            O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, true),
+            O::I64Shl => binop!(t, i64_shl_ss, i64_shl_si, false),
+            O::I64ShrS => binop!(t, i64_shr_s_ss, i64_shr_s_si, false),
+            O::I64ShrU => binop!(t, i64_shr_u_ss, i64_shr_u_si, false),
+            O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, false),
+            O::I64Rotr => binop!(t, i64_rotr_ss, i64_rotr_si, false),
+
+            O::F32Abs => t.unop(h::f32_abs),
+            O::F32Neg => t.unop(h::f32_neg),
+            O::F32Ceil => t.unop(h::f32_ceil),
+            O::F32Floor => t.unop(h::f32_floor),
+            O::F32Trunc => t.unop(h::f32_trunc),
+            O::F32Nearest => t.unop(h::f32_nearest),
+            O::F32Sqrt => t.unop(h::f32_sqrt),
+            O::F32Add => binop!(t, f32_add_ss, f32_add_si, true),
+            O::F32Sub => binop!(t, f32_sub_ss, f32_sub_si, false),
+            O::F32Mul => binop!(t, f32_mul_ss, f32_mul_si, true),
+            O::F32Div => binop!(t, f32_div_ss, f32_div_si, false),
+            O::F32Min => binop!(t, f32_min_ss, f32_min_si, true),
+            O::F32Max => binop!(t, f32_max_ss, f32_max_si, true),
+            O::F32Copysign => binop!(t, f32_copysign_ss, f32_copysign_si, false),
+            O::F64Abs => t.unop(h::f64_abs),
+            O::F64Neg => t.unop(h::f64_neg),
+            O::F64Ceil => t.unop(h::f64_ceil),
+            O::F64Floor => t.unop(h::f64_floor),
+            O::F64Trunc => t.unop(h::f64_trunc),
+            O::F64Nearest => t.unop(h::f64_nearest),
+            O::F64Sqrt => t.unop(h::f64_sqrt),
+            O::F64Add => binop!(t, f64_add_ss, f64_add_si, true),
+            O::F64Sub => binop!(t, f64_sub_ss, f64_sub_si, false),
+            O::F64Mul => binop!(t, f64_mul_ss, f64_mul_si, true),
+            O::F64Div => binop!(t, f64_div_ss, f64_div_si, false),
+            O::F64Min => binop!(t, f64_min_ss, f64_min_si, true),
+            O::F64Max => binop!(t, f64_max_ss, f64_max_si, true),
+            O::F64Copysign => binop!(t, f64_copysign_ss, f64_copysign_si, false),
+
+            O::I32WrapI64
+            | O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64 => {
+                // Same bits in the slot: a no-op on the operand.
+            }
+            O::I32TruncF32S => t.unop(h::i32_trunc_f32_s),
+            O::I32TruncF32U => t.unop(h::i32_trunc_f32_u),
+            O::I32TruncF64S => t.unop(h::i32_trunc_f64_s),
+            O::I32TruncF64U => t.unop(h::i32_trunc_f64_u),
+            O::I64ExtendI32S => t.unop(h::i64_extend_i32_s),
+            O::I64ExtendI32U => t.unop(h::i64_extend_i32_u),
+            O::I64TruncF32S => t.unop(h::i64_trunc_f32_s),
+            O::I64TruncF32U => t.unop(h::i64_trunc_f32_u),
+            O::I64TruncF64S => t.unop(h::i64_trunc_f64_s),
+            O::I64TruncF64U => t.unop(h::i64_trunc_f64_u),
+            O::F32ConvertI32S => t.unop(h::f32_convert_i32_s),
+            O::F32ConvertI32U => t.unop(h::f32_convert_i32_u),
+            O::F32ConvertI64S => t.unop(h::f32_convert_i64_s),
+            O::F32ConvertI64U => t.unop(h::f32_convert_i64_u),
+            O::F32DemoteF64 => t.unop(h::f32_demote_f64),
+            O::F64ConvertI32S => t.unop(h::f64_convert_i32_s),
+            O::F64ConvertI32U => t.unop(h::f64_convert_i32_u),
+            O::F64ConvertI64S => t.unop(h::f64_convert_i64_s),
+            O::F64ConvertI64U => t.unop(h::f64_convert_i64_u),
+            O::F64PromoteF32 => t.unop(h::f64_promote_f32),
+            O::I32Extend8S => t.unop(h::i32_extend8_s),
+            O::I32Extend16S => t.unop(h::i32_extend16_s),
+            O::I64Extend8S => t.unop(h::i64_extend8_s),
+            O::I64Extend16S => t.unop(h::i64_extend16_s),
+            O::I64Extend32S => t.unop(h::i64_extend32_s),
+            O::I32TruncSatF32S => t.unop(h::i32_trunc_sat_f32_s),
+            O::I32TruncSatF32U => t.unop(h::i32_trunc_sat_f32_u),
+            O::I32TruncSatF64S => t.unop(h::i32_trunc_sat_f64_s),
+            O::I32TruncSatF64U => t.unop(h::i32_trunc_sat_f64_u),
+            O::I64TruncSatF32S => t.unop(h::i64_trunc_sat_f32_s),
+            O::I64TruncSatF32U => t.unop(h::i64_trunc_sat_f32_u),
+            O::I64TruncSatF64S => t.unop(h::i64_trunc_sat_f64_s),
+            O::I64TruncSatF64U => t.unop(h::i64_trunc_sat_f64_u),
+            other => return Err(Error::Unsupported(format!("operator {other:?}"))),
+        }
+        Ok(())
+    }
+
+    fn local_set(&mut self, i: u32) {
+        let v = self.pop();
+        let p = self.stack.len();
+        let aliased = self.stack.iter().any(|o| *o == Operand::Local(i));
+        if let (Operand::Temp, Some(last), false) = (v, self.last, aliased) {
+            if last.dst == self.home(p) {
+                self.code[last.dst_cell] = Cell::imm(i as u64);
+                self.last = None;
+                return;
+            }
+        }
+        self.materialize_locals(Some(i));
+        match v {
+            Operand::Temp => {
+                self.emit(h::copy);
+                self.imm(i as u64);
+                self.imm(self.home(p) as u64);
+            }
+            Operand::Local(j) => {
+                if j != i {
+                    self.emit(h::copy);
+                    self.imm(i as u64);
+                    self.imm(j as u64);
+                }
+            }
+            Operand::Const(c) => {
+                self.emit(h::copy_imm);
+                self.imm(i as u64);
+                self.imm(c);
+            }
+        }
+    }
+
+    fn call(&mut self, f: u32) {
+        let ty = self.m.func_type(f);
+        let (np, nr) = (ty.params().len(), ty.results().len());
+        self.materialize_top(np);
+        let base = self.stack.len() - np;
+        let arg_base = self.home(base) as u64;
+        self.stack.truncate(base);
+        if f < self.m.num_imported_funcs {
+            self.emit(h::call_import);
+            self.imm(f as u64);
+        } else {
+            self.emit(h::call);
+            let fc = &self.m.code[(f - self.m.num_imported_funcs) as usize] as *const _ as u64;
+            self.imm(fc);
+        }
+        self.imm(arg_base);
+        self.max_height = self.max_height.max(base + np.max(nr));
+        for _ in 0..nr {
+            self.push(Operand::Temp);
+        }
+    }
 }

@@ -54,17 +54,11 @@ pub struct FuncType {
 }
 
 impl FuncType {
-    pub fn new(
-        params: impl IntoIterator<Item = ValType>,
-        results: impl IntoIterator<Item = ValType>,
-    ) -> Self {
+    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
         let mut v: Vec<ValType> = params.into_iter().collect();
         let len_params = v.len();
         v.extend(results);
-        FuncType {
-            params_results: v.into(),
-            len_params,
-        }
+        FuncType { params_results: v.into(), len_params }
     }
     pub fn params(&self) -> &[ValType] {
         &self.params_results[..self.len_params]
@@ -110,10 +104,7 @@ pub struct GlobalType {
 
 impl GlobalType {
     pub fn new(content: ValType, mutability: Mutability) -> Self {
-        GlobalType {
-            content,
-            mutability,
-        }
+        GlobalType { content, mutability }
     }
 }
 
@@ -140,11 +131,7 @@ pub struct TableType {
 
 impl TableType {
     pub fn new(element: ValType, minimum: u32, maximum: Option<u32>) -> Self {
-        TableType {
-            element,
-            minimum,
-            maximum,
-        }
+        TableType { element, minimum, maximum }
     }
 }
 

@@ -1,8 +1,229 @@
-//! Execution (stub).
-use crate::error::Result;
-use crate::runtime::store::Store;
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Frame {}
-pub(crate) fn invoke<T>(_store: &mut Store<T>, _func: u32, _slots: &mut [u64]) -> Result<()> {
-    Err(crate::Error::Unsupported("not yet".into()))
+//! Execution: the calling convention between handlers, the call/frame stacks,
+//! and the entry point from the host ([`invoke`]).
+//!
+//! See [`handlers`] for the invariants every handler relies on.
+
+pub(crate) mod handlers;
+
+use std::sync::atomic::AtomicBool;
+
+use crate::error::{Error, Result, Trap, TrapCode};
+use crate::module::FuncCode;
+use crate::runtime::func::Caller;
+use crate::runtime::instance::InstanceData;
+use crate::runtime::store::{FuncEntity, Store};
+
+/// One cell of threaded code: a handler pointer or an immediate.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) union Cell {
+    pub(crate) h: Handler,
+    pub(crate) x: u64,
+}
+
+pub(crate) type Ip = *const Cell;
+pub(crate) type Fp = *mut u64;
+pub(crate) type Mem = *mut u8;
+
+/// Every handler has this signature: instruction pointer (its own cell), frame
+/// pointer (slot 0 of the current function), memory base and length, context.
+/// The return value is only meaningful to the dispatcher (see `handlers`).
+pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, *mut Ctx) -> usize;
+
+impl Cell {
+    pub(crate) fn handler(h: Handler) -> Cell {
+        Cell { h }
+    }
+    pub(crate) fn imm(x: u64) -> Cell {
+        Cell { x }
+    }
+}
+
+/// A suspended caller, pushed by calls and popped by returns.
+#[derive(Clone, Copy)]
+pub(crate) struct Frame {
+    pub(crate) ret_ip: Ip,
+    pub(crate) fp: Fp,
+    pub(crate) inst: *mut InstanceData,
+    /// The function running in the frame above this one (for backtraces).
+    pub(crate) callee: *const FuncCode,
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Frame {
+            ret_ip: std::ptr::null(),
+            fp: std::ptr::null_mut(),
+            inst: std::ptr::null_mut(),
+            callee: std::ptr::null(),
+        }
+    }
+}
+
+/// Calls a host function of the store the execution runs in.
+type HostCall = unsafe fn(ctx: *mut Ctx, host: u32, args: *mut u64, len: usize) -> Result<()>;
+
+/// State of one execution that handlers reach through their `ctx` argument.
+/// Only cold paths (calls, traps, memory growth, tables, globals) touch it.
+pub(crate) struct Ctx {
+    pub(crate) inst: *mut InstanceData,
+    /// `inst.globals.as_ptr()`.
+    pub(crate) globals: *const *mut u64,
+    pub(crate) store: *mut crate::runtime::store::StoreInner,
+    pub(crate) frames: *mut Frame,
+    /// Index of the next free frame.
+    pub(crate) frame_top: usize,
+    pub(crate) frame_limit: usize,
+    /// Frame index of this execution's entry frame.
+    pub(crate) frame_base: usize,
+    pub(crate) stack_base: *mut u64,
+    pub(crate) stack_end: *mut u64,
+    pub(crate) trap: Option<TrapCode>,
+    pub(crate) error: Option<Error>,
+    host_call: HostCall,
+    host_store: *mut (),
+    /// Loop dispatcher only: registers handed back by handlers that change them.
+    #[cfg_attr(baton_tail, allow(dead_code))]
+    pub(crate) fp: Fp,
+    #[cfg_attr(baton_tail, allow(dead_code))]
+    pub(crate) mem: Mem,
+    #[cfg_attr(baton_tail, allow(dead_code))]
+    pub(crate) len: usize,
+    pub(crate) interrupt: *const AtomicBool,
+    /// Lowest native stack address a handler may run at (tail dispatch guard).
+    pub(crate) native_limit: usize,
+}
+
+impl Ctx {
+    /// Memory 0 of the current instance as (base, length), or (dangling, 0).
+    #[inline]
+    pub(crate) unsafe fn memory(&self) -> (Mem, usize) {
+        // SAFETY: `inst` is a live instance of the store running this execution,
+        // and its `memory` pointer, if non-null, points at a boxed memory of it.
+        unsafe {
+            let m = (*self.inst).memory;
+            if m.is_null() {
+                (std::ptr::NonNull::dangling().as_ptr(), 0)
+            } else {
+                ((*m).data.as_mut_ptr(), (*m).data.len())
+            }
+        }
+    }
+
+    /// Calls host function `host` with its arguments/results at `args`.
+    pub(crate) unsafe fn call_host(&mut self, host: u32, args: *mut u64, len: usize) -> Result<()> {
+        // SAFETY: `host_call` was made for the store type behind `host_store`.
+        unsafe { (self.host_call)(self, host, args, len) }
+    }
+
+    /// Backtrace of the frames of this execution, innermost first.
+    pub(crate) unsafe fn backtrace(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in (self.frame_base..self.frame_top).rev() {
+            // SAFETY: frames below `frame_top` were written by calls of this execution.
+            let fc = unsafe { (*self.frames.add(i)).callee };
+            if fc.is_null() {
+                continue;
+            }
+            // SAFETY: `callee` points at a `FuncCode` of a module kept alive by an instance.
+            let (index, module) = unsafe { ((*fc).index, &*(*fc).module) };
+            out.push(module.func_name(index));
+        }
+        out
+    }
+}
+
+unsafe fn host_trampoline<T>(ctx: *mut Ctx, host: u32, args: *mut u64, len: usize) -> Result<()> {
+    // SAFETY: `host_store` is the `&mut Store<T>` that started this execution; the
+    // interpreter holds no references into it while the host function runs (only
+    // raw pointers, re-read afterwards). The host function is kept alive by the
+    // store's `host_funcs`, which only grows. `args` points at `len` slots of the
+    // value stack reserved for this call.
+    unsafe {
+        let store = &mut *((*ctx).host_store as *mut Store<T>);
+        let f: *const crate::runtime::func::HostFunc<T> = &*store.host_funcs[host as usize];
+        let instance = Some((*(*ctx).inst).index);
+        let slots = std::slice::from_raw_parts_mut(args, len);
+        (*f)(Caller { store, instance }, slots)
+    }
+}
+
+/// Runs the store function `func` with `slots` holding its arguments on entry
+/// and its results on return (`slots.len() == max(params, results)`).
+pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<()> {
+    let (instance, index) = match &store.inner.funcs[func as usize] {
+        FuncEntity::Host { host, .. } => {
+            let f = store.host_funcs[*host as usize].clone();
+            return f(Caller { store, instance: None }, slots);
+        }
+        FuncEntity::Wasm { instance, index, .. } => (*instance, *index),
+    };
+    let config = store.inner.engine.config().clone();
+    if store.inner.stack.is_empty() {
+        store.inner.stack = vec![0u64; config.max_stack_slots];
+        // Frames are written through raw pointers below `capacity()`; `len` stays 0.
+        store.inner.frames = Vec::with_capacity(config.max_call_depth as usize + 1);
+    }
+    let inner = &mut store.inner;
+    let inst: *mut InstanceData = &mut *inner.instances[instance as usize];
+    // SAFETY: `inst` is a boxed instance of this store.
+    let module = unsafe { (*inst).module.clone() };
+    let def = (index - module.num_imported_funcs) as usize;
+    let code = module.compiled(def)?.code.as_ptr();
+    let base = inner.stack_top;
+    let frame_base = inner.frames_top;
+    if base + slots.len() > inner.stack.len() || frame_base >= inner.frames.capacity() {
+        return Err(Error::trap(TrapCode::StackOverflow));
+    }
+    inner.stack[base..base + slots.len()].copy_from_slice(slots);
+    let stack_base = inner.stack.as_mut_ptr();
+    let frames = inner.frames.as_mut_ptr();
+    let frame_limit = inner.frames.capacity();
+    // SAFETY: `frame_base < frames.capacity()` was checked above.
+    unsafe {
+        *frames.add(frame_base) =
+            Frame { ret_ip: &handlers::EXIT_CELL, fp: std::ptr::null_mut(), inst, callee: &module.code[def] };
+    }
+    let mut ctx = Ctx {
+        inst,
+        // SAFETY: `inst` is live (see above).
+        globals: unsafe { (*inst).globals.as_ptr() },
+        store: inner,
+        frames,
+        frame_top: frame_base + 1,
+        frame_limit,
+        frame_base,
+        stack_base,
+        // SAFETY: one past the end of the value stack.
+        stack_end: unsafe { stack_base.add(inner.stack.len()) },
+        trap: None,
+        error: None,
+        host_call: host_trampoline::<T>,
+        host_store: store as *mut Store<T> as *mut (),
+        fp: std::ptr::null_mut(),
+        mem: std::ptr::null_mut(),
+        len: 0,
+        interrupt: std::sync::Arc::as_ptr(&store.inner.interrupt),
+        native_limit: handlers::native_sp().saturating_sub(handlers::NATIVE_STACK_BUDGET),
+    };
+    let saved = (store.inner.stack_top, store.inner.frames_top);
+    // SAFETY: the context describes live state of `store`, which is not otherwise
+    // used until `run` returns; `code` is the entry of a translated function whose
+    // frame starts at `stack_base + base`.
+    unsafe {
+        let (mem, len) = ctx.memory();
+        handlers::run(code, stack_base.add(base), mem, len, &mut ctx);
+    }
+    store.inner.stack_top = saved.0;
+    store.inner.frames_top = saved.1;
+    if let Some(e) = ctx.error.take() {
+        return Err(e);
+    }
+    if let Some(code) = ctx.trap {
+        // SAFETY: frames of this execution are still in place.
+        let backtrace = unsafe { ctx.backtrace() };
+        return Err(Error::Trap(Trap { code, backtrace }));
+    }
+    slots.copy_from_slice(&store.inner.stack[base..base + slots.len()]);
+    Ok(())
 }

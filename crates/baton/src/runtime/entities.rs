@@ -22,10 +22,7 @@ impl Memory {
             return Err(Error::BadCall("invalid memory limits".into()));
         }
         if ty.minimum > s.limits.max_memory_pages {
-            return Err(Error::Limit(format!(
-                "memory of {} pages exceeds the limit",
-                ty.minimum
-            )));
+            return Err(Error::Limit(format!("memory of {} pages exceeds the limit", ty.minimum)));
         }
         let data = vec![0u8; ty.minimum as usize * crate::PAGE_SIZE];
         s.memories.push(Box::new(MemoryEntity { data, ty }));
@@ -44,10 +41,7 @@ impl Memory {
     }
     pub fn ty(&self, ctx: impl AsContext) -> MemoryType {
         let e = self.entity(&ctx);
-        MemoryType {
-            minimum: e.pages(),
-            maximum: e.ty.maximum,
-        }
+        MemoryType { minimum: e.pages(), maximum: e.ty.maximum }
     }
     /// Grows by `delta` pages and returns the previous size in pages.
     pub fn grow(&self, mut ctx: impl AsContextMut, delta: u32) -> Result<u32> {
@@ -64,39 +58,20 @@ impl Memory {
         &mut ctx.store_mut().inner.memories[self.0 as usize].data
     }
     /// The memory's bytes together with the store's host data, both mutable.
-    pub fn data_and_store_mut<'a, T>(
-        &self,
-        ctx: &'a mut impl AsContextMut<Data = T>,
-    ) -> (&'a mut [u8], &'a mut T) {
+    pub fn data_and_store_mut<'a, T>(&self, ctx: &'a mut impl AsContextMut<Data = T>) -> (&'a mut [u8], &'a mut T) {
         let store = ctx.store_mut();
         let (inner, data) = store.split_mut();
         (&mut inner.memories[self.0 as usize].data, data)
     }
-    pub fn read(
-        &self,
-        ctx: impl AsContext,
-        offset: usize,
-        buf: &mut [u8],
-    ) -> Result<(), MemoryAccessError> {
+    pub fn read(&self, ctx: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<(), MemoryAccessError> {
         let data = &self.entity(&ctx).data;
-        let src = offset
-            .checked_add(buf.len())
-            .and_then(|end| data.get(offset..end))
-            .ok_or(MemoryAccessError)?;
+        let src = offset.checked_add(buf.len()).and_then(|end| data.get(offset..end)).ok_or(MemoryAccessError)?;
         buf.copy_from_slice(src);
         Ok(())
     }
-    pub fn write(
-        &self,
-        mut ctx: impl AsContextMut,
-        offset: usize,
-        buf: &[u8],
-    ) -> Result<(), MemoryAccessError> {
+    pub fn write(&self, mut ctx: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<(), MemoryAccessError> {
         let data = &mut ctx.store_mut().inner.memories[self.0 as usize].data;
-        let dst = offset
-            .checked_add(buf.len())
-            .and_then(|end| data.get_mut(offset..end))
-            .ok_or(MemoryAccessError)?;
+        let dst = offset.checked_add(buf.len()).and_then(|end| data.get_mut(offset..end)).ok_or(MemoryAccessError)?;
         dst.copy_from_slice(buf);
         Ok(())
     }
@@ -109,18 +84,11 @@ pub struct Global(pub(crate) u32);
 impl Global {
     pub fn new(mut ctx: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         if value.ty() != ty.content {
-            return Err(Error::BadCall(format!(
-                "global of type {} initialised with {}",
-                ty.content,
-                value.ty()
-            )));
+            return Err(Error::BadCall(format!("global of type {} initialised with {}", ty.content, value.ty())));
         }
         let s = &mut ctx.store_mut().inner;
         s.check_entities(s.globals.len())?;
-        s.globals.push(Box::new(GlobalEntity {
-            value: value.to_raw(),
-            ty,
-        }));
+        s.globals.push(Box::new(GlobalEntity { value: value.to_raw(), ty }));
         Ok(Global((s.globals.len() - 1) as u32))
     }
     pub fn ty(&self, ctx: impl AsContext) -> GlobalType {
@@ -136,11 +104,7 @@ impl Global {
             return Err(Error::BadCall("cannot set an immutable global".into()));
         }
         if value.ty() != g.ty.content {
-            return Err(Error::BadCall(format!(
-                "global of type {} set to {}",
-                g.ty.content,
-                value.ty()
-            )));
+            return Err(Error::BadCall(format!("global of type {} set to {}", g.ty.content, value.ty())));
         }
         g.value = value.to_raw();
         Ok(())
@@ -154,24 +118,14 @@ pub struct Table(pub(crate) u32);
 impl Table {
     pub fn new(mut ctx: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
         if init.ty() != ty.element {
-            return Err(Error::BadCall(format!(
-                "table of {} initialised with {}",
-                ty.element,
-                init.ty()
-            )));
+            return Err(Error::BadCall(format!("table of {} initialised with {}", ty.element, init.ty())));
         }
         let s = &mut ctx.store_mut().inner;
         s.check_entities(s.tables.len())?;
         if ty.minimum > s.limits.max_table_elements {
-            return Err(Error::Limit(format!(
-                "table of {} elements exceeds the limit",
-                ty.minimum
-            )));
+            return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
         }
-        s.tables.push(Box::new(TableEntity {
-            elems: vec![init.to_raw(); ty.minimum as usize],
-            ty,
-        }));
+        s.tables.push(Box::new(TableEntity { elems: vec![init.to_raw(); ty.minimum as usize], ty }));
         Ok(Table((s.tables.len() - 1) as u32))
     }
     fn entity<'a>(&self, ctx: &'a impl AsContext) -> &'a TableEntity {
@@ -179,30 +133,21 @@ impl Table {
     }
     pub fn ty(&self, ctx: impl AsContext) -> TableType {
         let e = self.entity(&ctx);
-        TableType {
-            element: e.ty.element,
-            minimum: e.elems.len() as u32,
-            maximum: e.ty.maximum,
-        }
+        TableType { element: e.ty.element, minimum: e.elems.len() as u32, maximum: e.ty.maximum }
     }
     pub fn size(&self, ctx: impl AsContext) -> u32 {
         self.entity(&ctx).elems.len() as u32
     }
     pub fn get(&self, ctx: impl AsContext, index: u32) -> Option<Val> {
         let e = self.entity(&ctx);
-        e.elems
-            .get(index as usize)
-            .map(|r| Val::from_raw(*r, e.ty.element))
+        e.elems.get(index as usize).map(|r| Val::from_raw(*r, e.ty.element))
     }
     pub fn set(&self, mut ctx: impl AsContextMut, index: u32, value: Val) -> Result<()> {
         let e = &mut ctx.store_mut().inner.tables[self.0 as usize];
         if value.ty() != e.ty.element {
             return Err(Error::BadCall("table element type mismatch".into()));
         }
-        let slot = e
-            .elems
-            .get_mut(index as usize)
-            .ok_or(Error::trap(crate::TrapCode::TableOutOfBounds))?;
+        let slot = e.elems.get_mut(index as usize).ok_or(Error::trap(crate::TrapCode::TableOutOfBounds))?;
         *slot = value.to_raw();
         Ok(())
     }
@@ -214,7 +159,6 @@ impl Table {
         if init.ty() != e.ty.element {
             return Err(Error::BadCall("table element type mismatch".into()));
         }
-        e.grow(delta, init.to_raw(), limit)
-            .ok_or_else(|| Error::Limit(format!("cannot grow table by {delta}")))
+        e.grow(delta, init.to_raw(), limit).ok_or_else(|| Error::Limit(format!("cannot grow table by {delta}")))
     }
 }

@@ -39,10 +39,7 @@ impl<'a, T> Caller<'a, T> {
     /// An export of the calling instance, e.g. its `"memory"`.
     pub fn get_export(&self, name: &str) -> Option<Extern> {
         let inst = self.instance?;
-        self.store.inner.instances[inst as usize]
-            .exports
-            .get(name)
-            .copied()
+        self.store.inner.instances[inst as usize].exports.get(name).copied()
     }
 }
 
@@ -71,11 +68,8 @@ impl Func {
         store.host_funcs.push(host);
         let type_id = store.inner.engine.type_id(&ty);
         let host = (store.host_funcs.len() - 1) as u32;
-        Func(
-            store
-                .inner
-                .alloc_func(FuncEntity::Host { host, ty, type_id }),
-        )
+        let slots = ty.params().len().max(ty.results().len()) as u32;
+        Func(store.inner.alloc_func(FuncEntity::Host { host, ty, type_id, slots }))
     }
 
     /// The function's signature.
@@ -85,27 +79,15 @@ impl Func {
 
     /// Calls the function with dynamically typed arguments; `results` must have
     /// room for exactly the function's results.
-    pub fn call<T>(
-        &self,
-        mut ctx: impl AsContextMut<Data = T>,
-        params: &[Val],
-        results: &mut [Val],
-    ) -> Result<()> {
+    pub fn call<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: &[Val], results: &mut [Val]) -> Result<()> {
         let store = ctx.store_mut();
         let ty = store.inner.func_type(self.0);
         if params.len() != ty.params().len() {
-            return Err(Error::BadCall(format!(
-                "expected {} arguments, got {}",
-                ty.params().len(),
-                params.len()
-            )));
+            return Err(Error::BadCall(format!("expected {} arguments, got {}", ty.params().len(), params.len())));
         }
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
             if p.ty() != *t {
-                return Err(Error::BadCall(format!(
-                    "argument {i} must be {t}, got {}",
-                    p.ty()
-                )));
+                return Err(Error::BadCall(format!("argument {i} must be {t}, got {}", p.ty())));
             }
         }
         if results.len() != ty.results().len() {
@@ -127,20 +109,12 @@ impl Func {
     }
 
     /// A statically typed view of this function; fails if the types differ.
-    pub fn typed<P: WasmParams, R: WasmResults>(
-        &self,
-        ctx: impl AsContext,
-    ) -> Result<TypedFunc<P, R>> {
+    pub fn typed<P: WasmParams, R: WasmResults>(&self, ctx: impl AsContext) -> Result<TypedFunc<P, R>> {
         let ty = self.ty(ctx);
         if !P::matches(ty.params()) || !R::matches(ty.results()) {
-            return Err(Error::BadCall(format!(
-                "function type mismatch: the function is {ty}"
-            )));
+            return Err(Error::BadCall(format!("function type mismatch: the function is {ty}")));
         }
-        Ok(TypedFunc {
-            func: *self,
-            _marker: PhantomData,
-        })
+        Ok(TypedFunc { func: *self, _marker: PhantomData })
     }
 }
 
@@ -149,20 +123,12 @@ pub(crate) fn dyn_host_func<T>(
     f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
 ) -> Arc<HostFunc<T>> {
     Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-        let params: Vec<Val> = ty
-            .params()
-            .iter()
-            .zip(slots.iter())
-            .map(|(t, s)| Val::from_raw(*s, *t))
-            .collect();
+        let params: Vec<Val> = ty.params().iter().zip(slots.iter()).map(|(t, s)| Val::from_raw(*s, *t)).collect();
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         f(caller, &params, &mut results)?;
         for (i, (r, t)) in results.iter().zip(ty.results()).enumerate() {
             if r.ty() != *t {
-                return Err(Error::BadCall(format!(
-                    "host function result {i} must be {t}, got {}",
-                    r.ty()
-                )));
+                return Err(Error::BadCall(format!("host function result {i} must be {t}, got {}", r.ty())));
             }
             slots[i] = r.to_raw();
         }
@@ -231,22 +197,12 @@ wasm_ty!(i32, I32, |s| s as u32 as u64, |r| r as u32 as i32);
 wasm_ty!(u32, I32, |s| s as u64, |r| r as u32);
 wasm_ty!(i64, I64, |s| s as u64, |r| r as i64);
 wasm_ty!(u64, I64, |s| s, |r| r);
-wasm_ty!(f32, F32, |s| s.to_bits() as u64, |r| f32::from_bits(
-    r as u32
-));
+wasm_ty!(f32, F32, |s| s.to_bits() as u64, |r| f32::from_bits(r as u32));
 wasm_ty!(f64, F64, |s| s.to_bits(), |r| f64::from_bits(r));
-wasm_ty!(
-    Option<Func>,
-    FuncRef,
-    |s| s.map_or(0, |f| f.0 as u64 + 1),
-    |r| r.checked_sub(1).map(|i| Func(i as u32))
-);
-wasm_ty!(
-    Option<ExternRef>,
-    ExternRef,
-    |s| s.map_or(0, |e| e.0 as u64 + 1),
-    |r| r.checked_sub(1).map(|i| ExternRef(i as u32))
-);
+wasm_ty!(Option<Func>, FuncRef, |s| s.map_or(0, |f| f.0 as u64 + 1), |r| r.checked_sub(1).map(|i| Func(i as u32)));
+wasm_ty!(Option<ExternRef>, ExternRef, |s| s.map_or(0, |e| e.0 as u64 + 1), |r| r
+    .checked_sub(1)
+    .map(|i| ExternRef(i as u32)));
 
 /// Parameters of a typed call: a [`WasmTy`] or a tuple of them.
 pub trait WasmParams: Sized {

@@ -10,9 +10,7 @@ use crate::error::{Error, Result};
 use crate::module::{ConstExpr, Module, ModuleInner, SegmentMode};
 use crate::runtime::entities::{Global, Memory, Table};
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
-use crate::runtime::store::{
-    AsContext, AsContextMut, FuncEntity, GlobalEntity, MemoryEntity, StoreInner, TableEntity,
-};
+use crate::runtime::store::{AsContext, AsContextMut, FuncEntity, GlobalEntity, MemoryEntity, StoreInner, TableEntity};
 use crate::types::{ExternType, MemoryType, TableType};
 use crate::TrapCode;
 
@@ -61,10 +59,7 @@ impl Extern {
             Extern::Global(g) => ExternType::Global(s.globals[g.0 as usize].ty),
             Extern::Memory(m) => {
                 let e = &s.memories[m.0 as usize];
-                ExternType::Memory(MemoryType {
-                    minimum: e.pages(),
-                    maximum: e.ty.maximum,
-                })
+                ExternType::Memory(MemoryType { minimum: e.pages(), maximum: e.ty.maximum })
             }
             Extern::Table(t) => {
                 let e = &s.tables[t.0 as usize];
@@ -107,12 +102,10 @@ pub(crate) struct InstanceData {
     pub(crate) funcs: Vec<u32>,
     /// Address of each global's value.
     pub(crate) globals: Vec<*mut u64>,
-    pub(crate) global_ids: Vec<u32>,
     pub(crate) memories: Vec<u32>,
     /// Memory 0, or null.
     pub(crate) memory: *mut MemoryEntity,
     pub(crate) tables: Vec<*mut TableEntity>,
-    pub(crate) table_ids: Vec<u32>,
     /// Resolved element segments (emptied by `elem.drop`).
     pub(crate) elems: Vec<Box<[u64]>>,
     /// Data segments (emptied by `data.drop`), as ranges of the module bytes.
@@ -159,11 +152,7 @@ fn eval_const(funcs: &[u32], globals: &[*mut u64], e: ConstExpr) -> u64 {
 impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order,
     /// then runs its start function.
-    pub fn new<T>(
-        mut ctx: impl AsContextMut<Data = T>,
-        module: &Module,
-        imports: &[Extern],
-    ) -> Result<Instance> {
+    pub fn new<T>(mut ctx: impl AsContextMut<Data = T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
         let store = ctx.store_mut();
         let inst = Instance::instantiate(&mut store.inner, module, imports)?;
         if let Some(start) = module.inner.start {
@@ -176,22 +165,13 @@ impl Instance {
     fn instantiate(s: &mut StoreInner, module: &Module, imports: &[Extern]) -> Result<Instance> {
         let m = &module.inner;
         if !m.engine.same(&s.engine) {
-            return Err(Error::Link(
-                "module and store belong to different engines".into(),
-            ));
+            return Err(Error::Link("module and store belong to different engines".into()));
         }
         if s.instances.len() >= s.limits.max_instances {
-            return Err(Error::Limit(format!(
-                "more than {} instances in a store",
-                s.limits.max_instances
-            )));
+            return Err(Error::Limit(format!("more than {} instances in a store", s.limits.max_instances)));
         }
         if imports.len() != m.imports.len() {
-            return Err(Error::Link(format!(
-                "expected {} imports, got {}",
-                m.imports.len(),
-                imports.len()
-            )));
+            return Err(Error::Link(format!("expected {} imports, got {}", m.imports.len(), imports.len())));
         }
         let index = s.instances.len() as u32;
         let mut funcs = Vec::with_capacity(m.funcs.len());
@@ -202,11 +182,7 @@ impl Instance {
         let mut table_ids = Vec::new();
         for (imp, ext) in m.imports.iter().zip(imports) {
             let mismatch = |what: &str| {
-                Err(Error::Link(format!(
-                    "incompatible import type for {}::{}: {what}",
-                    imp.module(),
-                    imp.name()
-                )))
+                Err(Error::Link(format!("incompatible import type for {}::{}: {what}", imp.module(), imp.name())))
             };
             match (imp.ty(), ext) {
                 (ExternType::Func(want), Extern::Func(f)) => {
@@ -232,12 +208,7 @@ impl Instance {
                 (ExternType::Table(want), Extern::Table(t)) => {
                     let e = &s.tables[t.0 as usize];
                     if e.ty.element != want.element
-                        || !limits_match(
-                            e.elems.len() as u32,
-                            e.ty.maximum,
-                            want.minimum,
-                            want.maximum,
-                        )
+                        || !limits_match(e.elems.len() as u32, e.ty.maximum, want.minimum, want.maximum)
                     {
                         return mismatch("table type does not match");
                     }
@@ -249,24 +220,16 @@ impl Instance {
         }
         for i in m.num_imported_funcs..m.funcs.len() as u32 {
             let type_id = m.type_ids[m.funcs[i as usize] as usize];
-            funcs.push(s.alloc_func(FuncEntity::Wasm {
-                instance: index,
-                index: i,
-                type_id,
-            }));
+            funcs.push(s.alloc_func(FuncEntity::Wasm { instance: index, index: i, type_id }));
         }
         for ty in &m.memories[m.num_imported_memories as usize..] {
             s.check_entities(s.memories.len())?;
             if ty.minimum > s.limits.max_memory_pages {
-                return Err(Error::Limit(format!(
-                    "memory of {} pages exceeds the limit",
-                    ty.minimum
-                )));
+                return Err(Error::Limit(format!("memory of {} pages exceeds the limit", ty.minimum)));
             }
             let mut data = Vec::new();
             let bytes = ty.minimum as usize * crate::PAGE_SIZE;
-            data.try_reserve_exact(bytes)
-                .map_err(|_| Error::Limit("cannot allocate memory".into()))?;
+            data.try_reserve_exact(bytes).map_err(|_| Error::Limit("cannot allocate memory".into()))?;
             data.resize(bytes, 0);
             s.memories.push(Box::new(MemoryEntity { data, ty: *ty }));
             memories.push((s.memories.len() - 1) as u32);
@@ -274,49 +237,24 @@ impl Instance {
         for ty in &m.tables[m.num_imported_tables as usize..] {
             s.check_entities(s.tables.len())?;
             if ty.minimum > s.limits.max_table_elements {
-                return Err(Error::Limit(format!(
-                    "table of {} elements exceeds the limit",
-                    ty.minimum
-                )));
+                return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
             }
-            s.tables.push(Box::new(TableEntity {
-                elems: vec![0; ty.minimum as usize],
-                ty: *ty,
-            }));
+            s.tables.push(Box::new(TableEntity { elems: vec![0; ty.minimum as usize], ty: *ty }));
             table_ids.push((s.tables.len() - 1) as u32);
         }
-        for (ty, init) in m.globals[m.num_imported_globals as usize..]
-            .iter()
-            .zip(&m.global_inits)
-        {
+        for (ty, init) in m.globals[m.num_imported_globals as usize..].iter().zip(&m.global_inits) {
             s.check_entities(s.globals.len())?;
             let value = eval_const(&funcs, &globals, *init);
             s.globals.push(Box::new(GlobalEntity { value, ty: *ty }));
-            let g = s
-                .globals
-                .last_mut()
-                .map(|g| &mut g.value as *mut u64)
-                .unwrap_or(std::ptr::null_mut());
+            let g = s.globals.last_mut().map(|g| &mut g.value as *mut u64).unwrap_or(std::ptr::null_mut());
             globals.push(g);
             global_ids.push((s.globals.len() - 1) as u32);
         }
-        let elems: Vec<Box<[u64]>> = m
-            .elems
-            .iter()
-            .map(|seg| {
-                seg.items
-                    .iter()
-                    .map(|e| eval_const(&funcs, &globals, *e))
-                    .collect()
-            })
-            .collect();
-        let memory = memories.first().map_or(std::ptr::null_mut(), |&i| {
-            &mut *s.memories[i as usize] as *mut MemoryEntity
-        });
-        let table_ptrs = table_ids
-            .iter()
-            .map(|&i| &mut *s.tables[i as usize] as *mut TableEntity)
-            .collect();
+        let elems: Vec<Box<[u64]>> =
+            m.elems.iter().map(|seg| seg.items.iter().map(|e| eval_const(&funcs, &globals, *e)).collect()).collect();
+        let memory =
+            memories.first().map_or(std::ptr::null_mut(), |&i| &mut *s.memories[i as usize] as *mut MemoryEntity);
+        let table_ptrs = table_ids.iter().map(|&i| &mut *s.tables[i as usize] as *mut TableEntity).collect();
         let mut exports = HashMap::new();
         for (name, kind, idx) in &m.exports {
             let e = match kind {
@@ -334,11 +272,9 @@ impl Instance {
             module: m.clone(),
             funcs,
             globals,
-            global_ids,
             memories,
             memory,
             tables: table_ptrs,
-            table_ids,
             elems,
             datas,
             exports,
@@ -354,10 +290,7 @@ impl Instance {
                     // SAFETY: table pointers point into boxed tables of this store.
                     let table = unsafe { &mut *inst.tables[*t as usize] };
                     let items = &inst.elems[i];
-                    if off
-                        .checked_add(items.len())
-                        .is_none_or(|end| end > table.elems.len())
-                    {
+                    if off.checked_add(items.len()).is_none_or(|end| end > table.elems.len()) {
                         return Err(TrapCode::TableOutOfBounds.into());
                     }
                     table.elems[off..off + items.len()].copy_from_slice(items);
@@ -372,10 +305,7 @@ impl Instance {
                 let off = eval_const(&inst.funcs, &inst.globals, *offset) as u32 as usize;
                 let mem = &mut *s.memories[inst.memories[*mi as usize] as usize];
                 let bytes = &m.bytes[seg.range.clone()];
-                if off
-                    .checked_add(bytes.len())
-                    .is_none_or(|end| end > mem.data.len())
-                {
+                if off.checked_add(bytes.len()).is_none_or(|end| end > mem.data.len()) {
                     return Err(TrapCode::MemoryOutOfBounds.into());
                 }
                 mem.data[off..off + bytes.len()].copy_from_slice(bytes);
@@ -387,10 +317,7 @@ impl Instance {
 
     /// The export called `name`.
     pub fn get_export(&self, ctx: impl AsContext, name: &str) -> Option<Extern> {
-        ctx.store().inner.instances[self.0 as usize]
-            .exports
-            .get(name)
-            .copied()
+        ctx.store().inner.instances[self.0 as usize].exports.get(name).copied()
     }
     pub fn get_func(&self, ctx: impl AsContext, name: &str) -> Option<Func> {
         self.get_export(ctx, name)?.into_func()
@@ -400,9 +327,8 @@ impl Instance {
         ctx: impl AsContext,
         name: &str,
     ) -> Result<TypedFunc<P, R>> {
-        let f = self
-            .get_func(&ctx, name)
-            .ok_or_else(|| Error::BadCall(format!("no exported function named `{name}`")))?;
+        let f =
+            self.get_func(&ctx, name).ok_or_else(|| Error::BadCall(format!("no exported function named `{name}`")))?;
         f.typed(&ctx)
     }
     pub fn get_memory(&self, ctx: impl AsContext, name: &str) -> Option<Memory> {
@@ -417,10 +343,6 @@ impl Instance {
     /// All exports, in no particular order.
     pub fn exports(&self, ctx: impl AsContext) -> Vec<(String, Extern)> {
         let s = ctx.store();
-        s.inner.instances[self.0 as usize]
-            .exports
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect()
+        s.inner.instances[self.0 as usize].exports.iter().map(|(k, v)| (k.clone(), *v)).collect()
     }
 }

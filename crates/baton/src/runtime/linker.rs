@@ -37,21 +37,13 @@ pub struct Linker<T> {
 
 impl<T> Clone for Linker<T> {
     fn clone(&self) -> Self {
-        Linker {
-            engine: self.engine.clone(),
-            defs: self.defs.clone(),
-            allow_shadowing: self.allow_shadowing,
-        }
+        Linker { engine: self.engine.clone(), defs: self.defs.clone(), allow_shadowing: self.allow_shadowing }
     }
 }
 
 impl<T> Linker<T> {
     pub fn new(engine: &Engine) -> Self {
-        Linker {
-            engine: engine.clone(),
-            defs: HashMap::new(),
-            allow_shadowing: false,
-        }
+        Linker { engine: engine.clone(), defs: HashMap::new(), allow_shadowing: false }
     }
 
     /// Allow a later definition to replace an earlier one of the same name.
@@ -63,21 +55,14 @@ impl<T> Linker<T> {
     fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self> {
         let key = (module.to_string(), name.to_string());
         if !self.allow_shadowing && self.defs.contains_key(&key) {
-            return Err(Error::Link(format!(
-                "`{module}::{name}` is already defined"
-            )));
+            return Err(Error::Link(format!("`{module}::{name}` is already defined")));
         }
         self.defs.insert(key, def);
         Ok(self)
     }
 
     /// Defines `module::name` as an extern of some store.
-    pub fn define(
-        &mut self,
-        module: &str,
-        name: &str,
-        item: impl Into<Extern>,
-    ) -> Result<&mut Self> {
+    pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> Result<&mut Self> {
         self.insert(module, name, Definition::Extern(item.into()))
     }
 
@@ -108,12 +93,7 @@ impl<T> Linker<T> {
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn instance(
-        &mut self,
-        ctx: impl AsContext<Data = T>,
-        module: &str,
-        instance: Instance,
-    ) -> Result<&mut Self> {
+    pub fn instance(&mut self, ctx: impl AsContext<Data = T>, module: &str, instance: Instance) -> Result<&mut Self> {
         for (name, ext) in instance.exports(&ctx) {
             self.insert(module, &name, Definition::Extern(ext))?;
         }
@@ -121,45 +101,24 @@ impl<T> Linker<T> {
     }
 
     /// Looks up a definition, materialising host functions in the store.
-    pub fn get(
-        &self,
-        mut ctx: impl AsContextMut<Data = T>,
-        module: &str,
-        name: &str,
-    ) -> Option<Extern> {
+    pub fn get(&self, mut ctx: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
         match self.defs.get(&(module.to_string(), name.to_string()))? {
             Definition::Extern(e) => Some(*e),
-            Definition::HostFunc(ty, f) => Some(Extern::Func(Func::from_host(
-                ctx.store_mut(),
-                ty.clone(),
-                f.clone(),
-            ))),
+            Definition::HostFunc(ty, f) => Some(Extern::Func(Func::from_host(ctx.store_mut(), ty.clone(), f.clone()))),
         }
     }
 
     /// Resolves the module's imports and instantiates it, running its start function.
-    pub fn instantiate(
-        &self,
-        mut ctx: impl AsContextMut<Data = T>,
-        module: &Module,
-    ) -> Result<Instance> {
+    pub fn instantiate(&self, mut ctx: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
         if !module.engine().same(&self.engine) {
-            return Err(Error::Link(
-                "module and linker belong to different engines".into(),
-            ));
+            return Err(Error::Link("module and linker belong to different engines".into()));
         }
         let store = ctx.store_mut();
         let mut externs = Vec::with_capacity(module.imports().len());
         for imp in module.imports() {
-            let ext = self
-                .get(&mut *store, imp.module(), imp.name())
-                .ok_or_else(|| {
-                    Error::Link(format!(
-                        "unknown import: `{}::{}` has not been defined",
-                        imp.module(),
-                        imp.name()
-                    ))
-                })?;
+            let ext = self.get(&mut *store, imp.module(), imp.name()).ok_or_else(|| {
+                Error::Link(format!("unknown import: `{}::{}` has not been defined", imp.module(), imp.name()))
+            })?;
             if let (ExternType::Func(want), Extern::Func(f)) = (imp.ty(), ext) {
                 let got = f.ty(&*store);
                 if got != *want {
@@ -176,12 +135,7 @@ impl<T> Linker<T> {
     }
 
     /// Instantiates the module and defines its exports under `name`.
-    pub fn module(
-        &mut self,
-        mut ctx: impl AsContextMut<Data = T>,
-        name: &str,
-        module: &Module,
-    ) -> Result<&mut Self> {
+    pub fn module(&mut self, mut ctx: impl AsContextMut<Data = T>, name: &str, module: &Module) -> Result<&mut Self> {
         let inst = self.instantiate(&mut ctx, module)?;
         self.instance(&ctx, name, inst)
     }

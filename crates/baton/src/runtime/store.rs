@@ -83,20 +83,13 @@ impl Default for Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("config", &self.inner.config)
-            .finish()
+        f.debug_struct("Engine").field("config", &self.inner.config).finish()
     }
 }
 
 impl Engine {
     pub fn new(config: &Config) -> Self {
-        Engine {
-            inner: Arc::new(EngineInner {
-                config: config.clone(),
-                types: Mutex::new(HashMap::new()),
-            }),
-        }
+        Engine { inner: Arc::new(EngineInner { config: config.clone(), types: Mutex::new(HashMap::new()) }) }
     }
     pub fn config(&self) -> &Config {
         &self.inner.config
@@ -151,16 +144,8 @@ impl InterruptHandle {
 }
 
 pub(crate) enum FuncEntity {
-    Wasm {
-        instance: u32,
-        index: u32,
-        type_id: u32,
-    },
-    Host {
-        host: u32,
-        ty: FuncType,
-        type_id: u32,
-    },
+    Wasm { instance: u32, index: u32, type_id: u32 },
+    Host { host: u32, ty: FuncType, type_id: u32, slots: u32 },
 }
 
 pub(crate) struct MemoryEntity {
@@ -176,21 +161,12 @@ impl MemoryEntity {
     pub(crate) fn grow(&mut self, delta: u32, limit: u32) -> Option<u32> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
-        let max = self
-            .ty
-            .maximum
-            .unwrap_or(65536)
-            .min(65536)
-            .min(limit.max(self.ty.minimum));
+        let max = self.ty.maximum.unwrap_or(65536).min(65536).min(limit.max(self.ty.minimum));
         if new > max {
             return None;
         }
         let bytes = new as usize * crate::PAGE_SIZE;
-        if self
-            .data
-            .try_reserve_exact(bytes - self.data.len())
-            .is_err()
-        {
+        if self.data.try_reserve_exact(bytes - self.data.len()).is_err() {
             return None;
         }
         self.data.resize(bytes, 0);
@@ -212,11 +188,7 @@ impl TableEntity {
     pub(crate) fn grow(&mut self, delta: u32, init: u64, limit: u32) -> Option<u32> {
         let old = self.elems.len() as u32;
         let new = old.checked_add(delta)?;
-        let max = self
-            .ty
-            .maximum
-            .unwrap_or(u32::MAX)
-            .min(limit.max(self.ty.minimum));
+        let max = self.ty.maximum.unwrap_or(u32::MAX).min(limit.max(self.ty.minimum));
         if new > max {
             return None;
         }
@@ -245,7 +217,7 @@ pub(crate) struct StoreInner {
     /// First free slot / frame: where a nested invocation starts.
     pub(crate) stack_top: usize,
     pub(crate) frames_top: usize,
-    pub(crate) fuel: Option<u64>,
+    pub(crate) fuel: u64,
     pub(crate) interrupt: Arc<AtomicBool>,
 }
 
@@ -256,9 +228,7 @@ impl StoreInner {
     }
     pub(crate) fn func_type(&self, idx: u32) -> FuncType {
         match &self.funcs[idx as usize] {
-            FuncEntity::Wasm {
-                instance, index, ..
-            } => {
+            FuncEntity::Wasm { instance, index, .. } => {
                 let m = &self.instances[*instance as usize].module;
                 m.func_type(*index).clone()
             }
@@ -299,7 +269,7 @@ impl<T> Store<T> {
                 frames: Vec::new(),
                 stack_top: 0,
                 frames_top: 0,
-                fuel: None,
+                fuel: 0,
                 interrupt: Arc::new(AtomicBool::new(false)),
             },
             host_funcs: Vec::new(),
@@ -328,27 +298,21 @@ impl<T> Store<T> {
     /// Sets the remaining fuel. Errors unless the engine has `consume_fuel(true)`.
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         if !self.inner.engine.config().consume_fuel {
-            return Err(Error::BadCall(
-                "fuel metering is not enabled in the engine's Config".into(),
-            ));
+            return Err(Error::BadCall("fuel metering is not enabled in the engine's Config".into()));
         }
-        self.inner.fuel = Some(fuel);
+        self.inner.fuel = fuel;
         Ok(())
     }
     /// Remaining fuel. Errors unless the engine has `consume_fuel(true)`.
     pub fn get_fuel(&self) -> Result<u64> {
         if !self.inner.engine.config().consume_fuel {
-            return Err(Error::BadCall(
-                "fuel metering is not enabled in the engine's Config".into(),
-            ));
+            return Err(Error::BadCall("fuel metering is not enabled in the engine's Config".into()));
         }
-        Ok(self.inner.fuel.unwrap_or(0))
+        Ok(self.inner.fuel)
     }
     /// A handle that stops the running guest from any thread.
     pub fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle {
-            flag: self.inner.interrupt.clone(),
-        }
+        InterruptHandle { flag: self.inner.interrupt.clone() }
     }
 }
 

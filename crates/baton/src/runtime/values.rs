@@ -113,16 +113,8 @@ impl Val {
             ValType::I64 => Val::I64(raw as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
-            ValType::FuncRef => Val::FuncRef(if raw == 0 {
-                None
-            } else {
-                Some(Func((raw - 1) as u32))
-            }),
-            ValType::ExternRef => Val::ExternRef(if raw == 0 {
-                None
-            } else {
-                Some(ExternRef((raw - 1) as u32))
-            }),
+            ValType::FuncRef => Val::FuncRef(if raw == 0 { None } else { Some(Func((raw - 1) as u32)) }),
+            ValType::ExternRef => Val::ExternRef(if raw == 0 { None } else { Some(ExternRef((raw - 1) as u32)) }),
         }
     }
 }

@@ -1,0 +1,1001 @@
+//! The instruction handlers: one small function per threaded-code operation.
+//!
+//! # Calling convention
+//! Every handler has the signature [`Handler`]: `ip` points at the handler's own
+//! cell, immediates follow it (`imm!(ip, k)` is the k-th cell after the handler);
+//! `fp` points at slot 0 of the running function's frame; `mem`/`len` are the
+//! base and length of the current instance's memory 0; `ctx` is the execution
+//! context. A handler finishes with `next!`, which passes the same registers to
+//! the handler of the next cell: as a tail call (`baton_tail`, the default when
+//! optimised; `become` with the `nightly-tail` feature) or, in the portable loop
+//! mode, by returning the next `ip` to [`run`]'s driver loop. Handlers that
+//! change `fp`, `mem` or `len` use `next_reload!` so the loop driver picks up
+//! the new values. A trap stores its code in `ctx.trap` and returns 0; so does
+//! the exit cell at the bottom of every execution.
+//!
+//! # Invariants (established by the translator and `exec::invoke`)
+//! 1. `ip` points into a live, immutable code buffer of a module kept alive by
+//!    an instance of the running store; every cell a handler reads as an
+//!    immediate was written for it by the translator, and every branch target
+//!    or code pointer in an immediate points at a handler cell.
+//! 2. Every slot index in an immediate is below the function's `frame_size`,
+//!    and `enter` (the first cell of every function) checked that
+//!    `fp + frame_size <= ctx.stack_end`: slot accesses are in bounds of the
+//!    value stack. Validation guarantees the slot holds a value of the type the
+//!    handler reads (32-bit values live in the low half of a slot).
+//! 3. `mem..mem+len` is the current memory 0 (or `len == 0`); every memory access
+//!    is bounds-checked against `len` before it happens, with 64-bit arithmetic
+//!    that cannot overflow. Anything that can resize or replace memory (calls,
+//!    `memory.grow`, host functions) reloads `mem`/`len` afterwards.
+//! 4. `ctx` is valid and exclusively used by this execution; `ctx.inst`,
+//!    `ctx.globals` and `ctx.store` point at live store entities (boxed, so they
+//!    do not move), and indices read from immediates (globals, tables, functions,
+//!    segments, types) were checked by validation against the instance.
+//! 5. `ctx.frames[..ctx.frame_limit]` is reserved; calls check `frame_top` against
+//!    `frame_limit` before pushing.
+
+#![allow(clippy::missing_safety_doc)]
+
+use std::sync::atomic::Ordering;
+
+use super::{Cell, Ctx, Fp, Frame, Ip, Mem};
+use crate::error::TrapCode;
+use crate::module::FuncCode;
+use crate::runtime::instance::InstanceData;
+use crate::runtime::store::FuncEntity;
+
+/// How far below its starting point the native stack may grow during one
+/// (possibly nested) execution before calls trap with "call stack exhausted".
+pub(crate) const NATIVE_STACK_BUDGET: usize = 512 * 1024;
+
+/// The current native stack pointer (approximately, on other targets).
+#[inline(always)]
+pub(crate) fn native_sp() -> usize {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    {
+        let sp: usize;
+        // SAFETY: reads the stack pointer register; no memory is touched.
+        unsafe { std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+        sp
+    }
+    #[cfg(all(target_arch = "aarch64", not(miri)))]
+    {
+        let sp: usize;
+        // SAFETY: reads the stack pointer register; no memory is touched.
+        unsafe { std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+        sp
+    }
+    #[cfg(any(miri, not(any(target_arch = "x86_64", target_arch = "aarch64"))))]
+    {
+        let marker = 0u8;
+        std::hint::black_box(&marker) as *const u8 as usize
+    }
+}
+
+macro_rules! imm {
+    ($ip:expr, $k:expr) => {
+        (*$ip.add($k)).x
+    };
+}
+
+macro_rules! slot {
+    ($fp:expr, $ip:expr, $k:expr) => {
+        *$fp.add(imm!($ip, $k) as usize)
+    };
+}
+
+#[cfg(all(baton_tail, feature = "nightly-tail"))]
+macro_rules! next {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        let ip: Ip = $ip;
+        let h = (*ip).h;
+        become h(ip, $fp, $mem, $len, $ctx)
+    }};
+}
+
+#[cfg(all(baton_tail, not(feature = "nightly-tail")))]
+macro_rules! next {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        let ip: Ip = $ip;
+        let h = (*ip).h;
+        return h(ip, $fp, $mem, $len, $ctx);
+    }};
+}
+
+#[cfg(not(baton_tail))]
+macro_rules! next {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        let _ = ($fp, $mem, $len, $ctx);
+        return $ip as usize;
+    }};
+}
+
+#[cfg(baton_tail)]
+macro_rules! next_reload {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {
+        next!($ip, $fp, $mem, $len, $ctx)
+    };
+}
+
+#[cfg(not(baton_tail))]
+macro_rules! next_reload {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        let c = $ctx;
+        (*c).fp = $fp;
+        (*c).mem = $mem;
+        (*c).len = $len;
+        return ($ip as usize) | 1;
+    }};
+}
+
+macro_rules! trap {
+    ($ctx:expr, $code:expr) => {{
+        (*$ctx).trap = Some($code);
+        return 0;
+    }};
+}
+
+/// The running instance (see invariant 4).
+#[inline(always)]
+unsafe fn inst<'a>(ctx: *mut Ctx) -> &'a mut InstanceData {
+    &mut *(*ctx).inst
+}
+
+/// The running store (see invariant 4).
+#[inline(always)]
+unsafe fn store<'a>(ctx: *mut Ctx) -> &'a mut crate::runtime::store::StoreInner {
+    &mut *(*ctx).store
+}
+
+/// Runs threaded code from `ip` until the exit cell or a trap.
+pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
+    #[cfg(baton_tail)]
+    {
+        ((*ip).h)(ip, fp, mem, len, ctx);
+    }
+    #[cfg(not(baton_tail))]
+    {
+        let (mut ip, mut fp, mut mem, mut len) = (ip, fp, mem, len);
+        loop {
+            let r = ((*ip).h)(ip, fp, mem, len, ctx);
+            if r & 1 == 0 {
+                if r == 0 {
+                    return;
+                }
+                ip = r as Ip;
+            } else {
+                ip = (r & !1) as Ip;
+                fp = (*ctx).fp;
+                mem = (*ctx).mem;
+                len = (*ctx).len;
+            }
+        }
+    }
+}
+
+pub(crate) unsafe fn exit(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, _ctx: *mut Ctx) -> usize {
+    0
+}
+
+/// The return address of every execution's entry frame.
+pub(crate) static EXIT_CELL: Cell = Cell { h: exit };
+
+/// Values as they sit in a slot.
+trait SlotVal: Copy {
+    fn from_slot(x: u64) -> Self;
+    fn to_slot(self) -> u64;
+}
+
+macro_rules! slotval {
+    ($t:ty, |$x:ident| $from:expr, |$s:ident| $to:expr) => {
+        impl SlotVal for $t {
+            #[inline(always)]
+            fn from_slot($x: u64) -> Self {
+                $from
+            }
+            #[inline(always)]
+            fn to_slot(self) -> u64 {
+                let $s = self;
+                $to
+            }
+        }
+    };
+}
+slotval!(i32, |x| x as i32, |s| s as u32 as u64);
+slotval!(u32, |x| x as u32, |s| s as u64);
+slotval!(i64, |x| x as i64, |s| s as u64);
+slotval!(u64, |x| x, |s| s);
+slotval!(f32, |x| f32::from_bits(x as u32), |s| s.to_bits() as u64);
+slotval!(f64, |x| f64::from_bits(x), |s| s.to_bits());
+slotval!(bool, |x| x != 0, |s| s as u64);
+
+// ---------------------------------------------------------------------------
+// Frame entry, copies, constants, select, globals
+// ---------------------------------------------------------------------------
+
+/// `[enter, frame_size, zero_start, zero_count]`: first cell of every function.
+pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let c = &*ctx;
+    if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
+        trap!(ctx, TrapCode::StackOverflow);
+    }
+    std::ptr::write_bytes(fp.add(imm!(ip, 2) as usize), 0, imm!(ip, 3) as usize);
+    next!(ip.add(4), fp, mem, len, ctx)
+}
+
+/// `[copy, dst, src]`
+pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    slot!(fp, ip, 1) = slot!(fp, ip, 2);
+    next!(ip.add(3), fp, mem, len, ctx)
+}
+
+/// `[copy_imm, dst, value]`
+pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    slot!(fp, ip, 1) = imm!(ip, 2);
+    next!(ip.add(3), fp, mem, len, ctx)
+}
+
+/// `[select, dst, cond, a, b]`
+pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let v = if slot!(fp, ip, 2) as u32 != 0 { slot!(fp, ip, 3) } else { slot!(fp, ip, 4) };
+    slot!(fp, ip, 1) = v;
+    next!(ip.add(5), fp, mem, len, ctx)
+}
+
+/// `[global_get, dst, global]`
+pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    slot!(fp, ip, 1) = **(*ctx).globals.add(imm!(ip, 2) as usize);
+    next!(ip.add(3), fp, mem, len, ctx)
+}
+
+/// `[global_set, global, src]`
+pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    **(*ctx).globals.add(imm!(ip, 1) as usize) = slot!(fp, ip, 2);
+    next!(ip.add(3), fp, mem, len, ctx)
+}
+
+/// `[unreachable]`
+pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> usize {
+    trap!(ctx, TrapCode::Unreachable)
+}
+
+/// `[fuel, cost]`: charges a straight-line block's instructions.
+pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let f = &mut store(ctx).fuel;
+    let cost = imm!(ip, 1);
+    if *f < cost {
+        *f = 0;
+        trap!(ctx, TrapCode::OutOfFuel);
+    }
+    *f -= cost;
+    next!(ip.add(2), fp, mem, len, ctx)
+}
+
+/// `[check_interrupt]`: at loop headers and function entries when interruptible.
+pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    if (*(*ctx).interrupt).swap(false, Ordering::Relaxed) {
+        trap!(ctx, TrapCode::Interrupted);
+    }
+    next!(ip.add(1), fp, mem, len, ctx)
+}
+
+// ---------------------------------------------------------------------------
+// Arithmetic
+// ---------------------------------------------------------------------------
+
+/// `[op, dst, a, b]` (`_ss`) and `[op, dst, a, imm]` (`_si`).
+macro_rules! binop {
+    ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            let $b = <$t>::from_slot(slot!(fp, ip, 3));
+            slot!(fp, ip, 1) = SlotVal::to_slot($e);
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            let $b = <$t>::from_slot(imm!(ip, 3));
+            slot!(fp, ip, 1) = SlotVal::to_slot($e);
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+/// Like `binop!` for operations that can trap: `$e` is a `Result<_, TrapCode>`.
+macro_rules! binop_trap {
+    ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            let $b = <$t>::from_slot(slot!(fp, ip, 3));
+            match $e {
+                Ok(v) => slot!(fp, ip, 1) = SlotVal::to_slot(v),
+                Err(code) => trap!(ctx, code),
+            }
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            let $b = <$t>::from_slot(imm!(ip, 3));
+            match $e {
+                Ok(v) => slot!(fp, ip, 1) = SlotVal::to_slot(v),
+                Err(code) => trap!(ctx, code),
+            }
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+/// `[op, dst, src]`
+macro_rules! unop {
+    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            slot!(fp, ip, 1) = SlotVal::to_slot($e);
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+macro_rules! unop_trap {
+    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            match $e {
+                Ok(v) => slot!(fp, ip, 1) = SlotVal::to_slot(v),
+                Err(code) => trap!(ctx, code),
+            }
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+macro_rules! div_s {
+    ($a:expr, $b:expr) => {
+        if $b == 0 {
+            Err(TrapCode::IntegerDivisionByZero)
+        } else {
+            $a.checked_div($b).ok_or(TrapCode::IntegerOverflow)
+        }
+    };
+}
+macro_rules! div_u {
+    ($a:expr, $b:expr) => {
+        if $b == 0 {
+            Err(TrapCode::IntegerDivisionByZero)
+        } else {
+            Ok($a / $b)
+        }
+    };
+}
+macro_rules! rem_s {
+    ($a:expr, $b:expr) => {
+        if $b == 0 {
+            Err(TrapCode::IntegerDivisionByZero)
+        } else {
+            Ok($a.wrapping_rem($b))
+        }
+    };
+}
+
+binop! {
+    i32_add_ss, i32_add_si, u32, |a, b| a.wrapping_add(b);
+    i32_sub_ss, i32_sub_si, u32, |a, b| a.wrapping_sub(b);
+    i32_mul_ss, i32_mul_si, u32, |a, b| a.wrapping_mul(b);
+    i32_and_ss, i32_and_si, u32, |a, b| a & b;
+    i32_or_ss, i32_or_si, u32, |a, b| a | b;
+    i32_xor_ss, i32_xor_si, u32, |a, b| a ^ b;
+    i32_shl_ss, i32_shl_si, u32, |a, b| a.wrapping_shl(b);
+    i32_shr_s_ss, i32_shr_s_si, i32, |a, b| a.wrapping_shr(b as u32);
+    i32_shr_u_ss, i32_shr_u_si, u32, |a, b| a.wrapping_shr(b);
+    i32_rotl_ss, i32_rotl_si, u32, |a, b| a.rotate_left(b % 32);
+    i32_rotr_ss, i32_rotr_si, u32, |a, b| a.rotate_right(b % 32);
+    i32_eq_ss, i32_eq_si, u32, |a, b| a == b;
+    i32_ne_ss, i32_ne_si, u32, |a, b| a != b;
+    i32_lt_s_ss, i32_lt_s_si, i32, |a, b| a < b;
+    i32_lt_u_ss, i32_lt_u_si, u32, |a, b| a < b;
+    i32_gt_s_ss, i32_gt_s_si, i32, |a, b| a > b;
+    i32_gt_u_ss, i32_gt_u_si, u32, |a, b| a > b;
+    i32_le_s_ss, i32_le_s_si, i32, |a, b| a <= b;
+    i32_le_u_ss, i32_le_u_si, u32, |a, b| a <= b;
+    i32_ge_s_ss, i32_ge_s_si, i32, |a, b| a >= b;
+    i32_ge_u_ss, i32_ge_u_si, u32, |a, b| a >= b;
+
+    i64_add_ss, i64_add_si, u64, |a, b| a.wrapping_add(b);
+    i64_sub_ss, i64_sub_si, u64, |a, b| a.wrapping_sub(b);
+    i64_mul_ss, i64_mul_si, u64, |a, b| a.wrapping_mul(b);
+    i64_and_ss, i64_and_si, u64, |a, b| a & b;
+    i64_or_ss, i64_or_si, u64, |a, b| a | b;
+    i64_xor_ss, i64_xor_si, u64, |a, b| a ^ b;
+    i64_shl_ss, i64_shl_si, u64, |a, b| a.wrapping_shl(b as u32);
+    i64_shr_s_ss, i64_shr_s_si, i64, |a, b| a.wrapping_shr(b as u32);
+    i64_shr_u_ss, i64_shr_u_si, u64, |a, b| a.wrapping_shr(b as u32);
+    i64_rotl_ss, i64_rotl_si, u64, |a, b| a.rotate_left((b % 64) as u32);
+    i64_rotr_ss, i64_rotr_si, u64, |a, b| a.rotate_right((b % 64) as u32);
+    i64_eq_ss, i64_eq_si, u64, |a, b| a == b;
+    i64_ne_ss, i64_ne_si, u64, |a, b| a != b;
+    i64_lt_s_ss, i64_lt_s_si, i64, |a, b| a < b;
+    i64_lt_u_ss, i64_lt_u_si, u64, |a, b| a < b;
+    i64_gt_s_ss, i64_gt_s_si, i64, |a, b| a > b;
+    i64_gt_u_ss, i64_gt_u_si, u64, |a, b| a > b;
+    i64_le_s_ss, i64_le_s_si, i64, |a, b| a <= b;
+    i64_le_u_ss, i64_le_u_si, u64, |a, b| a <= b;
+    i64_ge_s_ss, i64_ge_s_si, i64, |a, b| a >= b;
+    i64_ge_u_ss, i64_ge_u_si, u64, |a, b| a >= b;
+
+    f32_add_ss, f32_add_si, f32, |a, b| a + b;
+    f32_sub_ss, f32_sub_si, f32, |a, b| a - b;
+    f32_mul_ss, f32_mul_si, f32, |a, b| a * b;
+    f32_div_ss, f32_div_si, f32, |a, b| a / b;
+    f32_min_ss, f32_min_si, f32, |a, b| fmin32(a, b);
+    f32_max_ss, f32_max_si, f32, |a, b| fmax32(a, b);
+    f32_copysign_ss, f32_copysign_si, f32, |a, b| a.copysign(b);
+    f32_eq_ss, f32_eq_si, f32, |a, b| a == b;
+    f32_ne_ss, f32_ne_si, f32, |a, b| a != b;
+    f32_lt_ss, f32_lt_si, f32, |a, b| a < b;
+    f32_gt_ss, f32_gt_si, f32, |a, b| a > b;
+    f32_le_ss, f32_le_si, f32, |a, b| a <= b;
+    f32_ge_ss, f32_ge_si, f32, |a, b| a >= b;
+
+    f64_add_ss, f64_add_si, f64, |a, b| a + b;
+    f64_sub_ss, f64_sub_si, f64, |a, b| a - b;
+    f64_mul_ss, f64_mul_si, f64, |a, b| a * b;
+    f64_div_ss, f64_div_si, f64, |a, b| a / b;
+    f64_min_ss, f64_min_si, f64, |a, b| fmin64(a, b);
+    f64_max_ss, f64_max_si, f64, |a, b| fmax64(a, b);
+    f64_copysign_ss, f64_copysign_si, f64, |a, b| a.copysign(b);
+    f64_eq_ss, f64_eq_si, f64, |a, b| a == b;
+    f64_ne_ss, f64_ne_si, f64, |a, b| a != b;
+    f64_lt_ss, f64_lt_si, f64, |a, b| a < b;
+    f64_gt_ss, f64_gt_si, f64, |a, b| a > b;
+    f64_le_ss, f64_le_si, f64, |a, b| a <= b;
+    f64_ge_ss, f64_ge_si, f64, |a, b| a >= b;
+}
+
+binop_trap! {
+    i32_div_s_ss, i32_div_s_si, i32, |a, b| div_s!(a, b);
+    i32_div_u_ss, i32_div_u_si, u32, |a, b| div_u!(a, b);
+    i32_rem_s_ss, i32_rem_s_si, i32, |a, b| rem_s!(a, b);
+    i32_rem_u_ss, i32_rem_u_si, u32, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
+    i64_div_s_ss, i64_div_s_si, i64, |a, b| div_s!(a, b);
+    i64_div_u_ss, i64_div_u_si, u64, |a, b| div_u!(a, b);
+    i64_rem_s_ss, i64_rem_s_si, i64, |a, b| rem_s!(a, b);
+    i64_rem_u_ss, i64_rem_u_si, u64, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
+}
+
+#[inline(always)]
+fn fmin32(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a == b {
+        f32::from_bits(a.to_bits() | b.to_bits())
+    } else {
+        a.min(b)
+    }
+}
+#[inline(always)]
+fn fmax32(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a == b {
+        f32::from_bits(a.to_bits() & b.to_bits())
+    } else {
+        a.max(b)
+    }
+}
+#[inline(always)]
+fn fmin64(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a == b {
+        f64::from_bits(a.to_bits() | b.to_bits())
+    } else {
+        a.min(b)
+    }
+}
+#[inline(always)]
+fn fmax64(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a == b {
+        f64::from_bits(a.to_bits() & b.to_bits())
+    } else {
+        a.max(b)
+    }
+}
+
+/// Truncates `x` towards zero to an integer in `[lo, hi)` (exclusive bounds given
+/// as the nearest representable values outside the range), or traps.
+macro_rules! trunc {
+    ($x:expr, $lo:expr, $hi:expr, $t:ty) => {{
+        let x = $x;
+        if x.is_nan() {
+            Err(TrapCode::BadConversionToInteger)
+        } else if x > $lo && x < $hi {
+            Ok(x as $t)
+        } else {
+            Err(TrapCode::IntegerOverflow)
+        }
+    }};
+}
+
+unop! {
+    i32_eqz, u32, |a| a == 0;
+    i32_clz, u32, |a| a.leading_zeros();
+    i32_ctz, u32, |a| a.trailing_zeros();
+    i32_popcnt, u32, |a| a.count_ones();
+    i32_extend8_s, u32, |a| a as i8 as i32;
+    i32_extend16_s, u32, |a| a as i16 as i32;
+    i64_eqz, u64, |a| a == 0;
+    i64_clz, u64, |a| a.leading_zeros() as u64;
+    i64_ctz, u64, |a| a.trailing_zeros() as u64;
+    i64_popcnt, u64, |a| a.count_ones() as u64;
+    i64_extend8_s, u64, |a| a as i8 as i64;
+    i64_extend16_s, u64, |a| a as i16 as i64;
+    i64_extend32_s, u64, |a| a as i32 as i64;
+    i64_extend_i32_s, u64, |a| a as i32 as i64;
+    i64_extend_i32_u, u64, |a| a as u32 as u64;
+
+    f32_abs, f32, |a| a.abs();
+    f32_neg, f32, |a| -a;
+    f32_ceil, f32, |a| a.ceil();
+    f32_floor, f32, |a| a.floor();
+    f32_trunc, f32, |a| a.trunc();
+    f32_nearest, f32, |a| a.round_ties_even();
+    f32_sqrt, f32, |a| a.sqrt();
+    f64_abs, f64, |a| a.abs();
+    f64_neg, f64, |a| -a;
+    f64_ceil, f64, |a| a.ceil();
+    f64_floor, f64, |a| a.floor();
+    f64_trunc, f64, |a| a.trunc();
+    f64_nearest, f64, |a| a.round_ties_even();
+    f64_sqrt, f64, |a| a.sqrt();
+
+    i32_trunc_sat_f32_s, f32, |a| a as i32;
+    i32_trunc_sat_f32_u, f32, |a| a as u32;
+    i32_trunc_sat_f64_s, f64, |a| a as i32;
+    i32_trunc_sat_f64_u, f64, |a| a as u32;
+    i64_trunc_sat_f32_s, f32, |a| a as i64;
+    i64_trunc_sat_f32_u, f32, |a| a as u64;
+    i64_trunc_sat_f64_s, f64, |a| a as i64;
+    i64_trunc_sat_f64_u, f64, |a| a as u64;
+
+    f32_convert_i32_s, i32, |a| a as f32;
+    f32_convert_i32_u, u32, |a| a as f32;
+    f32_convert_i64_s, i64, |a| a as f32;
+    f32_convert_i64_u, u64, |a| a as f32;
+    f32_demote_f64, f64, |a| a as f32;
+    f64_convert_i32_s, i32, |a| a as f64;
+    f64_convert_i32_u, u32, |a| a as f64;
+    f64_convert_i64_s, i64, |a| a as f64;
+    f64_convert_i64_u, u64, |a| a as f64;
+    f64_promote_f32, f32, |a| a as f64;
+}
+
+unop_trap! {
+    i32_trunc_f32_s, f32, |a| trunc!(a, -2147483904.0f32, 2147483648.0f32, i32);
+    i32_trunc_f32_u, f32, |a| trunc!(a, -1.0f32, 4294967296.0f32, u32);
+    i32_trunc_f64_s, f64, |a| trunc!(a, -2147483649.0f64, 2147483648.0f64, i32);
+    i32_trunc_f64_u, f64, |a| trunc!(a, -1.0f64, 4294967296.0f64, u32);
+    i64_trunc_f32_s, f32, |a| trunc!(a, -9223373136366403584.0f32, 9223372036854775808.0f32, i64);
+    i64_trunc_f32_u, f32, |a| trunc!(a, -1.0f32, 18446744073709551616.0f32, u64);
+    i64_trunc_f64_s, f64, |a| trunc!(a, -9223372036854777856.0f64, 9223372036854775808.0f64, i64);
+    i64_trunc_f64_u, f64, |a| trunc!(a, -1.0f64, 18446744073709551616.0f64, u64);
+}
+
+// ---------------------------------------------------------------------------
+// Branches
+// ---------------------------------------------------------------------------
+
+/// `[br, target]`
+pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    next!(imm!(ip, 1) as Ip, fp, mem, len, ctx)
+}
+
+/// `[br_table, index, n, target_0, .., target_{n-1}, default]`
+pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let i = (slot!(fp, ip, 1) as u32 as u64).min(imm!(ip, 2));
+    next!(imm!(ip, 3 + i as usize) as Ip, fp, mem, len, ctx)
+}
+
+/// `[op, a, b, target]` and `[op, a, imm, target]`: branch if the comparison holds.
+macro_rules! br_cmp {
+    ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 1));
+            let $b = <$t>::from_slot(slot!(fp, ip, 2));
+            if $e {
+                next!(imm!(ip, 3) as Ip, fp, mem, len, ctx)
+            }
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 1));
+            let $b = <$t>::from_slot(imm!(ip, 2));
+            if $e {
+                next!(imm!(ip, 3) as Ip, fp, mem, len, ctx)
+            }
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+br_cmp! {
+    br_i32_eq_ss, br_i32_eq_si, u32, |a, b| a == b;
+    br_i32_ne_ss, br_i32_ne_si, u32, |a, b| a != b;
+    br_i32_lt_s_ss, br_i32_lt_s_si, i32, |a, b| a < b;
+    br_i32_lt_u_ss, br_i32_lt_u_si, u32, |a, b| a < b;
+    br_i32_gt_s_ss, br_i32_gt_s_si, i32, |a, b| a > b;
+    br_i32_gt_u_ss, br_i32_gt_u_si, u32, |a, b| a > b;
+    br_i32_le_s_ss, br_i32_le_s_si, i32, |a, b| a <= b;
+    br_i32_le_u_ss, br_i32_le_u_si, u32, |a, b| a <= b;
+    br_i32_ge_s_ss, br_i32_ge_s_si, i32, |a, b| a >= b;
+    br_i32_ge_u_ss, br_i32_ge_u_si, u32, |a, b| a >= b;
+    br_i32_and_ss, br_i32_and_si, u32, |a, b| a & b != 0;
+    br_i32_nand_ss, br_i32_nand_si, u32, |a, b| a & b == 0;
+    br_i64_eq_ss, br_i64_eq_si, u64, |a, b| a == b;
+    br_i64_ne_ss, br_i64_ne_si, u64, |a, b| a != b;
+    br_i64_lt_s_ss, br_i64_lt_s_si, i64, |a, b| a < b;
+    br_i64_lt_u_ss, br_i64_lt_u_si, u64, |a, b| a < b;
+    br_i64_gt_s_ss, br_i64_gt_s_si, i64, |a, b| a > b;
+    br_i64_gt_u_ss, br_i64_gt_u_si, u64, |a, b| a > b;
+    br_i64_le_s_ss, br_i64_le_s_si, i64, |a, b| a <= b;
+    br_i64_le_u_ss, br_i64_le_u_si, u64, |a, b| a <= b;
+    br_i64_ge_s_ss, br_i64_ge_s_si, i64, |a, b| a >= b;
+    br_i64_ge_u_ss, br_i64_ge_u_si, u64, |a, b| a >= b;
+}
+
+/// `[op, cond, target]`
+macro_rules! br_test {
+    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(slot!(fp, ip, 1));
+            if $e {
+                next!(imm!(ip, 2) as Ip, fp, mem, len, ctx)
+            }
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+br_test! {
+    br_nez_i32, u32, |a| a != 0;
+    br_eqz_i32, u32, |a| a == 0;
+    br_nez_i64, u64, |a| a != 0;
+    br_eqz_i64, u64, |a| a == 0;
+}
+
+// ---------------------------------------------------------------------------
+// Calls and returns
+// ---------------------------------------------------------------------------
+
+#[cold]
+#[inline(never)]
+unsafe fn compile_cold(fc: *const FuncCode, ctx: *mut Ctx) -> Option<Ip> {
+    let module = &*(*fc).module;
+    let def = ((*fc).index - module.num_imported_funcs) as usize;
+    match module.compiled(def) {
+        Ok(c) => Some(c.code.as_ptr()),
+        Err(e) => {
+            (*ctx).error = Some(e);
+            None
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn code_of(fc: *const FuncCode, ctx: *mut Ctx) -> Option<Ip> {
+    match (*fc).compiled.get() {
+        Some(c) => Some(c.code.as_ptr()),
+        None => compile_cold(fc, ctx),
+    }
+}
+
+#[inline(always)]
+unsafe fn switch_instance(ctx: *mut Ctx, inst: *mut InstanceData) -> (Mem, usize) {
+    (*ctx).inst = inst;
+    (*ctx).globals = (*inst).globals.as_ptr();
+    (*ctx).memory()
+}
+
+/// `[call, func_code, arg_base]`: call of a function defined in the same module.
+pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let fc = imm!(ip, 1) as *const FuncCode;
+    let c = &mut *ctx;
+    if c.frame_top >= c.frame_limit {
+        trap!(ctx, TrapCode::StackOverflow);
+    }
+    let Some(code) = code_of(fc, ctx) else { return 0 };
+    *c.frames.add(c.frame_top) = Frame { ret_ip: ip.add(3), fp, inst: c.inst, callee: fc };
+    c.frame_top += 1;
+    next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx)
+}
+
+/// Calls store function `func` with its frame at `fp + arg_base`, resuming at `ret`.
+#[inline(always)]
+unsafe fn call_func(ret: Ip, fp: Fp, arg_base: usize, func: u32, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let c = &mut *ctx;
+    let store = &mut *c.store;
+    let new_fp = fp.add(arg_base);
+    match &store.funcs[func as usize] {
+        FuncEntity::Wasm { instance, index, .. } => {
+            if c.frame_top >= c.frame_limit {
+                trap!(ctx, TrapCode::StackOverflow);
+            }
+            let inst: *mut InstanceData = &mut *store.instances[*instance as usize];
+            let module = &*(*inst).module;
+            let fc: *const FuncCode = &module.code[(*index - module.num_imported_funcs) as usize];
+            let Some(code) = code_of(fc, ctx) else { return 0 };
+            *c.frames.add(c.frame_top) = Frame { ret_ip: ret, fp, inst: c.inst, callee: fc };
+            c.frame_top += 1;
+            if inst != c.inst {
+                let (mem, len) = switch_instance(ctx, inst);
+                next_reload!(code, new_fp, mem, len, ctx)
+            }
+            next_reload!(code, new_fp, mem, len, ctx)
+        }
+        FuncEntity::Host { host, slots, .. } => {
+            let (host, n) = (*host, *slots as usize);
+            let saved = (store.stack_top, store.frames_top);
+            let top = new_fp.offset_from(c.stack_base) as usize + n;
+            if new_fp.add(n) > c.stack_end || native_sp() < c.native_limit {
+                trap!(ctx, TrapCode::StackOverflow);
+            }
+            store.stack_top = top;
+            store.frames_top = c.frame_top;
+            let r = c.call_host(host, new_fp, n);
+            let store = &mut *(*ctx).store;
+            store.stack_top = saved.0;
+            store.frames_top = saved.1;
+            if let Err(e) = r {
+                (*ctx).error = Some(e);
+                return 0;
+            }
+            let (mem, len) = (*ctx).memory();
+            next_reload!(ret, fp, mem, len, ctx)
+        }
+    }
+}
+
+/// `[call_import, func_index, arg_base]`: call of an imported function.
+pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let func = *inst(ctx).funcs.get_unchecked(imm!(ip, 1) as usize);
+    call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx)
+}
+
+/// `[call_indirect, type_id, table, arg_base, index_slot]`
+pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
+    let i = slot!(fp, ip, 4) as u32 as usize;
+    let Some(&r) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
+    if r == 0 {
+        trap!(ctx, TrapCode::IndirectCallToNull);
+    }
+    let func = (r - 1) as u32;
+    let ty = match &store(ctx).funcs[func as usize] {
+        FuncEntity::Wasm { type_id, .. } | FuncEntity::Host { type_id, .. } => *type_id,
+    };
+    if ty as u64 != imm!(ip, 1) {
+        trap!(ctx, TrapCode::BadSignature);
+    }
+    call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx)
+}
+
+/// `[ret]`: results are already in slots `0..n`.
+pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let c = &mut *ctx;
+    c.frame_top -= 1;
+    let f = *c.frames.add(c.frame_top);
+    if f.inst != c.inst {
+        let (mem, len) = switch_instance(ctx, f.inst);
+        next_reload!(f.ret_ip, f.fp, mem, len, ctx)
+    }
+    next_reload!(f.ret_ip, f.fp, mem, len, ctx)
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------
+
+/// `[load, dst, addr, offset]`
+macro_rules! load {
+    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let ea = slot!(fp, ip, 2) as u32 as u64 + imm!(ip, 3);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
+            slot!(fp, ip, 1) = $conv;
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+load! {
+    i32_load, u32, |v| v as u64;
+    i64_load, u64, |v| v;
+    i32_load8_s, i8, |v| v as i32 as u32 as u64;
+    i32_load8_u, u8, |v| v as u64;
+    i32_load16_s, i16, |v| v as i32 as u32 as u64;
+    i32_load16_u, u16, |v| v as u64;
+    i64_load8_s, i8, |v| v as i64 as u64;
+    i64_load8_u, u8, |v| v as u64;
+    i64_load16_s, i16, |v| v as i64 as u64;
+    i64_load16_u, u16, |v| v as u64;
+    i64_load32_s, i32, |v| v as i64 as u64;
+    i64_load32_u, u32, |v| v as u64;
+}
+
+/// `[store, addr, value, offset]`
+macro_rules! store {
+    ($($name:ident, $m:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let ea = slot!(fp, ip, 1) as u32 as u64 + imm!(ip, 3);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = slot!(fp, ip, 2) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+store! {
+    i32_store, u32;
+    i64_store, u64;
+    i32_store8, u8;
+    i32_store16, u16;
+}
+
+/// `[memory_size, dst]`
+pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    slot!(fp, ip, 1) = (len / crate::PAGE_SIZE) as u64;
+    next!(ip.add(2), fp, mem, len, ctx)
+}
+
+/// `[memory_grow, dst, delta]`
+pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> usize {
+    let m = inst(ctx).memory;
+    let limit = store(ctx).limits.max_memory_pages;
+    let delta = slot!(fp, ip, 2) as u32;
+    let r = (*m).grow(delta, limit).unwrap_or(u32::MAX);
+    slot!(fp, ip, 1) = r as u64;
+    let (mem, len) = (*ctx).memory();
+    next_reload!(ip.add(3), fp, mem, len, ctx)
+}
+
+/// Is `[start, start+n)` inside `0..len`?
+#[inline(always)]
+fn in_bounds(start: u64, n: u64, len: usize) -> bool {
+    start.checked_add(n).is_some_and(|end| end <= len as u64)
+}
+
+/// `[memory_fill, dst, value, n]`
+pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let (d, v, n) = (slot!(fp, ip, 1) as u32 as u64, slot!(fp, ip, 2) as u8, slot!(fp, ip, 3) as u32 as u64);
+    if !in_bounds(d, n, len) {
+        trap!(ctx, TrapCode::MemoryOutOfBounds);
+    }
+    std::ptr::write_bytes(mem.add(d as usize), v, n as usize);
+    next!(ip.add(4), fp, mem, len, ctx)
+}
+
+/// `[memory_copy, dst, src, n]`
+pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let (d, s, n) = (slot!(fp, ip, 1) as u32 as u64, slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3) as u32 as u64);
+    if !in_bounds(d, n, len) || !in_bounds(s, n, len) {
+        trap!(ctx, TrapCode::MemoryOutOfBounds);
+    }
+    std::ptr::copy(mem.add(s as usize), mem.add(d as usize), n as usize);
+    next!(ip.add(4), fp, mem, len, ctx)
+}
+
+/// `[memory_init, segment, dst, src, n]`
+pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let inst = &*(*ctx).inst;
+    let data = inst.data_bytes(imm!(ip, 1) as usize);
+    let (d, s, n) = (slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64);
+    if !in_bounds(d, n, len) || !in_bounds(s, n, data.len()) {
+        trap!(ctx, TrapCode::MemoryOutOfBounds);
+    }
+    std::ptr::copy_nonoverlapping(data.as_ptr().add(s as usize), mem.add(d as usize), n as usize);
+    next!(ip.add(5), fp, mem, len, ctx)
+}
+
+/// `[data_drop, segment]`
+pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    inst(ctx).datas[imm!(ip, 1) as usize] = 0..0;
+    next!(ip.add(2), fp, mem, len, ctx)
+}
+
+// ---------------------------------------------------------------------------
+// Tables and references
+// ---------------------------------------------------------------------------
+
+#[inline(always)]
+unsafe fn table<'a>(ctx: *mut Ctx, t: u64) -> &'a mut crate::runtime::store::TableEntity {
+    &mut **inst(ctx).tables.get_unchecked(t as usize)
+}
+
+/// `[table_get, table, dst, index]`
+pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let t = table(ctx, imm!(ip, 1));
+    let Some(&v) = t.elems.get(slot!(fp, ip, 3) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
+    slot!(fp, ip, 2) = v;
+    next!(ip.add(4), fp, mem, len, ctx)
+}
+
+/// `[table_set, table, index, value]`
+pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let t = table(ctx, imm!(ip, 1));
+    let v = slot!(fp, ip, 3);
+    let Some(e) = t.elems.get_mut(slot!(fp, ip, 2) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
+    *e = v;
+    next!(ip.add(4), fp, mem, len, ctx)
+}
+
+/// `[table_size, table, dst]`
+pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    slot!(fp, ip, 2) = table(ctx, imm!(ip, 1)).elems.len() as u64;
+    next!(ip.add(3), fp, mem, len, ctx)
+}
+
+/// `[table_grow, table, dst, init, delta]`
+pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let limit = store(ctx).limits.max_table_elements;
+    let t = table(ctx, imm!(ip, 1));
+    let r = t.grow(slot!(fp, ip, 4) as u32, slot!(fp, ip, 3), limit).unwrap_or(u32::MAX);
+    slot!(fp, ip, 2) = r as u64;
+    next!(ip.add(5), fp, mem, len, ctx)
+}
+
+/// `[table_fill, table, index, value, n]`
+pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let t = table(ctx, imm!(ip, 1));
+    let (i, v, n) = (slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3), slot!(fp, ip, 4) as u32 as u64);
+    if !in_bounds(i, n, t.elems.len()) {
+        trap!(ctx, TrapCode::TableOutOfBounds);
+    }
+    t.elems[i as usize..(i + n) as usize].fill(v);
+    next!(ip.add(5), fp, mem, len, ctx)
+}
+
+/// `[table_copy, dst_table, src_table, dst, src, n]`
+pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let (d, s, n) = (slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64, slot!(fp, ip, 5) as u32 as u64);
+    let (dt, st) = (imm!(ip, 1), imm!(ip, 2));
+    let dlen = table(ctx, dt).elems.len();
+    let slen = table(ctx, st).elems.len();
+    if !in_bounds(d, n, dlen) || !in_bounds(s, n, slen) {
+        trap!(ctx, TrapCode::TableOutOfBounds);
+    }
+    let src = table(ctx, st).elems.as_ptr().add(s as usize);
+    let dst = table(ctx, dt).elems.as_mut_ptr().add(d as usize);
+    std::ptr::copy(src, dst, n as usize);
+    next!(ip.add(6), fp, mem, len, ctx)
+}
+
+/// `[table_init, table, segment, dst, src, n]`
+pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let (d, s, n) = (slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64, slot!(fp, ip, 5) as u32 as u64);
+    let seg: &[u64] = &inst(ctx).elems[imm!(ip, 2) as usize];
+    let t = table(ctx, imm!(ip, 1));
+    if !in_bounds(d, n, t.elems.len()) || !in_bounds(s, n, seg.len()) {
+        trap!(ctx, TrapCode::TableOutOfBounds);
+    }
+    t.elems[d as usize..(d + n) as usize].copy_from_slice(&seg[s as usize..(s + n) as usize]);
+    next!(ip.add(6), fp, mem, len, ctx)
+}
+
+/// `[elem_drop, segment]`
+pub(crate) unsafe fn elem_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    inst(ctx).elems[imm!(ip, 1) as usize] = Box::new([]);
+    next!(ip.add(2), fp, mem, len, ctx)
+}
+
+/// `[ref_func, dst, func_index]`
+pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    slot!(fp, ip, 1) = *inst(ctx).funcs.get_unchecked(imm!(ip, 2) as usize) as u64 + 1;
+    next!(ip.add(3), fp, mem, len, ctx)
+}
