@@ -700,58 +700,69 @@ unsafe fn switch_instance(ctx: *mut Ctx, inst: *mut InstanceData) -> (Mem, usize
 /// `[call, func_code, arg_base]`: call of a function defined in the same module.
 pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     let fc = imm!(ip, 1) as *const FuncCode;
-    let c = &mut *ctx;
-    if c.frame_top >= c.frame_limit {
+    if (*ctx).frame_top >= (*ctx).frame_limit {
         trap!(ctx, TrapCode::StackOverflow);
     }
     let Some(code) = code_of(fc, ctx) else { return 0 };
+    let c = &mut *ctx;
     *c.frames.add(c.frame_top) = Frame { ret_ip: ip.add(3), fp, inst: c.inst, callee: fc };
     c.frame_top += 1;
     next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx)
 }
 
-/// Calls store function `func` with its frame at `fp + arg_base`, resuming at `ret`.
+/// Prepares a call of store function `func` with its frame at `fp + arg_base`,
+/// resuming at `ret`: returns the registers to continue with, or `None` after
+/// recording a trap or error in `ctx`. Host functions run right here.
 #[inline(always)]
-unsafe fn call_func(ret: Ip, fp: Fp, arg_base: usize, func: u32, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    let c = &mut *ctx;
-    let store = &mut *c.store;
+unsafe fn call_func(
+    ret: Ip,
+    fp: Fp,
+    arg_base: usize,
+    func: u32,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+) -> Option<(Ip, Fp, Mem, usize)> {
     let new_fp = fp.add(arg_base);
-    match &store.funcs[func as usize] {
+    match &store(ctx).funcs[func as usize] {
         FuncEntity::Wasm { instance, index, .. } => {
-            if c.frame_top >= c.frame_limit {
-                trap!(ctx, TrapCode::StackOverflow);
+            if (*ctx).frame_top >= (*ctx).frame_limit {
+                (*ctx).trap = Some(TrapCode::StackOverflow);
+                return None;
             }
-            let inst: *mut InstanceData = &mut *store.instances[*instance as usize];
+            let inst: *mut InstanceData = &mut *store(ctx).instances[*instance as usize];
             let module = &*(*inst).module;
             let fc: *const FuncCode = &module.code[(*index - module.num_imported_funcs) as usize];
-            let Some(code) = code_of(fc, ctx) else { return 0 };
+            let code = code_of(fc, ctx)?;
+            let c = &mut *ctx;
             *c.frames.add(c.frame_top) = Frame { ret_ip: ret, fp, inst: c.inst, callee: fc };
             c.frame_top += 1;
             if inst != c.inst {
                 let (mem, len) = switch_instance(ctx, inst);
-                next_reload!(code, new_fp, mem, len, ctx)
+                return Some((code, new_fp, mem, len));
             }
-            next_reload!(code, new_fp, mem, len, ctx)
+            Some((code, new_fp, mem, len))
         }
         FuncEntity::Host { host, slots, .. } => {
             let (host, n) = (*host, *slots as usize);
-            let saved = (store.stack_top, store.frames_top);
-            let top = new_fp.offset_from(c.stack_base) as usize + n;
-            if new_fp.add(n) > c.stack_end || native_sp() < c.native_limit {
-                trap!(ctx, TrapCode::StackOverflow);
+            if new_fp.add(n) > (*ctx).stack_end || native_sp() < (*ctx).native_limit {
+                (*ctx).trap = Some(TrapCode::StackOverflow);
+                return None;
             }
-            store.stack_top = top;
-            store.frames_top = c.frame_top;
-            let r = c.call_host(host, new_fp, n);
-            let store = &mut *(*ctx).store;
-            store.stack_top = saved.0;
-            store.frames_top = saved.1;
+            let st = store(ctx);
+            let saved = (st.stack_top, st.frames_top);
+            st.stack_top = new_fp.offset_from((*ctx).stack_base) as usize + n;
+            st.frames_top = (*ctx).frame_top;
+            let r = (*ctx).call_host(host, new_fp, n);
+            let st = store(ctx);
+            st.stack_top = saved.0;
+            st.frames_top = saved.1;
             if let Err(e) = r {
                 (*ctx).error = Some(e);
-                return 0;
+                return None;
             }
             let (mem, len) = (*ctx).memory();
-            next_reload!(ret, fp, mem, len, ctx)
+            Some((ret, fp, mem, len))
         }
     }
 }
@@ -759,7 +770,10 @@ unsafe fn call_func(ret: Ip, fp: Fp, arg_base: usize, func: u32, mem: Mem, len: 
 /// `[call_import, func_index, arg_base]`: call of an imported function.
 pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     let func = *inst(ctx).funcs.get_unchecked(imm!(ip, 1) as usize);
-    call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx)
+    match call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx) {
+        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx),
+        None => 0,
+    }
 }
 
 /// `[call_indirect, type_id, table, arg_base, index_slot]`
@@ -777,7 +791,10 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
     if ty as u64 != imm!(ip, 1) {
         trap!(ctx, TrapCode::BadSignature);
     }
-    call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx)
+    match call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx) {
+        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx),
+        None => 0,
+    }
 }
 
 /// `[ret]`: results are already in slots `0..n`.
