@@ -7,7 +7,8 @@
 //! Usage: `cargo test -p baton --test spec [-- [--details] [FILTER...]]`. A FILTER
 //! keeps the files whose name contains it. `--details` (or `SPEC_DETAILS=1`)
 //! prints each failure: file:line, the command, expected vs got;
-//! `SPEC_DETAILS_MAX=N` caps that at N failures per file.
+//! `SPEC_DETAILS_MAX=N` caps that at N failures per file. `SPEC_DIR=path` runs
+//! the `.wast` files of another folder instead.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -108,21 +109,21 @@ impl Runner {
                     Err(e) => return Err(format!("expected {}, got error: {e}", fmt_rets(&results))),
                 };
                 if got.len() != results.len() {
-                    return Err(format!("expected {}, got {}", fmt_rets(&results), fmt_vals(&got)));
+                    return Err(format!("expected {}, got {}", fmt_rets(&results), fmt_vals(&self.store, &got)));
                 }
                 for (v, r) in got.iter().zip(&results) {
                     if !self.matches(v, r)? {
-                        return Err(format!("expected {}, got {}", fmt_rets(&results), fmt_vals(&got)));
+                        return Err(format!("expected {}, got {}", fmt_rets(&results), fmt_vals(&self.store, &got)));
                     }
                 }
                 Ok(())
             }
             WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec)? {
-                Ok(vals) => Err(format!("expected trap \"{message}\", got {}", fmt_vals(&vals))),
+                Ok(vals) => Err(format!("expected trap \"{message}\", got {}", fmt_vals(&self.store, &vals))),
                 Err(e) => expect_trap(&e, message),
             },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
-                Ok(vals) => Err(format!("expected exhaustion \"{message}\", got {}", fmt_vals(&vals))),
+                Ok(vals) => Err(format!("expected exhaustion \"{message}\", got {}", fmt_vals(&self.store, &vals))),
                 Err(e) => expect_trap(&e, message),
             },
             WastDirective::AssertInvalid { mut module, message, .. }
@@ -324,7 +325,7 @@ fn spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> Result<(), Error>
     Ok(())
 }
 
-fn fmt_val(v: &Val) -> String {
+fn fmt_val(store: &Store<()>, v: &Val) -> String {
     match v {
         Val::I32(x) => format!("i32:{x}"),
         Val::I64(x) => format!("i64:{x}"),
@@ -333,12 +334,15 @@ fn fmt_val(v: &Val) -> String {
         Val::FuncRef(None) => "ref.null func".into(),
         Val::FuncRef(Some(_)) => "ref.func".into(),
         Val::ExternRef(None) => "ref.null extern".into(),
-        Val::ExternRef(Some(_)) => "ref.extern".into(),
+        Val::ExternRef(Some(r)) => match r.data(store).downcast_ref::<u32>() {
+            Some(n) => format!("ref.extern {n}"),
+            None => "ref.extern".into(),
+        },
     }
 }
 
-fn fmt_vals(vals: &[Val]) -> String {
-    format!("[{}]", vals.iter().map(fmt_val).collect::<Vec<_>>().join(", "))
+fn fmt_vals(store: &Store<()>, vals: &[Val]) -> String {
+    format!("[{}]", vals.iter().map(|v| fmt_val(store, v)).collect::<Vec<_>>().join(", "))
 }
 
 fn fmt_ret(r: &WastRet<'_>) -> String {
@@ -443,7 +447,9 @@ fn main() -> ExitCode {
             a => filters.push(a.to_string()),
         }
     }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/spec-testsuite");
+    let dir = std::env::var_os("SPEC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/spec-testsuite"));
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
         Ok(rd) => {
             rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "wast")).collect()
