@@ -288,6 +288,7 @@ impl WasiCtx {
 
     pub(crate) fn fd_read(&mut self, m: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> R {
         let iovs = m.iovecs(iovs, n)?;
+        m.check(out, 4)?;
         let mut total = 0u32;
         match &mut self.fd(fd)?.kind {
             Kind::Stdio(s) => {
@@ -316,6 +317,7 @@ impl WasiCtx {
 
     pub(crate) fn fd_pread(&mut self, m: &mut GuestMem, fd: u32, iovs: u32, n: u32, offset: u64, out: u32) -> R {
         let iovs = m.iovecs(iovs, n)?;
+        m.check(out, 4)?;
         let mut total = 0u32;
         match &self.fd(fd)?.kind {
             Kind::File { file, read: true, .. } => {
@@ -337,6 +339,7 @@ impl WasiCtx {
 
     pub(crate) fn fd_write(&mut self, m: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> R {
         let iovs = m.iovecs(iovs, n)?;
+        m.check(out, 4)?;
         let mut total = 0u32;
         let e = self.fd(fd)?;
         let append = e.flags & fdflags::APPEND != 0;
@@ -363,6 +366,7 @@ impl WasiCtx {
 
     pub(crate) fn fd_pwrite(&mut self, m: &mut GuestMem, fd: u32, iovs: u32, n: u32, offset: u64, out: u32) -> R {
         let iovs = m.iovecs(iovs, n)?;
+        m.check(out, 4)?;
         let mut total = 0u32;
         match &self.fd(fd)?.kind {
             Kind::File { file, write: true, .. } => {
@@ -380,6 +384,7 @@ impl WasiCtx {
     }
 
     pub(crate) fn fd_seek(&mut self, m: &mut GuestMem, fd: u32, offset: i64, whence: u8, out: u32) -> R {
+        m.check(out, 8)?;
         let pos = match whence {
             whence::SET => SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::INVAL)?),
             whence::CUR => SeekFrom::Current(offset),
@@ -469,6 +474,8 @@ impl WasiCtx {
     }
 
     pub(crate) fn fd_readdir(&mut self, m: &mut GuestMem, fd: u32, buf: u32, len: u32, cookie: u64, out: u32) -> R {
+        m.check(buf, len)?;
+        m.check(out, 4)?;
         let host = self.dir(fd)?.to_path_buf();
         let own = fs::metadata(&host)?;
         let ino = |m: &fs::Metadata| {
@@ -537,6 +544,7 @@ impl WasiCtx {
         out: u32,
     ) -> R {
         let path = m.read_str(path, path_len)?;
+        m.check(out, 4)?;
         let dir = self.dir(dirfd)?;
         let follow = lookup & LOOKUP_SYMLINK_FOLLOW != 0;
         let host = resolve(dir, &path, follow)?;
@@ -700,6 +708,7 @@ impl WasiCtx {
         out: u32,
     ) -> R {
         let path = m.read_str(path, len)?;
+        m.check(out, 4)?;
         let (parent, name) = resolve_parent(self.dir(fd)?, &path)?;
         let target = fs::read_link(parent.join(name))?;
         let bytes = target.to_str().ok_or(Errno::ILSEQ)?.as_bytes();
@@ -767,6 +776,7 @@ impl WasiCtx {
         let out_size = (nsubs as usize).checked_mul(EVENT_SIZE).ok_or(Errno::FAULT)?;
         m.slice(input, u32::try_from(in_size).map_err(|_| Errno::FAULT)?)?;
         m.slice(output, u32::try_from(out_size).map_err(|_| Errno::FAULT)?)?;
+        m.check(out, 4)?;
 
         struct Ev {
             userdata: u64,

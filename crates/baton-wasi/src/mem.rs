@@ -22,6 +22,12 @@ impl<'a> GuestMem<'a> {
         Ok(start..end)
     }
 
+    /// Fails with `EFAULT` unless `[ptr, ptr + len)` lies in memory; used to
+    /// check result pointers before doing any I/O.
+    pub(crate) fn check(&self, ptr: u32, len: u32) -> Result<(), Errno> {
+        self.range(ptr, len as usize).map(|_| ())
+    }
+
     pub(crate) fn slice(&self, ptr: u32, len: u32) -> Result<&[u8], Errno> {
         let r = self.range(ptr, len as usize)?;
         Ok(&self.bytes[r])
