@@ -75,6 +75,12 @@ impl Runner {
         match directive {
             WastDirective::Module(mut module) => {
                 let name = module.name().map(|id| id.name().to_string());
+                // Until this module exists, later commands must not silently run
+                // against the previous one.
+                self.current = None;
+                if let Some(name) = &name {
+                    self.instances.remove(name);
+                }
                 let module = self.compile(&mut module)?;
                 let inst =
                     self.linker.instantiate(&mut self.store, &module).map_err(|e| format!("instantiation: {e}"))?;
@@ -90,6 +96,7 @@ impl Runner {
                 Ok(())
             }
             WastDirective::ModuleInstance { instance, module, .. } => {
+                self.current = None;
                 let module = module.ok_or("module instance without a module name")?;
                 let def =
                     self.definitions.get(module.name()).ok_or_else(|| format!("unknown module {}", module.name()))?;
