@@ -281,6 +281,8 @@ impl Module {
                     }
                 }
                 Payload::MemorySection(r) => {
+                    let range = r.range().start as usize..r.range().end as usize;
+                    check_memory_limits_encoding(&bytes[range.clone()], range.start as u64)?;
                     for m in r {
                         memories.push(memory_type(&m.map_err(invalid)?)?);
                     }
@@ -417,6 +419,27 @@ impl Module {
     pub fn func_name(&self, index: u32) -> Option<&str> {
         self.inner.names.get(&index).map(|s| s.as_str())
     }
+}
+
+/// wasmparser reads memory limits as 64-bit LEBs even without memory64; a
+/// 32-bit memory's limits must be at most 5 bytes long.
+fn check_memory_limits_encoding(section: &[u8], offset: u64) -> Result<()> {
+    let malformed =
+        |e: wasmparser::BinaryReaderError| Error::Malformed(format!("{} (at offset {:#x})", e.message(), e.offset()));
+    let mut r = BinaryReader::new(section, offset);
+    let count = r.read_var_u32().map_err(malformed)?;
+    for _ in 0..count {
+        let flags = r.read_u8().map_err(malformed)?;
+        if flags & 0x04 != 0 {
+            // 64-bit memory: rejected later as unsupported/invalid.
+            return Ok(());
+        }
+        r.read_var_u32().map_err(malformed)?;
+        if flags & 0x01 != 0 {
+            r.read_var_u32().map_err(malformed)?;
+        }
+    }
+    Ok(())
 }
 
 fn read_names(c: &wasmparser::CustomSectionReader<'_>, names: &mut std::collections::HashMap<u32, String>) {

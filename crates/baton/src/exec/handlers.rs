@@ -46,7 +46,7 @@ use crate::runtime::store::FuncEntity;
 
 /// How far below its starting point the native stack may grow during one
 /// (possibly nested) execution before calls trap with "call stack exhausted".
-pub(crate) const NATIVE_STACK_BUDGET: usize = 512 * 1024;
+pub(crate) const DEFAULT_NATIVE_STACK_BUDGET: usize = 512 * 1024;
 
 /// The current native stack pointer (approximately, on other targets).
 #[inline(always)]
@@ -462,6 +462,18 @@ binop_trap! {
     i64_rem_u_ss, i64_rem_u_si, u64, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
 }
 
+/// Rounding results, with NaN inputs quieted as wasm requires (libm may return
+/// a signalling NaN unchanged).
+#[inline(always)]
+fn quiet<F: std::ops::Add<Output = F> + PartialEq + Copy>(a: F, r: F) -> F {
+    #[allow(clippy::eq_op)]
+    if a != a {
+        a + a
+    } else {
+        r
+    }
+}
+
 #[inline(always)]
 fn fmin32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
@@ -537,17 +549,17 @@ unop! {
 
     f32_abs, f32, |a| a.abs();
     f32_neg, f32, |a| -a;
-    f32_ceil, f32, |a| a.ceil();
-    f32_floor, f32, |a| a.floor();
-    f32_trunc, f32, |a| a.trunc();
-    f32_nearest, f32, |a| a.round_ties_even();
+    f32_ceil, f32, |a| quiet(a, a.ceil());
+    f32_floor, f32, |a| quiet(a, a.floor());
+    f32_trunc, f32, |a| quiet(a, a.trunc());
+    f32_nearest, f32, |a| quiet(a, a.round_ties_even());
     f32_sqrt, f32, |a| a.sqrt();
     f64_abs, f64, |a| a.abs();
     f64_neg, f64, |a| -a;
-    f64_ceil, f64, |a| a.ceil();
-    f64_floor, f64, |a| a.floor();
-    f64_trunc, f64, |a| a.trunc();
-    f64_nearest, f64, |a| a.round_ties_even();
+    f64_ceil, f64, |a| quiet(a, a.ceil());
+    f64_floor, f64, |a| quiet(a, a.floor());
+    f64_trunc, f64, |a| quiet(a, a.trunc());
+    f64_nearest, f64, |a| quiet(a, a.round_ties_even());
     f64_sqrt, f64, |a| a.sqrt();
 
     i32_trunc_sat_f32_s, f32, |a| a as i32;
@@ -744,27 +756,41 @@ unsafe fn call_func(
             Some((code, new_fp, mem, len))
         }
         FuncEntity::Host { host, slots, .. } => {
-            let (host, n) = (*host, *slots as usize);
-            if new_fp.add(n) > (*ctx).stack_end || native_sp() < (*ctx).native_limit {
-                (*ctx).trap = Some(TrapCode::StackOverflow);
+            let (mem, len) = call_host(ctx, *host, new_fp, *slots as usize);
+            if mem.is_null() {
                 return None;
             }
-            let st = store(ctx);
-            let saved = (st.stack_top, st.frames_top);
-            st.stack_top = new_fp.offset_from((*ctx).stack_base) as usize + n;
-            st.frames_top = (*ctx).frame_top;
-            let r = (*ctx).call_host(host, new_fp, n);
-            let st = store(ctx);
-            st.stack_top = saved.0;
-            st.frames_top = saved.1;
-            if let Err(e) = r {
-                (*ctx).error = Some(e);
-                return None;
-            }
-            let (mem, len) = (*ctx).memory();
             Some((ret, fp, mem, len))
         }
     }
+}
+
+/// Runs host function `host` on the `n` slots at `args`. Returns the reloaded
+/// memory registers, or a null base after recording a trap or error.
+///
+/// Kept out of line: the host call's result lives in a stack temporary whose
+/// address escapes, which would stop the calling handler's tail call.
+#[inline(never)]
+unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize) {
+    if args.add(n) > (*ctx).stack_end || native_sp() < (*ctx).native_limit {
+        (*ctx).trap = Some(TrapCode::StackOverflow);
+        return (std::ptr::null_mut(), 0);
+    }
+    let st = store(ctx);
+    let saved = (st.stack_top, st.frames_top);
+    st.stack_top = args.offset_from((*ctx).stack_base) as usize + n;
+    st.frames_top = (*ctx).frame_top;
+    let r = (*ctx).call_host(host, args, n);
+    let st = store(ctx);
+    st.stack_top = saved.0;
+    st.frames_top = saved.1;
+    if let Err(e) = r {
+        (*ctx).error = Some(e);
+        return (std::ptr::null_mut(), 0);
+    }
+    let (mem, len) = (*ctx).memory();
+    // A memory of length 0 still has a non-null (dangling) base.
+    (mem, len)
 }
 
 /// `[call_import, func_index, arg_base]`: call of an imported function.

@@ -164,6 +164,12 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         // Frames are written through raw pointers below `capacity()`; `len` stays 0.
         store.inner.frames = Vec::with_capacity(config.max_call_depth as usize + 1);
     }
+    // The native stack budget is measured from the outermost entry, so nested
+    // host -> wasm calls share it.
+    if store.inner.frames_top == 0 {
+        store.inner.native_limit = handlers::native_sp().saturating_sub(config.native_stack_budget);
+    }
+    let native_limit = store.inner.native_limit;
     let inner = &mut store.inner;
     let inst: *mut InstanceData = &mut *inner.instances[instance as usize];
     // SAFETY: `inst` is a boxed instance of this store.
@@ -204,7 +210,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         mem: std::ptr::null_mut(),
         len: 0,
         interrupt: std::sync::Arc::as_ptr(&store.inner.interrupt),
-        native_limit: handlers::native_sp().saturating_sub(handlers::NATIVE_STACK_BUDGET),
+        native_limit,
     };
     let saved = (store.inner.stack_top, store.inner.frames_top);
     // SAFETY: the context describes live state of `store`, which is not otherwise

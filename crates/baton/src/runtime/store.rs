@@ -21,6 +21,7 @@ pub struct Config {
     pub(crate) max_stack_slots: usize,
     pub(crate) consume_fuel: bool,
     pub(crate) interruptible: bool,
+    pub(crate) native_stack_budget: usize,
 }
 
 impl Default for Config {
@@ -31,6 +32,7 @@ impl Default for Config {
             max_stack_slots: 1 << 20,
             consume_fuel: false,
             interruptible: false,
+            native_stack_budget: crate::exec::handlers::DEFAULT_NATIVE_STACK_BUDGET,
         }
     }
 }
@@ -55,6 +57,14 @@ impl Config {
     /// Meter execution with fuel (see [`Store::set_fuel`]).
     pub fn consume_fuel(&mut self, on: bool) -> &mut Self {
         self.consume_fuel = on;
+        self
+    }
+    /// How much native stack one execution (with its nested host -> wasm calls)
+    /// may use before calls trap with "call stack exhausted". Guest frames live
+    /// on Baton's own stacks, so this only bounds host re-entrancy and guards
+    /// against a dispatch that failed to become a tail jump.
+    pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
+        self.native_stack_budget = bytes.max(16 * 1024);
         self
     }
     /// Poll the store's [`InterruptHandle`] at every loop header and call.
@@ -217,6 +227,8 @@ pub(crate) struct StoreInner {
     /// First free slot / frame: where a nested invocation starts.
     pub(crate) stack_top: usize,
     pub(crate) frames_top: usize,
+    /// Lowest native stack address the running execution may reach.
+    pub(crate) native_limit: usize,
     pub(crate) fuel: u64,
     pub(crate) interrupt: Arc<AtomicBool>,
 }
@@ -269,6 +281,7 @@ impl<T> Store<T> {
                 frames: Vec::new(),
                 stack_top: 0,
                 frames_top: 0,
+                native_limit: 0,
                 fuel: 0,
                 interrupt: Arc::new(AtomicBool::new(false)),
             },
