@@ -21,6 +21,9 @@ use crate::exec::handlers as h;
 use crate::exec::{Cell, Handler};
 use crate::module::ModuleInner;
 
+/// Most `local.get`s left uncopied on the operand stack at once.
+const MAX_LAZY_LOCALS: usize = 16;
+
 /// Translated code of one function.
 pub(crate) struct Compiled {
     pub(crate) code: Box<[Cell]>,
@@ -83,6 +86,8 @@ struct Translator<'a> {
     code: Vec<Cell>,
     relocs: Vec<usize>,
     stack: Vec<Operand>,
+    /// Stack positions holding `Operand::Local`, ascending (at most `MAX_LAZY_LOCALS`).
+    lazy: Vec<usize>,
     ctrl: Vec<Control>,
     nlocals: u32,
     nresults: usize,
@@ -114,6 +119,7 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         code: Vec::with_capacity((body.range().end - body.range().start) as usize * 2),
         relocs: Vec::new(),
         stack: Vec::new(),
+        lazy: Vec::new(),
         ctrl: Vec::new(),
         nlocals: nlocals as u32,
         nresults: ty.results().len(),
@@ -228,12 +234,35 @@ impl Translator<'_> {
         self.nlocals + p as u32
     }
     fn push(&mut self, o: Operand) {
+        if let Operand::Local(_) = o {
+            if self.lazy.len() >= MAX_LAZY_LOCALS {
+                // Too many pending local references: copy this one right away,
+                // which keeps `materialize_locals` O(1) per instruction.
+                self.stack.push(o);
+                self.max_height = self.max_height.max(self.stack.len());
+                let p = self.stack.len() - 1;
+                self.lazy.push(p);
+                self.materialize(p);
+                return;
+            }
+            self.lazy.push(self.stack.len());
+        }
         self.stack.push(o);
         self.max_height = self.max_height.max(self.stack.len());
     }
     fn pop(&mut self) -> Operand {
         // Validation guarantees the operand exists in reachable code.
-        self.stack.pop().unwrap_or(Operand::Temp)
+        let o = self.stack.pop().unwrap_or(Operand::Temp);
+        if let Operand::Local(_) = o {
+            self.lazy.pop();
+        }
+        o
+    }
+    fn truncate(&mut self, len: usize) {
+        self.stack.truncate(len);
+        while self.lazy.last().is_some_and(|&p| p >= len) {
+            self.lazy.pop();
+        }
     }
     /// The slot holding operand `o` that sat at position `p`; constants are
     /// copied to the home slot.
@@ -266,6 +295,9 @@ impl Translator<'_> {
                 self.imm(c);
             }
         }
+        if let Operand::Local(_) = self.stack[p] {
+            self.lazy.retain(|&q| q != p);
+        }
         self.stack[p] = Operand::Temp;
     }
     fn materialize_top(&mut self, n: usize) {
@@ -276,7 +308,8 @@ impl Translator<'_> {
     }
     /// Copies every lazily referenced local on the stack into its home slot.
     fn materialize_locals(&mut self, only: Option<u32>) {
-        for p in 0..self.stack.len() {
+        let lazy = self.lazy.clone();
+        for p in lazy {
             if let Operand::Local(i) = self.stack[p] {
                 if only.is_none_or(|o| o == i) {
                     self.materialize(p);
@@ -387,7 +420,7 @@ impl Translator<'_> {
             let o = self.stack[base + k];
             *s = self.slot_of(o, base + k) as u64;
         }
-        self.stack.truncate(base);
+        self.truncate(base);
         self.emit(handler);
         for &i in imms {
             self.imm(i);
@@ -512,7 +545,7 @@ impl Translator<'_> {
         f.unreachable = true;
         let height = f.height + f.params;
         let height = height.min(self.stack.len());
-        self.stack.truncate(height);
+        self.truncate(height);
         self.last = None;
     }
     /// Pops a condition; returns how to test it (fusing a preceding compare).
@@ -610,7 +643,7 @@ impl Translator<'_> {
         if let Some(c) = else_fixup {
             self.patch_here(&[c]);
         }
-        self.stack.truncate(height);
+        self.truncate(height);
         for _ in 0..params {
             self.push(Operand::Temp);
         }
@@ -637,7 +670,7 @@ impl Translator<'_> {
             fix.push(c);
         }
         self.patch_here(&fix);
-        self.stack.truncate(f.height);
+        self.truncate(f.height);
         for _ in 0..f.results {
             self.push(Operand::Temp);
         }
@@ -764,7 +797,7 @@ impl Translator<'_> {
                 let (np, nr) = (ft.params().len(), ft.results().len());
                 t.materialize_top(np);
                 let arg_base = t.home(t.stack.len() - np);
-                t.stack.truncate(t.stack.len() - np);
+                t.truncate(t.stack.len() - np);
                 t.emit(h::call_indirect);
                 t.imm(t.m.type_ids[type_index as usize] as u64);
                 t.imm(table_index as u64);
@@ -1102,7 +1135,7 @@ impl Translator<'_> {
     fn local_set(&mut self, i: u32) {
         let v = self.pop();
         let p = self.stack.len();
-        let aliased = self.stack.iter().any(|o| *o == Operand::Local(i));
+        let aliased = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(i));
         if let (Operand::Temp, Some(last), false) = (v, self.last, aliased) {
             if last.dst == self.home(p) {
                 self.code[last.dst_cell] = Cell::imm(i as u64);
@@ -1138,7 +1171,7 @@ impl Translator<'_> {
         self.materialize_top(np);
         let base = self.stack.len() - np;
         let arg_base = self.home(base) as u64;
-        self.stack.truncate(base);
+        self.truncate(base);
         if f < self.m.num_imported_funcs {
             self.emit(h::call_import);
             self.imm(f as u64);
