@@ -131,7 +131,7 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         interruptible: config.interruptible,
     };
     let nparams = ty.params().len() as u64;
-    t.emit(h::enter);
+    t.emit(if nlocals > nparams { h::enter } else { h::enter_params });
     t.imm(0); // frame size, patched below
     t.imm(nparams);
     t.imm(nlocals - nparams);
@@ -507,6 +507,24 @@ impl Translator<'_> {
     fn emit_return(&mut self) {
         let n = self.nresults;
         let top = self.stack.len() - n;
+        if n == 1 {
+            match self.stack[top] {
+                Operand::Temp => {
+                    self.emit(h::ret_slot);
+                    self.imm(self.home(top) as u64);
+                }
+                Operand::Local(0) => self.emit(h::ret),
+                Operand::Local(i) => {
+                    self.emit(h::ret_slot);
+                    self.imm(i as u64);
+                }
+                Operand::Const(c) => {
+                    self.emit(h::ret_imm);
+                    self.imm(c);
+                }
+            }
+            return;
+        }
         // Results go to slots 0..n; a local read after being overwritten would be
         // wrong, so such sources are first copied to their home slots.
         let clobbered = (0..n).any(|k| matches!(self.stack[top + k], Operand::Local(j) if (j as usize) < k));

@@ -31,8 +31,9 @@
 //!    `ctx.globals` and `ctx.store` point at live store entities (boxed, so they
 //!    do not move), and indices read from immediates (globals, tables, functions,
 //!    segments, types) were checked by validation against the instance.
-//! 5. `ctx.frames[..ctx.frame_limit]` is reserved; calls check `frame_top` against
-//!    `frame_limit` before pushing.
+//! 5. `ctx.frames..ctx.frame_end` is reserved for frames; calls check
+//!    `frame_sp` against `frame_end` before pushing, and every `ret` pops a
+//!    frame pushed by a call of the same execution (the entry frame included).
 
 #![allow(clippy::missing_safety_doc)]
 
@@ -91,6 +92,10 @@ macro_rules! next {
         let h = (*ip).h;
         become h(ip, $fp, $mem, $len, $ctx)
     }};
+    // Continue in handler `$h` (not the cell's own) with the same registers.
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
+        become $h($ip, $fp, $mem, $len, $ctx)
+    }};
 }
 
 #[cfg(all(baton_tail, not(feature = "nightly-tail")))]
@@ -100,6 +105,9 @@ macro_rules! next {
         let h = (*ip).h;
         return h(ip, $fp, $mem, $len, $ctx);
     }};
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
+        return $h($ip, $fp, $mem, $len, $ctx);
+    }};
 }
 
 #[cfg(not(baton_tail))]
@@ -107,6 +115,9 @@ macro_rules! next {
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
         let _ = ($fp, $mem, $len, $ctx);
         return $ip as usize;
+    }};
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
+        return $h($ip, $fp, $mem, $len, $ctx);
     }};
 }
 
@@ -213,13 +224,36 @@ slotval!(bool, |x| x != 0, |s| s as u64);
 // Frame entry, copies, constants, select, globals
 // ---------------------------------------------------------------------------
 
-/// `[enter, frame_size, zero_start, zero_count]`: first cell of every function.
+/// `[enter, frame_size, zero_start, zero_count]`: first cell of every function
+/// with locals besides its parameters.
 pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     let c = &*ctx;
     if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
         trap!(ctx, TrapCode::StackOverflow);
     }
-    std::ptr::write_bytes(fp.add(imm!(ip, 2) as usize), 0, imm!(ip, 3) as usize);
+    let (start, n) = (imm!(ip, 2) as usize, imm!(ip, 3) as usize);
+    if n <= 8 {
+        for i in 0..n {
+            *fp.add(start + i) = 0;
+        }
+    } else {
+        zero_slots(fp.add(start), n);
+    }
+    next!(ip.add(4), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn zero_slots(p: Fp, n: usize) {
+    std::ptr::write_bytes(p, 0, n);
+}
+
+/// `[enter_params, frame_size, _, _]`: first cell of a function without
+/// locals besides its parameters.
+pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    let c = &*ctx;
+    if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
+        trap!(ctx, TrapCode::StackOverflow);
+    }
     next!(ip.add(4), fp, mem, len, ctx)
 }
 
@@ -712,14 +746,27 @@ unsafe fn switch_instance(ctx: *mut Ctx, inst: *mut InstanceData) -> (Mem, usize
 /// `[call, func_code, arg_base]`: call of a function defined in the same module.
 pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     let fc = imm!(ip, 1) as *const FuncCode;
-    if (*ctx).frame_top >= (*ctx).frame_limit {
+    let Some(compiled) = (*fc).compiled.get() else {
+        // Not translated yet: a separate handler does it, so this hot one
+        // needs no stack frame of its own.
+        next!(ip, fp, mem, len, ctx; call_translate)
+    };
+    let code = compiled.code.as_ptr();
+    let c = &mut *ctx;
+    if c.frame_sp >= c.frame_end {
         trap!(ctx, TrapCode::StackOverflow);
     }
-    let Some(code) = code_of(fc, ctx) else { return 0 };
-    let c = &mut *ctx;
-    *c.frames.add(c.frame_top) = Frame { ret_ip: ip.add(3), fp, inst: c.inst, callee: fc };
-    c.frame_top += 1;
+    *c.frame_sp = Frame { ret_ip: ip.add(3), fp, inst: c.inst, callee: fc };
+    c.frame_sp = c.frame_sp.add(1);
     next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx)
+}
+
+/// Translates the callee of the `call` cell at `ip`, then runs that cell again.
+unsafe fn call_translate(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    if compile_cold(imm!(ip, 1) as *const FuncCode, ctx).is_none() {
+        return 0;
+    }
+    next!(ip, fp, mem, len, ctx)
 }
 
 /// Prepares a call of store function `func` with its frame at `fp + arg_base`,
@@ -738,7 +785,7 @@ unsafe fn call_func(
     let new_fp = fp.add(arg_base);
     match &store(ctx).funcs[func as usize] {
         FuncEntity::Wasm { instance, index, .. } => {
-            if (*ctx).frame_top >= (*ctx).frame_limit {
+            if (*ctx).frame_sp >= (*ctx).frame_end {
                 (*ctx).trap = Some(TrapCode::StackOverflow);
                 return None;
             }
@@ -747,8 +794,8 @@ unsafe fn call_func(
             let fc: *const FuncCode = &module.code[(*index - module.num_imported_funcs) as usize];
             let code = code_of(fc, ctx)?;
             let c = &mut *ctx;
-            *c.frames.add(c.frame_top) = Frame { ret_ip: ret, fp, inst: c.inst, callee: fc };
-            c.frame_top += 1;
+            *c.frame_sp = Frame { ret_ip: ret, fp, inst: c.inst, callee: fc };
+            c.frame_sp = c.frame_sp.add(1);
             if inst != c.inst {
                 let (mem, len) = switch_instance(ctx, inst);
                 return Some((code, new_fp, mem, len));
@@ -779,7 +826,7 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
     let st = store(ctx);
     let saved = (st.stack_top, st.frames_top);
     st.stack_top = args.offset_from((*ctx).stack_base) as usize + n;
-    st.frames_top = (*ctx).frame_top;
+    st.frames_top = (*ctx).frame_sp.offset_from((*ctx).frames) as usize;
     let r = (*ctx).call_host(host, args, n);
     let st = store(ctx);
     st.stack_top = saved.0;
@@ -826,13 +873,25 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
 /// `[ret]`: results are already in slots `0..n`.
 pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     let c = &mut *ctx;
-    c.frame_top -= 1;
-    let f = *c.frames.add(c.frame_top);
+    c.frame_sp = c.frame_sp.sub(1);
+    let f = *c.frame_sp;
     if f.inst != c.inst {
         let (mem, len) = switch_instance(ctx, f.inst);
         next_reload!(f.ret_ip, f.fp, mem, len, ctx)
     }
     next_reload!(f.ret_ip, f.fp, mem, len, ctx)
+}
+
+/// `[ret_slot, src]`: moves one result to slot 0, then returns.
+pub(crate) unsafe fn ret_slot(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    *fp = slot!(fp, ip, 1);
+    next!(ip, fp, mem, len, ctx; ret)
+}
+
+/// `[ret_imm, value]`: returns one constant result.
+pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    *fp = imm!(ip, 1);
+    next!(ip, fp, mem, len, ctx; ret)
 }
 
 // ---------------------------------------------------------------------------

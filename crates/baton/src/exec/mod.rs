@@ -70,12 +70,14 @@ pub(crate) struct Ctx {
     /// `inst.globals.as_ptr()`.
     pub(crate) globals: *const *mut u64,
     pub(crate) store: *mut crate::runtime::store::StoreInner,
+    /// Start of the store's frame stack.
     pub(crate) frames: *mut Frame,
-    /// Index of the next free frame.
-    pub(crate) frame_top: usize,
-    pub(crate) frame_limit: usize,
-    /// Frame index of this execution's entry frame.
-    pub(crate) frame_base: usize,
+    /// Next free frame.
+    pub(crate) frame_sp: *mut Frame,
+    /// End of the reserved frame stack.
+    pub(crate) frame_end: *mut Frame,
+    /// This execution's entry frame.
+    pub(crate) frame_base: *mut Frame,
     pub(crate) stack_base: *mut u64,
     pub(crate) stack_end: *mut u64,
     pub(crate) trap: Option<TrapCode>,
@@ -119,9 +121,14 @@ impl Ctx {
     /// Backtrace of the frames of this execution, innermost first.
     pub(crate) unsafe fn backtrace(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for i in (self.frame_base..self.frame_top).rev() {
-            // SAFETY: frames below `frame_top` were written by calls of this execution.
-            let fc = unsafe { (*self.frames.add(i)).callee };
+        let mut f = self.frame_sp;
+        while f > self.frame_base {
+            // SAFETY: frames from `frame_base` up to `frame_sp` were written by
+            // calls of this execution.
+            let fc = unsafe {
+                f = f.sub(1);
+                (*f).callee
+            };
             if fc.is_null() {
                 continue;
             }
@@ -158,22 +165,24 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         }
         FuncEntity::Wasm { instance, index, .. } => (*instance, *index),
     };
-    let config = store.inner.engine.config().clone();
     if store.inner.stack.is_empty() {
-        store.inner.stack = vec![0u64; config.max_stack_slots];
+        let config = store.inner.engine.config();
+        let (slots, depth) = (config.max_stack_slots, config.max_call_depth as usize + 1);
+        store.inner.stack = vec![0u64; slots];
         // Frames are written through raw pointers below `capacity()`; `len` stays 0.
-        store.inner.frames = Vec::with_capacity(config.max_call_depth as usize + 1);
+        store.inner.frames = Vec::with_capacity(depth);
     }
     // The native stack budget is measured from the outermost entry, so nested
     // host -> wasm calls share it.
     if store.inner.frames_top == 0 {
-        store.inner.native_limit = handlers::native_sp().saturating_sub(config.native_stack_budget);
+        let budget = store.inner.engine.config().native_stack_budget;
+        store.inner.native_limit = handlers::native_sp().saturating_sub(budget);
     }
     let native_limit = store.inner.native_limit;
     let inner = &mut store.inner;
     let inst: *mut InstanceData = &mut *inner.instances[instance as usize];
-    // SAFETY: `inst` is a boxed instance of this store.
-    let module = unsafe { (*inst).module.clone() };
+    // SAFETY: `inst` is a boxed instance of this store; it keeps its module alive.
+    let module: &crate::module::ModuleInner = unsafe { &(*inst).module };
     let def = (index - module.num_imported_funcs) as usize;
     let code = module.compiled(def)?.code.as_ptr();
     let base = inner.stack_top;
@@ -184,11 +193,11 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     inner.stack[base..base + slots.len()].copy_from_slice(slots);
     let stack_base = inner.stack.as_mut_ptr();
     let frames = inner.frames.as_mut_ptr();
-    let frame_limit = inner.frames.capacity();
+    // SAFETY: both stay within (or one past) the reserved capacity.
+    let (frame_base, frame_end) = unsafe { (frames.add(frame_base), frames.add(inner.frames.capacity())) };
     // SAFETY: `frame_base < frames.capacity()` was checked above.
     unsafe {
-        *frames.add(frame_base) =
-            Frame { ret_ip: &handlers::EXIT_CELL, fp: std::ptr::null_mut(), inst, callee: &module.code[def] };
+        *frame_base = Frame { ret_ip: &handlers::EXIT_CELL, fp: std::ptr::null_mut(), inst, callee: &module.code[def] };
     }
     let mut ctx = Ctx {
         inst,
@@ -196,8 +205,9 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         globals: unsafe { (*inst).globals.as_ptr() },
         store: inner,
         frames,
-        frame_top: frame_base + 1,
-        frame_limit,
+        // SAFETY: the entry frame was just written at `frame_base`.
+        frame_sp: unsafe { frame_base.add(1) },
+        frame_end,
         frame_base,
         stack_base,
         // SAFETY: one past the end of the value stack.
