@@ -99,11 +99,20 @@ struct RunArgs {
     /// Meter execution: trap after N units of fuel
     #[arg(long, value_name = "N")]
     fuel: Option<u64>,
-    /// The module: a .wasm binary or a .wat text file
-    file: PathBuf,
-    /// Arguments for the guest (argv[1..]), or for a single --invoke'd function
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The module (a .wasm binary or a .wat text file), then the arguments for
+    /// the guest (argv[1..]) or for a single --invoke'd function. Everything
+    /// after FILE goes to the guest, flags included.
+    #[arg(required = true, trailing_var_arg = true, value_name = "FILE [ARGS]...")]
+    module_and_args: Vec<String>,
+}
+
+impl RunArgs {
+    fn file(&self) -> PathBuf {
+        PathBuf::from(self.module_and_args.first().cloned().unwrap_or_default())
+    }
+    fn guest_args(&self) -> &[String] {
+        self.module_and_args.get(1..).unwrap_or_default()
+    }
 }
 
 /// The store's host data.
@@ -170,13 +179,14 @@ fn run(args: RunArgs, matches: &ArgMatches) -> Result<Outcome> {
         config.consume_fuel(true);
     }
     let engine = Engine::new(&config);
-    let display = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{display}`"))?;
+    let file = args.file();
+    let display = file.display().to_string();
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read `{display}`"))?;
     let module =
         Module::new(&engine, &bytes).map_err(|e| anyhow!("cannot load `{display}`: {}", tidy(&e, &display)))?;
 
     let mut builder = WasiCtxBuilder::new();
-    builder.inherit_stdio().arg(&display).args(args.args.iter().cloned());
+    builder.inherit_stdio().arg(&display).args(args.guest_args().iter().cloned());
     for e in &args.env {
         match e.split_once('=') {
             Some((k, v)) if !k.is_empty() => builder.env(k, v),
@@ -208,7 +218,7 @@ fn run(args: RunArgs, matches: &ArgMatches) -> Result<Outcome> {
     define_extra_imports(&mut linker, &module)?;
     let instance = linker.instantiate(&mut store, &module)?;
 
-    let steps = steps::collect(&args.invoke, &args.write_memory, &args.read_memory, &args.args, matches)?;
+    let steps = steps::collect(&args.invoke, &args.write_memory, &args.read_memory, args.guest_args(), matches)?;
     let result = if steps.is_empty() {
         run_command(&mut store, instance)
     } else {

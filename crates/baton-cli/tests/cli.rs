@@ -92,6 +92,14 @@ fn args_and_env() {
 }
 
 #[test]
+fn flags_after_file_go_to_the_guest() {
+    let d = demo();
+    let o = baton(&[&d, "args", "--help", "-V", "--dir", "x"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("argv[2]=--help\nargv[3]=-V\nargv[4]=--dir\nargv[5]=x\n"), "{}", stdout(&o));
+}
+
+#[test]
 fn exit_codes() {
     for code in ["0", "3", "42"] {
         let o = baton(&[&demo(), "exit", code]);
