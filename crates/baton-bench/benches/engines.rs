@@ -362,13 +362,32 @@ fn measure(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, engine: &str, mut 
     });
 }
 
+/// Where skipped (group, engine, reason) lines are recorded for scripts/bench-table.py.
+fn skips_file() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("criterion").join("baton-bench-skips.txt")
+}
+
+fn skip(group: &str, engine: &str, e: &anyhow::Error) {
+    let line = format!("{group}/{engine}: {e:#}");
+    eprintln!("skip {line}");
+    let path = skips_file();
+    let _ = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")));
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        use std::io::Write;
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 fn one<E: Wasm + 'static, W: Workload>(g: &mut BenchmarkGroup<'_, WallTime>, w: &W) {
     if !engine_enabled(E::NAME) {
         return;
     }
     match w.prepare::<E>() {
         Ok(runner) => measure(g, &w.id(), E::NAME, runner),
-        Err(e) => eprintln!("skip {}/{}: {e:#}", w.id(), E::NAME),
+        Err(e) => skip(&w.id(), E::NAME, &e),
     }
 }
 
@@ -399,7 +418,7 @@ fn translate_group(c: &mut Criterion, t: &Translate) {
         match translate_runner::<E>(t) {
             Ok(Some(r)) => measure(g, id, E::NAME, r),
             Ok(None) => {}
-            Err(e) => eprintln!("skip {id}/{}: {e:#}", E::NAME),
+            Err(e) => skip(id, E::NAME, &e),
         }
     }
     add::<Baton>(&mut g, &id, t);
@@ -410,7 +429,7 @@ fn translate_group(c: &mut Criterion, t: &Translate) {
             Ok(wasm) => {
                 measure(&mut g, &id, WasmiLazyUnchecked::NAME, Box::new(move || Wasmi::translate(&engine, &wasm)))
             }
-            Err(e) => eprintln!("skip {id}/{}: {e:#}", WasmiLazyUnchecked::NAME),
+            Err(e) => skip(&id, WasmiLazyUnchecked::NAME, &e),
         }
     }
     add::<Wasm3>(&mut g, &id, t);
@@ -693,6 +712,7 @@ fn translation(c: &mut Criterion) {
 }
 
 fn main() {
+    let _ = std::fs::remove_file(skips_file());
     let mut c = Criterion::default().configure_from_args();
     execution(&mut c);
     rust_programs(&mut c);
