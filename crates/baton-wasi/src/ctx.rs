@@ -57,21 +57,21 @@ pub(crate) enum Stdio {
 }
 
 impl Stdio {
-    pub(crate) fn read(&self, fd: u32, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) fn read(&self, stream: u32, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stdio::Inherit if fd == 0 => io::stdin().read(buf),
+            Stdio::Inherit if stream == 0 => io::stdin().read(buf),
             Stdio::Input(p) => p.read(buf),
             _ => Ok(0),
         }
     }
-    pub(crate) fn write(&self, fd: u32, data: &[u8]) -> io::Result<usize> {
+    pub(crate) fn write(&self, stream: u32, data: &[u8]) -> io::Result<usize> {
         match self {
-            Stdio::Inherit if fd == 1 => {
+            Stdio::Inherit if stream == 1 => {
                 let mut out = io::stdout().lock();
                 out.write_all(data)?;
                 out.flush()?;
             }
-            Stdio::Inherit if fd == 2 => {
+            Stdio::Inherit if stream == 2 => {
                 let mut out = io::stderr().lock();
                 out.write_all(data)?;
             }
@@ -84,8 +84,9 @@ impl Stdio {
 
 /// What an open descriptor refers to.
 pub(crate) enum Kind {
-    /// fd 0, 1 or 2.
-    Stdio(Stdio),
+    /// A standard stream: where it goes, and which one it is (0, 1 or 2),
+    /// which survives `fd_renumber`.
+    Stdio(Stdio, u32),
     /// A regular file (or anything else that is not a directory).
     File { file: File, read: bool, write: bool },
     /// A directory. `host` is its host path, free of symlinks (resolution
@@ -228,7 +229,12 @@ impl WasiCtxBuilder {
         for (i, s) in self.stdio.iter().enumerate() {
             fds.insert(
                 i as u32,
-                Fd { kind: Kind::Stdio(s.clone()), rights_base: rights::STDIO, rights_inheriting: 0, flags: 0 },
+                Fd {
+                    kind: Kind::Stdio(s.clone(), i as u32),
+                    rights_base: rights::STDIO,
+                    rights_inheriting: 0,
+                    flags: 0,
+                },
             );
         }
         for (host, guest) in &self.preopens {

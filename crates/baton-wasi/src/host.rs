@@ -219,7 +219,7 @@ impl WasiCtx {
     pub(crate) fn fd_fdstat_get(&mut self, m: &mut GuestMem, fd: u32, out: u32) -> R {
         let e = self.fd(fd)?;
         let ft = match &e.kind {
-            Kind::Stdio(_) => filetype::CHARACTER_DEVICE,
+            Kind::Stdio(..) => filetype::CHARACTER_DEVICE,
             Kind::File { file, .. } => filetype_of(file.metadata()?.file_type()),
             Kind::Dir { .. } => filetype::DIRECTORY,
         };
@@ -252,7 +252,7 @@ impl WasiCtx {
 
     pub(crate) fn fd_filestat_get(&mut self, m: &mut GuestMem, fd: u32, out: u32) -> R {
         let st = match &self.fd(fd)?.kind {
-            Kind::Stdio(_) => Filestat {
+            Kind::Stdio(..) => Filestat {
                 dev: 0,
                 ino: 0,
                 filetype: filetype::CHARACTER_DEVICE,
@@ -273,7 +273,7 @@ impl WasiCtx {
             Kind::File { file, write: true, .. } => Ok(file.set_len(size)?),
             Kind::File { .. } => Err(Errno::BADF),
             Kind::Dir { .. } => Err(Errno::ISDIR),
-            Kind::Stdio(_) => Err(Errno::INVAL),
+            Kind::Stdio(..) => Err(Errno::INVAL),
         }
     }
 
@@ -282,7 +282,7 @@ impl WasiCtx {
         match &self.fd(fd)?.kind {
             Kind::File { file, .. } => Ok(file.set_times(times)?),
             Kind::Dir { host, .. } => set_times_at(host, times),
-            Kind::Stdio(_) => Err(Errno::NOTSUP),
+            Kind::Stdio(..) => Err(Errno::NOTSUP),
         }
     }
 
@@ -291,9 +291,9 @@ impl WasiCtx {
         m.check(out, 4)?;
         let mut total = 0u32;
         match &mut self.fd(fd)?.kind {
-            Kind::Stdio(s) => {
+            Kind::Stdio(s, stream) => {
                 for (buf, len) in iovs {
-                    let k = s.read(fd, m.slice_mut(buf, len)?)?;
+                    let k = s.read(*stream, m.slice_mut(buf, len)?)?;
                     total += k as u32;
                     if k < len as usize {
                         break;
@@ -332,7 +332,7 @@ impl WasiCtx {
             }
             Kind::File { .. } => return Err(Errno::BADF),
             Kind::Dir { .. } => return Err(Errno::ISDIR),
-            Kind::Stdio(_) => return Err(Errno::SPIPE),
+            Kind::Stdio(..) => return Err(Errno::SPIPE),
         }
         m.write_u32(out, total)
     }
@@ -344,9 +344,9 @@ impl WasiCtx {
         let e = self.fd(fd)?;
         let append = e.flags & fdflags::APPEND != 0;
         match &mut e.kind {
-            Kind::Stdio(s) => {
+            Kind::Stdio(s, stream) => {
                 for (buf, len) in iovs {
-                    total += s.write(fd, m.slice(buf, len)?)? as u32;
+                    total += s.write(*stream, m.slice(buf, len)?)? as u32;
                 }
             }
             Kind::File { file, write: true, .. } => {
@@ -378,7 +378,7 @@ impl WasiCtx {
             }
             Kind::File { .. } => return Err(Errno::BADF),
             Kind::Dir { .. } => return Err(Errno::ISDIR),
-            Kind::Stdio(_) => return Err(Errno::SPIPE),
+            Kind::Stdio(..) => return Err(Errno::SPIPE),
         }
         m.write_u32(out, total)
     }
@@ -393,7 +393,7 @@ impl WasiCtx {
         };
         let new = match &mut self.fd(fd)?.kind {
             Kind::File { file, .. } => file.seek(pos)?,
-            Kind::Stdio(_) => return Err(Errno::SPIPE),
+            Kind::Stdio(..) => return Err(Errno::SPIPE),
             Kind::Dir { .. } => return Err(Errno::BADF),
         };
         m.write_u64(out, new)
@@ -402,7 +402,7 @@ impl WasiCtx {
     pub(crate) fn fd_tell(&mut self, m: &mut GuestMem, fd: u32, out: u32) -> R {
         let pos = match &mut self.fd(fd)?.kind {
             Kind::File { file, .. } => file.stream_position()?,
-            Kind::Stdio(_) => return Err(Errno::SPIPE),
+            Kind::Stdio(..) => return Err(Errno::SPIPE),
             Kind::Dir { .. } => return Err(Errno::BADF),
         };
         m.write_u64(out, pos)
@@ -419,7 +419,7 @@ impl WasiCtx {
                 Ok(())
             }
             Kind::Dir { .. } => Ok(()),
-            Kind::Stdio(_) => Err(Errno::INVAL),
+            Kind::Stdio(..) => Err(Errno::INVAL),
         }
     }
 
@@ -430,7 +430,7 @@ impl WasiCtx {
         match &self.fd(fd)?.kind {
             Kind::File { .. } => Ok(()),
             Kind::Dir { .. } => Err(Errno::BADF),
-            Kind::Stdio(_) => Err(Errno::SPIPE),
+            Kind::Stdio(..) => Err(Errno::SPIPE),
         }
     }
 
@@ -445,7 +445,7 @@ impl WasiCtx {
             }
             Kind::File { .. } => Err(Errno::BADF),
             Kind::Dir { .. } => Err(Errno::ISDIR),
-            Kind::Stdio(_) => Err(Errno::SPIPE),
+            Kind::Stdio(..) => Err(Errno::SPIPE),
         }
     }
 
@@ -607,7 +607,7 @@ impl WasiCtx {
                 }
                 (r, 0)
             }
-            Kind::Stdio(_) => (0, 0),
+            Kind::Stdio(..) => (0, 0),
         };
         let fd = self.alloc_fd().ok_or(Errno::MFILE)?;
         m.write_u32(out, fd)?;
