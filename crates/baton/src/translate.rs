@@ -78,6 +78,8 @@ struct Last {
     start: usize,
     dst_cell: usize,
     dst: u32,
+    /// Set when the instruction was `i32.add`: its operands (`b` or `imm`).
+    add: Option<(u32, u32, Option<u64>)>,
     cond: Option<Cond>,
 }
 
@@ -320,7 +322,7 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last = Some(Last { start, dst_cell, dst, cond });
+        self.last = Some(Last { start, dst_cell, dst, cond, add: None });
     }
 
     // ----- generic instruction shapes -----
@@ -387,9 +389,40 @@ impl Translator<'_> {
         }
     }
 
-    fn load(&mut self, handler: Handler, offset: u64) {
+    /// The operands of the `i32.add` that just produced the operand at `p`, if
+    /// it can be folded into its consumer (whose code is emitted next).
+    fn take_add(&mut self, o: Operand, p: usize) -> Option<(u32, u32, Option<u64>)> {
+        let last = self.last?;
+        if o != Operand::Temp || last.dst != self.home(p) {
+            return None;
+        }
+        let add = last.add?;
+        self.code.truncate(last.start);
+        if let Some(fc) = self.fuel_cell {
+            // SAFETY: `fc` is the immediate written by `begin_block`.
+            unsafe { self.code[fc].x -= 1 };
+        }
+        self.last = None;
+        Some(add)
+    }
+
+    /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
+    fn load_fused(&mut self, handler: Handler, fused: Option<(Handler, Handler)>, offset: u64) {
         let a = self.pop();
         let p = self.stack.len();
+        if let Some((ss, si)) = fused {
+            if let Some((x, y, imm)) = self.take_add(a, p) {
+                let start = self.pos();
+                self.emit(if imm.is_some() { si } else { ss });
+                let dst_cell = self.pos();
+                self.imm(self.home(p) as u64);
+                self.imm(x as u64);
+                self.imm(imm.unwrap_or(y as u64));
+                self.imm(offset);
+                self.push_result(start, dst_cell, None);
+                return;
+            }
+        }
         let sa = self.slot_of(a, p);
         let start = self.pos();
         self.emit(handler);
@@ -398,6 +431,36 @@ impl Translator<'_> {
         self.imm(sa as u64);
         self.imm(offset);
         self.push_result(start, dst_cell, None);
+    }
+
+    /// A store; `imm` stores a constant value, `fused` = (ss, si) variants that
+    /// take the address as `a + b`.
+    fn store_fused(&mut self, handler: Handler, imm: Handler, fused: (Handler, Handler), offset: u64) {
+        let v = self.pop();
+        let a = self.pop();
+        let p = self.stack.len();
+        if let Operand::Const(c) = v {
+            let sa = self.slot_of(a, p);
+            self.emit(imm);
+            self.imm(sa as u64);
+            self.imm(c);
+            self.imm(offset);
+            return;
+        }
+        // The address's `i32.add` is the last instruction only when the value
+        // needed no code (a local): fold it into the store.
+        if let Some((x, y, k)) = self.take_add(a, p) {
+            let sv = self.slot_of(v, p + 1);
+            self.emit(if k.is_some() { fused.1 } else { fused.0 });
+            self.imm(x as u64);
+            self.imm(k.unwrap_or(y as u64));
+            self.imm(sv as u64);
+            self.imm(offset);
+            return;
+        }
+        self.stack.push(a);
+        self.stack.push(v);
+        self.store(handler, offset)
     }
 
     fn store(&mut self, handler: Handler, offset: u64) {
@@ -864,24 +927,54 @@ impl Translator<'_> {
             }
             O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
 
-            O::I32Load { memarg } | O::F32Load { memarg } => t.load(h::i32_load, memarg.offset),
-            O::I64Load { memarg } | O::F64Load { memarg } => t.load(h::i64_load, memarg.offset),
-            O::I32Load8S { memarg } => t.load(h::i32_load8_s, memarg.offset),
-            O::I32Load8U { memarg } => t.load(h::i32_load8_u, memarg.offset),
-            O::I32Load16S { memarg } => t.load(h::i32_load16_s, memarg.offset),
-            O::I32Load16U { memarg } => t.load(h::i32_load16_u, memarg.offset),
-            O::I64Load8S { memarg } => t.load(h::i64_load8_s, memarg.offset),
-            O::I64Load8U { memarg } => t.load(h::i64_load8_u, memarg.offset),
-            O::I64Load16S { memarg } => t.load(h::i64_load16_s, memarg.offset),
-            O::I64Load16U { memarg } => t.load(h::i64_load16_u, memarg.offset),
-            O::I64Load32S { memarg } => t.load(h::i64_load32_s, memarg.offset),
-            O::I64Load32U { memarg } => t.load(h::i64_load32_u, memarg.offset),
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                t.store(h::i32_store, memarg.offset)
+            O::I32Load { memarg } | O::F32Load { memarg } => {
+                t.load_fused(h::i32_load, Some((h::i32_load_ss, h::i32_load_si)), memarg.offset)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => t.store(h::i64_store, memarg.offset),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => t.store(h::i32_store8, memarg.offset),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => t.store(h::i32_store16, memarg.offset),
+            O::I64Load { memarg } | O::F64Load { memarg } => {
+                t.load_fused(h::i64_load, Some((h::i64_load_ss, h::i64_load_si)), memarg.offset)
+            }
+            O::I32Load8S { memarg } => {
+                t.load_fused(h::i32_load8_s, Some((h::i32_load8_s_ss, h::i32_load8_s_si)), memarg.offset)
+            }
+            O::I32Load8U { memarg } => {
+                t.load_fused(h::i32_load8_u, Some((h::i32_load8_u_ss, h::i32_load8_u_si)), memarg.offset)
+            }
+            O::I32Load16S { memarg } => {
+                t.load_fused(h::i32_load16_s, Some((h::i32_load16_s_ss, h::i32_load16_s_si)), memarg.offset)
+            }
+            O::I32Load16U { memarg } => {
+                t.load_fused(h::i32_load16_u, Some((h::i32_load16_u_ss, h::i32_load16_u_si)), memarg.offset)
+            }
+            O::I64Load8S { memarg } => {
+                t.load_fused(h::i64_load8_s, Some((h::i64_load8_s_ss, h::i64_load8_s_si)), memarg.offset)
+            }
+            O::I64Load8U { memarg } => {
+                t.load_fused(h::i64_load8_u, Some((h::i64_load8_u_ss, h::i64_load8_u_si)), memarg.offset)
+            }
+            O::I64Load16S { memarg } => {
+                t.load_fused(h::i64_load16_s, Some((h::i64_load16_s_ss, h::i64_load16_s_si)), memarg.offset)
+            }
+            O::I64Load16U { memarg } => {
+                t.load_fused(h::i64_load16_u, Some((h::i64_load16_u_ss, h::i64_load16_u_si)), memarg.offset)
+            }
+            O::I64Load32S { memarg } => {
+                t.load_fused(h::i64_load32_s, Some((h::i64_load32_s_ss, h::i64_load32_s_si)), memarg.offset)
+            }
+            O::I64Load32U { memarg } => {
+                t.load_fused(h::i64_load32_u, Some((h::i64_load32_u_ss, h::i64_load32_u_si)), memarg.offset)
+            }
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                t.store_fused(h::i32_store, h::i32_store_imm, (h::i32_store_ss, h::i32_store_si), memarg.offset)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => {
+                t.store_fused(h::i64_store, h::i64_store_imm, (h::i64_store_ss, h::i64_store_si), memarg.offset)
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                t.store_fused(h::i32_store8, h::i32_store8_imm, (h::i32_store8_ss, h::i32_store8_si), memarg.offset)
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                t.store_fused(h::i32_store16, h::i32_store16_imm, (h::i32_store16_ss, h::i32_store16_si), memarg.offset)
+            }
             O::MemorySize { .. } => {
                 let p = t.stack.len();
                 t.emit(h::memory_size);
@@ -1032,7 +1125,13 @@ impl Translator<'_> {
             O::I32Clz => t.unop(h::i32_clz),
             O::I32Ctz => t.unop(h::i32_ctz),
             O::I32Popcnt => t.unop(h::i32_popcnt),
-            O::I32Add => binop!(t, i32_add_ss, i32_add_si, true),
+            O::I32Add => {
+                let (start, dst_cell, a, b, imm) = t.binop_emit(h::i32_add_ss, h::i32_add_si, true);
+                t.push_result(start, dst_cell, None);
+                if let Some(last) = &mut t.last {
+                    last.add = Some((a, b, imm));
+                }
+            }
             O::I32Sub => binop!(t, i32_sub_ss, i32_sub_si, false),
             O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
             O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, false),

@@ -928,6 +928,104 @@ load! {
     i64_load32_u, u32, |v| v as u64;
 }
 
+/// `[load_ss, dst, a, b, offset]` and `[load_si, dst, a, imm, offset]`: a load
+/// whose address is `i32.add(a, b)` (wrapping), fused.
+macro_rules! load_add {
+    ($($ss:ident, $si:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let addr = (slot!(fp, ip, 2) as u32).wrapping_add(slot!(fp, ip, 3) as u32);
+            let ea = addr as u64 + imm!(ip, 4);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
+            slot!(fp, ip, 1) = $conv;
+            next!(ip.add(5), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let addr = (slot!(fp, ip, 2) as u32).wrapping_add(imm!(ip, 3) as u32);
+            let ea = addr as u64 + imm!(ip, 4);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
+            slot!(fp, ip, 1) = $conv;
+            next!(ip.add(5), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+load_add! {
+    i32_load_ss, i32_load_si, u32, |v| v as u64;
+    i64_load_ss, i64_load_si, u64, |v| v;
+    i32_load8_s_ss, i32_load8_s_si, i8, |v| v as i32 as u32 as u64;
+    i32_load8_u_ss, i32_load8_u_si, u8, |v| v as u64;
+    i32_load16_s_ss, i32_load16_s_si, i16, |v| v as i32 as u32 as u64;
+    i32_load16_u_ss, i32_load16_u_si, u16, |v| v as u64;
+    i64_load8_s_ss, i64_load8_s_si, i8, |v| v as i64 as u64;
+    i64_load8_u_ss, i64_load8_u_si, u8, |v| v as u64;
+    i64_load16_s_ss, i64_load16_s_si, i16, |v| v as i64 as u64;
+    i64_load16_u_ss, i64_load16_u_si, u16, |v| v as u64;
+    i64_load32_s_ss, i64_load32_s_si, i32, |v| v as i64 as u64;
+    i64_load32_u_ss, i64_load32_u_si, u32, |v| v as u64;
+}
+
+/// `[store_imm, addr, value, offset]`: a store of a constant.
+macro_rules! store_imm {
+    ($($name:ident, $m:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let ea = slot!(fp, ip, 1) as u32 as u64 + imm!(ip, 3);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = imm!(ip, 2) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+store_imm! {
+    i32_store_imm, u32;
+    i64_store_imm, u64;
+    i32_store8_imm, u8;
+    i32_store16_imm, u16;
+}
+
+/// `[store_ss, a, b, value, offset]` and `[store_si, a, imm, value, offset]`:
+/// a store whose address is `i32.add(a, b)` (wrapping), fused.
+macro_rules! store_add {
+    ($($ss:ident, $si:ident, $m:ty;)*) => {$(
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let addr = (slot!(fp, ip, 1) as u32).wrapping_add(slot!(fp, ip, 2) as u32);
+            let ea = addr as u64 + imm!(ip, 4);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = slot!(fp, ip, 3) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add(5), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let addr = (slot!(fp, ip, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
+            let ea = addr as u64 + imm!(ip, 4);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = slot!(fp, ip, 3) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add(5), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+store_add! {
+    i32_store_ss, i32_store_si, u32;
+    i64_store_ss, i64_store_si, u64;
+    i32_store8_ss, i32_store8_si, u8;
+    i32_store16_ss, i32_store16_si, u16;
+}
+
 /// `[store, addr, value, offset]`
 macro_rules! store {
     ($($name:ident, $m:ty;)*) => {$(
