@@ -211,6 +211,9 @@ impl TableEntity {
 }
 
 /// Everything of a store that does not depend on the host data type `T`.
+// Entities are boxed on purpose: the interpreter holds raw pointers to them
+// while the vectors grow.
+#[allow(clippy::vec_box)]
 pub(crate) struct StoreInner {
     pub(crate) engine: Engine,
     pub(crate) funcs: Vec<FuncEntity>,
