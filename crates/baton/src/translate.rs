@@ -381,11 +381,34 @@ impl Translator<'_> {
     }
 
     fn eqz(&mut self, handler: Handler, when_true: Handler, when_false: Handler) {
+        // `eqz` of a condition just produced flips it: a branch on the result
+        // can still use the (negated) fused form and drop both instructions.
+        let p = self.stack.len().saturating_sub(1);
+        let prev = match (self.last, self.stack.last()) {
+            (Some(l), Some(Operand::Temp)) if l.dst == self.home(p) => l.cond.map(|c| (l.start, c)),
+            _ => None,
+        };
         self.unop(handler);
-        if let Some(last) = &mut self.last {
-            // SAFETY: the cell after `dst` is the source slot written by `unop`.
-            let a = unsafe { self.code[last.dst_cell + 1].x } as u32;
-            last.cond = Some(Cond::Test { when_true, when_false, a });
+        let Some(last) = &mut self.last else { return };
+        let negated = match prev {
+            Some((_, Cond::Test { when_true, when_false, a })) => {
+                Some(Cond::Test { when_true: when_false, when_false: when_true, a })
+            }
+            Some((_, Cond::Cmp { when_true, when_false: Some(f), a, b, imm })) => {
+                Some(Cond::Cmp { when_true: f, when_false: Some(when_true), a, b, imm })
+            }
+            _ => None,
+        };
+        match (prev, negated) {
+            (Some((start, _)), Some(c)) => {
+                last.start = start;
+                last.cond = Some(c);
+            }
+            _ => {
+                // SAFETY: the cell after `dst` is the source slot written by `unop`.
+                let a = unsafe { self.code[last.dst_cell + 1].x } as u32;
+                last.cond = Some(Cond::Test { when_true, when_false, a });
+            }
         }
     }
 
@@ -1109,18 +1132,34 @@ impl Translator<'_> {
             O::I64GeU => {
                 cmpop!(t, i64_ge_u_ss, i64_ge_u_si, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_lt_u_ss, br_i64_lt_u_si)
             }
-            O::F32Eq => binop!(t, f32_eq_ss, f32_eq_si, true),
-            O::F32Ne => binop!(t, f32_ne_ss, f32_ne_si, true),
-            O::F32Lt => binop!(t, f32_lt_ss, f32_lt_si, false),
-            O::F32Gt => binop!(t, f32_gt_ss, f32_gt_si, false),
-            O::F32Le => binop!(t, f32_le_ss, f32_le_si, false),
-            O::F32Ge => binop!(t, f32_ge_ss, f32_ge_si, false),
-            O::F64Eq => binop!(t, f64_eq_ss, f64_eq_si, true),
-            O::F64Ne => binop!(t, f64_ne_ss, f64_ne_si, true),
-            O::F64Lt => binop!(t, f64_lt_ss, f64_lt_si, false),
-            O::F64Gt => binop!(t, f64_gt_ss, f64_gt_si, false),
-            O::F64Le => binop!(t, f64_le_ss, f64_le_si, false),
-            O::F64Ge => binop!(t, f64_ge_ss, f64_ge_si, false),
+            O::F32Eq => cmpop!(t, f32_eq_ss, f32_eq_si, br_f32_eq_ss, br_f32_eq_si, br_f32_ne_ss, br_f32_ne_si),
+            O::F32Ne => cmpop!(t, f32_ne_ss, f32_ne_si, br_f32_ne_ss, br_f32_ne_si, br_f32_eq_ss, br_f32_eq_si),
+            O::F32Lt => {
+                cmpop!(t, f32_lt_ss, f32_lt_si, br_f32_lt_ss, br_f32_lt_si, br_f32_not_lt_ss, br_f32_not_lt_si)
+            }
+            O::F32Gt => {
+                cmpop!(t, f32_gt_ss, f32_gt_si, br_f32_gt_ss, br_f32_gt_si, br_f32_not_gt_ss, br_f32_not_gt_si)
+            }
+            O::F32Le => {
+                cmpop!(t, f32_le_ss, f32_le_si, br_f32_le_ss, br_f32_le_si, br_f32_not_le_ss, br_f32_not_le_si)
+            }
+            O::F32Ge => {
+                cmpop!(t, f32_ge_ss, f32_ge_si, br_f32_ge_ss, br_f32_ge_si, br_f32_not_ge_ss, br_f32_not_ge_si)
+            }
+            O::F64Eq => cmpop!(t, f64_eq_ss, f64_eq_si, br_f64_eq_ss, br_f64_eq_si, br_f64_ne_ss, br_f64_ne_si),
+            O::F64Ne => cmpop!(t, f64_ne_ss, f64_ne_si, br_f64_ne_ss, br_f64_ne_si, br_f64_eq_ss, br_f64_eq_si),
+            O::F64Lt => {
+                cmpop!(t, f64_lt_ss, f64_lt_si, br_f64_lt_ss, br_f64_lt_si, br_f64_not_lt_ss, br_f64_not_lt_si)
+            }
+            O::F64Gt => {
+                cmpop!(t, f64_gt_ss, f64_gt_si, br_f64_gt_ss, br_f64_gt_si, br_f64_not_gt_ss, br_f64_not_gt_si)
+            }
+            O::F64Le => {
+                cmpop!(t, f64_le_ss, f64_le_si, br_f64_le_ss, br_f64_le_si, br_f64_not_le_ss, br_f64_not_le_si)
+            }
+            O::F64Ge => {
+                cmpop!(t, f64_ge_ss, f64_ge_si, br_f64_ge_ss, br_f64_ge_si, br_f64_not_ge_ss, br_f64_not_ge_si)
+            }
 
             O::I32Clz => t.unop(h::i32_clz),
             O::I32Ctz => t.unop(h::i32_ctz),

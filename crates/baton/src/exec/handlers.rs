@@ -690,6 +690,29 @@ br_cmp! {
     br_i64_ge_u_ss, br_i64_ge_u_si, u64, |a, b| a >= b;
 }
 
+br_cmp! {
+    br_f32_eq_ss, br_f32_eq_si, f32, |a, b| a == b;
+    br_f32_ne_ss, br_f32_ne_si, f32, |a, b| a != b;
+    br_f32_lt_ss, br_f32_lt_si, f32, |a, b| a < b;
+    br_f32_gt_ss, br_f32_gt_si, f32, |a, b| a > b;
+    br_f32_le_ss, br_f32_le_si, f32, |a, b| a <= b;
+    br_f32_ge_ss, br_f32_ge_si, f32, |a, b| a >= b;
+    br_f32_not_lt_ss, br_f32_not_lt_si, f32, |a, b| !(a < b);
+    br_f32_not_gt_ss, br_f32_not_gt_si, f32, |a, b| !(a > b);
+    br_f32_not_le_ss, br_f32_not_le_si, f32, |a, b| !(a <= b);
+    br_f32_not_ge_ss, br_f32_not_ge_si, f32, |a, b| !(a >= b);
+    br_f64_eq_ss, br_f64_eq_si, f64, |a, b| a == b;
+    br_f64_ne_ss, br_f64_ne_si, f64, |a, b| a != b;
+    br_f64_lt_ss, br_f64_lt_si, f64, |a, b| a < b;
+    br_f64_gt_ss, br_f64_gt_si, f64, |a, b| a > b;
+    br_f64_le_ss, br_f64_le_si, f64, |a, b| a <= b;
+    br_f64_ge_ss, br_f64_ge_si, f64, |a, b| a >= b;
+    br_f64_not_lt_ss, br_f64_not_lt_si, f64, |a, b| !(a < b);
+    br_f64_not_gt_ss, br_f64_not_gt_si, f64, |a, b| !(a > b);
+    br_f64_not_le_ss, br_f64_not_le_si, f64, |a, b| !(a <= b);
+    br_f64_not_ge_ss, br_f64_not_ge_si, f64, |a, b| !(a >= b);
+}
+
 /// `[op, cond, target]`
 macro_rules! br_test {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(

@@ -24,8 +24,7 @@ impl Memory {
         if ty.minimum > s.limits.max_memory_pages {
             return Err(Error::Limit(format!("memory of {} pages exceeds the limit", ty.minimum)));
         }
-        let data = vec![0u8; ty.minimum as usize * crate::PAGE_SIZE];
-        s.memories.push(Box::new(MemoryEntity { data, ty }));
+        s.memories.push(Box::new(MemoryEntity::new(ty)?));
         Ok(Memory((s.memories.len() - 1) as u32))
     }
     fn entity<'a>(&self, ctx: &'a impl AsContext) -> &'a MemoryEntity {

@@ -227,11 +227,7 @@ impl Instance {
             if ty.minimum > s.limits.max_memory_pages {
                 return Err(Error::Limit(format!("memory of {} pages exceeds the limit", ty.minimum)));
             }
-            let mut data = Vec::new();
-            let bytes = ty.minimum as usize * crate::PAGE_SIZE;
-            data.try_reserve_exact(bytes).map_err(|_| Error::Limit("cannot allocate memory".into()))?;
-            data.resize(bytes, 0);
-            s.memories.push(Box::new(MemoryEntity { data, ty: *ty }));
+            s.memories.push(Box::new(MemoryEntity::new(*ty)?));
             memories.push((s.memories.len() - 1) as u32);
         }
         for ty in &m.tables[m.num_imported_tables as usize..] {

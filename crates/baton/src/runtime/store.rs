@@ -163,11 +163,44 @@ pub(crate) struct MemoryEntity {
     pub(crate) ty: MemoryType,
 }
 
+/// `len` zero bytes from the allocator's zeroed path, or `None` if the
+/// allocation fails. Large zeroed allocations come straight from the OS as
+/// untouched pages, so a guest that declares or grows a big memory costs
+/// address space, not resident memory, until it writes to it.
+pub(crate) fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of
+    // `len` bytes (align 1), and all `len` bytes are initialised (zero).
+    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
 impl MemoryEntity {
+    /// A memory of `ty.minimum` zero pages, or a `Limit` error if that cannot
+    /// be allocated.
+    pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntity> {
+        let bytes = ty.minimum as usize * crate::PAGE_SIZE;
+        let data = zeroed_bytes(bytes)
+            .ok_or_else(|| Error::Limit(format!("cannot allocate a memory of {} pages", ty.minimum)))?;
+        Ok(MemoryEntity { data, ty })
+    }
     pub(crate) fn pages(&self) -> u32 {
         (self.data.len() / crate::PAGE_SIZE) as u32
     }
     /// Grows by `delta` pages; returns the old size or `None` (the wasm `-1`).
+    ///
+    /// A growth at least as large as the current size moves the contents into
+    /// a fresh zeroed allocation (copying the old bytes, leaving the new pages
+    /// untouched); a smaller one extends in place and zeroes the new part. Either
+    /// way the work is `min(old, delta)` bytes, so neither many small growths
+    /// nor one huge one cost more than the memory the guest actually uses.
     pub(crate) fn grow(&mut self, delta: u32, limit: u32) -> Option<u32> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
@@ -176,10 +209,17 @@ impl MemoryEntity {
             return None;
         }
         let bytes = new as usize * crate::PAGE_SIZE;
-        if self.data.try_reserve_exact(bytes - self.data.len()).is_err() {
-            return None;
+        let added = bytes - self.data.len();
+        if added >= self.data.len() {
+            let mut fresh = zeroed_bytes(bytes)?;
+            fresh[..self.data.len()].copy_from_slice(&self.data);
+            self.data = fresh;
+        } else {
+            if self.data.try_reserve_exact(added).is_err() {
+                return None;
+            }
+            self.data.resize(bytes, 0);
         }
-        self.data.resize(bytes, 0);
         Some(old)
     }
 }

@@ -1,0 +1,155 @@
+//! The translator fuses compares into branches (`br_if`, `if`, through `eqz`),
+//! `i32.add` into loads and stores, and constants into immediates. These tests
+//! check every fused form against the unfused value of the same expression,
+//! including NaN operands (where `!(a < b)` is not `a >= b`).
+
+use baton::{Engine, Instance, Linker, Module, Store, Val};
+
+fn instantiate(wat: &str) -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).expect("module");
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).expect("instance");
+    (store, instance)
+}
+
+fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> i32 {
+    let f = inst.get_func(&*store, name).expect(name);
+    let mut out = [Val::I32(0)];
+    f.call(&mut *store, args, &mut out).expect("call");
+    out[0].i32().expect("i32 result")
+}
+
+/// For one compare op, functions computing it as a value, through `br_if`,
+/// through `if`, through `eqz` + `if`, and with a constant right operand.
+fn cmp_module(ty: &str, op: &str, konst: &str) -> String {
+    format!(
+        r#"(module
+  (func (export "value") (param $a {ty}) (param $b {ty}) (result i32)
+    ({ty}.{op} (local.get $a) (local.get $b)))
+  (func (export "br_if") (param $a {ty}) (param $b {ty}) (result i32)
+    (block $yes
+      (br_if $yes ({ty}.{op} (local.get $a) (local.get $b)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "if") (param $a {ty}) (param $b {ty}) (result i32)
+    (if (result i32) ({ty}.{op} (local.get $a) (local.get $b))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "eqz_if") (param $a {ty}) (param $b {ty}) (result i32)
+    (if (result i32) (i32.eqz ({ty}.{op} (local.get $a) (local.get $b)))
+      (then (i32.const 0)) (else (i32.const 1))))
+  (func (export "eqz_br_if") (param $a {ty}) (param $b {ty}) (result i32)
+    (block $no
+      (br_if $no (i32.eqz ({ty}.{op} (local.get $a) (local.get $b))))
+      (return (i32.const 1)))
+    (i32.const 0))
+  (func (export "eqz_value") (param $a {ty}) (param $b {ty}) (result i32)
+    (i32.xor (i32.const 1) (i32.eqz ({ty}.{op} (local.get $a) (local.get $b)))))
+  (func (export "const_value") (param $a {ty}) (param $b {ty}) (result i32)
+    ({ty}.{op} (local.get $a) ({ty}.const {konst})))
+  (func (export "const_if") (param $a {ty}) (param $b {ty}) (result i32)
+    (if (result i32) ({ty}.{op} (local.get $a) ({ty}.const {konst}))
+      (then (i32.const 1)) (else (i32.const 0)))))"#
+    )
+}
+
+fn check_ops(ty: &str, ops: &[&str], konst: &str, values: &[Val]) {
+    for op in ops {
+        let (mut store, inst) = instantiate(&cmp_module(ty, op, konst));
+        for a in values {
+            for b in values {
+                let args = [*a, *b];
+                let want = call(&mut store, &inst, "value", &args);
+                for form in ["br_if", "if", "eqz_if", "eqz_br_if", "eqz_value"] {
+                    assert_eq!(call(&mut store, &inst, form, &args), want, "{ty}.{op} {form} {a:?} {b:?}");
+                }
+                assert_eq!(
+                    call(&mut store, &inst, "const_if", &args),
+                    call(&mut store, &inst, "const_value", &args),
+                    "{ty}.{op} const {a:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn integer_compares_fused_into_branches() {
+    let ops = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
+    let i32s: Vec<Val> = [0, 1, -1, 7, i32::MIN, i32::MAX].iter().map(|v| Val::I32(*v)).collect();
+    check_ops("i32", &ops, "7", &i32s);
+    let i64s: Vec<Val> = [0, 1, -1, 7, i64::MIN, i64::MAX].iter().map(|v| Val::I64(*v)).collect();
+    check_ops("i64", &ops, "-1", &i64s);
+}
+
+#[test]
+fn float_compares_fused_into_branches_respect_nan() {
+    let ops = ["eq", "ne", "lt", "gt", "le", "ge"];
+    let f32s: Vec<Val> = [0.0f32, -0.0, 1.5, -2.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
+        .iter()
+        .map(|v| Val::from_f32(*v))
+        .collect();
+    check_ops("f32", &ops, "1.5", &f32s);
+    check_ops("f32", &ops, "nan", &f32s);
+    let f64s: Vec<Val> = [0.0f64, -0.0, 1.5, -2.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
+        .iter()
+        .map(|v| Val::from_f64(*v))
+        .collect();
+    check_ops("f64", &ops, "-2", &f64s);
+    check_ops("f64", &ops, "nan", &f64s);
+}
+
+#[test]
+fn and_and_eqz_fused_into_branches() {
+    let wat = r#"(module
+      (func (export "and_if") (param i32 i32) (result i32)
+        (if (result i32) (i32.and (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "and_value") (param i32 i32) (result i32)
+        (i32.ne (i32.and (local.get 0) (local.get 1)) (i32.const 0)))
+      (func (export "eqz_eqz_if") (param i32 i32) (result i32)
+        (if (result i32) (i32.eqz (i32.eqz (local.get 0))) (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "nez_value") (param i32 i32) (result i32)
+        (i32.ne (local.get 0) (i32.const 0))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for a in [0, 1, 2, 3, -1, 0x100] {
+        for b in [0, 1, 2, 0x100, -1] {
+            let args = [Val::I32(a), Val::I32(b)];
+            assert_eq!(call(&mut store, &inst, "and_if", &args), call(&mut store, &inst, "and_value", &args));
+            assert_eq!(call(&mut store, &inst, "eqz_eqz_if", &args), call(&mut store, &inst, "nez_value", &args));
+        }
+    }
+}
+
+#[test]
+fn fused_address_arithmetic_wraps_and_traps_like_wasm() {
+    let wat = r#"(module
+      (memory 1)
+      (func (export "load_ss") (param i32 i32) (result i32)
+        (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 1))))
+      (func (export "load_si") (param i32 i32) (result i32)
+        (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const -2))))
+      (func (export "store_ss") (param i32 i32) (result i32)
+        (i32.store8 offset=1 (i32.add (local.get 0) (local.get 1)) (local.get 1))
+        (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 1))))
+      (func (export "store_imm") (param i32 i32) (result i32)
+        (i32.store16 (local.get 0) (i32.const 0x1234))
+        (i32.load16_u (local.get 0))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = |store: &mut Store<()>, name: &str, a: i32, b: i32| {
+        let func = inst.get_typed_func::<(i32, i32), i32>(&*store, name).unwrap();
+        func.call(store, (a, b)).map_err(|e| e.trap_code())
+    };
+    // (-1 + 1) wraps to 0; + offset 1 is in bounds.
+    assert_eq!(f(&mut store, "load_ss", -1, 1), Ok(0));
+    // (1 - 2) wraps to 0xffffffff; + offset 1 = 2^32: out of bounds, not 0.
+    assert_eq!(f(&mut store, "load_si", 1, 0), Err(Some(baton::TrapCode::MemoryOutOfBounds)));
+    assert_eq!(f(&mut store, "load_si", 2, 0), Ok(0));
+    assert_eq!(f(&mut store, "store_ss", 100, 7), Ok(7));
+    assert_eq!(f(&mut store, "store_ss", 65535, 0), Err(Some(baton::TrapCode::MemoryOutOfBounds)));
+    assert_eq!(f(&mut store, "store_ss", 65533, 1), Ok(1));
+    assert_eq!(f(&mut store, "store_imm", 10, 0), Ok(0x1234));
+    assert_eq!(f(&mut store, "store_imm", 65535, 0), Err(Some(baton::TrapCode::MemoryOutOfBounds)));
+}
