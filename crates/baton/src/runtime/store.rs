@@ -197,10 +197,11 @@ impl MemoryEntity {
     /// Grows by `delta` pages; returns the old size or `None` (the wasm `-1`).
     ///
     /// A growth at least as large as the current size moves the contents into
-    /// a fresh zeroed allocation (copying the old bytes, leaving the new pages
-    /// untouched); a smaller one extends in place and zeroes the new part. Either
-    /// way the work is `min(old, delta)` bytes, so neither many small growths
-    /// nor one huge one cost more than the memory the guest actually uses.
+    /// a fresh zeroed allocation (copying the non-zero parts of the old bytes,
+    /// leaving all other pages untouched); a smaller one extends in place and
+    /// zeroes the new part. Either way the work is at most `min(old, delta)`
+    /// bytes, so neither many small growths nor one huge one commit much more
+    /// memory than the guest actually uses.
     pub(crate) fn grow(&mut self, delta: u32, limit: u32) -> Option<u32> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
@@ -212,7 +213,13 @@ impl MemoryEntity {
         let added = bytes - self.data.len();
         if added >= self.data.len() {
             let mut fresh = zeroed_bytes(bytes)?;
-            fresh[..self.data.len()].copy_from_slice(&self.data);
+            // Copy only non-zero 4 KiB chunks: the fresh pages are already zero, and
+            // leaving them unwritten keeps pages the guest never used untouched.
+            for (dst, src) in fresh.chunks_mut(4096).zip(self.data.chunks(4096)) {
+                if src.iter().any(|&b| b != 0) {
+                    dst[..src.len()].copy_from_slice(src);
+                }
+            }
             self.data = fresh;
         } else {
             if self.data.try_reserve_exact(added).is_err() {
