@@ -368,6 +368,28 @@ impl Translator<'_> {
         self.push_result(start, dst_cell, None);
     }
 
+    /// A non-commutative binop with an `_is` variant for a constant left operand.
+    fn binop_rev(&mut self, ss: Handler, si: Handler, is: Handler) {
+        let n = self.stack.len();
+        if let (Operand::Const(c), b) = (self.stack[n - 2], self.stack[n - 1]) {
+            if !matches!(b, Operand::Const(_)) {
+                self.pop();
+                self.pop();
+                let p = self.stack.len();
+                let sb = self.slot_of(b, p + 1);
+                let start = self.pos();
+                self.emit(is);
+                let dst_cell = self.pos();
+                self.imm(self.home(p) as u64);
+                self.imm(sb as u64);
+                self.imm(c);
+                self.push_result(start, dst_cell, None);
+                return;
+            }
+        }
+        self.binop(ss, si, false)
+    }
+
     fn cmpop(
         &mut self,
         ss: Handler,
@@ -1171,7 +1193,7 @@ impl Translator<'_> {
                     last.add = Some((a, b, imm));
                 }
             }
-            O::I32Sub => binop!(t, i32_sub_ss, i32_sub_si, false),
+            O::I32Sub => t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is),
             O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
             O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, false),
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, false),
@@ -1199,7 +1221,7 @@ impl Translator<'_> {
             O::I64Ctz => t.unop(h::i64_ctz),
             O::I64Popcnt => t.unop(h::i64_popcnt),
             O::I64Add => binop!(t, i64_add_ss, i64_add_si, true),
-            O::I64Sub => binop!(t, i64_sub_ss, i64_sub_si, false),
+            O::I64Sub => t.binop_rev(h::i64_sub_ss, h::i64_sub_si, h::i64_sub_is),
             O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, true),
             O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, false),
             O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, false),
@@ -1222,9 +1244,9 @@ impl Translator<'_> {
             O::F32Nearest => t.unop(h::f32_nearest),
             O::F32Sqrt => t.unop(h::f32_sqrt),
             O::F32Add => binop!(t, f32_add_ss, f32_add_si, true),
-            O::F32Sub => binop!(t, f32_sub_ss, f32_sub_si, false),
+            O::F32Sub => t.binop_rev(h::f32_sub_ss, h::f32_sub_si, h::f32_sub_is),
             O::F32Mul => binop!(t, f32_mul_ss, f32_mul_si, true),
-            O::F32Div => binop!(t, f32_div_ss, f32_div_si, false),
+            O::F32Div => t.binop_rev(h::f32_div_ss, h::f32_div_si, h::f32_div_is),
             O::F32Min => binop!(t, f32_min_ss, f32_min_si, true),
             O::F32Max => binop!(t, f32_max_ss, f32_max_si, true),
             O::F32Copysign => binop!(t, f32_copysign_ss, f32_copysign_si, false),
@@ -1236,9 +1258,9 @@ impl Translator<'_> {
             O::F64Nearest => t.unop(h::f64_nearest),
             O::F64Sqrt => t.unop(h::f64_sqrt),
             O::F64Add => binop!(t, f64_add_ss, f64_add_si, true),
-            O::F64Sub => binop!(t, f64_sub_ss, f64_sub_si, false),
+            O::F64Sub => t.binop_rev(h::f64_sub_ss, h::f64_sub_si, h::f64_sub_is),
             O::F64Mul => binop!(t, f64_mul_ss, f64_mul_si, true),
-            O::F64Div => binop!(t, f64_div_ss, f64_div_si, false),
+            O::F64Div => t.binop_rev(h::f64_div_ss, h::f64_div_si, h::f64_div_is),
             O::F64Min => binop!(t, f64_min_ss, f64_min_si, true),
             O::F64Max => binop!(t, f64_max_ss, f64_max_si, true),
             O::F64Copysign => binop!(t, f64_copysign_ss, f64_copysign_si, false),
@@ -1292,9 +1314,20 @@ impl Translator<'_> {
         let v = self.pop();
         let p = self.stack.len();
         let aliased = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(i));
-        if let (Operand::Temp, Some(last), false) = (v, self.last, aliased) {
+        if let (Operand::Temp, Some(last)) = (v, self.last) {
             if last.dst == self.home(p) {
-                self.code[last.dst_cell] = Cell::imm(i as u64);
+                let mut dst_cell = last.dst_cell;
+                if aliased {
+                    // Pending reads of the local's old value must be copied out
+                    // before the instruction that now writes the local: move
+                    // that instruction after the copies. (It has no branch
+                    // targets, and its fuel was already counted.)
+                    let moved = self.code.split_off(last.start);
+                    self.materialize_locals(Some(i));
+                    dst_cell = self.code.len() + (last.dst_cell - last.start);
+                    self.code.extend_from_slice(&moved);
+                }
+                self.code[dst_cell] = Cell::imm(i as u64);
                 self.last = None;
                 return;
             }

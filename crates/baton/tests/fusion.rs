@@ -153,3 +153,34 @@ fn fused_address_arithmetic_wraps_and_traps_like_wasm() {
     assert_eq!(f(&mut store, "store_imm", 10, 0), Ok(0x1234));
     assert_eq!(f(&mut store, "store_imm", 65535, 0), Err(Some(baton::TrapCode::MemoryOutOfBounds)));
 }
+
+#[test]
+fn tee_over_a_pending_read_of_the_same_local() {
+    // The first `local.get 0` must still see the old value after the tee.
+    let wat = r#"(module
+      (func (export "f") (param i32 i32) (result i32)
+        (i32.add (local.get 0) (local.tee 0 (i32.add (local.get 0) (i32.const 1)))))
+      (func (export "g") (param i32 i32) (result i32)
+        (i32.sub (local.get 0) (local.tee 0 (i32.mul (local.get 1) (local.get 0))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "f", &[Val::I32(10), Val::I32(0)]), 21);
+    assert_eq!(call(&mut store, &inst, "g", &[Val::I32(10), Val::I32(3)]), -20);
+}
+
+#[test]
+fn constant_left_operands() {
+    let wat = r#"(module
+      (func (export "isub") (param i32 i32) (result i32) (i32.sub (i32.const 5) (local.get 0)))
+      (func (export "lsub") (param i32 i32) (result i32)
+        (i32.wrap_i64 (i64.sub (i64.const 5) (i64.extend_i32_s (local.get 0)))))
+      (func (export "fdiv") (param i32 i32) (result i32)
+        (i32.trunc_f32_s (f32.div (f32.const 100) (f32.convert_i32_s (local.get 0)))))
+      (func (export "ddiv") (param i32 i32) (result i32)
+        (i32.trunc_f64_s (f64.sub (f64.const 1) (f64.div (f64.const 100) (f64.convert_i32_s (local.get 0)))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let args = [Val::I32(4), Val::I32(0)];
+    assert_eq!(call(&mut store, &inst, "isub", &args), 1);
+    assert_eq!(call(&mut store, &inst, "lsub", &args), 1);
+    assert_eq!(call(&mut store, &inst, "fdiv", &args), 25);
+    assert_eq!(call(&mut store, &inst, "ddiv", &args), -24);
+}

@@ -351,7 +351,9 @@ fn assert_linear(what: &str, n: u32, make: impl Fn(u32) -> Vec<u8>) {
     let compile = |b: &[u8]| measure_alloc(|| drop(Module::new(&engine, b).expect("module compiles")));
     let (small_total, small_peak) = compile(&small_bytes);
     let (large_total, large_peak) = compile(&large_bytes);
-    eprintln!("{what}: n={n}: allocated {small_total} B (peak {small_peak} B); 8n: {large_total} B (peak {large_peak} B)");
+    eprintln!(
+        "{what}: n={n}: allocated {small_total} B (peak {small_peak} B); 8n: {large_total} B (peak {large_peak} B)"
+    );
     assert!(large_total < 16 * small_total, "{what}: allocation grows superlinearly: {small_total} -> {large_total}");
     assert!(large_peak < 16 * small_peak, "{what}: peak memory grows superlinearly: {small_peak} -> {large_peak}");
     let small = compile_time(&engine, &small_bytes).max(Duration::from_micros(200));

@@ -485,6 +485,27 @@ binop! {
     f64_ge_ss, f64_ge_si, f64, |a, b| a >= b;
 }
 
+/// `[op_is, dst, b, imm]`: `imm op b`, for non-commutative ops with a constant left operand.
+macro_rules! binop_rev {
+    ($($name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $a = <$t>::from_slot(imm!(ip, 3));
+            let $b = <$t>::from_slot(slot!(fp, ip, 2));
+            slot!(fp, ip, 1) = SlotVal::to_slot($e);
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+binop_rev! {
+    i32_sub_is, u32, |a, b| a.wrapping_sub(b);
+    i64_sub_is, u64, |a, b| a.wrapping_sub(b);
+    f32_sub_is, f32, |a, b| a - b;
+    f64_sub_is, f64, |a, b| a - b;
+    f32_div_is, f32, |a, b| a / b;
+    f64_div_is, f64, |a, b| a / b;
+}
+
 binop_trap! {
     i32_div_s_ss, i32_div_s_si, i32, |a, b| div_s!(a, b);
     i32_div_u_ss, i32_div_u_si, u32, |a, b| div_u!(a, b);
