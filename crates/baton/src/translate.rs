@@ -72,6 +72,20 @@ enum Cond {
     Cmp { when_true: (Handler, Handler), when_false: Option<(Handler, Handler)>, a: u32, b: u32, imm: Option<u64> },
 }
 
+/// An `i32.add` of locals (or a local and a constant) that a later store may
+/// absorb, valid while `epoch` is unchanged: no local was written and no
+/// branch, label or block boundary was emitted since.
+#[derive(Clone, Copy)]
+struct PendingAdd {
+    start: usize,
+    end: usize,
+    dst: u32,
+    a: u32,
+    b: u32,
+    imm: Option<u64>,
+    epoch: u64,
+}
+
 /// The last emitted instruction, if it wrote the top operand's home slot.
 #[derive(Clone, Copy)]
 struct Last {
@@ -95,6 +109,9 @@ struct Translator<'a> {
     nresults: usize,
     max_height: usize,
     last: Option<Last>,
+    pending_add: Option<PendingAdd>,
+    /// Bumped by everything that invalidates a `PendingAdd`.
+    epoch: u64,
     skip_depth: u32,
     fuel_cell: Option<usize>,
     fuel: bool,
@@ -127,6 +144,8 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         nresults: ty.results().len(),
         max_height: 0,
         last: None,
+        pending_add: None,
+        epoch: 0,
         skip_depth: 0,
         fuel_cell: None,
         fuel: config.consume_fuel,
@@ -203,6 +222,7 @@ impl Translator<'_> {
     }
     /// A cell holding a code position, turned into a pointer by `finish`.
     fn target(&mut self, pos: usize) {
+        self.epoch += 1;
         self.relocs.push(self.pos());
         self.imm(pos as u64);
     }
@@ -503,8 +523,29 @@ impl Translator<'_> {
             self.imm(offset);
             return;
         }
-        self.stack.push(a);
-        self.stack.push(v);
+        // Otherwise, the address's `i32.add` of two locals may still be pending
+        // further back, with only straight-line code that writes no local in
+        // between: move it into the store too.
+        if let (Operand::Temp, Some(pa)) = (a, self.pending_add) {
+            if pa.dst == self.home(p) && pa.epoch == self.epoch {
+                let sv = self.slot_of(v, p + 1);
+                self.code.drain(pa.start..pa.end);
+                if let Some(fc) = self.fuel_cell {
+                    // SAFETY: `fc` is the immediate written by `begin_block`.
+                    unsafe { self.code[fc].x -= 1 };
+                }
+                self.last = None;
+                self.pending_add = None;
+                self.emit(if pa.imm.is_some() { fused.1 } else { fused.0 });
+                self.imm(pa.a as u64);
+                self.imm(pa.imm.unwrap_or(pa.b as u64));
+                self.imm(sv as u64);
+                self.imm(offset);
+                return;
+            }
+        }
+        self.push(a);
+        self.push(v);
         self.store(handler, offset)
     }
 
@@ -716,6 +757,7 @@ impl Translator<'_> {
         }
     }
     fn enter_block(&mut self, kind: Kind, bt: BlockType) {
+        self.epoch += 1;
         let (params, results) = block_arity(self.m, bt);
         self.materialize_locals(None);
         self.materialize_top(params);
@@ -743,6 +785,7 @@ impl Translator<'_> {
     }
 
     fn patch_here(&mut self, cells: &[usize]) {
+        self.epoch += 1;
         let here = self.pos() as u64;
         for &c in cells {
             self.code[c] = Cell::imm(here);
@@ -750,6 +793,7 @@ impl Translator<'_> {
     }
 
     fn op_else(&mut self) {
+        self.epoch += 1;
         let reachable = !self.ctrl.last().is_some_and(|f| f.unreachable);
         let (height, params, results) = {
             let f = self.ctrl.last().expect("if frame");
@@ -777,6 +821,7 @@ impl Translator<'_> {
     }
 
     fn op_end(&mut self) {
+        self.epoch += 1;
         let f = self.ctrl.last().expect("frame");
         let reachable = !f.unreachable;
         if f.kind == Kind::Func {
@@ -1192,6 +1237,10 @@ impl Translator<'_> {
                 if let Some(last) = &mut t.last {
                     last.add = Some((a, b, imm));
                 }
+                if a < t.nlocals && (imm.is_some() || b < t.nlocals) {
+                    let (end, dst, epoch) = (t.pos(), t.home(t.stack.len() - 1), t.epoch);
+                    t.pending_add = Some(PendingAdd { start, end, dst, a, b, imm, epoch });
+                }
             }
             O::I32Sub => t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is),
             O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
@@ -1311,6 +1360,7 @@ impl Translator<'_> {
     }
 
     fn local_set(&mut self, i: u32) {
+        self.epoch += 1;
         let v = self.pop();
         let p = self.stack.len();
         let aliased = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(i));
@@ -1355,6 +1405,7 @@ impl Translator<'_> {
     }
 
     fn call(&mut self, f: u32) {
+        self.epoch += 1;
         let ty = self.m.func_type(f);
         let (np, nr) = (ty.params().len(), ty.results().len());
         self.materialize_top(np);

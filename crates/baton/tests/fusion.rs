@@ -184,3 +184,28 @@ fn constant_left_operands() {
     assert_eq!(call(&mut store, &inst, "fdiv", &args), 25);
     assert_eq!(call(&mut store, &inst, "ddiv", &args), -24);
 }
+
+#[test]
+fn store_absorbs_an_earlier_address_add_only_when_safe() {
+    let wat = r#"(module
+      (memory 1)
+      ;; dst[i] = src[i] (byte copy): the store's address add is absorbed.
+      (func (export "copy_byte") (param $dst i32) (param $src i32) (param $i i32) (result i32)
+        (i32.store8 (i32.add (local.get $dst) (local.get $i))
+                    (i32.load8_u (i32.add (local.get $src) (local.get $i))))
+        (i32.load8_u (i32.add (local.get $dst) (local.get $i))))
+      ;; The value expression changes $i after the address was computed: the
+      ;; store must use the old $i.
+      (func (export "tee_in_value") (param $dst i32) (param $src i32) (param $i i32) (result i32)
+        (i32.store8 (i32.add (local.get $dst) (local.get $i))
+                    (local.tee $i (i32.add (local.get $i) (i32.const 1))))
+        (i32.load8_u (i32.add (local.get $dst) (i32.sub (local.get $i) (i32.const 1)))))
+      (func (export "init") (param i32 i32 i32) (result i32)
+        (i32.store8 (i32.const 200) (i32.const 77))
+        (i32.const 0)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let args = |a, b, c| [Val::I32(a), Val::I32(b), Val::I32(c)];
+    call(&mut store, &inst, "init", &args(0, 0, 0));
+    assert_eq!(call(&mut store, &inst, "copy_byte", &args(100, 190, 10)), 77);
+    assert_eq!(call(&mut store, &inst, "tee_in_value", &args(300, 0, 5)), 6);
+}
