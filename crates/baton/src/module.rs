@@ -101,7 +101,9 @@ pub(crate) struct ModuleInner {
     pub(crate) datas: Vec<DataSegment>,
     pub(crate) bodies: Vec<Range<usize>>,
     pub(crate) code: Box<[FuncCode]>,
-    pub(crate) names: std::collections::HashMap<u32, String>,
+    /// The name section's contents (offset in `bytes`), decoded on first use.
+    pub(crate) name_section: Option<Range<usize>>,
+    pub(crate) names: OnceLock<std::collections::HashMap<u32, String>>,
 }
 
 impl ModuleInner {
@@ -109,10 +111,21 @@ impl ModuleInner {
         &self.types[self.funcs[func as usize] as usize]
     }
     pub(crate) fn func_name(&self, func: u32) -> String {
-        match self.names.get(&func) {
+        match self.names().get(&func) {
             Some(n) => n.clone(),
             None => format!("func[{func}]"),
         }
+    }
+    /// Function names from the name section (decoded lazily: only backtraces
+    /// and `Module::func_name` need them).
+    pub(crate) fn names(&self) -> &std::collections::HashMap<u32, String> {
+        self.names.get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            if let Some(r) = &self.name_section {
+                read_names(&self.bytes[r.clone()], r.start as u64, &mut map);
+            }
+            map
+        })
     }
     /// The body of defined function `def` (index among defined functions).
     pub(crate) fn body(&self, def: usize) -> FunctionBody<'_> {
@@ -212,7 +225,7 @@ impl Module {
         let mut elems = Vec::new();
         let mut datas = Vec::new();
         let mut bodies = Vec::new();
-        let mut names = std::collections::HashMap::new();
+        let mut name_section = None;
 
         for payload in Parser::new(0).parse_all(&bytes) {
             let payload = payload.map_err(invalid)?;
@@ -346,7 +359,8 @@ impl Module {
                     bodies.push(r.start as usize..r.end as usize);
                 }
                 Payload::CustomSection(c) if c.name() == "name" => {
-                    read_names(&c, &mut names);
+                    let start = c.data_offset() as usize;
+                    name_section = Some(start..start + c.data().len());
                 }
                 _ => {}
             }
@@ -380,7 +394,8 @@ impl Module {
                 datas,
                 bodies,
                 code,
-                names,
+                name_section,
+                names: OnceLock::new(),
             }
         });
         if !engine.config().lazy {
@@ -417,7 +432,7 @@ impl Module {
 
     /// Function name from the name section, if any.
     pub fn func_name(&self, index: u32) -> Option<&str> {
-        self.inner.names.get(&index).map(|s| s.as_str())
+        self.inner.names().get(&index).map(|s| s.as_str())
     }
 }
 
@@ -442,8 +457,8 @@ fn check_memory_limits_encoding(section: &[u8], offset: u64) -> Result<()> {
     Ok(())
 }
 
-fn read_names(c: &wasmparser::CustomSectionReader<'_>, names: &mut std::collections::HashMap<u32, String>) {
-    let reader = wasmparser::NameSectionReader::new(BinaryReader::new(c.data(), c.data_offset()));
+fn read_names(data: &[u8], offset: u64, names: &mut std::collections::HashMap<u32, String>) {
+    let reader = wasmparser::NameSectionReader::new(BinaryReader::new(data, offset));
     // The name section is advisory: stop quietly at the first malformed entry.
     for sub in reader {
         let Ok(sub) = sub else { return };

@@ -73,8 +73,8 @@ enum Cond {
 }
 
 /// An `i32.add` of locals (or a local and a constant) that a later store may
-/// absorb, valid while `epoch` is unchanged: no local was written and no
-/// branch, label or block boundary was emitted since.
+/// absorb. Forgotten as soon as a local is written or a branch, label or
+/// block boundary is emitted (see `invalidate_adds`).
 #[derive(Clone, Copy)]
 struct PendingAdd {
     start: usize,
@@ -83,7 +83,6 @@ struct PendingAdd {
     a: u32,
     b: u32,
     imm: Option<u64>,
-    epoch: u64,
 }
 
 /// The last emitted instruction, if it wrote the top operand's home slot.
@@ -109,9 +108,8 @@ struct Translator<'a> {
     nresults: usize,
     max_height: usize,
     last: Option<Last>,
-    pending_add: Option<PendingAdd>,
-    /// Bumped by everything that invalidates a `PendingAdd`.
-    epoch: u64,
+    /// Recent `i32.add`s of locals a later store may absorb (at most 4).
+    pending_adds: Vec<PendingAdd>,
     skip_depth: u32,
     fuel_cell: Option<usize>,
     fuel: bool,
@@ -144,8 +142,7 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         nresults: ty.results().len(),
         max_height: 0,
         last: None,
-        pending_add: None,
-        epoch: 0,
+        pending_adds: Vec::new(),
         skip_depth: 0,
         fuel_cell: None,
         fuel: config.consume_fuel,
@@ -220,9 +217,22 @@ impl Translator<'_> {
     fn imm(&mut self, x: u64) {
         self.code.push(Cell::imm(x));
     }
+    /// Forgets the pending address adds (a local was written, or control flow).
+    fn invalidate_adds(&mut self) {
+        self.pending_adds.clear();
+    }
+    /// Drops the code from `pos` on (the last instruction, being fused).
+    fn truncate_code(&mut self, pos: usize) {
+        self.code.truncate(pos);
+        self.pending_adds.retain(|pa| pa.end <= pos);
+        if let Some(fc) = self.fuel_cell {
+            // SAFETY: `fc` is the immediate written by `begin_block`.
+            unsafe { self.code[fc].x -= 1 };
+        }
+    }
     /// A cell holding a code position, turned into a pointer by `finish`.
     fn target(&mut self, pos: usize) {
-        self.epoch += 1;
+        self.invalidate_adds();
         self.relocs.push(self.pos());
         self.imm(pos as u64);
     }
@@ -462,11 +472,7 @@ impl Translator<'_> {
             return None;
         }
         let add = last.add?;
-        self.code.truncate(last.start);
-        if let Some(fc) = self.fuel_cell {
-            // SAFETY: `fc` is the immediate written by `begin_block`.
-            unsafe { self.code[fc].x -= 1 };
-        }
+        self.truncate_code(last.start);
         self.last = None;
         Some(add)
     }
@@ -526,23 +532,29 @@ impl Translator<'_> {
         // Otherwise, the address's `i32.add` of two locals may still be pending
         // further back, with only straight-line code that writes no local in
         // between: move it into the store too.
-        if let (Operand::Temp, Some(pa)) = (a, self.pending_add) {
-            if pa.dst == self.home(p) && pa.epoch == self.epoch {
-                let sv = self.slot_of(v, p + 1);
-                self.code.drain(pa.start..pa.end);
-                if let Some(fc) = self.fuel_cell {
-                    // SAFETY: `fc` is the immediate written by `begin_block`.
-                    unsafe { self.code[fc].x -= 1 };
+        let pending = self.pending_adds.iter().position(|pa| pa.dst == self.home(p));
+        if let (Operand::Temp, Some(k)) = (a, pending) {
+            let pa = self.pending_adds.remove(k);
+            let sv = self.slot_of(v, p + 1);
+            self.code.drain(pa.start..pa.end);
+            let removed = pa.end - pa.start;
+            for other in &mut self.pending_adds {
+                if other.start >= pa.end {
+                    other.start -= removed;
+                    other.end -= removed;
                 }
-                self.last = None;
-                self.pending_add = None;
-                self.emit(if pa.imm.is_some() { fused.1 } else { fused.0 });
-                self.imm(pa.a as u64);
-                self.imm(pa.imm.unwrap_or(pa.b as u64));
-                self.imm(sv as u64);
-                self.imm(offset);
-                return;
             }
+            if let Some(fc) = self.fuel_cell {
+                // SAFETY: `fc` is the immediate written by `begin_block`.
+                unsafe { self.code[fc].x -= 1 };
+            }
+            self.last = None;
+            self.emit(if pa.imm.is_some() { fused.1 } else { fused.0 });
+            self.imm(pa.a as u64);
+            self.imm(pa.imm.unwrap_or(pa.b as u64));
+            self.imm(sv as u64);
+            self.imm(offset);
+            return;
         }
         self.push(a);
         self.push(v);
@@ -722,11 +734,7 @@ impl Translator<'_> {
         if o == Operand::Temp {
             if let Some(last) = self.last {
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
-                    self.code.truncate(last.start);
-                    if let Some(fc) = self.fuel_cell {
-                        // SAFETY: `fc` is the immediate written by `begin_block`.
-                        unsafe { self.code[fc].x -= 1 };
-                    }
+                    self.truncate_code(last.start);
                     self.last = None;
                     return cond;
                 }
@@ -757,7 +765,7 @@ impl Translator<'_> {
         }
     }
     fn enter_block(&mut self, kind: Kind, bt: BlockType) {
-        self.epoch += 1;
+        self.invalidate_adds();
         let (params, results) = block_arity(self.m, bt);
         self.materialize_locals(None);
         self.materialize_top(params);
@@ -785,7 +793,7 @@ impl Translator<'_> {
     }
 
     fn patch_here(&mut self, cells: &[usize]) {
-        self.epoch += 1;
+        self.invalidate_adds();
         let here = self.pos() as u64;
         for &c in cells {
             self.code[c] = Cell::imm(here);
@@ -793,7 +801,7 @@ impl Translator<'_> {
     }
 
     fn op_else(&mut self) {
-        self.epoch += 1;
+        self.invalidate_adds();
         let reachable = !self.ctrl.last().is_some_and(|f| f.unreachable);
         let (height, params, results) = {
             let f = self.ctrl.last().expect("if frame");
@@ -821,7 +829,7 @@ impl Translator<'_> {
     }
 
     fn op_end(&mut self) {
-        self.epoch += 1;
+        self.invalidate_adds();
         let f = self.ctrl.last().expect("frame");
         let reachable = !f.unreachable;
         if f.kind == Kind::Func {
@@ -1238,8 +1246,11 @@ impl Translator<'_> {
                     last.add = Some((a, b, imm));
                 }
                 if a < t.nlocals && (imm.is_some() || b < t.nlocals) {
-                    let (end, dst, epoch) = (t.pos(), t.home(t.stack.len() - 1), t.epoch);
-                    t.pending_add = Some(PendingAdd { start, end, dst, a, b, imm, epoch });
+                    let (end, dst) = (t.pos(), t.home(t.stack.len() - 1));
+                    if t.pending_adds.len() == 4 {
+                        t.pending_adds.remove(0);
+                    }
+                    t.pending_adds.push(PendingAdd { start, end, dst, a, b, imm });
                 }
             }
             O::I32Sub => t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is),
@@ -1360,7 +1371,7 @@ impl Translator<'_> {
     }
 
     fn local_set(&mut self, i: u32) {
-        self.epoch += 1;
+        self.invalidate_adds();
         let v = self.pop();
         let p = self.stack.len();
         let aliased = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(i));
@@ -1405,7 +1416,7 @@ impl Translator<'_> {
     }
 
     fn call(&mut self, f: u32) {
-        self.epoch += 1;
+        self.invalidate_adds();
         let ty = self.m.func_type(f);
         let (np, nr) = (ty.params().len(), ty.results().len());
         self.materialize_top(np);
