@@ -211,7 +211,10 @@ impl Module {
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let bytes: Arc<[u8]> = bytes.into();
         let mut validator = Validator::new_with_features(features());
-        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        // Function bodies are validated after the sections are read, in
+        // parallel for large modules (see `validate_bodies`).
+        let mut pending = Vec::new();
+        let mut code_bytes = 0usize;
         let mut types = Vec::new();
         let mut imports = Vec::new();
         let mut funcs = Vec::new();
@@ -229,14 +232,9 @@ impl Module {
 
         for payload in Parser::new(0).parse_all(&bytes) {
             let payload = payload.map_err(invalid)?;
-            match validator.payload(&payload).map_err(invalid)? {
-                wasmparser::ValidPayload::Func(to_validate, body) => {
-                    let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                    fv.validate(&body).map_err(invalid)?;
-                    allocs = fv.into_allocations();
-                }
-                wasmparser::ValidPayload::End(_) => {}
-                _ => {}
+            if let wasmparser::ValidPayload::Func(to_validate, body) = validator.payload(&payload).map_err(invalid)? {
+                code_bytes += (body.range().end - body.range().start) as usize;
+                pending.push((to_validate, body));
             }
             match payload {
                 Payload::TypeSection(r) => {
@@ -366,6 +364,7 @@ impl Module {
             }
         }
 
+        validate_bodies(pending, code_bytes)?;
         let type_ids = types.iter().map(|t| engine.type_id(t)).collect();
         let n_defined = bodies.len();
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<ModuleInner>| {
@@ -434,6 +433,50 @@ impl Module {
     pub fn func_name(&self, index: u32) -> Option<&str> {
         self.inner.names().get(&index).map(|s| s.as_str())
     }
+}
+
+type BodyToValidate<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, FunctionBody<'a>);
+
+/// Validates function bodies; on several threads when there is enough code to
+/// pay for them. The error reported is that of the first invalid function.
+fn validate_bodies(bodies: Vec<BodyToValidate<'_>>, code_bytes: usize) -> Result<()> {
+    fn run(chunk: Vec<BodyToValidate<'_>>) -> Result<()> {
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        for (to_validate, body) in chunk {
+            let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
+            fv.validate(&body).map_err(invalid)?;
+            allocs = fv.into_allocations();
+        }
+        Ok(())
+    }
+    const PARALLEL_THRESHOLD: usize = 512 * 1024;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || code_bytes < PARALLEL_THRESHOLD {
+        return run(bodies);
+    }
+    // Contiguous chunks of about equal code size, so errors stay ordered.
+    let per_chunk = code_bytes.div_ceil(threads);
+    let mut chunks: Vec<Vec<BodyToValidate<'_>>> = vec![Vec::new()];
+    let mut size = 0;
+    for b in bodies {
+        let len = (b.1.range().end - b.1.range().start) as usize;
+        if size >= per_chunk {
+            chunks.push(Vec::new());
+            size = 0;
+        }
+        size += len;
+        if let Some(last) = chunks.last_mut() {
+            last.push(b);
+        }
+    }
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks.into_iter().map(|c| scope.spawn(move || run(c))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Invalid("validation thread panicked".into()))))
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 /// wasmparser reads memory limits as 64-bit LEBs even without memory64; a

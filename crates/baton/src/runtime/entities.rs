@@ -1,7 +1,7 @@
 //! Handles to memories, globals and tables, usable from the host.
 
 use crate::error::{Error, Result};
-use crate::runtime::store::{AsContext, AsContextMut, GlobalEntity, MemoryEntity, TableEntity};
+use crate::runtime::store::{AsContext, AsContextMut, GlobalEntity, MemoryEntity, Pinned, TableEntity};
 use crate::runtime::values::Val;
 use crate::types::{GlobalType, MemoryType, Mutability, TableType};
 
@@ -24,7 +24,7 @@ impl Memory {
         if ty.minimum > s.limits.max_memory_pages {
             return Err(Error::Limit(format!("memory of {} pages exceeds the limit", ty.minimum)));
         }
-        s.memories.push(Box::new(MemoryEntity::new(ty)?));
+        s.memories.push(Pinned::new(MemoryEntity::new(ty)?));
         Ok(Memory((s.memories.len() - 1) as u32))
     }
     fn entity<'a>(&self, ctx: &'a impl AsContext) -> &'a MemoryEntity {
@@ -87,7 +87,7 @@ impl Global {
         }
         let s = &mut ctx.store_mut().inner;
         s.check_entities(s.globals.len())?;
-        s.globals.push(Box::new(GlobalEntity { value: value.to_raw(), ty }));
+        s.globals.push(Pinned::new(GlobalEntity { value: value.to_raw(), ty }));
         Ok(Global((s.globals.len() - 1) as u32))
     }
     pub fn ty(&self, ctx: impl AsContext) -> GlobalType {
@@ -124,7 +124,7 @@ impl Table {
         if ty.minimum > s.limits.max_table_elements {
             return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
         }
-        s.tables.push(Box::new(TableEntity { elems: vec![init.to_raw(); ty.minimum as usize], ty }));
+        s.tables.push(Pinned::new(TableEntity { elems: vec![init.to_raw(); ty.minimum as usize], ty }));
         Ok(Table((s.tables.len() - 1) as u32))
     }
     fn entity<'a>(&self, ctx: &'a impl AsContext) -> &'a TableEntity {

@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::module::{ConstExpr, Module, ModuleInner, SegmentMode};
 use crate::runtime::entities::{Global, Memory, Table};
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
-use crate::runtime::store::{AsContext, AsContextMut, FuncEntity, GlobalEntity, MemoryEntity, StoreInner, TableEntity};
+use crate::runtime::store::{
+    AsContext, AsContextMut, FuncEntity, GlobalEntity, MemoryEntity, Pinned, StoreInner, TableEntity,
+};
 use crate::types::{ExternType, MemoryType, TableType};
 use crate::TrapCode;
 
@@ -195,7 +197,8 @@ impl Instance {
                     if s.globals[g.0 as usize].ty != *want {
                         return mismatch("global type differs");
                     }
-                    globals.push(&mut s.globals[g.0 as usize].value as *mut u64);
+                    // SAFETY: the root pointer of a live global of this store.
+                    globals.push(unsafe { &raw mut (*s.globals[g.0 as usize].as_ptr()).value });
                     global_ids.push(g.0);
                 }
                 (ExternType::Memory(want), Extern::Memory(mem)) => {
@@ -227,7 +230,7 @@ impl Instance {
             if ty.minimum > s.limits.max_memory_pages {
                 return Err(Error::Limit(format!("memory of {} pages exceeds the limit", ty.minimum)));
             }
-            s.memories.push(Box::new(MemoryEntity::new(*ty)?));
+            s.memories.push(Pinned::new(MemoryEntity::new(*ty)?));
             memories.push((s.memories.len() - 1) as u32);
         }
         for ty in &m.tables[m.num_imported_tables as usize..] {
@@ -235,22 +238,22 @@ impl Instance {
             if ty.minimum > s.limits.max_table_elements {
                 return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
             }
-            s.tables.push(Box::new(TableEntity { elems: vec![0; ty.minimum as usize], ty: *ty }));
+            s.tables.push(Pinned::new(TableEntity { elems: vec![0; ty.minimum as usize], ty: *ty }));
             table_ids.push((s.tables.len() - 1) as u32);
         }
         for (ty, init) in m.globals[m.num_imported_globals as usize..].iter().zip(&m.global_inits) {
             s.check_entities(s.globals.len())?;
             let value = eval_const(&funcs, &globals, *init);
-            s.globals.push(Box::new(GlobalEntity { value, ty: *ty }));
-            let g = s.globals.last_mut().map(|g| &mut g.value as *mut u64).unwrap_or(std::ptr::null_mut());
-            globals.push(g);
+            let g = Pinned::new(GlobalEntity { value, ty: *ty });
+            // SAFETY: the root pointer of the global just allocated.
+            globals.push(unsafe { &raw mut (*g.as_ptr()).value });
+            s.globals.push(g);
             global_ids.push((s.globals.len() - 1) as u32);
         }
         let elems: Vec<Box<[u64]>> =
             m.elems.iter().map(|seg| seg.items.iter().map(|e| eval_const(&funcs, &globals, *e)).collect()).collect();
-        let memory =
-            memories.first().map_or(std::ptr::null_mut(), |&i| &mut *s.memories[i as usize] as *mut MemoryEntity);
-        let table_ptrs = table_ids.iter().map(|&i| &mut *s.tables[i as usize] as *mut TableEntity).collect();
+        let memory = memories.first().map_or(std::ptr::null_mut(), |&i| s.memories[i as usize].as_ptr());
+        let table_ptrs = table_ids.iter().map(|&i| s.tables[i as usize].as_ptr()).collect();
         let mut exports = HashMap::new();
         for (name, kind, idx) in &m.exports {
             let e = match kind {
@@ -263,7 +266,7 @@ impl Instance {
             exports.insert(name.clone(), e);
         }
         let datas = m.datas.iter().map(|d| d.range.clone()).collect();
-        s.instances.push(Box::new(InstanceData {
+        s.instances.push(Pinned::new(InstanceData {
             index,
             module: m.clone(),
             funcs,

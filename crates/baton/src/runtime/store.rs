@@ -257,17 +257,67 @@ impl TableEntity {
     }
 }
 
+/// A store entity on the heap at a fixed address, owned through a raw pointer.
+///
+/// The interpreter and instances keep raw pointers to entities (an instance's
+/// globals, memory and tables; the running instance) while the host also
+/// reaches them through the store. With `Box`, every `&mut` access through the
+/// box asserts uniqueness and invalidates those pointers under Rust's aliasing
+/// rules (Miri: Stacked and Tree Borrows). Here all of them, and the
+/// references `Deref`/`DerefMut` hand out, derive from one root pointer, so
+/// they stay valid; [`Pinned::as_ptr`] gives that root.
+pub(crate) struct Pinned<T>(std::ptr::NonNull<T>);
+
+impl<T> Pinned<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Pinned(std::ptr::NonNull::from(Box::leak(Box::new(value))))
+    }
+    /// The root pointer: valid as long as the store owning this entity.
+    pub(crate) fn as_ptr(&self) -> *mut T {
+        self.0.as_ptr()
+    }
+}
+
+impl<T> std::ops::Deref for Pinned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the pointer comes from `Box::leak` and is freed only by `drop`;
+        // `&self` rules out a concurrent `&mut` from `deref_mut`. Accesses through
+        // other copies of the root pointer happen only while the interpreter
+        // runs, when the host holds no reference into the store.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<T> std::ops::DerefMut for Pinned<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, with `&mut self` ruling out other references.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl<T> Drop for Pinned<T> {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `Box::new` in `Pinned::new`, dropped once.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+// SAFETY: a `Pinned<T>` owns its `T` like a `Box<T>` does.
+unsafe impl<T: Send> Send for Pinned<T> {}
+// SAFETY: as above; shared access only hands out `&T`.
+unsafe impl<T: Sync> Sync for Pinned<T> {}
+
 /// Everything of a store that does not depend on the host data type `T`.
-// Entities are boxed on purpose: the interpreter holds raw pointers to them
-// while the vectors grow.
-#[allow(clippy::vec_box)]
+/// Entities are [`Pinned`]: the interpreter holds raw pointers to them while
+/// the vectors grow.
 pub(crate) struct StoreInner {
     pub(crate) engine: Engine,
     pub(crate) funcs: Vec<FuncEntity>,
-    pub(crate) instances: Vec<Box<crate::runtime::instance::InstanceData>>,
-    pub(crate) memories: Vec<Box<MemoryEntity>>,
-    pub(crate) globals: Vec<Box<GlobalEntity>>,
-    pub(crate) tables: Vec<Box<TableEntity>>,
+    pub(crate) instances: Vec<Pinned<crate::runtime::instance::InstanceData>>,
+    pub(crate) memories: Vec<Pinned<MemoryEntity>>,
+    pub(crate) globals: Vec<Pinned<GlobalEntity>>,
+    pub(crate) tables: Vec<Pinned<TableEntity>>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
     pub(crate) limits: StoreLimits,
     /// The value stack; allocated once at full capacity so it never moves.
