@@ -66,10 +66,20 @@ struct Control {
 /// How to test a condition without materialising it.
 #[derive(Clone, Copy)]
 enum Cond {
-    /// `[h, a, target]`; `when_true`/`when_false` handlers.
-    Test { when_true: Handler, when_false: Handler, a: u32 },
-    /// `[h, a, b|imm, target]`; (ss, si) pairs for true and false.
-    Cmp { when_true: (Handler, Handler), when_false: Option<(Handler, Handler)>, a: u32, b: u32, imm: Option<u64> },
+    /// `[h, a, target]`; `when_true`/`when_false` handlers. `select` can test
+    /// the slot directly when `sel_swap` is set: `Some(false)` for "a != 0",
+    /// `Some(true)` for "a == 0" (32-bit conditions only).
+    Test { when_true: Handler, when_false: Handler, a: u32, sel_swap: Option<bool> },
+    /// `[h, a, b|imm, target]`; (ss, si) pairs for true and false, and the
+    /// fused `select` variants if any.
+    Cmp {
+        when_true: (Handler, Handler),
+        when_false: Option<(Handler, Handler)>,
+        sel: Option<(Handler, Handler)>,
+        a: u32,
+        b: u32,
+        imm: Option<u64>,
+    },
 }
 
 /// An `i32.add` of locals (or a local and a constant) that a later store may
@@ -196,7 +206,10 @@ macro_rules! binop {
 
 macro_rules! cmpop {
     ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident) => {
-        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), Some((h::$nss, h::$nsi)))
+        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), Some((h::$nss, h::$nsi)), None)
+    };
+    ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident, $sss:ident, $ssi:ident) => {
+        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), Some((h::$nss, h::$nsi)), Some((h::$sss, h::$ssi)))
     };
 }
 
@@ -426,13 +439,14 @@ impl Translator<'_> {
         si: Handler,
         when_true: (Handler, Handler),
         when_false: Option<(Handler, Handler)>,
+        sel: Option<(Handler, Handler)>,
     ) {
         let (start, dst_cell, a, b, imm) = self.binop_emit(ss, si, false);
-        let cond = Cond::Cmp { when_true, when_false, a, b, imm };
+        let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm };
         self.push_result(start, dst_cell, Some(cond));
     }
 
-    fn eqz(&mut self, handler: Handler, when_true: Handler, when_false: Handler) {
+    fn eqz(&mut self, handler: Handler, when_true: Handler, when_false: Handler, sel_swap: Option<bool>) {
         // `eqz` of a condition just produced flips it: a branch on the result
         // can still use the (negated) fused form and drop both instructions.
         let p = self.stack.len().saturating_sub(1);
@@ -443,11 +457,11 @@ impl Translator<'_> {
         self.unop(handler);
         let Some(last) = &mut self.last else { return };
         let negated = match prev {
-            Some((_, Cond::Test { when_true, when_false, a })) => {
-                Some(Cond::Test { when_true: when_false, when_false: when_true, a })
+            Some((_, Cond::Test { when_true, when_false, a, sel_swap })) => {
+                Some(Cond::Test { when_true: when_false, when_false: when_true, a, sel_swap: sel_swap.map(|s| !s) })
             }
-            Some((_, Cond::Cmp { when_true, when_false: Some(f), a, b, imm })) => {
-                Some(Cond::Cmp { when_true: f, when_false: Some(when_true), a, b, imm })
+            Some((_, Cond::Cmp { when_true, when_false: Some(f), a, b, imm, .. })) => {
+                Some(Cond::Cmp { when_true: f, when_false: Some(when_true), sel: None, a, b, imm })
             }
             _ => None,
         };
@@ -459,7 +473,7 @@ impl Translator<'_> {
             _ => {
                 // SAFETY: the cell after `dst` is the source slot written by `unop`.
                 let a = unsafe { self.code[last.dst_cell + 1].x } as u32;
-                last.cond = Some(Cond::Test { when_true, when_false, a });
+                last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap });
             }
         }
     }
@@ -741,17 +755,17 @@ impl Translator<'_> {
             }
         }
         let a = self.slot_of(o, p);
-        Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a }
+        Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a, sel_swap: Some(false) }
     }
     /// Emits a conditional branch taken when the condition is `sense`, without
     /// its target cell (the caller emits it next).
     fn emit_cond(&mut self, c: Cond, sense: bool) {
         match c {
-            Cond::Test { when_true, when_false, a } => {
+            Cond::Test { when_true, when_false, a, .. } => {
                 self.emit(if sense { when_true } else { when_false });
                 self.imm(a as u64);
             }
-            Cond::Cmp { when_true, when_false, a, b, imm } => {
+            Cond::Cmp { when_true, when_false, a, b, imm, .. } => {
                 let pair = if sense { Some(when_true) } else { when_false };
                 match pair {
                     Some((ss, si)) => {
@@ -990,23 +1004,7 @@ impl Translator<'_> {
             O::Drop => {
                 t.pop();
             }
-            O::Select | O::TypedSelect { .. } => {
-                let c = t.pop();
-                let b = t.pop();
-                let a = t.pop();
-                let p = t.stack.len();
-                let sa = t.slot_of(a, p);
-                let sb = t.slot_of(b, p + 1);
-                let sc = t.slot_of(c, p + 2);
-                let start = t.pos();
-                t.emit(h::select);
-                let dst_cell = t.pos();
-                t.imm(t.home(p) as u64);
-                t.imm(sc as u64);
-                t.imm(sa as u64);
-                t.imm(sb as u64);
-                t.push_result(start, dst_cell, None);
-            }
+            O::Select | O::TypedSelect { .. } => t.select(),
             O::LocalGet { local_index } => t.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => t.local_set(local_index),
             O::LocalTee { local_index } => {
@@ -1101,7 +1099,7 @@ impl Translator<'_> {
             O::F32Const { value } => t.push(Operand::Const(value.bits() as u64)),
             O::F64Const { value } => t.push(Operand::Const(value.bits())),
             O::RefNull { .. } => t.push(Operand::Const(0)),
-            O::RefIsNull => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64),
+            O::RefIsNull => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, None),
             O::RefFunc { function_index } => {
                 let p = t.stack.len();
                 t.emit(h::ref_func);
@@ -1153,34 +1151,134 @@ impl Translator<'_> {
                 t.imm(elem_index as u64);
             }
 
-            O::I32Eqz => t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32),
-            O::I32Eq => cmpop!(t, i32_eq_ss, i32_eq_si, br_i32_eq_ss, br_i32_eq_si, br_i32_ne_ss, br_i32_ne_si),
-            O::I32Ne => cmpop!(t, i32_ne_ss, i32_ne_si, br_i32_ne_ss, br_i32_ne_si, br_i32_eq_ss, br_i32_eq_si),
+            O::I32Eqz => t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, Some(true)),
+            O::I32Eq => cmpop!(
+                t,
+                i32_eq_ss,
+                i32_eq_si,
+                br_i32_eq_ss,
+                br_i32_eq_si,
+                br_i32_ne_ss,
+                br_i32_ne_si,
+                select_i32_eq_ss,
+                select_i32_eq_si
+            ),
+            O::I32Ne => cmpop!(
+                t,
+                i32_ne_ss,
+                i32_ne_si,
+                br_i32_ne_ss,
+                br_i32_ne_si,
+                br_i32_eq_ss,
+                br_i32_eq_si,
+                select_i32_ne_ss,
+                select_i32_ne_si
+            ),
             O::I32LtS => {
-                cmpop!(t, i32_lt_s_ss, i32_lt_s_si, br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_ge_s_ss, br_i32_ge_s_si)
+                cmpop!(
+                    t,
+                    i32_lt_s_ss,
+                    i32_lt_s_si,
+                    br_i32_lt_s_ss,
+                    br_i32_lt_s_si,
+                    br_i32_ge_s_ss,
+                    br_i32_ge_s_si,
+                    select_i32_lt_s_ss,
+                    select_i32_lt_s_si
+                )
             }
             O::I32LtU => {
-                cmpop!(t, i32_lt_u_ss, i32_lt_u_si, br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_ge_u_ss, br_i32_ge_u_si)
+                cmpop!(
+                    t,
+                    i32_lt_u_ss,
+                    i32_lt_u_si,
+                    br_i32_lt_u_ss,
+                    br_i32_lt_u_si,
+                    br_i32_ge_u_ss,
+                    br_i32_ge_u_si,
+                    select_i32_lt_u_ss,
+                    select_i32_lt_u_si
+                )
             }
             O::I32GtS => {
-                cmpop!(t, i32_gt_s_ss, i32_gt_s_si, br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_le_s_ss, br_i32_le_s_si)
+                cmpop!(
+                    t,
+                    i32_gt_s_ss,
+                    i32_gt_s_si,
+                    br_i32_gt_s_ss,
+                    br_i32_gt_s_si,
+                    br_i32_le_s_ss,
+                    br_i32_le_s_si,
+                    select_i32_gt_s_ss,
+                    select_i32_gt_s_si
+                )
             }
             O::I32GtU => {
-                cmpop!(t, i32_gt_u_ss, i32_gt_u_si, br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_le_u_ss, br_i32_le_u_si)
+                cmpop!(
+                    t,
+                    i32_gt_u_ss,
+                    i32_gt_u_si,
+                    br_i32_gt_u_ss,
+                    br_i32_gt_u_si,
+                    br_i32_le_u_ss,
+                    br_i32_le_u_si,
+                    select_i32_gt_u_ss,
+                    select_i32_gt_u_si
+                )
             }
             O::I32LeS => {
-                cmpop!(t, i32_le_s_ss, i32_le_s_si, br_i32_le_s_ss, br_i32_le_s_si, br_i32_gt_s_ss, br_i32_gt_s_si)
+                cmpop!(
+                    t,
+                    i32_le_s_ss,
+                    i32_le_s_si,
+                    br_i32_le_s_ss,
+                    br_i32_le_s_si,
+                    br_i32_gt_s_ss,
+                    br_i32_gt_s_si,
+                    select_i32_le_s_ss,
+                    select_i32_le_s_si
+                )
             }
             O::I32LeU => {
-                cmpop!(t, i32_le_u_ss, i32_le_u_si, br_i32_le_u_ss, br_i32_le_u_si, br_i32_gt_u_ss, br_i32_gt_u_si)
+                cmpop!(
+                    t,
+                    i32_le_u_ss,
+                    i32_le_u_si,
+                    br_i32_le_u_ss,
+                    br_i32_le_u_si,
+                    br_i32_gt_u_ss,
+                    br_i32_gt_u_si,
+                    select_i32_le_u_ss,
+                    select_i32_le_u_si
+                )
             }
             O::I32GeS => {
-                cmpop!(t, i32_ge_s_ss, i32_ge_s_si, br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_lt_s_ss, br_i32_lt_s_si)
+                cmpop!(
+                    t,
+                    i32_ge_s_ss,
+                    i32_ge_s_si,
+                    br_i32_ge_s_ss,
+                    br_i32_ge_s_si,
+                    br_i32_lt_s_ss,
+                    br_i32_lt_s_si,
+                    select_i32_ge_s_ss,
+                    select_i32_ge_s_si
+                )
             }
             O::I32GeU => {
-                cmpop!(t, i32_ge_u_ss, i32_ge_u_si, br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_lt_u_ss, br_i32_lt_u_si)
+                cmpop!(
+                    t,
+                    i32_ge_u_ss,
+                    i32_ge_u_si,
+                    br_i32_ge_u_ss,
+                    br_i32_ge_u_si,
+                    br_i32_lt_u_ss,
+                    br_i32_lt_u_si,
+                    select_i32_ge_u_ss,
+                    select_i32_ge_u_si
+                )
             }
-            O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64),
+            O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, None),
             O::I64Eq => cmpop!(t, i64_eq_ss, i64_eq_si, br_i64_eq_ss, br_i64_eq_si, br_i64_ne_ss, br_i64_ne_si),
             O::I64Ne => cmpop!(t, i64_ne_ss, i64_ne_si, br_i64_ne_ss, br_i64_ne_si, br_i64_eq_ss, br_i64_eq_si),
             O::I64LtS => {
@@ -1264,6 +1362,7 @@ impl Translator<'_> {
                 let cond = Cond::Cmp {
                     when_true: (h::br_i32_and_ss, h::br_i32_and_si),
                     when_false: Some((h::br_i32_nand_ss, h::br_i32_nand_si)),
+                    sel: Some((h::select_i32_and_ss, h::select_i32_and_si)),
                     a,
                     b,
                     imm,
@@ -1368,6 +1467,60 @@ impl Translator<'_> {
             other => return Err(Error::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())
+    }
+
+    fn select(&mut self) {
+        let c = self.pop();
+        let b = self.pop();
+        let a = self.pop();
+        let p = self.stack.len();
+        // A condition computed just before (a compare, `i32.and`, `i32.eqz`)
+        // folds into the select.
+        let mut fused = None;
+        if let (Operand::Temp, Some(last)) = (c, self.last) {
+            if last.dst == self.home(p + 2) {
+                fused = match last.cond {
+                    Some(Cond::Cmp { sel: Some(sel), a: x, b: y, imm, .. }) => Some((Some(sel), x, y, imm, false)),
+                    Some(Cond::Test { a: x, sel_swap: Some(swap), .. }) => Some((None, x, 0, None, swap)),
+                    _ => None,
+                };
+                if fused.is_some() {
+                    self.truncate_code(last.start);
+                    self.last = None;
+                }
+            }
+        }
+        let sa = self.slot_of(a, p);
+        let sb = self.slot_of(b, p + 1);
+        let sc = if fused.is_none() { self.slot_of(c, p + 2) } else { 0 };
+        let start = self.pos();
+        let dst = self.home(p) as u64;
+        match fused {
+            Some((Some((ss, si)), x, y, imm, _)) => {
+                self.emit(if imm.is_some() { si } else { ss });
+                self.imm(dst);
+                self.imm(x as u64);
+                self.imm(imm.unwrap_or(y as u64));
+            }
+            Some((None, x, _, _, swap)) => {
+                self.emit(h::select);
+                self.imm(dst);
+                self.imm(x as u64);
+                let (sa2, sb2) = if swap { (sb, sa) } else { (sa, sb) };
+                self.imm(sa2 as u64);
+                self.imm(sb2 as u64);
+                self.push_result(start, start + 1, None);
+                return;
+            }
+            None => {
+                self.emit(h::select);
+                self.imm(dst);
+                self.imm(sc as u64);
+            }
+        }
+        self.imm(sa as u64);
+        self.imm(sb as u64);
+        self.push_result(start, start + 1, None);
     }
 
     fn local_set(&mut self, i: u32) {

@@ -209,3 +209,55 @@ fn store_absorbs_an_earlier_address_add_only_when_safe() {
     assert_eq!(call(&mut store, &inst, "copy_byte", &args(100, 190, 10)), 77);
     assert_eq!(call(&mut store, &inst, "tee_in_value", &args(300, 0, 5)), 6);
 }
+
+#[test]
+fn selects_with_fused_conditions() {
+    let ops = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u", "and"];
+    for op in ops {
+        let wat = format!(
+            r#"(module
+              (func (export "fused") (param i32 i32 i32 i32) (result i32)
+                (select (local.get 2) (local.get 3) (i32.{op} (local.get 0) (local.get 1))))
+              (func (export "fused_imm") (param i32 i32 i32 i32) (result i32)
+                (select (local.get 2) (i32.const 99) (i32.{op} (local.get 0) (i32.const 5))))
+              (func (export "plain") (param i32 i32 i32 i32) (result i32)
+                (if (result i32) (i32.ne (i32.const 0) (i32.{op} (local.get 0) (local.get 1)))
+                  (then (local.get 2)) (else (local.get 3))))
+              (func (export "plain_imm") (param i32 i32 i32 i32) (result i32)
+                (if (result i32) (i32.ne (i32.const 0) (i32.{op} (local.get 0) (i32.const 5)))
+                  (then (local.get 2)) (else (i32.const 99)))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for a in [0, 1, 5, -1, 6, i32::MIN] {
+            for b in [0, 1, 5, -1, 4] {
+                let args = [Val::I32(a), Val::I32(b), Val::I32(10), Val::I32(20)];
+                assert_eq!(call(&mut store, &inst, "fused", &args), call(&mut store, &inst, "plain", &args), "{op}");
+                assert_eq!(
+                    call(&mut store, &inst, "fused_imm", &args),
+                    call(&mut store, &inst, "plain_imm", &args),
+                    "{op} imm"
+                );
+            }
+        }
+    }
+    let wat = r#"(module
+      (func (export "eqz") (param i32 i64) (result i32)
+        (select (i32.const 1) (i32.const 2) (i32.eqz (local.get 0))))
+      (func (export "eqz_eqz") (param i32 i64) (result i32)
+        (select (i32.const 1) (i32.const 2) (i32.eqz (i32.eqz (local.get 0)))))
+      (func (export "eqz64") (param i32 i64) (result i32)
+        (select (i32.const 1) (i32.const 2) (i64.eqz (local.get 1))))
+      (func (export "lt_eqz") (param i32 i64) (result i32)
+        (select (i32.const 1) (i32.const 2) (i32.eqz (i32.lt_s (local.get 0) (i32.const 3))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let args = |a: i32, b: i64| [Val::I32(a), Val::I64(b)];
+    assert_eq!(call(&mut store, &inst, "eqz", &args(0, 0)), 1);
+    assert_eq!(call(&mut store, &inst, "eqz", &args(7, 0)), 2);
+    assert_eq!(call(&mut store, &inst, "eqz_eqz", &args(0, 0)), 2);
+    assert_eq!(call(&mut store, &inst, "eqz_eqz", &args(7, 0)), 1);
+    // Only the high half is set: an i64 test must not look at the low 32 bits only.
+    assert_eq!(call(&mut store, &inst, "eqz64", &args(0, 1 << 40)), 2);
+    assert_eq!(call(&mut store, &inst, "eqz64", &args(0, 0)), 1);
+    assert_eq!(call(&mut store, &inst, "lt_eqz", &args(1, 0)), 2);
+    assert_eq!(call(&mut store, &inst, "lt_eqz", &args(4, 0)), 1);
+}

@@ -276,6 +276,40 @@ pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx)
     next!(ip.add(5), fp, mem, len, ctx)
 }
 
+/// `[select_cmp, dst, x, y, a, b]` and `[.., x, imm, a, b]`: `dst = (x op y) ? a : b`.
+macro_rules! select_cmp {
+    ($($ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $x = <$t>::from_slot(slot!(fp, ip, 2));
+            let $y = <$t>::from_slot(slot!(fp, ip, 3));
+            let v = if $e { slot!(fp, ip, 4) } else { slot!(fp, ip, 5) };
+            slot!(fp, ip, 1) = v;
+            next!(ip.add(6), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let $x = <$t>::from_slot(slot!(fp, ip, 2));
+            let $y = <$t>::from_slot(imm!(ip, 3));
+            let v = if $e { slot!(fp, ip, 4) } else { slot!(fp, ip, 5) };
+            slot!(fp, ip, 1) = v;
+            next!(ip.add(6), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+select_cmp! {
+    select_i32_eq_ss, select_i32_eq_si, u32, |x, y| x == y;
+    select_i32_ne_ss, select_i32_ne_si, u32, |x, y| x != y;
+    select_i32_lt_s_ss, select_i32_lt_s_si, i32, |x, y| x < y;
+    select_i32_lt_u_ss, select_i32_lt_u_si, u32, |x, y| x < y;
+    select_i32_gt_s_ss, select_i32_gt_s_si, i32, |x, y| x > y;
+    select_i32_gt_u_ss, select_i32_gt_u_si, u32, |x, y| x > y;
+    select_i32_le_s_ss, select_i32_le_s_si, i32, |x, y| x <= y;
+    select_i32_le_u_ss, select_i32_le_u_si, u32, |x, y| x <= y;
+    select_i32_ge_s_ss, select_i32_ge_s_si, i32, |x, y| x >= y;
+    select_i32_ge_u_ss, select_i32_ge_u_si, u32, |x, y| x >= y;
+    select_i32_and_ss, select_i32_and_si, u32, |x, y| x & y != 0;
+}
+
 /// `[global_get, dst, global]`
 pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     slot!(fp, ip, 1) = **(*ctx).globals.add(imm!(ip, 2) as usize);
