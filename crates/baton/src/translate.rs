@@ -108,6 +108,7 @@ struct Last {
 
 struct Translator<'a> {
     m: &'a ModuleInner,
+    func_index: u32,
     code: Vec<Cell>,
     relocs: Vec<usize>,
     stack: Vec<Operand>,
@@ -124,6 +125,11 @@ struct Translator<'a> {
     fuel_cell: Option<usize>,
     fuel: bool,
     interruptible: bool,
+}
+
+fn dump_enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("BATON_DUMP").is_some())
 }
 
 /// Translates defined function `def` of module `m`.
@@ -143,6 +149,7 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
     let config = m.engine.config();
     let mut t = Translator {
         m,
+        func_index: func_index as u32,
         code: Vec::with_capacity((body.range().end - body.range().start) as usize * 2),
         relocs: Vec::new(),
         stack: Vec::new(),
@@ -256,6 +263,13 @@ impl Translator<'_> {
             // SAFETY: reloc cells were written by `target` as positions.
             let p = unsafe { code[r].x };
             code[r] = Cell::imm(base + p * std::mem::size_of::<Cell>() as u64);
+        }
+        if dump_enabled() {
+            // A debugging aid: `BATON_DUMP=1` prints each translated function's
+            // cells; `scripts/dump-code.py` turns handler addresses into names.
+            // SAFETY: every cell is read as its raw 8 bytes.
+            let cells: Vec<String> = code.iter().map(|c| format!("{:x}", unsafe { c.x })).collect();
+            eprintln!("baton-dump func={} copy={:x} cells={}", self.func_index, h::copy as usize, cells.join(","));
         }
         Compiled { code }
     }
