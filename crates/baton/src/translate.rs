@@ -1365,7 +1365,19 @@ impl Translator<'_> {
                     t.pending_adds.push(PendingAdd { start, end, dst, a, b, imm });
                 }
             }
-            O::I32Sub => t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is),
+            O::I32Sub => {
+                // `x - k` is `x + (-k)` for address folding (wrapping either way).
+                let k = match t.stack.last() {
+                    Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
+                    _ => None,
+                };
+                t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is);
+                if let (Some(k), Some(last)) = (k, &mut t.last) {
+                    // SAFETY: the cell after `dst` is the `a` slot written by `binop_emit`.
+                    let a = unsafe { t.code[last.dst_cell + 1].x } as u32;
+                    last.add = Some((a, 0, Some((k as u32).wrapping_neg() as u64)));
+                }
+            }
             O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
             O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, false),
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, false),

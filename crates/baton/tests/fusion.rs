@@ -261,3 +261,26 @@ fn selects_with_fused_conditions() {
     assert_eq!(call(&mut store, &inst, "lt_eqz", &args(1, 0)), 2);
     assert_eq!(call(&mut store, &inst, "lt_eqz", &args(4, 0)), 1);
 }
+
+#[test]
+fn address_sub_of_a_constant_folds_and_wraps() {
+    let wat = r#"(module
+      (memory 1)
+      (data (i32.const 8) "\2a")
+      (func (export "ld") (param i32) (result i32)
+        (i32.load8_u offset=4 (i32.sub (local.get 0) (i32.const 4))))
+      (func (export "st") (param i32) (result i32)
+        (i32.store8 (i32.sub (local.get 0) (i32.const 1)) (i32.const 7))
+        (i32.load8_u (i32.sub (local.get 0) (i32.const 1)))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let ld = inst.get_typed_func::<i32, i32>(&store, "ld").unwrap();
+    let st = inst.get_typed_func::<i32, i32>(&store, "st").unwrap();
+    assert_eq!(ld.call(&mut store, 8).unwrap(), 0x2a);
+    // 2 - 4 wraps to 0xfffffffe; + offset 4 is beyond 4 GiB: a trap, not address 2.
+    assert_eq!(ld.call(&mut store, 2).unwrap_err().trap_code(), Some(baton::TrapCode::MemoryOutOfBounds));
+    assert_eq!(st.call(&mut store, 100).unwrap(), 7);
+    assert_eq!(st.call(&mut store, 0).unwrap_err().trap_code(), Some(baton::TrapCode::MemoryOutOfBounds));
+}
