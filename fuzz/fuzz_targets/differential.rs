@@ -47,6 +47,10 @@ fn run(data: &[u8]) -> Result<()> {
         return Ok(());
     }
     let bytes = module.to_bytes();
+    // To minimise a finding: `BATON_FUZZ_DUMP=out.wasm cargo fuzz run differential <artifact>`.
+    if let Some(path) = std::env::var_os("BATON_FUZZ_DUMP") {
+        std::fs::write(path, &bytes).expect("dump the module");
+    }
 
     // Baton configuration: exercise the instrumentation and both translation modes.
     let lazy: bool = u.arbitrary()?;
