@@ -21,6 +21,19 @@ use crate::exec::handlers as h;
 use crate::exec::{Cell, Handler};
 use crate::module::ModuleInner;
 
+/// Bits of one slot index in a packed operand cell.
+const FIELD_BITS: u32 = 21;
+const FIELD_MASK: u64 = (1 << FIELD_BITS) - 1;
+/// Functions whose frames need more slots than fit a field are rejected.
+pub(crate) const MAX_FRAME_SLOTS: usize = 1 << FIELD_BITS;
+
+/// Packs up to three slot indices into one operand cell (field 0 in the low
+/// bits). Indices are checked against `MAX_FRAME_SLOTS` once the frame size is
+/// known (`translate`), so a larger value never reaches a handler.
+pub(crate) fn pack(slots: &[u32]) -> u64 {
+    slots.iter().enumerate().fold(0, |acc, (i, &s)| acc | ((s as u64 & FIELD_MASK) << (FIELD_BITS as usize * i)))
+}
+
 /// Most `local.get`s left uncopied on the operand stack at once.
 const MAX_LAZY_LOCALS: usize = 16;
 
@@ -190,6 +203,11 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         }
     }
     let frame_size = (t.nlocals as usize + t.max_height + 1).max(t.nresults).max(nparams as usize);
+    if frame_size >= MAX_FRAME_SLOTS {
+        return Err(Error::Limit(format!(
+            "function {func_index} needs {frame_size} value slots (at most {MAX_FRAME_SLOTS})"
+        )));
+    }
     t.code[1] = Cell::imm(frame_size as u64);
     Ok(t.finish())
 }
@@ -234,6 +252,29 @@ impl Translator<'_> {
             unsafe { self.code[fc].x += 1 };
         }
     }
+    /// `[copy, (dst, src)]`
+    fn emit_copy(&mut self, dst: impl Into<u64>, src: impl Into<u64>) {
+        self.emit(h::copy);
+        self.imm(pack(&[dst.into() as u32, src.into() as u32]));
+    }
+    /// `[copy_imm, (dst), value]`
+    fn emit_copy_imm(&mut self, dst: impl Into<u64>, value: u64) {
+        self.emit(h::copy_imm);
+        self.imm(pack(&[dst.into() as u32]));
+        self.imm(value);
+    }
+    /// Retargets the destination (field 0) of the packed operand cell `cell`.
+    fn set_dst(&mut self, cell: usize, dst: u32) {
+        // SAFETY: `cell` is a packed operand cell written by `pack`.
+        let x = unsafe { self.code[cell].x };
+        self.code[cell] = Cell::imm((x & !FIELD_MASK) | dst as u64);
+    }
+    /// Field `f` of the packed operand cell `cell`.
+    fn field(&self, cell: usize, f: u32) -> u32 {
+        // SAFETY: `cell` is a packed operand cell written by `pack`.
+        let x = unsafe { self.code[cell].x };
+        ((x >> (21 * f)) & FIELD_MASK) as u32
+    }
     fn imm(&mut self, x: u64) {
         self.code.push(Cell::imm(x));
     }
@@ -269,7 +310,12 @@ impl Translator<'_> {
             // cells; `scripts/dump-code.py` turns handler addresses into names.
             // SAFETY: every cell is read as its raw 8 bytes.
             let cells: Vec<String> = code.iter().map(|c| format!("{:x}", unsafe { c.x })).collect();
-            eprintln!("baton-dump func={} copy={:x} cells={}", self.func_index, h::copy as usize, cells.join(","));
+            eprintln!(
+                "baton-dump func={} copy={:x} cells={}",
+                self.func_index,
+                h::copy as *const () as usize,
+                cells.join(",")
+            );
         }
         Compiled { code }
     }
@@ -331,9 +377,7 @@ impl Translator<'_> {
             Operand::Local(i) => i,
             Operand::Const(c) => {
                 let home = self.home(p);
-                self.emit(h::copy_imm);
-                self.imm(home as u64);
-                self.imm(c);
+                self.emit_copy_imm(home as u64, c);
                 home
             }
         }
@@ -344,14 +388,10 @@ impl Translator<'_> {
         match self.stack[p] {
             Operand::Temp => return,
             Operand::Local(i) => {
-                self.emit(h::copy);
-                self.imm(home);
-                self.imm(i as u64);
+                self.emit_copy(home, i as u64);
             }
             Operand::Const(c) => {
-                self.emit(h::copy_imm);
-                self.imm(home);
-                self.imm(c);
+                self.emit_copy_imm(home, c);
             }
         }
         if let Operand::Local(_) = self.stack[p] {
@@ -391,8 +431,7 @@ impl Translator<'_> {
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
-        self.imm(self.home(p) as u64);
-        self.imm(sa as u64);
+        self.imm(pack(&[self.home(p), sa]));
         self.push_result(start, dst_cell, None);
     }
 
@@ -414,9 +453,13 @@ impl Translator<'_> {
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
-        self.imm(dst);
-        self.imm(sa as u64);
-        self.imm(imm.unwrap_or(sb as u64));
+        match imm {
+            Some(k) => {
+                self.imm(pack(&[dst as u32, sa]));
+                self.imm(k);
+            }
+            None => self.imm(pack(&[dst as u32, sa, sb])),
+        }
         (start, dst_cell, sa, sb, imm)
     }
 
@@ -437,8 +480,7 @@ impl Translator<'_> {
                 let start = self.pos();
                 self.emit(is);
                 let dst_cell = self.pos();
-                self.imm(self.home(p) as u64);
-                self.imm(sb as u64);
+                self.imm(pack(&[self.home(p), sb]));
                 self.imm(c);
                 self.push_result(start, dst_cell, None);
                 return;
@@ -469,6 +511,8 @@ impl Translator<'_> {
             _ => None,
         };
         self.unop(handler);
+        let Some(dst_cell) = self.last.map(|l| l.dst_cell) else { return };
+        let a = self.field(dst_cell, 1);
         let Some(last) = &mut self.last else { return };
         let negated = match prev {
             Some((_, Cond::Test { when_true, when_false, a, sel_swap })) => {
@@ -485,8 +529,6 @@ impl Translator<'_> {
                 last.cond = Some(c);
             }
             _ => {
-                // SAFETY: the cell after `dst` is the source slot written by `unop`.
-                let a = unsafe { self.code[last.dst_cell + 1].x } as u32;
                 last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap });
             }
         }
@@ -514,9 +556,13 @@ impl Translator<'_> {
                 let start = self.pos();
                 self.emit(if imm.is_some() { si } else { ss });
                 let dst_cell = self.pos();
-                self.imm(self.home(p) as u64);
-                self.imm(x as u64);
-                self.imm(imm.unwrap_or(y as u64));
+                match imm {
+                    Some(k) => {
+                        self.imm(pack(&[self.home(p), x]));
+                        self.imm(k);
+                    }
+                    None => self.imm(pack(&[self.home(p), x, y])),
+                }
                 self.imm(offset);
                 self.push_result(start, dst_cell, None);
                 return;
@@ -526,8 +572,7 @@ impl Translator<'_> {
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
-        self.imm(self.home(p) as u64);
-        self.imm(sa as u64);
+        self.imm(pack(&[self.home(p), sa]));
         self.imm(offset);
         self.push_result(start, dst_cell, None);
     }
@@ -541,7 +586,7 @@ impl Translator<'_> {
         if let Operand::Const(c) = v {
             let sa = self.slot_of(a, p);
             self.emit(imm);
-            self.imm(sa as u64);
+            self.imm(pack(&[sa]));
             self.imm(c);
             self.imm(offset);
             return;
@@ -550,11 +595,7 @@ impl Translator<'_> {
         // needed no code (a local): fold it into the store.
         if let Some((x, y, k)) = self.take_add(a, p) {
             let sv = self.slot_of(v, p + 1);
-            self.emit(if k.is_some() { fused.1 } else { fused.0 });
-            self.imm(x as u64);
-            self.imm(k.unwrap_or(y as u64));
-            self.imm(sv as u64);
-            self.imm(offset);
+            self.emit_store_add(fused, x, y, k, sv, offset);
             return;
         }
         // Otherwise, the address's `i32.add` of two locals may still be pending
@@ -577,16 +618,28 @@ impl Translator<'_> {
                 unsafe { self.code[fc].x -= 1 };
             }
             self.last = None;
-            self.emit(if pa.imm.is_some() { fused.1 } else { fused.0 });
-            self.imm(pa.a as u64);
-            self.imm(pa.imm.unwrap_or(pa.b as u64));
-            self.imm(sv as u64);
-            self.imm(offset);
+            self.emit_store_add(fused, pa.a, pa.b, pa.imm, sv, offset);
             return;
         }
         self.push(a);
         self.push(v);
         self.store(handler, offset)
+    }
+
+    /// `[store_ss, (a, b, value), offset]` or `[store_si, (a, value), imm, offset]`.
+    fn emit_store_add(&mut self, fused: (Handler, Handler), a: u32, b: u32, k: Option<u64>, v: u32, offset: u64) {
+        match k {
+            Some(k) => {
+                self.emit(fused.1);
+                self.imm(pack(&[a, v]));
+                self.imm(k);
+            }
+            None => {
+                self.emit(fused.0);
+                self.imm(pack(&[a, b, v]));
+            }
+        }
+        self.imm(offset);
     }
 
     fn store(&mut self, handler: Handler, offset: u64) {
@@ -596,8 +649,7 @@ impl Translator<'_> {
         let sa = self.slot_of(a, p);
         let sv = self.slot_of(v, p + 1);
         self.emit(handler);
-        self.imm(sa as u64);
-        self.imm(sv as u64);
+        self.imm(pack(&[sa, sv]));
         self.imm(offset);
     }
 
@@ -653,20 +705,14 @@ impl Translator<'_> {
                 Operand::Temp => {
                     let src = self.home(top + k) as u64;
                     if src != dst {
-                        self.emit(h::copy);
-                        self.imm(dst);
-                        self.imm(src);
+                        self.emit_copy(dst, src);
                     }
                 }
                 Operand::Local(i) => {
-                    self.emit(h::copy);
-                    self.imm(dst);
-                    self.imm(i as u64);
+                    self.emit_copy(dst, i as u64);
                 }
                 Operand::Const(c) => {
-                    self.emit(h::copy_imm);
-                    self.imm(dst);
-                    self.imm(c);
+                    self.emit_copy_imm(dst, c);
                 }
             }
         }
@@ -726,22 +772,16 @@ impl Translator<'_> {
                 Operand::Temp => {
                     let src = self.home(top + k) as u64;
                     if src != dst {
-                        self.emit(h::copy);
-                        self.imm(dst);
-                        self.imm(src);
+                        self.emit_copy(dst, src);
                     }
                 }
                 Operand::Local(i) => {
                     if i as u64 != dst {
-                        self.emit(h::copy);
-                        self.imm(dst);
-                        self.imm(i as u64);
+                        self.emit_copy(dst, i as u64);
                     }
                 }
                 Operand::Const(c) => {
-                    self.emit(h::copy_imm);
-                    self.imm(dst);
-                    self.imm(c);
+                    self.emit_copy_imm(dst, c);
                 }
             }
         }
@@ -782,11 +822,17 @@ impl Translator<'_> {
             Cond::Cmp { when_true, when_false, a, b, imm, .. } => {
                 let pair = if sense { Some(when_true) } else { when_false };
                 match pair {
-                    Some((ss, si)) => {
-                        self.emit(if imm.is_some() { si } else { ss });
-                        self.imm(a as u64);
-                        self.imm(imm.unwrap_or(b as u64));
-                    }
+                    Some((ss, si)) => match imm {
+                        Some(k) => {
+                            self.emit(si);
+                            self.imm(pack(&[a]));
+                            self.imm(k);
+                        }
+                        None => {
+                            self.emit(ss);
+                            self.imm(pack(&[a, b]));
+                        }
+                    },
                     None => unreachable!("compares without a negation are only branched on when true"),
                 }
             }
@@ -1031,7 +1077,7 @@ impl Translator<'_> {
                 let start = t.pos();
                 t.emit(h::global_get);
                 let dst_cell = t.pos();
-                t.imm(t.home(p) as u64);
+                t.imm(pack(&[t.home(p)]));
                 t.imm(global_index as u64);
                 t.push_result(start, dst_cell, None);
             }
@@ -1372,10 +1418,11 @@ impl Translator<'_> {
                     _ => None,
                 };
                 t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is);
-                if let (Some(k), Some(last)) = (k, &mut t.last) {
-                    // SAFETY: the cell after `dst` is the `a` slot written by `binop_emit`.
-                    let a = unsafe { t.code[last.dst_cell + 1].x } as u32;
-                    last.add = Some((a, 0, Some((k as u32).wrapping_neg() as u64)));
+                if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
+                    let a = t.field(cell, 1);
+                    if let Some(last) = &mut t.last {
+                        last.add = Some((a, 0, Some((k as u32).wrapping_neg() as u64)));
+                    }
                 }
             }
             O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
@@ -1522,30 +1569,31 @@ impl Translator<'_> {
         let start = self.pos();
         let dst = self.home(p) as u64;
         match fused {
-            Some((Some((ss, si)), x, y, imm, _)) => {
-                self.emit(if imm.is_some() { si } else { ss });
-                self.imm(dst);
-                self.imm(x as u64);
-                self.imm(imm.unwrap_or(y as u64));
-            }
+            Some((Some((ss, si)), x, y, imm, _)) => match imm {
+                Some(k) => {
+                    self.emit(si);
+                    self.imm(pack(&[dst as u32, x]));
+                    self.imm(k);
+                    self.imm(pack(&[sa, sb]));
+                }
+                None => {
+                    self.emit(ss);
+                    self.imm(pack(&[dst as u32, x, y]));
+                    self.imm(pack(&[sa, sb]));
+                }
+            },
             Some((None, x, _, _, swap)) => {
-                self.emit(h::select);
-                self.imm(dst);
-                self.imm(x as u64);
                 let (sa2, sb2) = if swap { (sb, sa) } else { (sa, sb) };
-                self.imm(sa2 as u64);
-                self.imm(sb2 as u64);
-                self.push_result(start, start + 1, None);
-                return;
+                self.emit(h::select);
+                self.imm(pack(&[dst as u32, x, sa2]));
+                self.imm(pack(&[sb2]));
             }
             None => {
                 self.emit(h::select);
-                self.imm(dst);
-                self.imm(sc as u64);
+                self.imm(pack(&[dst as u32, sc, sa]));
+                self.imm(pack(&[sb]));
             }
         }
-        self.imm(sa as u64);
-        self.imm(sb as u64);
         self.push_result(start, start + 1, None);
     }
 
@@ -1567,7 +1615,7 @@ impl Translator<'_> {
                     dst_cell = self.code.len() + (last.dst_cell - last.start);
                     self.code.extend_from_slice(&moved);
                 }
-                self.code[dst_cell] = Cell::imm(i as u64);
+                self.set_dst(dst_cell, i);
                 self.last = None;
                 return;
             }
@@ -1575,21 +1623,15 @@ impl Translator<'_> {
         self.materialize_locals(Some(i));
         match v {
             Operand::Temp => {
-                self.emit(h::copy);
-                self.imm(i as u64);
-                self.imm(self.home(p) as u64);
+                self.emit_copy(i as u64, self.home(p) as u64);
             }
             Operand::Local(j) => {
                 if j != i {
-                    self.emit(h::copy);
-                    self.imm(i as u64);
-                    self.imm(j as u64);
+                    self.emit_copy(i as u64, j as u64);
                 }
             }
             Operand::Const(c) => {
-                self.emit(h::copy_imm);
-                self.imm(i as u64);
-                self.imm(c);
+                self.emit_copy_imm(i as u64, c);
             }
         }
     }

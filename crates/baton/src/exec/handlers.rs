@@ -87,6 +87,27 @@ macro_rules! slot {
     };
 }
 
+/// Slot index field `$f` (0, 1 or 2) of the packed operand cell `$k` (see
+/// `crate::translate::pack`): three 21-bit slot indices in one cell.
+macro_rules! field {
+    ($ip:expr, $k:expr, 0) => {
+        (imm!($ip, $k) & 0x1f_ffff) as usize
+    };
+    ($ip:expr, $k:expr, 1) => {
+        ((imm!($ip, $k) >> 21) & 0x1f_ffff) as usize
+    };
+    ($ip:expr, $k:expr, 2) => {
+        (imm!($ip, $k) >> 42) as usize
+    };
+}
+
+/// The slot named by field `$f` of packed cell `$k`.
+macro_rules! pslot {
+    ($fp:expr, $ip:expr, $k:expr, $f:tt) => {
+        *$fp.add(field!($ip, $k, $f))
+    };
+}
+
 #[cfg(all(baton_tail, feature = "nightly-tail"))]
 macro_rules! next {
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
@@ -259,41 +280,42 @@ pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mu
     next!(ip.add(4), fp, mem, len, ctx)
 }
 
-/// `[copy, dst, src]`
+/// `[copy, (dst, src)]`
 pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    slot!(fp, ip, 1) = slot!(fp, ip, 2);
-    next!(ip.add(3), fp, mem, len, ctx)
+    pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+    next!(ip.add(2), fp, mem, len, ctx)
 }
 
-/// `[copy_imm, dst, value]`
+/// `[copy_imm, (dst), value]`
 pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    slot!(fp, ip, 1) = imm!(ip, 2);
+    pslot!(fp, ip, 1, 0) = imm!(ip, 2);
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
-/// `[select, dst, cond, a, b]`
+/// `[select, (dst, cond, a), (b)]`
 pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    let v = if slot!(fp, ip, 2) as u32 != 0 { slot!(fp, ip, 3) } else { slot!(fp, ip, 4) };
-    slot!(fp, ip, 1) = v;
-    next!(ip.add(5), fp, mem, len, ctx)
+    let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx)
 }
 
-/// `[select_cmp, dst, x, y, a, b]` and `[.., x, imm, a, b]`: `dst = (x op y) ? a : b`.
+/// `[select_cmp, (dst, x, y), (a, b)]` and `[.., (dst, x), imm, (a, b)]`:
+/// `dst = (x op y) ? a : b`.
 macro_rules! select_cmp {
     ($($ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $x = <$t>::from_slot(slot!(fp, ip, 2));
-            let $y = <$t>::from_slot(slot!(fp, ip, 3));
-            let v = if $e { slot!(fp, ip, 4) } else { slot!(fp, ip, 5) };
-            slot!(fp, ip, 1) = v;
-            next!(ip.add(6), fp, mem, len, ctx)
+            let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $y = <$t>::from_slot(pslot!(fp, ip, 1, 2));
+            let v = if $e { pslot!(fp, ip, 2, 0) } else { pslot!(fp, ip, 2, 1) };
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(3), fp, mem, len, ctx)
         }
         pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $x = <$t>::from_slot(slot!(fp, ip, 2));
-            let $y = <$t>::from_slot(imm!(ip, 3));
-            let v = if $e { slot!(fp, ip, 4) } else { slot!(fp, ip, 5) };
-            slot!(fp, ip, 1) = v;
-            next!(ip.add(6), fp, mem, len, ctx)
+            let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $y = <$t>::from_slot(imm!(ip, 2));
+            let v = if $e { pslot!(fp, ip, 3, 0) } else { pslot!(fp, ip, 3, 1) };
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(4), fp, mem, len, ctx)
         }
     )*};
 }
@@ -312,9 +334,9 @@ select_cmp! {
     select_i32_and_ss, select_i32_and_si, u32, |x, y| x & y != 0;
 }
 
-/// `[global_get, dst, global]`
+/// `[global_get, (dst), global]`
 pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    slot!(fp, ip, 1) = **(*ctx).globals.add(imm!(ip, 2) as usize);
+    pslot!(fp, ip, 1, 0) = **(*ctx).globals.add(imm!(ip, 2) as usize);
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
@@ -353,20 +375,20 @@ pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
 // Arithmetic
 // ---------------------------------------------------------------------------
 
-/// `[op, dst, a, b]` (`_ss`) and `[op, dst, a, imm]` (`_si`).
+/// `[op, (dst, a, b)]` (`_ss`) and `[op, (dst, a), imm]` (`_si`).
 macro_rules! binop {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 2));
-            let $b = <$t>::from_slot(slot!(fp, ip, 3));
-            slot!(fp, ip, 1) = SlotVal::to_slot($e);
-            next!(ip.add(4), fp, mem, len, ctx)
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
+            next!(ip.add(2), fp, mem, len, ctx)
         }
         pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 2));
-            let $b = <$t>::from_slot(imm!(ip, 3));
-            slot!(fp, ip, 1) = SlotVal::to_slot($e);
-            next!(ip.add(4), fp, mem, len, ctx)
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $b = <$t>::from_slot(imm!(ip, 2));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
+            next!(ip.add(3), fp, mem, len, ctx)
         }
     )*};
 }
@@ -375,33 +397,33 @@ macro_rules! binop {
 macro_rules! binop_trap {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 2));
-            let $b = <$t>::from_slot(slot!(fp, ip, 3));
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             match $e {
-                Ok(v) => slot!(fp, ip, 1) = SlotVal::to_slot(v),
+                Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
                 Err(code) => trap!(ctx, code),
             }
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(2), fp, mem, len, ctx)
         }
         pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 2));
-            let $b = <$t>::from_slot(imm!(ip, 3));
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $b = <$t>::from_slot(imm!(ip, 2));
             match $e {
-                Ok(v) => slot!(fp, ip, 1) = SlotVal::to_slot(v),
+                Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
                 Err(code) => trap!(ctx, code),
             }
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx)
         }
     )*};
 }
 
-/// `[op, dst, src]`
+/// `[op, (dst, src)]`
 macro_rules! unop {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 2));
-            slot!(fp, ip, 1) = SlotVal::to_slot($e);
-            next!(ip.add(3), fp, mem, len, ctx)
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
+            next!(ip.add(2), fp, mem, len, ctx)
         }
     )*};
 }
@@ -409,12 +431,12 @@ macro_rules! unop {
 macro_rules! unop_trap {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 2));
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             match $e {
-                Ok(v) => slot!(fp, ip, 1) = SlotVal::to_slot(v),
+                Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
                 Err(code) => trap!(ctx, code),
             }
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(2), fp, mem, len, ctx)
         }
     )*};
 }
@@ -521,14 +543,14 @@ binop! {
     f64_ge_ss, f64_ge_si, f64, |a, b| a >= b;
 }
 
-/// `[op_is, dst, b, imm]`: `imm op b`, for non-commutative ops with a constant left operand.
+/// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a constant left operand.
 macro_rules! binop_rev {
     ($($name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(imm!(ip, 3));
-            let $b = <$t>::from_slot(slot!(fp, ip, 2));
-            slot!(fp, ip, 1) = SlotVal::to_slot($e);
-            next!(ip.add(4), fp, mem, len, ctx)
+            let $a = <$t>::from_slot(imm!(ip, 2));
+            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
+            next!(ip.add(3), fp, mem, len, ctx)
         }
     )*};
 }
@@ -700,19 +722,19 @@ pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ct
     next!(imm!(ip, 3 + i as usize) as Ip, fp, mem, len, ctx)
 }
 
-/// `[op, a, b, target]` and `[op, a, imm, target]`: branch if the comparison holds.
+/// `[op, (a, b), target]` and `[op, (a), imm, target]`: branch if the comparison holds.
 macro_rules! br_cmp {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 1));
-            let $b = <$t>::from_slot(slot!(fp, ip, 2));
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
+            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             if $e {
-                next!(imm!(ip, 3) as Ip, fp, mem, len, ctx)
+                next!(imm!(ip, 2) as Ip, fp, mem, len, ctx)
             }
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx)
         }
         pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let $a = <$t>::from_slot(slot!(fp, ip, 1));
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
             let $b = <$t>::from_slot(imm!(ip, 2));
             if $e {
                 next!(imm!(ip, 3) as Ip, fp, mem, len, ctx)
@@ -978,17 +1000,17 @@ pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx
 // Memory
 // ---------------------------------------------------------------------------
 
-/// `[load, dst, addr, offset]`
+/// `[load, (dst, addr), offset]`
 macro_rules! load {
     ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let ea = slot!(fp, ip, 2) as u32 as u64 + imm!(ip, 3);
+            let ea = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            slot!(fp, ip, 1) = $conv;
-            next!(ip.add(4), fp, mem, len, ctx)
+            pslot!(fp, ip, 1, 0) = $conv;
+            next!(ip.add(3), fp, mem, len, ctx)
         }
     )*};
 }
@@ -1008,29 +1030,29 @@ load! {
     i64_load32_u, u32, |v| v as u64;
 }
 
-/// `[load_ss, dst, a, b, offset]` and `[load_si, dst, a, imm, offset]`: a load
-/// whose address is `i32.add(a, b)` (wrapping), fused.
+/// `[load_ss, (dst, a, b), offset]` and `[load_si, (dst, a), imm, offset]`: a
+/// load whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! load_add {
     ($($ss:ident, $si:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
         pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let addr = (slot!(fp, ip, 2) as u32).wrapping_add(slot!(fp, ip, 3) as u32);
-            let ea = addr as u64 + imm!(ip, 4);
+            let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(pslot!(fp, ip, 1, 2) as u32);
+            let ea = addr as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            slot!(fp, ip, 1) = $conv;
-            next!(ip.add(5), fp, mem, len, ctx)
+            pslot!(fp, ip, 1, 0) = $conv;
+            next!(ip.add(3), fp, mem, len, ctx)
         }
         pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let addr = (slot!(fp, ip, 2) as u32).wrapping_add(imm!(ip, 3) as u32);
-            let ea = addr as u64 + imm!(ip, 4);
+            let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
+            let ea = addr as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            slot!(fp, ip, 1) = $conv;
-            next!(ip.add(5), fp, mem, len, ctx)
+            pslot!(fp, ip, 1, 0) = $conv;
+            next!(ip.add(4), fp, mem, len, ctx)
         }
     )*};
 }
@@ -1050,11 +1072,11 @@ load_add! {
     i64_load32_u_ss, i64_load32_u_si, u32, |v| v as u64;
 }
 
-/// `[store_imm, addr, value, offset]`: a store of a constant.
+/// `[store_imm, (addr), value, offset]`: a store of a constant.
 macro_rules! store_imm {
     ($($name:ident, $m:ty;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let ea = slot!(fp, ip, 1) as u32 as u64 + imm!(ip, 3);
+            let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
@@ -1072,29 +1094,29 @@ store_imm! {
     i32_store16_imm, u16;
 }
 
-/// `[store_ss, a, b, value, offset]` and `[store_si, a, imm, value, offset]`:
+/// `[store_ss, (a, b, value), offset]` and `[store_si, (a, value), imm, offset]`:
 /// a store whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! store_add {
     ($($ss:ident, $si:ident, $m:ty;)*) => {$(
         pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let addr = (slot!(fp, ip, 1) as u32).wrapping_add(slot!(fp, ip, 2) as u32);
-            let ea = addr as u64 + imm!(ip, 4);
+            let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(pslot!(fp, ip, 1, 1) as u32);
+            let ea = addr as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
-            let v = slot!(fp, ip, 3) as $m;
+            let v = pslot!(fp, ip, 1, 2) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(5), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx)
         }
         pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let addr = (slot!(fp, ip, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
-            let ea = addr as u64 + imm!(ip, 4);
+            let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(imm!(ip, 2) as u32);
+            let ea = addr as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
-            let v = slot!(fp, ip, 3) as $m;
+            let v = pslot!(fp, ip, 1, 1) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(5), fp, mem, len, ctx)
+            next!(ip.add(4), fp, mem, len, ctx)
         }
     )*};
 }
@@ -1106,17 +1128,17 @@ store_add! {
     i32_store16_ss, i32_store16_si, u16;
 }
 
-/// `[store, addr, value, offset]`
+/// `[store, (addr, value), offset]`
 macro_rules! store {
     ($($name:ident, $m:ty;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-            let ea = slot!(fp, ip, 1) as u32 as u64 + imm!(ip, 3);
+            let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
-            let v = slot!(fp, ip, 2) as $m;
+            let v = pslot!(fp, ip, 1, 1) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx)
         }
     )*};
 }
