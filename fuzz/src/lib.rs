@@ -46,7 +46,9 @@ pub fn smith_config(u: &mut Unstructured<'_>, allow_invalid: bool) -> Result<was
         ..wasm_smith::Config::default()
     };
     c.allow_floats = u.arbitrary()?;
-    c.disallow_traps = u.ratio(1, 4)?;
+    // wasm-smith's trap guards (`select(1, x, eqz x)` before divisions...) hit a
+    // wasmi 2.0.0 bug (finding 6 in the notes) on most runs: leave them off.
+    c.disallow_traps = false;
     Ok(c)
 }
 
@@ -216,7 +218,9 @@ impl Outcome {
 
     pub fn matches(&self, other: &Outcome) -> bool {
         match (self, other) {
-            (Outcome::Values(a), Outcome::Values(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.matches(y)),
+            (Outcome::Values(a), Outcome::Values(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.matches(y))
+            }
             (a, b) => a == b,
         }
     }

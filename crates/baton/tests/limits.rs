@@ -451,10 +451,16 @@ fn many_locals(n: u32) -> Vec<u8> {
         code.push(0x20);
         leb((i % 50_000) as u64, &mut code);
     }
-    for _ in 1..n {
-        code.push(0x6a);
-    }
+    code.extend(std::iter::repeat_n(0x6a, n as usize - 1)); // i32.add
     module_bytes(&[], &[0x7f], 50_000, &code, 0)
+}
+
+#[test]
+fn too_many_locals_is_invalid() {
+    let engine = eager();
+    assert!(Module::new(&engine, module_bytes(&[], &[], 50_000, &[], 0)).is_ok());
+    let err = Module::new(&engine, module_bytes(&[], &[], 50_001, &[], 0)).unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
 }
 
 #[test]
@@ -468,9 +474,7 @@ fn hostile_many_locals_and_deep_stack() {
     for _ in 0..n {
         code.extend_from_slice(&[0x41, 1]);
     }
-    for _ in 1..n {
-        code.push(0x6a);
-    }
+    code.extend(std::iter::repeat_n(0x6a, n as usize - 1));
     assert_eq!(run_i32(&engine, &module_bytes(&[], &[0x7f], 0, &code, 0)).unwrap(), n as i32);
     assert_linear("locals + operand stack", 10_000, many_locals);
 }
@@ -485,13 +489,9 @@ fn gets_then_blocks(n: u32) -> Vec<u8> {
     for _ in 0..n {
         code.extend_from_slice(&[0x02, 0x40, 0x20, 0, 0x41, 1, 0x6a, 0x21, 0]); // block; l0 += 1
     }
-    for _ in 0..n {
-        code.push(0x0b);
-    }
+    code.extend(std::iter::repeat_n(0x0b, n as usize)); // end
     // Sum the n saved copies (all 5) and add the final local value (5 + n).
-    for _ in 1..n {
-        code.push(0x6a);
-    }
+    code.extend(std::iter::repeat_n(0x6a, n as usize - 1));
     code.extend_from_slice(&[0x20, 0, 0x6a]);
     let mut with_init = vec![0x41, 5, 0x21, 0];
     with_init.extend_from_slice(&code);
