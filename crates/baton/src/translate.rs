@@ -361,6 +361,9 @@ impl Translator<'_> {
         if let Operand::Local(_) = o {
             self.lazy.pop();
         }
+        // A pending add's result is only good while it is on the stack.
+        let home = self.home(self.stack.len());
+        self.pending_adds.retain(|pa| pa.dst != home);
         o
     }
     fn truncate(&mut self, len: usize) {
@@ -368,6 +371,8 @@ impl Translator<'_> {
         while self.lazy.last().is_some_and(|&p| p >= len) {
             self.lazy.pop();
         }
+        let home = self.home(len);
+        self.pending_adds.retain(|pa| pa.dst < home);
     }
     /// The slot holding operand `o` that sat at position `p`; constants are
     /// copied to the home slot.
@@ -580,6 +585,10 @@ impl Translator<'_> {
     /// A store; `imm` stores a constant value, `fused` = (ss, si) variants that
     /// take the address as `a + b`.
     fn store_fused(&mut self, handler: Handler, imm: Handler, fused: (Handler, Handler), offset: u64) {
+        // The address's pending add, if the address is that add's result.
+        let addr_home = self.home(self.stack.len() - 2);
+        let pending = self.pending_adds.iter().position(|pa| pa.dst == addr_home);
+        let pending = pending.map(|k| self.pending_adds.remove(k));
         let v = self.pop();
         let a = self.pop();
         let p = self.stack.len();
@@ -601,9 +610,7 @@ impl Translator<'_> {
         // Otherwise, the address's `i32.add` of two locals may still be pending
         // further back, with only straight-line code that writes no local in
         // between: move it into the store too.
-        let pending = self.pending_adds.iter().position(|pa| pa.dst == self.home(p));
-        if let (Operand::Temp, Some(k)) = (a, pending) {
-            let pa = self.pending_adds.remove(k);
+        if let (Operand::Temp, Some(pa)) = (a, pending) {
             let sv = self.slot_of(v, p + 1);
             self.code.drain(pa.start..pa.end);
             let removed = pa.end - pa.start;

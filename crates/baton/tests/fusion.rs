@@ -284,3 +284,23 @@ fn address_sub_of_a_constant_folds_and_wraps() {
     assert_eq!(st.call(&mut store, 100).unwrap(), 7);
     assert_eq!(st.call(&mut store, 0).unwrap_err().trap_code(), Some(baton::TrapCode::MemoryOutOfBounds));
 }
+
+#[test]
+fn store_does_not_absorb_a_dropped_add() {
+    // The add's result is dropped; another value takes its stack position and is
+    // the store's address. (A bug once fused the dead add into the store.)
+    let wat = r#"(module
+      (memory 1)
+      (func (export "f") (param $a i32) (param $b i32) (result i32)
+        (drop (i32.add (local.get $a) (local.get $b)))
+        (i32.store8 (i32.mul (local.get $a) (i32.const 3)) (local.get $b))
+        (i32.load8_u (i32.mul (local.get $a) (i32.const 3))))
+      (func (export "g") (param $a i32) (param $b i32) (result i32)
+        (i32.store8 (i32.add (local.get $a) (local.get $b))
+          (i32.add (i32.const 5) (i32.add (local.get $a) (local.get $a))))
+        (i32.load8_u (i32.add (local.get $a) (local.get $b)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let args = |a, b| [Val::I32(a), Val::I32(b)];
+    assert_eq!(call(&mut store, &inst, "f", &args(10, 9)), 9);
+    assert_eq!(call(&mut store, &inst, "g", &args(10, 9)), 25);
+}

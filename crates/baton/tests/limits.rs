@@ -490,7 +490,7 @@ fn gets_then_blocks(n: u32) -> Vec<u8> {
         code.extend_from_slice(&[0x02, 0x40, 0x20, 0, 0x41, 1, 0x6a, 0x21, 0]); // block; l0 += 1
     }
     code.extend(std::iter::repeat_n(0x0b, n as usize)); // end
-    // Sum the n saved copies (all 5) and add the final local value (5 + n).
+                                                        // Sum the n saved copies (all 5) and add the final local value (5 + n).
     code.extend(std::iter::repeat_n(0x6a, n as usize - 1));
     code.extend_from_slice(&[0x20, 0, 0x6a]);
     let mut with_init = vec![0x41, 5, 0x21, 0];
