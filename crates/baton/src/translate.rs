@@ -134,6 +134,9 @@ struct Translator<'a> {
     last: Option<Last>,
     /// Recent `i32.add`s of locals a later store may absorb (at most 4).
     pending_adds: Vec<PendingAdd>,
+    /// Position of the last emitted handler if it is a `copy` that a next copy
+    /// may merge with.
+    prev_copy: Option<usize>,
     skip_depth: u32,
     fuel_cell: Option<usize>,
     fuel: bool,
@@ -173,6 +176,7 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         max_height: 0,
         last: None,
         pending_adds: Vec::new(),
+        prev_copy: None,
         skip_depth: 0,
         fuel_cell: None,
         fuel: config.consume_fuel,
@@ -246,16 +250,30 @@ impl Translator<'_> {
     }
     fn emit(&mut self, handler: Handler) {
         self.last = None;
+        self.prev_copy = None;
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` indexes an immediate cell written by `begin_block`.
             unsafe { self.code[fc].x += 1 };
         }
     }
-    /// `[copy, (dst, src)]`
+    /// `[copy, (dst, src)]`, merged with an immediately preceding copy into
+    /// `[copy2, (dst1, src1, dst2), (src2)]`.
     fn emit_copy(&mut self, dst: impl Into<u64>, src: impl Into<u64>) {
+        let (dst, src) = (dst.into() as u32, src.into() as u32);
+        if let Some(prev) = self.prev_copy.take() {
+            if prev + 2 == self.pos() {
+                let (d1, s1) = (self.field(prev + 1, 0), self.field(prev + 1, 1));
+                self.code[prev] = Cell::handler(h::copy2);
+                self.code[prev + 1] = Cell::imm(pack(&[d1, s1, dst]));
+                self.imm(pack(&[src]));
+                self.last = None;
+                return;
+            }
+        }
         self.emit(h::copy);
-        self.imm(pack(&[dst.into() as u32, src.into() as u32]));
+        self.prev_copy = Some(self.pos() - 1);
+        self.imm(pack(&[dst, src]));
     }
     /// `[copy_imm, (dst), value]`
     fn emit_copy_imm(&mut self, dst: impl Into<u64>, value: u64) {
@@ -281,10 +299,13 @@ impl Translator<'_> {
     /// Forgets the pending address adds (a local was written, or control flow).
     fn invalidate_adds(&mut self) {
         self.pending_adds.clear();
+        // A label may be defined here: copies before and after it stay apart.
+        self.prev_copy = None;
     }
     /// Drops the code from `pos` on (the last instruction, being fused).
     fn truncate_code(&mut self, pos: usize) {
         self.code.truncate(pos);
+        self.prev_copy = None;
         self.pending_adds.retain(|pa| pa.end <= pos);
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` is the immediate written by `begin_block`.

@@ -304,3 +304,30 @@ fn store_does_not_absorb_a_dropped_add() {
     assert_eq!(call(&mut store, &inst, "f", &args(10, 9)), 9);
     assert_eq!(call(&mut store, &inst, "g", &args(10, 9)), 25);
 }
+
+#[test]
+fn consecutive_copies_keep_their_order() {
+    // Rotations through locals and call arguments produce runs of copies.
+    let wat = r#"(module
+      (func $sub (param i32 i32 i32) (result i32)
+        (i32.sub (i32.mul (local.get 0) (i32.const 100)) (i32.add (i32.mul (local.get 1) (i32.const 10)) (local.get 2))))
+      (func (export "fib") (param $n i32) (result i32) (local $a i32) (local $b i32) (local $t i32)
+        (local.set $b (i32.const 1))
+        (block $done
+          (loop $l
+            (br_if $done (i32.eqz (local.get $n)))
+            (local.set $t (i32.add (local.get $a) (local.get $b)))
+            (local.set $a (local.get $b))
+            (local.set $b (local.get $t))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $l)))
+        (local.get $a))
+      (func (export "swap") (param $x i32) (param $y i32) (result i32) (local $t i32)
+        (local.set $t (local.get $x))
+        (local.set $x (local.get $y))
+        (local.set $y (local.get $t))
+        (call $sub (local.get $x) (local.get $y) (local.get $x))))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "fib", &[Val::I32(10)]), 55);
+    assert_eq!(call(&mut store, &inst, "swap", &[Val::I32(1), Val::I32(2)]), 200 - 12);
+}

@@ -286,6 +286,13 @@ pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -
     next!(ip.add(2), fp, mem, len, ctx)
 }
 
+/// `[copy2, (dst1, src1, dst2), (src2)]`: two copies, in order.
+pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+    pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+    pslot!(fp, ip, 1, 2) = pslot!(fp, ip, 2, 0);
+    next!(ip.add(3), fp, mem, len, ctx)
+}
+
 /// `[copy_imm, (dst), value]`
 pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
     pslot!(fp, ip, 1, 0) = imm!(ip, 2);
