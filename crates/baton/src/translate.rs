@@ -116,6 +116,8 @@ struct Last {
     dst: u32,
     /// Set when the instruction was `i32.add`: its operands (`b` or `imm`).
     add: Option<(u32, u32, Option<u64>)>,
+    /// Set when the instruction was a float `mul` of two slots: its operands.
+    mul: Option<(u32, u32)>,
     cond: Option<Cond>,
 }
 
@@ -445,7 +447,7 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last = Some(Last { start, dst_cell, dst, cond, add: None });
+        self.last = Some(Last { start, dst_cell, dst, cond, add: None, mul: None });
     }
 
     // ----- generic instruction shapes -----
@@ -1503,9 +1505,17 @@ impl Translator<'_> {
             O::F32Trunc => t.unop(h::f32_trunc),
             O::F32Nearest => t.unop(h::f32_nearest),
             O::F32Sqrt => t.unop(h::f32_sqrt),
-            O::F32Add => binop!(t, f32_add_ss, f32_add_si, true),
-            O::F32Sub => t.binop_rev(h::f32_sub_ss, h::f32_sub_si, h::f32_sub_is),
-            O::F32Mul => binop!(t, f32_mul_ss, f32_mul_si, true),
+            O::F32Add => {
+                if !t.mul_then(h::f32_mul_add, h::f32_mul_add) {
+                    binop!(t, f32_add_ss, f32_add_si, true)
+                }
+            }
+            O::F32Sub => {
+                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub) {
+                    t.binop_rev(h::f32_sub_ss, h::f32_sub_si, h::f32_sub_is)
+                }
+            }
+            O::F32Mul => t.float_mul(h::f32_mul_ss, h::f32_mul_si),
             O::F32Div => t.binop_rev(h::f32_div_ss, h::f32_div_si, h::f32_div_is),
             O::F32Min => binop!(t, f32_min_ss, f32_min_si, true),
             O::F32Max => binop!(t, f32_max_ss, f32_max_si, true),
@@ -1517,9 +1527,17 @@ impl Translator<'_> {
             O::F64Trunc => t.unop(h::f64_trunc),
             O::F64Nearest => t.unop(h::f64_nearest),
             O::F64Sqrt => t.unop(h::f64_sqrt),
-            O::F64Add => binop!(t, f64_add_ss, f64_add_si, true),
-            O::F64Sub => t.binop_rev(h::f64_sub_ss, h::f64_sub_si, h::f64_sub_is),
-            O::F64Mul => binop!(t, f64_mul_ss, f64_mul_si, true),
+            O::F64Add => {
+                if !t.mul_then(h::f64_mul_add, h::f64_mul_add) {
+                    binop!(t, f64_add_ss, f64_add_si, true)
+                }
+            }
+            O::F64Sub => {
+                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub) {
+                    t.binop_rev(h::f64_sub_ss, h::f64_sub_si, h::f64_sub_is)
+                }
+            }
+            O::F64Mul => t.float_mul(h::f64_mul_ss, h::f64_mul_si),
             O::F64Div => t.binop_rev(h::f64_div_ss, h::f64_div_si, h::f64_div_is),
             O::F64Min => binop!(t, f64_min_ss, f64_min_si, true),
             O::F64Max => binop!(t, f64_max_ss, f64_max_si, true),
@@ -1623,6 +1641,54 @@ impl Translator<'_> {
             }
         }
         self.push_result(start, start + 1, None);
+    }
+
+    /// A float `mul` whose product another instruction may absorb.
+    fn float_mul(&mut self, ss: Handler, si: Handler) {
+        let (start, dst_cell, a, b, imm) = self.binop_emit(ss, si, true);
+        self.push_result(start, dst_cell, None);
+        if let (None, Some(last)) = (imm, &mut self.last) {
+            last.mul = Some((a, b));
+        }
+    }
+
+    /// `add`/`sub` of the product just computed by a float `mul` and a slot:
+    /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
+    /// the left operand, `product_second` when it is the right one.
+    fn mul_then(&mut self, product_first: Handler, product_second: Handler) -> bool {
+        let Some(last) = self.last else { return false };
+        let Some((a, b)) = last.mul else { return false };
+        let n = self.stack.len();
+        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
+        // The product must be one operand (a Temp just written) and the other
+        // must already be in a slot (a constant would need a copy that could
+        // overwrite the multiply's inputs).
+        let (handler, other, other_pos) = if y == Operand::Temp && last.dst == self.home(n - 1) {
+            if matches!(x, Operand::Const(_)) {
+                return false;
+            }
+            (product_second, x, n - 2)
+        } else if x == Operand::Temp && last.dst == self.home(n - 2) {
+            if matches!(y, Operand::Const(_)) {
+                return false;
+            }
+            (product_first, y, n - 1)
+        } else {
+            return false;
+        };
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        let c = self.slot_of(other, other_pos);
+        let start = self.pos();
+        self.emit(handler);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a, b]));
+        self.imm(pack(&[c]));
+        self.push_result(start, dst_cell, None);
+        true
     }
 
     fn local_set(&mut self, i: u32) {

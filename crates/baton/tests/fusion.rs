@@ -331,3 +331,35 @@ fn consecutive_copies_keep_their_order() {
     assert_eq!(call(&mut store, &inst, "fib", &[Val::I32(10)]), 55);
     assert_eq!(call(&mut store, &inst, "swap", &[Val::I32(1), Val::I32(2)]), 200 - 12);
 }
+
+#[test]
+fn multiply_then_add_or_subtract_rounds_twice() {
+    // Fusing the dispatch must not fuse the rounding: (a*b)+c rounds the product.
+    let wat = r#"(module
+      (func (export "madd") (param f64 f64 f64) (result f64) (f64.add (f64.mul (local.get 0) (local.get 1)) (local.get 2)))
+      (func (export "addm") (param f64 f64 f64) (result f64) (f64.add (local.get 2) (f64.mul (local.get 0) (local.get 1))))
+      (func (export "msub") (param f64 f64 f64) (result f64) (f64.sub (f64.mul (local.get 0) (local.get 1)) (local.get 2)))
+      (func (export "subm") (param f64 f64 f64) (result f64) (f64.sub (local.get 2) (f64.mul (local.get 0) (local.get 1))))
+      (func (export "fmadd") (param f32 f32 f32) (result f32) (f32.add (f32.mul (local.get 0) (local.get 1)) (local.get 2)))
+      (func (export "fsubm") (param f32 f32 f32) (result f32) (f32.sub (local.get 2) (f32.mul (local.get 0) (local.get 1)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let f64call = |store: &mut Store<()>, name: &str, a: f64, b: f64, c: f64| {
+        let f = inst.get_typed_func::<(f64, f64, f64), f64>(&*store, name).unwrap();
+        f.call(store, (a, b, c)).unwrap()
+    };
+    let a = 1.0 + f64::EPSILON;
+    let b = 1.0 - f64::EPSILON;
+    let c = -1.0;
+    // With a fused multiply-add this would be -EPSILON^2, not 0.
+    assert_eq!(f64call(&mut store, "madd", a, b, c), (a * b) + c);
+    assert_eq!(f64call(&mut store, "addm", a, b, c), c + (a * b));
+    assert_eq!(f64call(&mut store, "msub", a, b, 1.0), (a * b) - 1.0);
+    assert_eq!(f64call(&mut store, "subm", a, b, 1.0), 1.0 - (a * b));
+    let f32call = |store: &mut Store<()>, name: &str, a: f32, b: f32, c: f32| {
+        let f = inst.get_typed_func::<(f32, f32, f32), f32>(&*store, name).unwrap();
+        f.call(store, (a, b, c)).unwrap()
+    };
+    let (x, y) = (1.0f32 + f32::EPSILON, 1.0f32 - f32::EPSILON);
+    assert_eq!(f32call(&mut store, "fmadd", x, y, -1.0), (x * y) + -1.0);
+    assert_eq!(f32call(&mut store, "fsubm", x, y, 1.0), 1.0 - (x * y));
+}

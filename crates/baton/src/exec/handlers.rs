@@ -550,6 +550,32 @@ binop! {
     f64_ge_ss, f64_ge_si, f64, |a, b| a >= b;
 }
 
+/// `[op, (dst, a, b), (c)]`: a float multiply feeding an add or subtract, in
+/// one handler. Both operations round as separate wasm instructions would (this
+/// is not a fused multiply-add); only the dispatch and the round trip of the
+/// product through its slot are saved.
+macro_rules! mul_then {
+    ($($name:ident, $t:ty, |$p:ident, $c:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+            let a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
+            let $p = a * b;
+            let $c = <$t>::from_slot(pslot!(fp, ip, 2, 0));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+mul_then! {
+    f32_mul_add, f32, |p, c| p + c;
+    f32_mul_sub, f32, |p, c| p - c;
+    f32_mul_rsub, f32, |p, c| c - p;
+    f64_mul_add, f64, |p, c| p + c;
+    f64_mul_sub, f64, |p, c| p - c;
+    f64_mul_rsub, f64, |p, c| c - p;
+}
+
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a constant left operand.
 macro_rules! binop_rev {
     ($($name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
