@@ -38,9 +38,41 @@ pub(crate) fn pack(slots: &[u32]) -> u64 {
 const MAX_LAZY_LOCALS: usize = 16;
 
 /// Translated code of one function.
+///
+/// The cells are owned through a raw pointer taken once from the allocation,
+/// never through a `Box` that moves (a move would retag the allocation and
+/// invalidate the branch-target pointers stored inside it).
 pub(crate) struct Compiled {
-    pub(crate) code: Box<[Cell]>,
+    code: std::ptr::NonNull<Cell>,
+    len: usize,
 }
+
+impl Compiled {
+    fn new(cells: Vec<Cell>) -> (Compiled, *mut Cell) {
+        let len = cells.len();
+        let raw: *mut [Cell] = Box::into_raw(cells.into_boxed_slice());
+        let base = raw.cast::<Cell>();
+        // SAFETY: `Box::into_raw` never returns null.
+        (Compiled { code: unsafe { std::ptr::NonNull::new_unchecked(base) }, len }, base)
+    }
+    /// The first cell (the function's `enter`).
+    pub(crate) fn entry(&self) -> *const Cell {
+        self.code.as_ptr()
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        // SAFETY: allocated as a boxed slice of `len` cells in `Compiled::new`.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.code.as_ptr(), self.len)) });
+    }
+}
+
+// SAFETY: the code is immutable after translation; the raw pointers inside
+// point at this code, at module-owned `FuncCode`s or at statics.
+unsafe impl Send for Compiled {}
+// SAFETY: see above.
+unsafe impl Sync for Compiled {}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Operand {
@@ -321,18 +353,22 @@ impl Translator<'_> {
         self.imm(pos as u64);
     }
     fn finish(self) -> Compiled {
-        let mut code = self.code.into_boxed_slice();
-        let base = code.as_ptr() as u64;
+        let len = self.code.len();
+        let (compiled, base) = Compiled::new(self.code);
         for r in self.relocs {
-            // SAFETY: reloc cells were written by `target` as positions.
-            let p = unsafe { code[r].x };
-            code[r] = Cell::imm(base + p * std::mem::size_of::<Cell>() as u64);
+            // SAFETY: `r < len`; reloc cells were written by `target` as positions
+            // within the code, which become pointers derived from `base`.
+            unsafe {
+                let cell = base.add(r);
+                let p = (*cell).x as usize;
+                *cell = Cell::ptr(base.add(p));
+            }
         }
         if dump_enabled() {
             // A debugging aid: `BATON_DUMP=1` prints each translated function's
             // cells; `scripts/dump-code.py` turns handler addresses into names.
-            // SAFETY: every cell is read as its raw 8 bytes.
-            let cells: Vec<String> = code.iter().map(|c| format!("{:x}", unsafe { c.x })).collect();
+            // SAFETY: `len` cells from `base`, each read as its raw 8 bytes.
+            let cells: Vec<String> = (0..len).map(|i| format!("{:x}", unsafe { (*base.add(i)).x })).collect();
             eprintln!(
                 "baton-dump func={} copy={:x} cells={}",
                 self.func_index,
@@ -340,7 +376,7 @@ impl Translator<'_> {
                 cells.join(",")
             );
         }
-        Compiled { code }
+        compiled
     }
     /// Starts a straight-line region: fuel and interrupt checks if enabled.
     fn begin_block(&mut self, check: bool) {
@@ -1743,8 +1779,8 @@ impl Translator<'_> {
             self.imm(f as u64);
         } else {
             self.emit(h::call);
-            let fc = &self.m.code[(f - self.m.num_imported_funcs) as usize] as *const _ as u64;
-            self.imm(fc);
+            let fc: *const crate::module::FuncCode = &self.m.code[(f - self.m.num_imported_funcs) as usize];
+            self.code.push(Cell::ptr(fc));
         }
         self.imm(arg_base);
         self.max_height = self.max_height.max(base + np.max(nr));

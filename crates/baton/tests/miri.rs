@@ -30,7 +30,6 @@ fn trap<R: std::fmt::Debug>(r: Result<R, Error>) -> TrapCode {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "finding 2, see notes")]
 fn calls_and_multi_value() {
     let (mut store, inst) = setup(
         r#"(module
@@ -73,7 +72,6 @@ fn call_indirect_paths() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "finding 3, see notes")]
 fn host_calls_and_reentry() {
     let engine = Engine::default();
     let mut store: Store<Vec<i32>> = Store::new(&engine, Vec::new());
@@ -227,7 +225,6 @@ fn bulk_memory() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "finding 7, see notes")]
 fn tables_and_references() {
     let (mut store, inst) = setup(
         r#"(module
@@ -307,7 +304,6 @@ fn traps_and_backtraces() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "findings 2 and 5, see notes")]
 fn stack_exhaustion_with_small_limits() {
     let mut config = Config::default();
     config.max_call_depth(20).max_stack_slots(1024);
@@ -346,7 +342,6 @@ fn stack_exhaustion_with_small_limits() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "finding 2, see notes")]
 fn fuel_and_interrupt() {
     let mut config = Config::default();
     config.consume_fuel(true).interruptible(true);
@@ -376,7 +371,6 @@ fn fuel_and_interrupt() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "finding 3, see notes")]
 fn untyped_host_function_and_func_refs_from_host() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());

@@ -61,7 +61,6 @@ fn finding_1_large_memory_is_not_committed() {
 /// Tree Borrows: "there are no exposed tags which may perform this access").
 /// Any taken branch shows it. Passes natively; the failure is under Miri.
 #[test]
-#[cfg_attr(miri, ignore = "finding 2, see notes")]
 fn finding_2_branch_targets_keep_provenance() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
@@ -85,7 +84,6 @@ fn finding_2_branch_targets_keep_provenance() {
 /// makes from `host_store` invalidates `Ctx::store`, which the interpreter
 /// writes right after the host function returns.
 #[test]
-#[cfg_attr(miri, ignore = "finding 3, see notes")]
 fn finding_3_host_call_keeps_the_store_pointer_valid() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, 0u32);
@@ -142,7 +140,6 @@ fn finding_4_shared_global_written_by_two_instances() {
 /// (`&mut` over every slot), which conflicts with the outer slots; the host
 /// then writes its result into them.
 #[test]
-#[cfg_attr(miri, ignore = "finding 5, see notes")]
 fn finding_5_reentrant_host_call_keeps_its_slots() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());

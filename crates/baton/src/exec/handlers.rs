@@ -81,6 +81,13 @@ macro_rules! imm {
     };
 }
 
+/// A code pointer immediate (branch target, callee): read with its provenance.
+macro_rules! target {
+    ($ip:expr, $k:expr) => {
+        (*$ip.add($k)).p
+    };
+}
+
 macro_rules! slot {
     ($fp:expr, $ip:expr, $k:expr) => {
         *$fp.add(imm!($ip, $k) as usize)
@@ -137,7 +144,7 @@ macro_rules! next {
 macro_rules! next {
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
         let _ = ($fp, $mem, $len, $ctx);
-        return $ip as usize;
+        return $ip;
     }};
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
         return $h($ip, $fp, $mem, $len, $ctx);
@@ -158,14 +165,16 @@ macro_rules! next_reload {
         (*c).fp = $fp;
         (*c).mem = $mem;
         (*c).len = $len;
-        return ($ip as usize) | 1;
+        // The low bit (cells are 8-aligned) tells `run` to reload the registers.
+        let ip: Ip = $ip;
+        return ip.map_addr(|a| a | 1);
     }};
 }
 
 macro_rules! trap {
     ($ctx:expr, $code:expr) => {{
         (*$ctx).trap = Some($code);
-        return 0;
+        return std::ptr::null();
     }};
 }
 
@@ -192,13 +201,13 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
         let (mut ip, mut fp, mut mem, mut len) = (ip, fp, mem, len);
         loop {
             let r = ((*ip).h)(ip, fp, mem, len, ctx);
-            if r & 1 == 0 {
-                if r == 0 {
-                    return;
-                }
-                ip = r as Ip;
+            if r.is_null() {
+                return;
+            }
+            if r.addr() & 1 == 0 {
+                ip = r;
             } else {
-                ip = (r & !1) as Ip;
+                ip = r.map_addr(|a| a & !1);
                 fp = (*ctx).fp;
                 mem = (*ctx).mem;
                 len = (*ctx).len;
@@ -207,12 +216,17 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
     }
 }
 
-pub(crate) unsafe fn exit(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, _ctx: *mut Ctx) -> usize {
-    0
+pub(crate) unsafe fn exit(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, _ctx: *mut Ctx) -> Ip {
+    std::ptr::null()
 }
 
+/// A cell that may live in a `static`.
+pub(crate) struct StaticCell(pub(crate) Cell);
+// SAFETY: the cell is immutable and only holds a function pointer.
+unsafe impl Sync for StaticCell {}
+
 /// The return address of every execution's entry frame.
-pub(crate) static EXIT_CELL: Cell = Cell { h: exit };
+pub(crate) static EXIT_CELL: StaticCell = StaticCell(Cell { h: exit });
 
 /// Values as they sit in a slot.
 trait SlotVal: Copy {
@@ -249,7 +263,7 @@ slotval!(bool, |x| x != 0, |s| s as u64);
 
 /// `[enter, frame_size, zero_start, zero_count]`: first cell of every function
 /// with locals besides its parameters.
-pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let c = &*ctx;
     if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
         trap!(ctx, TrapCode::StackOverflow);
@@ -272,7 +286,7 @@ unsafe fn zero_slots(p: Fp, n: usize) {
 
 /// `[enter_params, frame_size, _, _]`: first cell of a function without
 /// locals besides its parameters.
-pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let c = &*ctx;
     if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
         trap!(ctx, TrapCode::StackOverflow);
@@ -281,26 +295,26 @@ pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mu
 }
 
 /// `[copy, (dst, src)]`
-pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
     next!(ip.add(2), fp, mem, len, ctx)
 }
 
 /// `[copy2, (dst1, src1, dst2), (src2)]`: two copies, in order.
-pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
     pslot!(fp, ip, 1, 2) = pslot!(fp, ip, 2, 0);
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
 /// `[copy_imm, (dst), value]`
-pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     pslot!(fp, ip, 1, 0) = imm!(ip, 2);
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
 /// `[select, (dst, cond, a), (b)]`
-pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx)
@@ -310,14 +324,14 @@ pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx)
 /// `dst = (x op y) ? a : b`.
 macro_rules! select_cmp {
     ($($ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $y = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             let v = if $e { pslot!(fp, ip, 2, 0) } else { pslot!(fp, ip, 2, 1) };
             pslot!(fp, ip, 1, 0) = v;
             next!(ip.add(3), fp, mem, len, ctx)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $y = <$t>::from_slot(imm!(ip, 2));
             let v = if $e { pslot!(fp, ip, 3, 0) } else { pslot!(fp, ip, 3, 1) };
@@ -342,24 +356,24 @@ select_cmp! {
 }
 
 /// `[global_get, (dst), global]`
-pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     pslot!(fp, ip, 1, 0) = **(*ctx).globals.add(imm!(ip, 2) as usize);
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
 /// `[global_set, global, src]`
-pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     **(*ctx).globals.add(imm!(ip, 1) as usize) = slot!(fp, ip, 2);
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
 /// `[unreachable]`
-pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> Ip {
     trap!(ctx, TrapCode::Unreachable)
 }
 
 /// `[fuel, cost]`: charges a straight-line block's instructions.
-pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let f = &mut store(ctx).fuel;
     let cost = imm!(ip, 1);
     if *f < cost {
@@ -371,7 +385,7 @@ pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -
 }
 
 /// `[check_interrupt]`: at loop headers and function entries when interruptible.
-pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     if (*(*ctx).interrupt).swap(false, Ordering::Relaxed) {
         trap!(ctx, TrapCode::Interrupted);
     }
@@ -385,13 +399,13 @@ pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
 /// `[op, (dst, a, b)]` (`_ss`) and `[op, (dst, a), imm]` (`_si`).
 macro_rules! binop {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
             next!(ip.add(2), fp, mem, len, ctx)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $b = <$t>::from_slot(imm!(ip, 2));
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
@@ -403,7 +417,7 @@ macro_rules! binop {
 /// Like `binop!` for operations that can trap: `$e` is a `Result<_, TrapCode>`.
 macro_rules! binop_trap {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             match $e {
@@ -412,7 +426,7 @@ macro_rules! binop_trap {
             }
             next!(ip.add(2), fp, mem, len, ctx)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $b = <$t>::from_slot(imm!(ip, 2));
             match $e {
@@ -427,7 +441,7 @@ macro_rules! binop_trap {
 /// `[op, (dst, src)]`
 macro_rules! unop {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
             next!(ip.add(2), fp, mem, len, ctx)
@@ -437,7 +451,7 @@ macro_rules! unop {
 
 macro_rules! unop_trap {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             match $e {
                 Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
@@ -556,7 +570,7 @@ binop! {
 /// product through its slot are saved.
 macro_rules! mul_then {
     ($($name:ident, $t:ty, |$p:ident, $c:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             let $p = a * b;
@@ -579,7 +593,7 @@ mul_then! {
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a constant left operand.
 macro_rules! binop_rev {
     ($($name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(imm!(ip, 2));
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
@@ -745,32 +759,32 @@ unop_trap! {
 // ---------------------------------------------------------------------------
 
 /// `[br, target]`
-pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    next!(imm!(ip, 1) as Ip, fp, mem, len, ctx)
+pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+    next!(target!(ip, 1), fp, mem, len, ctx)
 }
 
 /// `[br_table, index, n, target_0, .., target_{n-1}, default]`
-pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let i = (slot!(fp, ip, 1) as u32 as u64).min(imm!(ip, 2));
-    next!(imm!(ip, 3 + i as usize) as Ip, fp, mem, len, ctx)
+    next!(target!(ip, 3 + i as usize), fp, mem, len, ctx)
 }
 
 /// `[op, (a, b), target]` and `[op, (a), imm, target]`: branch if the comparison holds.
 macro_rules! br_cmp {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             if $e {
-                next!(imm!(ip, 2) as Ip, fp, mem, len, ctx)
+                next!(target!(ip, 2), fp, mem, len, ctx)
             }
             next!(ip.add(3), fp, mem, len, ctx)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
             let $b = <$t>::from_slot(imm!(ip, 2));
             if $e {
-                next!(imm!(ip, 3) as Ip, fp, mem, len, ctx)
+                next!(target!(ip, 3), fp, mem, len, ctx)
             }
             next!(ip.add(4), fp, mem, len, ctx)
         }
@@ -828,10 +842,10 @@ br_cmp! {
 /// `[op, cond, target]`
 macro_rules! br_test {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let $a = <$t>::from_slot(slot!(fp, ip, 1));
             if $e {
-                next!(imm!(ip, 2) as Ip, fp, mem, len, ctx)
+                next!(target!(ip, 2), fp, mem, len, ctx)
             }
             next!(ip.add(3), fp, mem, len, ctx)
         }
@@ -855,7 +869,7 @@ unsafe fn compile_cold(fc: *const FuncCode, ctx: *mut Ctx) -> Option<Ip> {
     let module = &*(*fc).module;
     let def = ((*fc).index - module.num_imported_funcs) as usize;
     match module.compiled(def) {
-        Ok(c) => Some(c.code.as_ptr()),
+        Ok(c) => Some(c.entry()),
         Err(e) => {
             (*ctx).error = Some(e);
             None
@@ -866,7 +880,7 @@ unsafe fn compile_cold(fc: *const FuncCode, ctx: *mut Ctx) -> Option<Ip> {
 #[inline(always)]
 unsafe fn code_of(fc: *const FuncCode, ctx: *mut Ctx) -> Option<Ip> {
     match (*fc).compiled.get() {
-        Some(c) => Some(c.code.as_ptr()),
+        Some(c) => Some(c.entry()),
         None => compile_cold(fc, ctx),
     }
 }
@@ -879,14 +893,14 @@ unsafe fn switch_instance(ctx: *mut Ctx, inst: *mut InstanceData) -> (Mem, usize
 }
 
 /// `[call, func_code, arg_base]`: call of a function defined in the same module.
-pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    let fc = imm!(ip, 1) as *const FuncCode;
+pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+    let fc: *const FuncCode = target!(ip, 1).cast();
     let Some(compiled) = (*fc).compiled.get() else {
         // Not translated yet: a separate handler does it, so this hot one
         // needs no stack frame of its own.
         next!(ip, fp, mem, len, ctx; call_translate)
     };
-    let code = compiled.code.as_ptr();
+    let code = compiled.entry();
     let c = &mut *ctx;
     if c.frame_sp >= c.frame_end {
         trap!(ctx, TrapCode::StackOverflow);
@@ -897,9 +911,9 @@ pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -
 }
 
 /// Translates the callee of the `call` cell at `ip`, then runs that cell again.
-unsafe fn call_translate(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
-    if compile_cold(imm!(ip, 1) as *const FuncCode, ctx).is_none() {
-        return 0;
+unsafe fn call_translate(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+    if compile_cold(target!(ip, 1).cast(), ctx).is_none() {
+        return std::ptr::null();
     }
     next!(ip, fp, mem, len, ctx)
 }
@@ -924,7 +938,7 @@ unsafe fn call_func(
                 (*ctx).trap = Some(TrapCode::StackOverflow);
                 return None;
             }
-            let inst: *mut InstanceData = &mut *store(ctx).instances[*instance as usize];
+            let inst: *mut InstanceData = store(ctx).instances[*instance as usize].as_ptr();
             let module = &*(*inst).module;
             let fc: *const FuncCode = &module.code[(*index - module.num_imported_funcs) as usize];
             let code = code_of(fc, ctx)?;
@@ -976,16 +990,16 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
 }
 
 /// `[call_import, func_index, arg_base]`: call of an imported function.
-pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let func = *inst(ctx).funcs.get_unchecked(imm!(ip, 1) as usize);
     match call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx) {
         Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx),
-        None => 0,
+        None => std::ptr::null(),
     }
 }
 
 /// `[call_indirect, type_id, table, arg_base, index_slot]`
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
     let i = slot!(fp, ip, 4) as u32 as usize;
     let Some(&r) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
@@ -1001,12 +1015,12 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
     }
     match call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx) {
         Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx),
-        None => 0,
+        None => std::ptr::null(),
     }
 }
 
 /// `[ret]`: results are already in slots `0..n`.
-pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let c = &mut *ctx;
     c.frame_sp = c.frame_sp.sub(1);
     let f = *c.frame_sp;
@@ -1018,13 +1032,13 @@ pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) 
 }
 
 /// `[ret_slot, src]`: moves one result to slot 0, then returns.
-pub(crate) unsafe fn ret_slot(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn ret_slot(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     *fp = slot!(fp, ip, 1);
     next!(ip, fp, mem, len, ctx; ret)
 }
 
 /// `[ret_imm, value]`: returns one constant result.
-pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     *fp = imm!(ip, 1);
     next!(ip, fp, mem, len, ctx; ret)
 }
@@ -1036,7 +1050,7 @@ pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx
 /// `[load, (dst, addr), offset]`
 macro_rules! load {
     ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let ea = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
@@ -1067,7 +1081,7 @@ load! {
 /// load whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! load_add {
     ($($ss:ident, $si:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(pslot!(fp, ip, 1, 2) as u32);
             let ea = addr as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
@@ -1077,7 +1091,7 @@ macro_rules! load_add {
             pslot!(fp, ip, 1, 0) = $conv;
             next!(ip.add(3), fp, mem, len, ctx)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
             let ea = addr as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
@@ -1108,7 +1122,7 @@ load_add! {
 /// `[store_imm, (addr), value, offset]`: a store of a constant.
 macro_rules! store_imm {
     ($($name:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
@@ -1131,7 +1145,7 @@ store_imm! {
 /// a store whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! store_add {
     ($($ss:ident, $si:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(pslot!(fp, ip, 1, 1) as u32);
             let ea = addr as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
@@ -1141,7 +1155,7 @@ macro_rules! store_add {
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
             next!(ip.add(3), fp, mem, len, ctx)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(imm!(ip, 2) as u32);
             let ea = addr as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
@@ -1164,7 +1178,7 @@ store_add! {
 /// `[store, (addr, value), offset]`
 macro_rules! store {
     ($($name:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
             let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
@@ -1184,13 +1198,13 @@ store! {
 }
 
 /// `[memory_size, dst]`
-pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     slot!(fp, ip, 1) = (len / crate::PAGE_SIZE) as u64;
     next!(ip.add(2), fp, mem, len, ctx)
 }
 
 /// `[memory_grow, dst, delta]`
-pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> Ip {
     let m = inst(ctx).memory;
     let limit = store(ctx).limits.max_memory_pages;
     let delta = slot!(fp, ip, 2) as u32;
@@ -1207,7 +1221,7 @@ fn in_bounds(start: u64, n: u64, len: usize) -> bool {
 }
 
 /// `[memory_fill, dst, value, n]`
-pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let (d, v, n) = (slot!(fp, ip, 1) as u32 as u64, slot!(fp, ip, 2) as u8, slot!(fp, ip, 3) as u32 as u64);
     if !in_bounds(d, n, len) {
         trap!(ctx, TrapCode::MemoryOutOfBounds);
@@ -1217,7 +1231,7 @@ pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
 }
 
 /// `[memory_copy, dst, src, n]`
-pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let (d, s, n) = (slot!(fp, ip, 1) as u32 as u64, slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3) as u32 as u64);
     if !in_bounds(d, n, len) || !in_bounds(s, n, len) {
         trap!(ctx, TrapCode::MemoryOutOfBounds);
@@ -1227,7 +1241,7 @@ pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
 }
 
 /// `[memory_init, segment, dst, src, n]`
-pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let inst = &*(*ctx).inst;
     let data = inst.data_bytes(imm!(ip, 1) as usize);
     let (d, s, n) = (slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64);
@@ -1239,7 +1253,7 @@ pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
 }
 
 /// `[data_drop, segment]`
-pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     inst(ctx).datas[imm!(ip, 1) as usize] = 0..0;
     next!(ip.add(2), fp, mem, len, ctx)
 }
@@ -1254,7 +1268,7 @@ unsafe fn table<'a>(ctx: *mut Ctx, t: u64) -> &'a mut crate::runtime::store::Tab
 }
 
 /// `[table_get, table, dst, index]`
-pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let t = table(ctx, imm!(ip, 1));
     let Some(&v) = t.elems.get(slot!(fp, ip, 3) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
     slot!(fp, ip, 2) = v;
@@ -1262,7 +1276,7 @@ pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut C
 }
 
 /// `[table_set, table, index, value]`
-pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let t = table(ctx, imm!(ip, 1));
     let v = slot!(fp, ip, 3);
     let Some(e) = t.elems.get_mut(slot!(fp, ip, 2) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
@@ -1271,13 +1285,13 @@ pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut C
 }
 
 /// `[table_size, table, dst]`
-pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     slot!(fp, ip, 2) = table(ctx, imm!(ip, 1)).elems.len() as u64;
     next!(ip.add(3), fp, mem, len, ctx)
 }
 
 /// `[table_grow, table, dst, init, delta]`
-pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let limit = store(ctx).limits.max_table_elements;
     let t = table(ctx, imm!(ip, 1));
     let r = t.grow(slot!(fp, ip, 4) as u32, slot!(fp, ip, 3), limit).unwrap_or(u32::MAX);
@@ -1286,7 +1300,7 @@ pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
 }
 
 /// `[table_fill, table, index, value, n]`
-pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let t = table(ctx, imm!(ip, 1));
     let (i, v, n) = (slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3), slot!(fp, ip, 4) as u32 as u64);
     if !in_bounds(i, n, t.elems.len()) {
@@ -1297,7 +1311,7 @@ pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
 }
 
 /// `[table_copy, dst_table, src_table, dst, src, n]`
-pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let (d, s, n) = (slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64, slot!(fp, ip, 5) as u32 as u64);
     let (dt, st) = (imm!(ip, 1), imm!(ip, 2));
     let dlen = table(ctx, dt).elems.len();
@@ -1312,7 +1326,7 @@ pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
 }
 
 /// `[table_init, table, segment, dst, src, n]`
-pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     let (d, s, n) = (slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64, slot!(fp, ip, 5) as u32 as u64);
     let seg: &[u64] = &inst(ctx).elems[imm!(ip, 2) as usize];
     let t = table(ctx, imm!(ip, 1));
@@ -1324,13 +1338,13 @@ pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
 }
 
 /// `[elem_drop, segment]`
-pub(crate) unsafe fn elem_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn elem_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     inst(ctx).elems[imm!(ip, 1) as usize] = Box::new([]);
     next!(ip.add(2), fp, mem, len, ctx)
 }
 
 /// `[ref_func, dst, func_index]`
-pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> usize {
+pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     slot!(fp, ip, 1) = *inst(ctx).funcs.get_unchecked(imm!(ip, 2) as usize) as u64 + 1;
     next!(ip.add(3), fp, mem, len, ctx)
 }

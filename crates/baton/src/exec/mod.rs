@@ -11,7 +11,7 @@ use crate::error::{Error, Result, Trap, TrapCode};
 use crate::module::FuncCode;
 use crate::runtime::func::Caller;
 use crate::runtime::instance::InstanceData;
-use crate::runtime::store::{FuncEntity, Store};
+use crate::runtime::store::{FuncEntity, Store, StoreInner};
 
 /// One cell of threaded code: a handler pointer or an immediate.
 #[derive(Clone, Copy)]
@@ -19,6 +19,9 @@ use crate::runtime::store::{FuncEntity, Store};
 pub(crate) union Cell {
     pub(crate) h: Handler,
     pub(crate) x: u64,
+    /// A code pointer (branch target) or a `FuncCode` pointer (callee), kept as
+    /// a pointer so it carries provenance.
+    pub(crate) p: *const Cell,
 }
 
 pub(crate) type Ip = *const Cell;
@@ -28,7 +31,7 @@ pub(crate) type Mem = *mut u8;
 /// Every handler has this signature: instruction pointer (its own cell), frame
 /// pointer (slot 0 of the current function), memory base and length, context.
 /// The return value is only meaningful to the dispatcher (see `handlers`).
-pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, *mut Ctx) -> usize;
+pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, *mut Ctx) -> Ip;
 
 impl Cell {
     pub(crate) fn handler(h: Handler) -> Cell {
@@ -36,6 +39,9 @@ impl Cell {
     }
     pub(crate) fn imm(x: u64) -> Cell {
         Cell { x }
+    }
+    pub(crate) fn ptr<T>(p: *const T) -> Cell {
+        Cell { p: p.cast() }
     }
 }
 
@@ -179,25 +185,42 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         store.inner.native_limit = handlers::native_sp().saturating_sub(budget);
     }
     let native_limit = store.inner.native_limit;
-    let inner = &mut store.inner;
-    let inst: *mut InstanceData = &mut *inner.instances[instance as usize];
-    // SAFETY: `inst` is a boxed instance of this store; it keeps its module alive.
+    let interrupt = std::sync::Arc::as_ptr(&store.inner.interrupt);
+    let saved = (store.inner.stack_top, store.inner.frames_top);
+    // From here until `run` returns, the store is reached only through `sp`:
+    // the handlers (through `ctx.store`) and host functions (through
+    // `host_store`, as a `&mut Store<T>` while they run) take turns with it.
+    let sp: *mut Store<T> = store;
+    // SAFETY: `sp` comes from the `&mut Store<T>` this function owns; no other
+    // reference to the store is used until the end of the function.
+    let inner: *mut StoreInner = unsafe { &raw mut (*sp).inner };
+    // SAFETY: as above; the entity vectors are only read here.
+    let (inst, stack_base, stack_len, frames, frames_cap) = unsafe {
+        let inner = &mut *inner;
+        // The root pointer (not a reborrow): frames and `ctx.inst` of suspended
+        // executions hold copies of it.
+        let inst: *mut InstanceData = inner.instances[instance as usize].as_ptr();
+        (inst, inner.stack.as_mut_ptr(), inner.stack.len(), inner.frames.as_mut_ptr(), inner.frames.capacity())
+    };
+    // SAFETY: `inst` is a live instance of this store; it keeps its module alive.
     let module: &crate::module::ModuleInner = unsafe { &(*inst).module };
     let def = (index - module.num_imported_funcs) as usize;
-    let code = module.compiled(def)?.code.as_ptr();
-    let base = inner.stack_top;
-    let frame_base = inner.frames_top;
-    if base + slots.len() > inner.stack.len() || frame_base >= inner.frames.capacity() {
+    let code = module.compiled(def)?.entry();
+    let (base, frame_base) = saved;
+    if base + slots.len() > stack_len || frame_base >= frames_cap {
         return Err(Error::trap(TrapCode::StackOverflow));
     }
-    inner.stack[base..base + slots.len()].copy_from_slice(slots);
-    let stack_base = inner.stack.as_mut_ptr();
-    let frames = inner.frames.as_mut_ptr();
+    // The value stack is only touched through raw pointers: a host function up
+    // the call chain may hold a `&mut [u64]` over its own slots of it.
+    // SAFETY: `base + slots.len()` is within the stack (checked above); `slots`
+    // is not part of the value stack above `base`.
+    unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), stack_base.add(base), slots.len()) };
     // SAFETY: both stay within (or one past) the reserved capacity.
-    let (frame_base, frame_end) = unsafe { (frames.add(frame_base), frames.add(inner.frames.capacity())) };
+    let (frame_base, frame_end) = unsafe { (frames.add(frame_base), frames.add(frames_cap)) };
     // SAFETY: `frame_base < frames.capacity()` was checked above.
     unsafe {
-        *frame_base = Frame { ret_ip: &handlers::EXIT_CELL, fp: std::ptr::null_mut(), inst, callee: &module.code[def] };
+        *frame_base =
+            Frame { ret_ip: &handlers::EXIT_CELL.0, fp: std::ptr::null_mut(), inst, callee: &module.code[def] };
     }
     let mut ctx = Ctx {
         inst,
@@ -211,27 +234,26 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         frame_base,
         stack_base,
         // SAFETY: one past the end of the value stack.
-        stack_end: unsafe { stack_base.add(inner.stack.len()) },
+        stack_end: unsafe { stack_base.add(stack_len) },
         trap: None,
         error: None,
         host_call: host_trampoline::<T>,
-        host_store: store as *mut Store<T> as *mut (),
+        host_store: sp.cast(),
         fp: std::ptr::null_mut(),
         mem: std::ptr::null_mut(),
         len: 0,
-        interrupt: std::sync::Arc::as_ptr(&store.inner.interrupt),
+        interrupt,
         native_limit,
     };
-    let saved = (store.inner.stack_top, store.inner.frames_top);
-    // SAFETY: the context describes live state of `store`, which is not otherwise
-    // used until `run` returns; `code` is the entry of a translated function whose
-    // frame starts at `stack_base + base`.
+    // SAFETY: the context describes live state of the store, which is used only
+    // through `sp` until `run` returns; `code` is the entry of a translated
+    // function whose frame starts at `stack_base + base`.
     unsafe {
         let (mem, len) = ctx.memory();
         handlers::run(code, stack_base.add(base), mem, len, &mut ctx);
+        (*inner).stack_top = saved.0;
+        (*inner).frames_top = saved.1;
     }
-    store.inner.stack_top = saved.0;
-    store.inner.frames_top = saved.1;
     if let Some(e) = ctx.error.take() {
         return Err(e);
     }
@@ -240,6 +262,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         let backtrace = unsafe { ctx.backtrace() };
         return Err(Error::Trap(Trap { code, backtrace }));
     }
-    slots.copy_from_slice(&store.inner.stack[base..base + slots.len()]);
+    // SAFETY: as above; the results are in the slots where the arguments were.
+    unsafe { std::ptr::copy_nonoverlapping(stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
     Ok(())
 }
