@@ -333,8 +333,6 @@ impl Translator<'_> {
     /// Forgets the pending address adds (a local was written, or control flow).
     fn invalidate_adds(&mut self) {
         self.pending_adds.clear();
-        // A label may be defined here: copies before and after it stay apart.
-        self.prev_copy = None;
     }
     /// Drops the code from `pos` on (the last instruction, being fused).
     fn truncate_code(&mut self, pos: usize) {
@@ -906,6 +904,8 @@ impl Translator<'_> {
     }
     fn enter_block(&mut self, kind: Kind, bt: BlockType) {
         self.invalidate_adds();
+        // A loop's start is a label: copies before and after it stay apart.
+        self.prev_copy = None;
         let (params, results) = block_arity(self.m, bt);
         self.materialize_locals(None);
         self.materialize_top(params);
@@ -934,6 +934,8 @@ impl Translator<'_> {
 
     fn patch_here(&mut self, cells: &[usize]) {
         self.invalidate_adds();
+        // A label: copies before and after it stay apart.
+        self.prev_copy = None;
         let here = self.pos() as u64;
         for &c in cells {
             self.code[c] = Cell::imm(here);
