@@ -634,46 +634,34 @@ fn quiet<F: std::ops::Add<Output = F> + PartialEq + Copy>(a: F, r: F) -> F {
     }
 }
 
-#[inline(always)]
-fn fmin32(a: f32, b: f32) -> f32 {
-    if a.is_nan() || b.is_nan() {
-        a + b
-    } else if a == b {
-        f32::from_bits(a.to_bits() | b.to_bits())
-    } else {
-        a.min(b)
-    }
+/// Wasm `min`/`max`: NaN if either operand is NaN, and `-0 < +0`.
+macro_rules! fminmax {
+    ($min:ident, $max:ident, $t:ty) => {
+        #[inline(always)]
+        fn $min(a: $t, b: $t) -> $t {
+            if a.is_nan() || b.is_nan() {
+                a + b
+            } else if a == b {
+                // Equal: only the signs of zeros can differ; min prefers -0.
+                <$t>::from_bits(a.to_bits() | b.to_bits())
+            } else {
+                a.min(b)
+            }
+        }
+        #[inline(always)]
+        fn $max(a: $t, b: $t) -> $t {
+            if a.is_nan() || b.is_nan() {
+                a + b
+            } else if a == b {
+                <$t>::from_bits(a.to_bits() & b.to_bits())
+            } else {
+                a.max(b)
+            }
+        }
+    };
 }
-#[inline(always)]
-fn fmax32(a: f32, b: f32) -> f32 {
-    if a.is_nan() || b.is_nan() {
-        a + b
-    } else if a == b {
-        f32::from_bits(a.to_bits() & b.to_bits())
-    } else {
-        a.max(b)
-    }
-}
-#[inline(always)]
-fn fmin64(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        a + b
-    } else if a == b {
-        f64::from_bits(a.to_bits() | b.to_bits())
-    } else {
-        a.min(b)
-    }
-}
-#[inline(always)]
-fn fmax64(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        a + b
-    } else if a == b {
-        f64::from_bits(a.to_bits() & b.to_bits())
-    } else {
-        a.max(b)
-    }
-}
+fminmax!(fmin32, fmax32, f32);
+fminmax!(fmin64, fmax64, f64);
 
 /// Truncates `x` towards zero to an integer in `[lo, hi)` (exclusive bounds given
 /// as the nearest representable values outside the range), or traps.
