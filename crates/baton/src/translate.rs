@@ -117,6 +117,10 @@ enum Cond {
     Test { when_true: Handler, when_false: Handler, a: u32, sel_swap: Option<bool> },
     /// `[h, a, b|imm, target]`; (ss, si) pairs for true and false, and the
     /// fused `select` variants if any.
+    /// A local just updated by `local = a + imm` (`local.tee` of an `i32.add`
+    /// or `i32.sub` with a constant), tested for non-zero: the update moves
+    /// into the branch (`[h, (local, a), imm, target]`).
+    Counter { local: u32, a: u32, imm: u64 },
     Cmp {
         when_true: (Handler, Handler),
         when_false: Option<(Handler, Handler)>,
@@ -138,6 +142,15 @@ struct PendingAdd {
     a: u32,
     b: u32,
     imm: Option<u64>,
+}
+
+/// An `i32.add_si`/`i32.sub_si` just retargeted to write local `local`.
+#[derive(Clone, Copy)]
+struct CounterUpdate {
+    start: usize,
+    local: u32,
+    a: u32,
+    imm: u64,
 }
 
 /// The last emitted instruction, if it wrote the top operand's home slot.
@@ -168,6 +181,8 @@ struct Translator<'a> {
     last: Option<Last>,
     /// Recent `i32.add`s of locals a later store may absorb (at most 4).
     pending_adds: Vec<PendingAdd>,
+    /// The last instruction, if it is `local = a + imm` (see `Cond::Counter`).
+    counter: Option<CounterUpdate>,
     /// Position of the last emitted handler if it is a `copy` that a next copy
     /// may merge with.
     prev_copy: Option<usize>,
@@ -210,6 +225,7 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         max_height: 0,
         last: None,
         pending_adds: Vec::new(),
+        counter: None,
         prev_copy: None,
         skip_depth: 0,
         fuel_cell: None,
@@ -284,6 +300,7 @@ impl Translator<'_> {
     }
     fn emit(&mut self, handler: Handler) {
         self.last = None;
+        self.counter = None;
         self.prev_copy = None;
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
@@ -333,10 +350,13 @@ impl Translator<'_> {
     /// Forgets the pending address adds (a local was written, or control flow).
     fn invalidate_adds(&mut self) {
         self.pending_adds.clear();
+        // Also a possible label here: the counter update must stay before it.
+        self.counter = None;
     }
     /// Drops the code from `pos` on (the last instruction, being fused).
     fn truncate_code(&mut self, pos: usize) {
         self.code.truncate(pos);
+        self.counter = None;
         self.prev_copy = None;
         self.pending_adds.retain(|pa| pa.end <= pos);
         if let Some(fc) = self.fuel_cell {
@@ -863,6 +883,16 @@ impl Translator<'_> {
     fn pop_cond(&mut self) -> Cond {
         let o = self.pop();
         let p = self.stack.len();
+        if let (Operand::Local(x), Some(c)) = (o, self.counter) {
+            // Pending reads of the local's old value would be materialised
+            // after the (moved) update: keep the update in place then.
+            let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(x));
+            if c.local == x && !old_reads {
+                self.truncate_code(c.start);
+                self.counter = None;
+                return Cond::Counter { local: x, a: c.a, imm: c.imm };
+            }
+        }
         if o == Operand::Temp {
             if let Some(last) = self.last {
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
@@ -882,6 +912,11 @@ impl Translator<'_> {
             Cond::Test { when_true, when_false, a, .. } => {
                 self.emit(if sense { when_true } else { when_false });
                 self.imm(a as u64);
+            }
+            Cond::Counter { local, a, imm } => {
+                self.emit(if sense { h::i32_add_si_br_nez } else { h::i32_add_si_br_eqz });
+                self.imm(pack(&[local, a]));
+                self.imm(imm);
             }
             Cond::Cmp { when_true, when_false, a, b, imm, .. } => {
                 let pair = if sense { Some(when_true) } else { when_false };
@@ -1749,6 +1784,13 @@ impl Translator<'_> {
                 }
                 self.set_dst(dst_cell, i);
                 self.last = None;
+                // `local.tee` of `a + k` followed by a branch on the local: the
+                // branch may absorb the update (see `Cond::Counter`).
+                if let Some((a, _, Some(k))) = last.add {
+                    if last.start + 3 == self.code.len() {
+                        self.counter = Some(CounterUpdate { start: last.start, local: i, a, imm: k });
+                    }
+                }
                 return;
             }
         }

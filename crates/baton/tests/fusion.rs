@@ -363,3 +363,41 @@ fn multiply_then_add_or_subtract_rounds_twice() {
     assert_eq!(f32call(&mut store, "fmadd", x, y, -1.0), (x * y) + -1.0);
     assert_eq!(f32call(&mut store, "fsubm", x, y, 1.0), 1.0 - (x * y));
 }
+
+#[test]
+fn loop_counter_update_fused_into_its_branch() {
+    let wat = r#"(module
+      (func (export "count") (param $n i32) (result i32) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 2)))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (i32.add (local.get $c) (local.get $n)))
+      ;; `if` on the updated local, with an old read of it pending on the stack.
+      (func (export "old_read") (param $n i32) (result i32)
+        (local.get $n)
+        (if (result i32) (local.tee $n (i32.add (local.get $n) (i32.const -1)))
+          (then (i32.const 100)) (else (i32.const 200)))
+        (i32.add)
+        (i32.add (local.get $n)))
+      ;; `if` without pending reads: fused, taken and not taken.
+      (func (export "if_eqz") (param $n i32) (result i32)
+        (if (result i32) (local.tee $n (i32.sub (local.get $n) (i32.const 5)))
+          (then (local.get $n)) (else (i32.const -7))))
+      ;; A label between the update and the branch: the branch alone repeats.
+      (func (export "label_between") (param $n i32) (result i32) (local $k i32)
+        (block $out
+          (loop $l
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (block $b (br_if $b (i32.const 0)))
+            (br_if $out (i32.eqz (local.get $n)))
+            (br $l)))
+        (local.get $k)))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "count", &[Val::I32(10)]), 20);
+    assert_eq!(call(&mut store, &inst, "old_read", &[Val::I32(5)]), 5 + 100 + 4);
+    assert_eq!(call(&mut store, &inst, "old_read", &[Val::I32(1)]), 1 + 200);
+    assert_eq!(call(&mut store, &inst, "if_eqz", &[Val::I32(12)]), 7);
+    assert_eq!(call(&mut store, &inst, "if_eqz", &[Val::I32(5)]), -7);
+    assert_eq!(call(&mut store, &inst, "label_between", &[Val::I32(9)]), 9);
+}

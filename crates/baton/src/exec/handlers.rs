@@ -827,6 +827,27 @@ br_cmp! {
     br_f64_not_ge_ss, br_f64_not_ge_si, f64, |a, b| !(a >= b);
 }
 
+/// `[op, (dst, a), imm, target]`: `dst = a + imm` (wrapping i32), then branch
+/// if the result is (`nez`) or is not (`eqz`) zero: a loop counter's update
+/// and test in one handler.
+macro_rules! add_br {
+    ($($name:ident, |$r:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+            let $r = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
+            pslot!(fp, ip, 1, 0) = $r as u64;
+            if $e {
+                next!(target!(ip, 3), fp, mem, len, ctx)
+            }
+            next!(ip.add(4), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+add_br! {
+    i32_add_si_br_nez, |r| r != 0;
+    i32_add_si_br_eqz, |r| r == 0;
+}
+
 /// `[op, cond, target]`
 macro_rules! br_test {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
