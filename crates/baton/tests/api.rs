@@ -391,3 +391,19 @@ fn link_errors_are_typed() {
     f.call(&mut store, &[Val::I32(1)], &mut out).unwrap();
     assert_eq!(out[0], Val::I32(2));
 }
+
+#[test]
+fn runtime_types_are_send_and_sync_like_wasmtimes() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<baton::Engine>();
+    sync::<baton::Engine>();
+    send::<baton::Module>();
+    sync::<baton::Module>();
+    send::<baton::Store<()>>();
+    send::<baton::Linker<()>>();
+    send::<baton::InterruptHandle>();
+    sync::<baton::InterruptHandle>();
+    send::<baton::Func>();
+    send::<baton::Instance>();
+}

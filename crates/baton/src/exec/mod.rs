@@ -55,6 +55,10 @@ pub(crate) struct Frame {
     pub(crate) callee: *const FuncCode,
 }
 
+// SAFETY: frames are only read while their store runs guest code; between
+// calls they are dead data. They move between threads only with their store.
+unsafe impl Send for Frame {}
+
 impl Default for Frame {
     fn default() -> Self {
         Frame {
