@@ -450,8 +450,12 @@ fn validate_bodies(bodies: Vec<BodyToValidate<'_>>, code_bytes: usize) -> Result
         Ok(())
     }
     const PARALLEL_THRESHOLD: usize = 512 * 1024;
+    if code_bytes < PARALLEL_THRESHOLD {
+        return run(bodies);
+    }
+    // (Asked only for large modules: it reads cgroup files on Linux.)
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || code_bytes < PARALLEL_THRESHOLD {
+    if threads < 2 {
         return run(bodies);
     }
     // Contiguous chunks of about equal code size, so errors stay ordered.
