@@ -22,9 +22,56 @@ fn time<E: Wasm>(wasm: &[u8], arg: i32, n: usize) -> anyhow::Result<Duration> {
     Ok(best)
 }
 
+/// CoreMark minimal with the scripted clock: each `run()` does 120 iterations.
+fn coremark<E: Wasm>(wasm: &[u8], n: usize) -> anyhow::Result<Duration> {
+    let clock = Clock::new(1000);
+    let mut inst = E::instantiate(wasm, &clock)?;
+    let run = inst.func::<(), f32>("run")?;
+    let mut best = Duration::MAX;
+    for _ in 0..n {
+        clock.reset();
+        let t = Instant::now();
+        anyhow::ensure!(inst.call(&run, ())? > 0.0, "coremark failed");
+        best = best.min(t.elapsed());
+    }
+    Ok(best)
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let name = args.first().map(String::as_str).unwrap_or("mandelbrot");
+    if name == "hostcall" {
+        // Host -> wasm call overhead: 1M calls of a tiny function.
+        let wat = br#"(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))"#;
+        let wasm = wat::parse_bytes(wat)?.into_owned();
+        fn calls<E: Wasm>(wasm: &[u8]) -> anyhow::Result<Duration> {
+            let mut inst = E::instantiate(wasm, &Clock::new(1))?;
+            let f = inst.func::<i32, i32>("f")?;
+            let mut best = Duration::MAX;
+            for _ in 0..5 {
+                let t = Instant::now();
+                let mut x = 0;
+                for _ in 0..1_000_000 {
+                    x = inst.call(&f, x)?;
+                }
+                best = best.min(t.elapsed());
+            }
+            Ok(best)
+        }
+        let b = calls::<Baton>(&wasm)?;
+        let w = calls::<Wasmi>(&wasm)?;
+        println!("1M host calls: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
+        return Ok(());
+    }
+    if name == "coremark" {
+        let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+        let path = corpus_file("bench/coremark/coremark-minimal.wasm").ok_or_else(|| anyhow::anyhow!("no corpus"))?;
+        let wasm = std::fs::read(path)?;
+        let b = coremark::<Baton>(&wasm, n)?;
+        let w = coremark::<Wasmi>(&wasm, n)?;
+        println!("coremark: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
+        return Ok(());
+    }
     let arg: i32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(150);
     let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
     let path = corpus_file(&format!("bench/rust-benchmarks/cases/{name}/out.wasm"))
