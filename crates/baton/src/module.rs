@@ -155,12 +155,12 @@ impl std::fmt::Debug for Module {
     }
 }
 
-fn features() -> WasmFeatures {
+pub(crate) fn features() -> WasmFeatures {
     // Wasm 2.0 without SIMD.
     WasmFeatures::WASM2 & !WasmFeatures::SIMD & !WasmFeatures::RELAXED_SIMD
 }
 
-fn invalid(e: wasmparser::BinaryReaderError) -> Error {
+pub(crate) fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     Error::Invalid(format!("{} (at offset {:#x})", e.message(), e.offset()))
 }
 
@@ -364,7 +364,12 @@ impl Module {
             }
         }
 
-        validate_bodies(pending, code_bytes)?;
+        let lazy = engine.config().lazy;
+        // Lazy translation validates every body now; eager translation
+        // validates each body in the same pass that translates it (below).
+        if lazy {
+            validate_bodies(std::mem::take(&mut pending), code_bytes)?;
+        }
         let type_ids = types.iter().map(|t| engine.type_id(t)).collect();
         let n_defined = bodies.len();
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<ModuleInner>| {
@@ -374,7 +379,7 @@ impl Module {
                 .collect();
             ModuleInner {
                 engine: engine.clone(),
-                bytes,
+                bytes: bytes.clone(),
                 types,
                 type_ids,
                 imports,
@@ -397,9 +402,13 @@ impl Module {
                 names: OnceLock::new(),
             }
         });
-        if !engine.config().lazy {
-            for def in 0..n_defined {
-                inner.compiled(def)?;
+        if !lazy {
+            let mut allocs = wasmparser::FuncValidatorAllocations::default();
+            for (def, (to_validate, _)) in pending.into_iter().enumerate() {
+                let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
+                let compiled = crate::translate::translate_validating(&inner, def, Some(&mut fv))?;
+                let _ = inner.code[def].compiled.set(compiled);
+                allocs = fv.into_allocations();
             }
         }
         Ok(Module { inner })

@@ -199,10 +199,26 @@ fn dump_enabled() -> bool {
 
 /// Translates defined function `def` of module `m`.
 pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
+    translate_validating(m, def, None)
+}
+
+/// Validator of one function body, fed operator by operator.
+pub(crate) type BodyValidator = wasmparser::FuncValidator<wasmparser::ValidatorResources>;
+
+/// Translates defined function `def`; with `validator`, validates each operator
+/// before translating it (one pass over the body, used by eager translation).
+pub(crate) fn translate_validating(
+    m: &ModuleInner,
+    def: usize,
+    mut validator: Option<&mut BodyValidator>,
+) -> Result<Compiled> {
     let func_index = m.num_imported_funcs as usize + def;
     let ty = m.func_type(func_index as u32);
     let body = m.body(def);
     let internal = |e: wasmparser::BinaryReaderError| Error::Invalid(e.to_string());
+    if let Some(v) = validator.as_deref_mut() {
+        v.read_locals(&mut body.get_binary_reader()).map_err(crate::module::invalid)?;
+    }
     let mut nlocals = ty.params().len() as u64;
     for l in body.get_locals_reader().map_err(internal)? {
         let (n, _) = l.map_err(internal)?;
@@ -248,13 +264,25 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
         unreachable: false,
     });
     t.begin_block(true);
-    let mut ops = body.get_operators_reader().map_err(internal)?;
+    // Decode with the module's features, as the validator does (they decide,
+    // for example, whether a memory index byte must be a plain zero).
+    let mut reader = body.get_binary_reader_for_operators().map_err(internal)?;
+    reader.set_features(crate::module::features());
+    let mut ops = wasmparser::OperatorsReader::new(reader);
     while !ops.eof() {
+        let offset = ops.original_position() as u64;
         let op = ops.read().map_err(internal)?;
+        // Validate before translating: the translator relies on valid code.
+        if let Some(v) = validator.as_deref_mut() {
+            v.op(offset, &op).map_err(crate::module::invalid)?;
+        }
         t.op(op)?;
         if t.ctrl.is_empty() {
             break;
         }
+    }
+    if validator.is_some() {
+        ops.finish().map_err(crate::module::invalid)?;
     }
     let frame_size = (t.nlocals as usize + t.max_height + 1).max(t.nresults).max(nparams as usize);
     if frame_size >= MAX_FRAME_SLOTS {

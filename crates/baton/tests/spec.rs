@@ -54,8 +54,10 @@ struct Runner {
 }
 
 impl Runner {
-    fn new() -> Result<Runner, Error> {
-        let engine = Engine::default();
+    fn new(eager: bool) -> Result<Runner, Error> {
+        let mut config = baton::Config::default();
+        config.lazy_translation(!eager);
+        let engine = Engine::new(&config);
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
@@ -393,7 +395,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic".into())
 }
 
-fn run_file(path: &Path) -> FileReport {
+fn run_file(path: &Path, eager: bool) -> FileReport {
     let mut report = FileReport::default();
     let fail = |report: &mut FileReport, line, command: String, detail: String| {
         report.failures.push(Failure { line, command, detail })
@@ -422,7 +424,7 @@ fn run_file(path: &Path) -> FileReport {
             return report;
         }
     };
-    let mut runner = match Runner::new() {
+    let mut runner = match Runner::new(eager) {
         Ok(r) => r,
         Err(e) => {
             fail(&mut report, 0, "spectest".into(), e.to_string());
@@ -479,19 +481,32 @@ fn main() -> ExitCode {
     // runner thread room regardless of the platform's default.
     let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
         let (mut passed, mut failed, mut clean) = (0, 0, 0);
-        println!("{:<28} {:>7} {:>7}", "file", "passed", "failed");
+        // Every file runs twice: with lazy translation (the default; bodies are
+        // validated up front and translated on first call) and with eager
+        // translation (validated and translated in one pass).
+        println!("{:<28} {:>7} {:>7} {:>7} {:>7}", "file", "lazy ok", "failed", "eager ok", "failed");
         for path in &files {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let report = run_file(path);
-            println!("{:<28} {:>7} {:>7}", name, report.passed, report.failures.len());
-            if details {
-                for f in report.failures.iter().take(max_details) {
-                    println!("  {name}:{}: {}\n      {}", f.line, f.command, f.detail);
+            let lazy = run_file(path, false);
+            let eager = run_file(path, true);
+            println!(
+                "{:<28} {:>7} {:>7} {:>7} {:>7}",
+                name,
+                lazy.passed,
+                lazy.failures.len(),
+                eager.passed,
+                eager.failures.len()
+            );
+            for (mode, report) in [("lazy", &lazy), ("eager", &eager)] {
+                if details {
+                    for f in report.failures.iter().take(max_details) {
+                        println!("  [{mode}] {name}:{}: {}\n      {}", f.line, f.command, f.detail);
+                    }
                 }
+                passed += report.passed;
+                failed += report.failures.len();
             }
-            passed += report.passed;
-            failed += report.failures.len();
-            clean += usize::from(report.failures.is_empty());
+            clean += usize::from(lazy.failures.is_empty() && eager.failures.is_empty());
         }
         println!("{clean} of {} files pass entirely", files.len());
         (passed, failed)
