@@ -368,7 +368,10 @@ impl Module {
         // Lazy translation validates every body now; eager translation
         // validates each body in the same pass that translates it (below).
         if lazy {
-            validate_bodies(std::mem::take(&mut pending), code_bytes)?;
+            let validate = |_: usize, fv: &mut crate::translate::BodyValidator, body: &FunctionBody<'_>| {
+                fv.validate(body).map_err(invalid)
+            };
+            for_each_body(std::mem::take(&mut pending), code_bytes, &validate)?;
         }
         let type_ids = types.iter().map(|t| engine.type_id(t)).collect();
         let n_defined = bodies.len();
@@ -403,13 +406,12 @@ impl Module {
             }
         });
         if !lazy {
-            let mut allocs = wasmparser::FuncValidatorAllocations::default();
-            for (def, (to_validate, _)) in pending.into_iter().enumerate() {
-                let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                let compiled = crate::translate::translate_validating(&inner, def, Some(&mut fv))?;
+            let translate = |def: usize, fv: &mut crate::translate::BodyValidator, _: &FunctionBody<'_>| {
+                let compiled = crate::translate::translate_validating(&inner, def, Some(fv))?;
                 let _ = inner.code[def].compiled.set(compiled);
-                allocs = fv.into_allocations();
-            }
+                Ok(())
+            };
+            for_each_body(pending, code_bytes, &translate)?;
         }
         Ok(Module { inner })
     }
@@ -446,18 +448,24 @@ impl Module {
 
 type BodyToValidate<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, FunctionBody<'a>);
 
-/// Validates function bodies; on several threads when there is enough code to
-/// pay for them. The error reported is that of the first invalid function.
-fn validate_bodies(bodies: Vec<BodyToValidate<'_>>, code_bytes: usize) -> Result<()> {
-    fn run(chunk: Vec<BodyToValidate<'_>>) -> Result<()> {
+/// Runs `work(def, validator, body)` on every function body (`def` is its index
+/// among defined functions); on several threads when there is enough code to
+/// pay for them. The error reported is that of the first failing function.
+fn for_each_body<'a>(
+    bodies: Vec<BodyToValidate<'a>>,
+    code_bytes: usize,
+    work: &(dyn Fn(usize, &mut crate::translate::BodyValidator, &FunctionBody<'a>) -> Result<()> + Sync),
+) -> Result<()> {
+    let run = |chunk: Vec<(usize, BodyToValidate<'a>)>| -> Result<()> {
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
-        for (to_validate, body) in chunk {
+        for (def, (to_validate, body)) in chunk {
             let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-            fv.validate(&body).map_err(invalid)?;
+            work(def, &mut fv, &body)?;
             allocs = fv.into_allocations();
         }
         Ok(())
-    }
+    };
+    let bodies: Vec<(usize, BodyToValidate<'a>)> = bodies.into_iter().enumerate().collect();
     const PARALLEL_THRESHOLD: usize = 512 * 1024;
     if code_bytes < PARALLEL_THRESHOLD {
         return run(bodies);
@@ -469,10 +477,10 @@ fn validate_bodies(bodies: Vec<BodyToValidate<'_>>, code_bytes: usize) -> Result
     }
     // Contiguous chunks of about equal code size, so errors stay ordered.
     let per_chunk = code_bytes.div_ceil(threads);
-    let mut chunks: Vec<Vec<BodyToValidate<'_>>> = vec![Vec::new()];
+    let mut chunks: Vec<Vec<(usize, BodyToValidate<'a>)>> = vec![Vec::new()];
     let mut size = 0;
     for b in bodies {
-        let len = (b.1.range().end - b.1.range().start) as usize;
+        let len = (b.1 .1.range().end - b.1 .1.range().start) as usize;
         if size >= per_chunk {
             chunks.push(Vec::new());
             size = 0;

@@ -30,3 +30,15 @@ fn large_module_validates_in_parallel() {
         assert!(matches!(err, Error::Invalid(_)), "{err}");
     }
 }
+
+#[test]
+fn large_module_translates_eagerly_in_parallel() {
+    let mut config = baton::Config::default();
+    config.lazy_translation(false);
+    let engine = Engine::new(&config);
+    Module::new(&engine, module(700, 1000, None)).expect("valid module");
+    for bad in [0, 699] {
+        let err = Module::new(&engine, module(700, 1000, Some(bad))).expect_err("invalid function");
+        assert!(matches!(err, Error::Invalid(_)), "{err}");
+    }
+}
