@@ -142,6 +142,10 @@ impl Default for StoreLimits {
 
 /// Lets another thread stop a running guest: it traps with `TrapCode::Interrupted`
 /// at the next loop header or call. Needs `Config::interruptible(true)`.
+///
+/// The request stays pending until a guest of the store sees it: an interrupt
+/// made while no guest runs stops the next call at its first check. Seeing it
+/// clears it.
 #[derive(Clone, Debug)]
 pub struct InterruptHandle {
     flag: Arc<AtomicBool>,
