@@ -270,7 +270,7 @@ pub(crate) fn translate_validating(
     reader.set_features(crate::module::features());
     let mut ops = wasmparser::OperatorsReader::new(reader);
     while !ops.eof() {
-        let offset = ops.original_position() as u64;
+        let offset = ops.original_position();
         let op = ops.read().map_err(internal)?;
         // Validate before translating: the translator relies on valid code.
         if let Some(v) = validator.as_deref_mut() {
