@@ -942,14 +942,12 @@ unsafe fn call_func(
 ) -> Option<(Ip, Fp, Mem, usize)> {
     let new_fp = fp.add(arg_base);
     match &store(ctx).funcs[func as usize] {
-        FuncEntity::Wasm { instance, index, .. } => {
+        FuncEntity::Wasm { inst, code: fc, .. } => {
+            let (inst, fc) = (*inst, *fc);
             if (*ctx).frame_sp >= (*ctx).frame_end {
                 (*ctx).trap = Some(TrapCode::StackOverflow);
                 return None;
             }
-            let inst: *mut InstanceData = store(ctx).instances[*instance as usize].as_ptr();
-            let module = &*(*inst).module;
-            let fc: *const FuncCode = &module.code[(*index - module.num_imported_funcs) as usize];
             let code = code_of(fc, ctx)?;
             let c = &mut *ctx;
             *c.frame_sp = Frame { ret_ip: ret, fp, inst: c.inst, callee: fc };

@@ -223,7 +223,13 @@ impl Instance {
         }
         for i in m.num_imported_funcs..m.funcs.len() as u32 {
             let type_id = m.type_ids[m.funcs[i as usize] as usize];
-            funcs.push(s.alloc_func(FuncEntity::Wasm { instance: index, index: i, type_id }));
+            funcs.push(s.alloc_func(FuncEntity::Wasm {
+                instance: index,
+                index: i,
+                type_id,
+                inst: std::ptr::null_mut(),
+                code: &m.code[(i - m.num_imported_funcs) as usize],
+            }));
         }
         for ty in &m.memories[m.num_imported_memories as usize..] {
             s.check_entities(s.memories.len())?;
@@ -278,6 +284,13 @@ impl Instance {
             datas,
             exports,
         }));
+        // Calls through this instance's functions go straight to it.
+        let root = s.instances[index as usize].as_ptr();
+        for &f in &s.instances[index as usize].funcs[m.num_imported_funcs as usize..] {
+            if let FuncEntity::Wasm { inst, .. } = &mut s.funcs[f as usize] {
+                *inst = root;
+            }
+        }
         let inst = &mut s.instances[index as usize];
 
         // Active element segments, then active data segments, in order; the first

@@ -158,9 +158,27 @@ impl InterruptHandle {
 }
 
 pub(crate) enum FuncEntity {
-    Wasm { instance: u32, index: u32, type_id: u32 },
-    Host { host: u32, ty: FuncType, type_id: u32, slots: u32 },
+    /// `inst` and `code` cache where calls through this entity go (set once
+    /// the instance exists; `instance`/`index` name the same function).
+    Wasm {
+        instance: u32,
+        index: u32,
+        type_id: u32,
+        inst: *mut crate::runtime::instance::InstanceData,
+        code: *const crate::module::FuncCode,
+    },
+    Host {
+        host: u32,
+        ty: FuncType,
+        type_id: u32,
+        slots: u32,
+    },
 }
+
+// SAFETY: the cached pointers point at an instance of the same store (owned
+// through `Pinned`) and at a `FuncCode` of a module that instance keeps alive;
+// they move between threads only together with their store.
+unsafe impl Send for FuncEntity {}
 
 pub(crate) struct MemoryEntity {
     pub(crate) data: Vec<u8>,
