@@ -123,7 +123,7 @@ enum Cond {
     Counter { local: u32, a: u32, imm: u64 },
     Cmp {
         when_true: (Handler, Handler),
-        when_false: Option<(Handler, Handler)>,
+        when_false: (Handler, Handler),
         sel: Option<(Handler, Handler)>,
         a: u32,
         b: u32,
@@ -313,10 +313,10 @@ macro_rules! binop {
 
 macro_rules! cmpop {
     ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident) => {
-        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), Some((h::$nss, h::$nsi)), None)
+        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), (h::$nss, h::$nsi), None)
     };
     ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident, $sss:ident, $ssi:ident) => {
-        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), Some((h::$nss, h::$nsi)), Some((h::$sss, h::$ssi)))
+        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), (h::$nss, h::$nsi), Some((h::$sss, h::$ssi)))
     };
 }
 
@@ -604,7 +604,7 @@ impl Translator<'_> {
         ss: Handler,
         si: Handler,
         when_true: (Handler, Handler),
-        when_false: Option<(Handler, Handler)>,
+        when_false: (Handler, Handler),
         sel: Option<(Handler, Handler)>,
     ) {
         let (start, dst_cell, a, b, imm) = self.binop_emit(ss, si, false);
@@ -628,8 +628,8 @@ impl Translator<'_> {
             Some((_, Cond::Test { when_true, when_false, a, sel_swap })) => {
                 Some(Cond::Test { when_true: when_false, when_false: when_true, a, sel_swap: sel_swap.map(|s| !s) })
             }
-            Some((_, Cond::Cmp { when_true, when_false: Some(f), a, b, imm, .. })) => {
-                Some(Cond::Cmp { when_true: f, when_false: Some(when_true), sel: None, a, b, imm })
+            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, .. })) => {
+                Some(Cond::Cmp { when_true: when_false, when_false: when_true, sel: None, a, b, imm })
             }
             _ => None,
         };
@@ -947,20 +947,17 @@ impl Translator<'_> {
                 self.imm(imm);
             }
             Cond::Cmp { when_true, when_false, a, b, imm, .. } => {
-                let pair = if sense { Some(when_true) } else { when_false };
-                match pair {
-                    Some((ss, si)) => match imm {
-                        Some(k) => {
-                            self.emit(si);
-                            self.imm(pack(&[a]));
-                            self.imm(k);
-                        }
-                        None => {
-                            self.emit(ss);
-                            self.imm(pack(&[a, b]));
-                        }
-                    },
-                    None => unreachable!("compares without a negation are only branched on when true"),
+                let (ss, si) = if sense { when_true } else { when_false };
+                match imm {
+                    Some(k) => {
+                        self.emit(si);
+                        self.imm(pack(&[a]));
+                        self.imm(k);
+                    }
+                    None => {
+                        self.emit(ss);
+                        self.imm(pack(&[a, b]));
+                    }
                 }
             }
         }
@@ -1565,7 +1562,7 @@ impl Translator<'_> {
                 let (start, dst_cell, a, b, imm) = t.binop_emit(h::i32_and_ss, h::i32_and_si, true);
                 let cond = Cond::Cmp {
                     when_true: (h::br_i32_and_ss, h::br_i32_and_si),
-                    when_false: Some((h::br_i32_nand_ss, h::br_i32_nand_si)),
+                    when_false: (h::br_i32_nand_ss, h::br_i32_nand_si),
                     sel: Some((h::select_i32_and_ss, h::select_i32_and_si)),
                     a,
                     b,
