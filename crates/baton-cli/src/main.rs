@@ -279,23 +279,27 @@ fn run_command(store: &mut Store<Host>, instance: Instance) -> Result<()> {
         init.call(&mut *store, &[], &mut [])?;
     }
     let Some(start) = instance.get_func(&*store, "_start") else {
-        let funcs: Vec<String> = instance
-            .exports(&*store)
-            .into_iter()
-            .filter(|(_, e)| matches!(e, baton::Extern::Func(_)))
-            .map(|(n, _)| n)
-            .collect();
-        bail!("the module exports no `_start`; use --invoke NAME (exported functions: {})", list(&funcs));
+        bail!(
+            "the module exports no `_start`; use --invoke NAME (exported functions: {})",
+            exported_funcs(store, instance)
+        );
     };
     start.call(&mut *store, &[], &mut [])?;
     Ok(())
 }
 
-fn list(items: &[String]) -> String {
-    if items.is_empty() {
+/// The instance's exported function names, listed for an error message.
+fn exported_funcs(store: &Store<Host>, instance: Instance) -> String {
+    let funcs: Vec<String> = instance
+        .exports(store)
+        .into_iter()
+        .filter(|(_, e)| matches!(e, baton::Extern::Func(_)))
+        .map(|(n, _)| n)
+        .collect();
+    if funcs.is_empty() {
         "none".into()
     } else {
-        items.join(", ")
+        funcs.join(", ")
     }
 }
 
@@ -305,13 +309,10 @@ fn run_steps(store: &mut Store<Host>, instance: Instance, steps: &[Step]) -> Res
         let out = match &step.kind {
             StepKind::Call { name, args } => {
                 let func = instance.get_func(&*store, name).ok_or_else(|| {
-                    let funcs: Vec<String> = instance
-                        .exports(&*store)
-                        .into_iter()
-                        .filter(|(_, e)| matches!(e, baton::Extern::Func(_)))
-                        .map(|(n, _)| n)
-                        .collect();
-                    anyhow!("no exported function named `{name}` (exported functions: {})", list(&funcs))
+                    anyhow!(
+                        "no exported function named `{name}` (exported functions: {})",
+                        exported_funcs(store, instance)
+                    )
                 })?;
                 let ty = func.ty(&*store);
                 if args.len() != ty.params().len() {
