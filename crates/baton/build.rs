@@ -17,6 +17,7 @@ fn main() {
     let optimised = matches!(opt.as_str(), "2" | "3" | "s" | "z");
     let debug_assertions = std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_some();
     let forced_loop = std::env::var_os("CARGO_FEATURE_LOOP_DISPATCH").is_some()
+        || std::env::var_os("CARGO_FEATURE_HANDLER_STATS").is_some()
         || std::env::var("BATON_DISPATCH").is_ok_and(|v| v == "loop");
     let nightly = std::env::var_os("CARGO_FEATURE_NIGHTLY_TAIL").is_some();
     if nightly || (optimised && !debug_assertions && !forced_loop) {

@@ -2,6 +2,9 @@
 //! (best of N runs of `run`), for iterating on the engine without criterion.
 //!
 //! `cargo run --release -p baton-bench --example cmp -- mandelbrot 150 [N]`
+//!
+//! With `--features handler-stats` it counts Baton's executed handler pairs
+//! instead (see `scripts/handler-stats.py`).
 
 use baton_bench::{corpus_file, Baton, Clock, Wasm, Wasmi};
 use std::time::{Duration, Instant};
@@ -37,6 +40,20 @@ fn coremark<E: Wasm>(wasm: &[u8], n: usize) -> anyhow::Result<Duration> {
     Ok(best)
 }
 
+/// With the `handler-stats` feature: writes Baton's handler pair counts to
+/// `$BATON_STATS` (default `handler-stats.txt`, read by
+/// `scripts/handler-stats.py`) and returns true (peers are not run then).
+fn dump_stats(baton_time: Duration) -> anyhow::Result<bool> {
+    if cfg!(feature = "handler-stats") {
+        let path = std::env::var("BATON_STATS").unwrap_or_else(|_| "handler-stats.txt".into());
+        #[cfg(feature = "handler-stats")]
+        baton::exec::stats::dump(&mut std::fs::File::create(&path)?)?;
+        eprintln!("baton {baton_time:?} (loop dispatch, counting); handler pair counts written to {path}");
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let name = args.first().map(String::as_str).unwrap_or("mandelbrot");
@@ -68,6 +85,9 @@ fn main() -> anyhow::Result<()> {
         let path = corpus_file("bench/coremark/coremark-minimal.wasm").ok_or_else(|| anyhow::anyhow!("no corpus"))?;
         let wasm = std::fs::read(path)?;
         let b = coremark::<Baton>(&wasm, n)?;
+        if dump_stats(b)? {
+            return Ok(());
+        }
         let w = coremark::<Wasmi>(&wasm, n)?;
         println!("coremark: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
         return Ok(());
@@ -78,6 +98,9 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("corpus file missing"))?;
     let wasm = std::fs::read(path)?;
     let b = time::<Baton>(&wasm, arg, n)?;
+    if dump_stats(b)? {
+        return Ok(());
+    }
     let w = time::<Wasmi>(&wasm, arg, n)?;
     println!("{name}({arg}): baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
     Ok(())

@@ -103,9 +103,36 @@ struct Control {
     start: usize,
     /// Target cells to patch with the block's end position.
     fixups: Vec<usize>,
-    /// `if`: target cell of the branch to the `else` arm.
-    else_fixup: Option<usize>,
+    /// `if`: target cells of the branches to the `else` arm (the `if` itself
+    /// and rotated back edges of an enclosing loop, see `LoopHead`).
+    else_fixup: Vec<usize>,
     unreachable: bool,
+    /// A loop that starts with a conditional exit: back edges test the exit
+    /// condition themselves (see `LoopHead`).
+    head: Option<LoopHead>,
+}
+
+/// A loop whose first instruction is a conditional exit: `br_if` to an
+/// enclosing label (without value moves) or an `if` without parameters. The
+/// test of `cond` jumps to `target` when it is `sense`; otherwise execution
+/// continues at code position `body`. A `br` back to such a loop is rotated
+/// into "if not that, go to `body`; else go to `target`", which saves one
+/// dispatch per iteration.
+#[derive(Clone, Copy)]
+struct LoopHead {
+    cond: Cond,
+    sense: bool,
+    target: HeadTarget,
+    body: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeadTarget {
+    /// The label of control frame `idx` (an enclosing block or loop).
+    Label(usize),
+    /// The `else` arm (or end) of the `if` at control frame `idx`; valid while
+    /// its `then` arm is being translated.
+    Else(usize),
 }
 
 /// How to test a condition without materialising it.
@@ -260,8 +287,9 @@ pub(crate) fn translate_validating(
         results: ty.results().len(),
         start: 0,
         fixups: Vec::new(),
-        else_fixup: None,
+        else_fixup: Vec::new(),
         unreachable: false,
+        head: None,
     });
     t.begin_block(true);
     // Decode with the module's features, as the validator does (they decide,
@@ -798,7 +826,10 @@ impl Translator<'_> {
     }
     /// Emits a target cell for the label at `depth` (not the function's).
     fn label_ref(&mut self, depth: u32) {
-        let idx = self.ctrl.len() - 1 - depth as usize;
+        self.label_ref_at(self.ctrl.len() - 1 - depth as usize);
+    }
+    /// Emits a target cell for the label of control frame `idx`.
+    fn label_ref_at(&mut self, idx: usize) {
         if self.ctrl[idx].kind == Kind::Loop {
             let start = self.ctrl[idx].start;
             self.target(start);
@@ -848,6 +879,21 @@ impl Translator<'_> {
         let n = self.label_arity(depth);
         let base = self.frame(depth).height;
         self.copy_values(base, n);
+        if let Some(head) = self.frame(depth).head {
+            // Loop rotation: test the loop's exit condition here.
+            self.emit_cond(head.cond, !head.sense);
+            self.target(head.body);
+            self.emit(h::br);
+            match head.target {
+                HeadTarget::Label(idx) => self.label_ref_at(idx),
+                HeadTarget::Else(idx) => {
+                    let cell = self.pos();
+                    self.ctrl[idx].else_fixup.push(cell);
+                    self.target(usize::MAX >> 4);
+                }
+            }
+            return;
+        }
         self.emit(h::br);
         self.label_ref(depth);
     }
@@ -964,11 +1010,11 @@ impl Translator<'_> {
     }
     fn enter_block(&mut self, kind: Kind, bt: BlockType) {
         self.invalidate_adds();
-        // A loop's start is a label: copies before and after it stay apart.
-        self.prev_copy = None;
         let (params, results) = block_arity(self.m, bt);
         self.materialize_locals(None);
         self.materialize_top(params);
+        // A loop's start is a label: copies before and after it stay apart.
+        self.prev_copy = None;
         let height = self.stack.len() - params;
         let mut start = self.pos();
         if kind == Kind::Loop {
@@ -987,8 +1033,9 @@ impl Translator<'_> {
             results,
             start,
             fixups: Vec::new(),
-            else_fixup: None,
+            else_fixup: Vec::new(),
             unreachable: false,
+            head: None,
         });
     }
 
@@ -1016,13 +1063,12 @@ impl Translator<'_> {
             self.target(usize::MAX >> 4);
             self.ctrl.last_mut().expect("if frame").fixups.push(cell);
         }
+        self.forget_else_head();
         let f = self.ctrl.last_mut().expect("if frame");
-        let else_fixup = f.else_fixup.take();
+        let else_fixup = std::mem::take(&mut f.else_fixup);
         f.kind = Kind::Else;
         f.unreachable = false;
-        if let Some(c) = else_fixup {
-            self.patch_here(&[c]);
-        }
+        self.patch_here(&else_fixup);
         self.truncate(height);
         for _ in 0..params {
             self.push(Operand::Temp);
@@ -1030,8 +1076,18 @@ impl Translator<'_> {
         self.begin_block(false);
     }
 
+    /// The `then` arm of the innermost `if` ends: a loop head that jumps to its
+    /// `else` arm no longer can.
+    fn forget_else_head(&mut self) {
+        let n = self.ctrl.len();
+        if n >= 2 && self.ctrl[n - 2].head.is_some_and(|h| h.target == HeadTarget::Else(n - 1)) {
+            self.ctrl[n - 2].head = None;
+        }
+    }
+
     fn op_end(&mut self) {
         self.invalidate_adds();
+        self.forget_else_head();
         let f = self.ctrl.last().expect("frame");
         let reachable = !f.unreachable;
         if f.kind == Kind::Func {
@@ -1047,9 +1103,7 @@ impl Translator<'_> {
         }
         let f = self.ctrl.pop().expect("frame");
         let mut fix = f.fixups;
-        if let Some(c) = f.else_fixup {
-            fix.push(c);
-        }
+        fix.extend_from_slice(&f.else_fixup);
         self.patch_here(&fix);
         self.truncate(f.height);
         for _ in 0..f.results {
@@ -1094,11 +1148,18 @@ impl Translator<'_> {
                 let (params, _) = block_arity(t.m, blockty);
                 t.materialize_locals(None);
                 t.materialize_top(params);
+                let loop_start =
+                    params == 0 && t.ctrl.last().is_some_and(|f| f.kind == Kind::Loop && f.start == t.pos());
                 t.emit_cond(cond, false);
                 let cell = t.pos();
                 t.target(usize::MAX >> 4);
                 t.enter_block(Kind::If, blockty);
-                t.ctrl.last_mut().expect("if").else_fixup = Some(cell);
+                t.ctrl.last_mut().expect("if").else_fixup.push(cell);
+                if loop_start {
+                    let n = t.ctrl.len();
+                    let target = HeadTarget::Else(n - 1);
+                    t.ctrl[n - 2].head = Some(LoopHead { cond, sense: false, target, body: cell + 1 });
+                }
                 t.begin_block(false);
             }
             O::Else => t.op_else(),
@@ -1110,8 +1171,15 @@ impl Translator<'_> {
             O::BrIf { relative_depth } => {
                 let cond = t.pop_cond();
                 if !t.branch_needs_copies(relative_depth) {
+                    let loop_start = t.ctrl.last().is_some_and(|f| f.kind == Kind::Loop && f.start == t.pos());
                     t.emit_cond(cond, true);
                     t.label_ref(relative_depth);
+                    if loop_start && relative_depth > 0 {
+                        let target = HeadTarget::Label(t.ctrl.len() - 1 - relative_depth as usize);
+                        let body = t.pos();
+                        let f = t.ctrl.last_mut().expect("loop");
+                        f.head = Some(LoopHead { cond, sense: true, target, body });
+                    }
                 } else {
                     t.emit_cond(cond, false);
                     let skip = t.pos();

@@ -401,3 +401,91 @@ fn loop_counter_update_fused_into_its_branch() {
     assert_eq!(call(&mut store, &inst, "if_eqz", &[Val::I32(5)]), -7);
     assert_eq!(call(&mut store, &inst, "label_between", &[Val::I32(9)]), 9);
 }
+
+#[test]
+fn back_edges_to_a_loop_with_a_conditional_exit_are_rotated() {
+    let wat = r#"(module
+      (memory 1)
+      ;; while (i != n) { mem[i] = i; i += 1 }   -- `if` at the loop head
+      (func (export "while_if") (param $n i32) (result i32) (local $i i32) (local $s i32)
+        (loop $l
+          (if (i32.ne (local.get $i) (local.get $n))
+            (then
+              (local.set $s (i32.add (local.get $s) (local.get $i)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $l))))
+        (i32.add (i32.mul (local.get $s) (i32.const 1000)) (local.get $i)))
+      ;; `if` with an `else` arm at the loop head; the back edge is in `then`.
+      (func (export "while_if_else") (param $n i32) (result i32) (local $i i32)
+        (loop $l (result i32)
+          (if (result i32) (i32.lt_s (local.get $i) (local.get $n))
+            (then
+              (local.set $i (i32.add (local.get $i) (i32.const 3)))
+              (br $l))
+            (else (i32.sub (local.get $i) (i32.const 1000))))))
+      ;; `br_if` exit at the head, to an outer block; two back edges.
+      (func (export "while_br_if") (param $n i32) (result i32) (local $i i32) (local $s i32)
+        (block $out
+          (loop $l
+            (br_if $out (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (if (i32.and (local.get $i) (i32.const 1))
+              (then
+                (local.set $s (i32.add (local.get $s) (i32.const 10)))
+                (br $l)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $l)))
+        (local.get $s))
+      ;; exit to an enclosing loop (a counted outer loop around a while loop)
+      (func (export "nested") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $s i32)
+        (block $done
+          (loop $outer
+            (br_if $done (i32.eqz (local.get $n)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (local.set $j (i32.const 0))
+            (loop $inner
+              (br_if $outer (i32.eq (local.get $j) (i32.const 4)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (local.set $s (i32.add (local.get $s) (local.get $j)))
+              (br $inner))))
+        (local.get $s))
+      ;; the loop-head exit is a counter update (`local.tee` of an add)
+      (func (export "counter_head") (param $n i32) (result i32) (local $s i32)
+        (block $out
+          (loop $l
+            (br_if $out (i32.eqz (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br $l)))
+        (i32.add (local.get $s) (i32.mul (local.get $n) (i32.const 100))))
+      ;; a loop with a parameter whose head tests it; br_table back edge too
+      (func (export "param_loop") (param $n i32) (result i32) (local $k i32)
+        (local.get $n)
+        (loop $l (param i32) (result i32)
+          (if (param) (result) (i32.eqz (local.tee $k))
+            (then (return (i32.const -1))))
+          (local.get $k)
+          (i32.sub (local.get $k) (i32.const 1))
+          (br_table $l $l (i32.and (local.get $k) (i32.const 1)))))
+      ;; the head `if` ends before the back edge: no rotation to its else arm
+      (func (export "if_then_br") (param $n i32) (result i32) (local $s i32)
+        (block $out
+          (loop $l
+            (if (i32.gt_s (local.get $n) (i32.const 0))
+              (then (local.set $s (i32.add (local.get $s) (local.get $n)))))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br_if $out (i32.lt_s (local.get $n) (i32.const -3)))
+            (br $l)))
+        (local.get $s)))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "while_if", &[Val::I32(0)]), 0);
+    assert_eq!(call(&mut store, &inst, "while_if", &[Val::I32(5)]), 10 * 1000 + 5);
+    assert_eq!(call(&mut store, &inst, "while_if_else", &[Val::I32(0)]), -1000);
+    assert_eq!(call(&mut store, &inst, "while_if_else", &[Val::I32(10)]), 12 - 1000);
+    assert_eq!(call(&mut store, &inst, "while_br_if", &[Val::I32(0)]), 0);
+    assert_eq!(call(&mut store, &inst, "while_br_if", &[Val::I32(5)]), 10 + 1 + 10 + 1 + 10);
+    assert_eq!(call(&mut store, &inst, "nested", &[Val::I32(3)]), 3 * 10);
+    assert_eq!(call(&mut store, &inst, "counter_head", &[Val::I32(1)]), 0);
+    assert_eq!(call(&mut store, &inst, "counter_head", &[Val::I32(6)]), 10);
+    assert_eq!(call(&mut store, &inst, "param_loop", &[Val::I32(5)]), -1);
+    assert_eq!(call(&mut store, &inst, "if_then_br", &[Val::I32(3)]), 6);
+}

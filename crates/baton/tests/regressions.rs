@@ -226,3 +226,28 @@ fn finding_6_select_divisor_is_not_zero() {
     let f = inst.get_typed_func::<(), i32>(&store, "f").unwrap();
     assert_eq!(f.call(&mut store, ()).unwrap(), 0);
 }
+
+/// Found while adding loop rotation (session 2): the copy that moves a loop's
+/// parameter into place before the loop merged with a copy at the loop's start
+/// into one `copy2` cell, so the loop's label pointed into its immediates and
+/// the back edge jumped to a non-handler cell (a crash).
+#[test]
+fn copy_before_a_loop_does_not_merge_with_one_inside() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (func (export "f") (param $n i32) (result i32) (local $k i32)
+            (local.get $n)
+            (loop $l (param i32) (result i32)
+              (local.set $k)
+              (br_if $l (i32.sub (local.get $k) (i32.const 1)) (local.get $k))
+              (drop)
+              (local.get $k))))"#,
+    )
+    .unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = inst.get_typed_func::<i32, i32>(&store, "f").unwrap();
+    assert_eq!(f.call(&mut store, 3).unwrap(), 0);
+}

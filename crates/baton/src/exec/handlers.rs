@@ -200,8 +200,12 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
     {
         let (mut ip, mut fp, mut mem, mut len) = (ip, fp, mem, len);
         loop {
+            #[cfg(feature = "handler-stats")]
+            super::stats::record((*ip).h as usize);
             let r = ((*ip).h)(ip, fp, mem, len, ctx);
             if r.is_null() {
+                #[cfg(feature = "handler-stats")]
+                super::stats::end();
                 return;
             }
             if r.addr() & 1 == 0 {

@@ -4,6 +4,8 @@
 //! See [`handlers`] for the invariants every handler relies on.
 
 pub(crate) mod handlers;
+#[cfg(feature = "handler-stats")]
+pub mod stats;
 
 use std::sync::atomic::AtomicBool;
 
