@@ -171,6 +171,35 @@ struct PendingAdd {
     imm: Option<u64>,
 }
 
+/// A memory address as a fused access computes it: `i32.add(a, rhs)`
+/// (wrapping) plus the static `offset`.
+#[derive(Clone, Copy)]
+struct Addr {
+    a: u32,
+    rhs: AddrRhs,
+    offset: u64,
+}
+
+#[derive(Clone, Copy)]
+enum AddrRhs {
+    Slot(u32),
+    Imm(u64),
+}
+
+impl Addr {
+    fn new(a: u32, b: u32, k: Option<u64>, offset: u64) -> Addr {
+        Addr { a, rhs: k.map_or(AddrRhs::Slot(b), AddrRhs::Imm), offset }
+    }
+    /// The offset cell of an `mcopy` handler: `imm | offset << 32`.
+    fn cell(&self) -> u64 {
+        let k = match self.rhs {
+            AddrRhs::Slot(_) => 0,
+            AddrRhs::Imm(k) => k as u32 as u64,
+        };
+        k | self.offset << 32
+    }
+}
+
 /// An `i32.add_si`/`i32.sub_si` just retargeted to write local `local`.
 #[derive(Clone, Copy)]
 struct CounterUpdate {
@@ -190,6 +219,8 @@ struct Last {
     add: Option<(u32, u32, Option<u64>)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
+    /// Set when the instruction was a load: its width in bytes and address.
+    load: Option<(u8, Addr)>,
     cond: Option<Cond>,
 }
 
@@ -557,7 +588,7 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last = Some(Last { start, dst_cell, dst, cond, add: None, mul: None });
+        self.last = Some(Last { start, dst_cell, dst, cond, add: None, mul: None, load: None });
     }
 
     // ----- generic instruction shapes -----
@@ -686,7 +717,7 @@ impl Translator<'_> {
     }
 
     /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
-    fn load_fused(&mut self, handler: Handler, fused: Option<(Handler, Handler)>, offset: u64) {
+    fn load_fused(&mut self, handler: Handler, fused: Option<(Handler, Handler)>, offset: u64, width: u8) {
         let a = self.pop();
         let p = self.stack.len();
         if let Some((ss, si)) = fused {
@@ -703,6 +734,7 @@ impl Translator<'_> {
                 }
                 self.imm(offset);
                 self.push_result(start, dst_cell, None);
+                self.set_last_load(width, Addr::new(x, y, imm, offset));
                 return;
             }
         }
@@ -713,11 +745,53 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), sa]));
         self.imm(offset);
         self.push_result(start, dst_cell, None);
+        self.set_last_load(width, Addr::new(sa, 0, Some(0), offset));
+    }
+
+    fn set_last_load(&mut self, width: u8, addr: Addr) {
+        if let Some(last) = self.last.as_mut() {
+            last.load = Some((width, addr));
+        }
+    }
+
+    /// The address of the load that just produced the operand at `p`, if it
+    /// has width `width` and its value can move straight to memory: the load
+    /// is dropped (its consumer, emitted next, does the access).
+    fn take_load(&mut self, o: Operand, p: usize, width: u8) -> Option<Addr> {
+        let last = self.last?;
+        let (w, addr) = last.load?;
+        if o != Operand::Temp || last.dst != self.home(p) || w != width || addr.offset > u32::MAX as u64 {
+            return None;
+        }
+        self.truncate_code(last.start);
+        self.last = None;
+        Some(addr)
+    }
+
+    /// `[mcopy, (sa, sb, da), (db), ks | so << 32, kd | do << 32]`
+    fn emit_mcopy(&mut self, width: u8, src: Addr, dst: Addr) {
+        const H: [[Handler; 4]; 4] = [
+            [h::mcopy8_ii, h::mcopy8_is, h::mcopy8_si, h::mcopy8_ss],
+            [h::mcopy16_ii, h::mcopy16_is, h::mcopy16_si, h::mcopy16_ss],
+            [h::mcopy32_ii, h::mcopy32_is, h::mcopy32_si, h::mcopy32_ss],
+            [h::mcopy64_ii, h::mcopy64_is, h::mcopy64_si, h::mcopy64_ss],
+        ];
+        let row = width.trailing_zeros() as usize;
+        let slot = |r: AddrRhs| match r {
+            AddrRhs::Slot(b) => Some(b),
+            AddrRhs::Imm(_) => None,
+        };
+        let (sb, db) = (slot(src.rhs), slot(dst.rhs));
+        self.emit(H[row][usize::from(sb.is_some()) * 2 + usize::from(db.is_some())]);
+        self.imm(pack(&[src.a, sb.unwrap_or(0), dst.a]));
+        self.imm(pack(&[db.unwrap_or(0)]));
+        self.imm(src.cell());
+        self.imm(dst.cell());
     }
 
     /// A store; `imm` stores a constant value, `fused` = (ss, si) variants that
     /// take the address as `a + b`.
-    fn store_fused(&mut self, handler: Handler, imm: Handler, fused: (Handler, Handler), offset: u64) {
+    fn store_fused(&mut self, handler: Handler, imm: Handler, fused: (Handler, Handler), offset: u64, width: u8) {
         // The address's pending add, if the address is that add's result.
         let addr_home = self.home(self.stack.len() - 2);
         let pending = self.pending_adds.iter().position(|pa| pa.dst == addr_home);
@@ -733,6 +807,20 @@ impl Translator<'_> {
             self.imm(offset);
             return;
         }
+        // The value was just loaded with the same width: a memory-to-memory move.
+        if offset <= u32::MAX as u64 {
+            if let Some(src) = self.take_load(v, p + 1, width) {
+                let dst = match (a, pending) {
+                    (Operand::Temp, Some(pa)) => {
+                        self.drain_pending(pa);
+                        Addr::new(pa.a, pa.b, pa.imm, offset)
+                    }
+                    _ => Addr::new(self.slot_of(a, p), 0, Some(0), offset),
+                };
+                self.emit_mcopy(width, src, dst);
+                return;
+            }
+        }
         // The address's `i32.add` is the last instruction only when the value
         // needed no code (a local): fold it into the store.
         if let Some((x, y, k)) = self.take_add(a, p) {
@@ -745,25 +833,30 @@ impl Translator<'_> {
         // between: move it into the store too.
         if let (Operand::Temp, Some(pa)) = (a, pending) {
             let sv = self.slot_of(v, p + 1);
-            self.code.drain(pa.start..pa.end);
-            let removed = pa.end - pa.start;
-            for other in &mut self.pending_adds {
-                if other.start >= pa.end {
-                    other.start -= removed;
-                    other.end -= removed;
-                }
-            }
-            if let Some(fc) = self.fuel_cell {
-                // SAFETY: `fc` is the immediate written by `begin_block`.
-                unsafe { self.code[fc].x -= 1 };
-            }
-            self.last = None;
+            self.drain_pending(pa);
             self.emit_store_add(fused, pa.a, pa.b, pa.imm, sv, offset);
             return;
         }
         self.push(a);
         self.push(v);
         self.store(handler, offset)
+    }
+
+    /// Removes the code of pending add `pa` (a store absorbs it).
+    fn drain_pending(&mut self, pa: PendingAdd) {
+        self.code.drain(pa.start..pa.end);
+        let removed = pa.end - pa.start;
+        for other in &mut self.pending_adds {
+            if other.start >= pa.end {
+                other.start -= removed;
+                other.end -= removed;
+            }
+        }
+        if let Some(fc) = self.fuel_cell {
+            // SAFETY: `fc` is the immediate written by `begin_block`.
+            unsafe { self.code[fc].x -= 1 };
+        }
+        self.last = None;
     }
 
     /// `[store_ss, (a, b, value), offset]` or `[store_si, (a, value), imm, offset]`.
@@ -1280,53 +1373,57 @@ impl Translator<'_> {
             O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
 
             O::I32Load { memarg } | O::F32Load { memarg } => {
-                t.load_fused(h::i32_load, Some((h::i32_load_ss, h::i32_load_si)), memarg.offset)
+                t.load_fused(h::i32_load, Some((h::i32_load_ss, h::i32_load_si)), memarg.offset, 4)
             }
             O::I64Load { memarg } | O::F64Load { memarg } => {
-                t.load_fused(h::i64_load, Some((h::i64_load_ss, h::i64_load_si)), memarg.offset)
+                t.load_fused(h::i64_load, Some((h::i64_load_ss, h::i64_load_si)), memarg.offset, 8)
             }
             O::I32Load8S { memarg } => {
-                t.load_fused(h::i32_load8_s, Some((h::i32_load8_s_ss, h::i32_load8_s_si)), memarg.offset)
+                t.load_fused(h::i32_load8_s, Some((h::i32_load8_s_ss, h::i32_load8_s_si)), memarg.offset, 1)
             }
             O::I32Load8U { memarg } => {
-                t.load_fused(h::i32_load8_u, Some((h::i32_load8_u_ss, h::i32_load8_u_si)), memarg.offset)
+                t.load_fused(h::i32_load8_u, Some((h::i32_load8_u_ss, h::i32_load8_u_si)), memarg.offset, 1)
             }
             O::I32Load16S { memarg } => {
-                t.load_fused(h::i32_load16_s, Some((h::i32_load16_s_ss, h::i32_load16_s_si)), memarg.offset)
+                t.load_fused(h::i32_load16_s, Some((h::i32_load16_s_ss, h::i32_load16_s_si)), memarg.offset, 2)
             }
             O::I32Load16U { memarg } => {
-                t.load_fused(h::i32_load16_u, Some((h::i32_load16_u_ss, h::i32_load16_u_si)), memarg.offset)
+                t.load_fused(h::i32_load16_u, Some((h::i32_load16_u_ss, h::i32_load16_u_si)), memarg.offset, 2)
             }
             O::I64Load8S { memarg } => {
-                t.load_fused(h::i64_load8_s, Some((h::i64_load8_s_ss, h::i64_load8_s_si)), memarg.offset)
+                t.load_fused(h::i64_load8_s, Some((h::i64_load8_s_ss, h::i64_load8_s_si)), memarg.offset, 1)
             }
             O::I64Load8U { memarg } => {
-                t.load_fused(h::i64_load8_u, Some((h::i64_load8_u_ss, h::i64_load8_u_si)), memarg.offset)
+                t.load_fused(h::i64_load8_u, Some((h::i64_load8_u_ss, h::i64_load8_u_si)), memarg.offset, 1)
             }
             O::I64Load16S { memarg } => {
-                t.load_fused(h::i64_load16_s, Some((h::i64_load16_s_ss, h::i64_load16_s_si)), memarg.offset)
+                t.load_fused(h::i64_load16_s, Some((h::i64_load16_s_ss, h::i64_load16_s_si)), memarg.offset, 2)
             }
             O::I64Load16U { memarg } => {
-                t.load_fused(h::i64_load16_u, Some((h::i64_load16_u_ss, h::i64_load16_u_si)), memarg.offset)
+                t.load_fused(h::i64_load16_u, Some((h::i64_load16_u_ss, h::i64_load16_u_si)), memarg.offset, 2)
             }
             O::I64Load32S { memarg } => {
-                t.load_fused(h::i64_load32_s, Some((h::i64_load32_s_ss, h::i64_load32_s_si)), memarg.offset)
+                t.load_fused(h::i64_load32_s, Some((h::i64_load32_s_ss, h::i64_load32_s_si)), memarg.offset, 4)
             }
             O::I64Load32U { memarg } => {
-                t.load_fused(h::i64_load32_u, Some((h::i64_load32_u_ss, h::i64_load32_u_si)), memarg.offset)
+                t.load_fused(h::i64_load32_u, Some((h::i64_load32_u_ss, h::i64_load32_u_si)), memarg.offset, 4)
             }
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                t.store_fused(h::i32_store, h::i32_store_imm, (h::i32_store_ss, h::i32_store_si), memarg.offset)
+                t.store_fused(h::i32_store, h::i32_store_imm, (h::i32_store_ss, h::i32_store_si), memarg.offset, 4)
             }
             O::I64Store { memarg } | O::F64Store { memarg } => {
-                t.store_fused(h::i64_store, h::i64_store_imm, (h::i64_store_ss, h::i64_store_si), memarg.offset)
+                t.store_fused(h::i64_store, h::i64_store_imm, (h::i64_store_ss, h::i64_store_si), memarg.offset, 8)
             }
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                t.store_fused(h::i32_store8, h::i32_store8_imm, (h::i32_store8_ss, h::i32_store8_si), memarg.offset)
+                t.store_fused(h::i32_store8, h::i32_store8_imm, (h::i32_store8_ss, h::i32_store8_si), memarg.offset, 1)
             }
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                t.store_fused(h::i32_store16, h::i32_store16_imm, (h::i32_store16_ss, h::i32_store16_si), memarg.offset)
-            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => t.store_fused(
+                h::i32_store16,
+                h::i32_store16_imm,
+                (h::i32_store16_ss, h::i32_store16_si),
+                memarg.offset,
+                2,
+            ),
             O::MemorySize { .. } => {
                 let p = t.stack.len();
                 t.emit(h::memory_size);

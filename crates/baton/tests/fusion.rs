@@ -489,3 +489,71 @@ fn back_edges_to_a_loop_with_a_conditional_exit_are_rotated() {
     assert_eq!(call(&mut store, &inst, "param_loop", &[Val::I32(5)]), -1);
     assert_eq!(call(&mut store, &inst, "if_then_br", &[Val::I32(3)]), 6);
 }
+
+#[test]
+fn load_then_store_of_the_same_width_is_one_move() {
+    // Every width, every address form (local, local + const, local + local)
+    // on both sides, sign-extending loads, and traps on either side.
+    let mut funcs = String::new();
+    let forms = [
+        ("l", "(local.get $a)"),
+        ("k", "(i32.add (local.get $a) (i32.const 3))"),
+        ("s", "(i32.add (local.get $a) (local.get $b))"),
+    ];
+    let widths = [
+        ("8", "i32.load8_s", "i32.store8"),
+        ("16", "i64.load16_u", "i64.store16"),
+        ("32", "i64.load32_s", "i64.store32"),
+        ("64", "f64.load", "f64.store"),
+    ];
+    for (w, load, store) in widths {
+        for (sn, src) in forms {
+            for (dn, dst) in forms {
+                let dst = dst.replace("$a", "$d");
+                funcs.push_str(&format!(
+                    r#"(func (export "m{w}{sn}{dn}") (param $a i32) (param $b i32) (param $d i32)
+                         ({store} offset=2 {dst} ({load} offset=1 {src})))
+"#
+                ));
+            }
+        }
+    }
+    let wat = format!(
+        r#"(module (memory 1)
+             (data (i32.const 0) "\01\82\03\84\05\86\07\88\09\8a\0b\8c\0d\8e\0f\90")
+             (func (export "peek") (param $p i32) (result i64) (i64.load (local.get $p)))
+             {funcs})"#
+    );
+    let engine = Engine::default();
+    for (w, ..) in widths {
+        let bytes: u64 = w.parse::<u64>().unwrap() / 8;
+        for (sn, _) in forms {
+            for (dn, _) in forms {
+                let module = Module::new(&engine, &wat).expect("module");
+                let mut store = Store::new(&engine, ());
+                let inst = Linker::new(&engine).instantiate(&mut store, &module).expect("instance");
+                let name = format!("m{w}{sn}{dn}");
+                let f = inst.get_typed_func::<(i32, i32, i32), ()>(&store, &name).unwrap();
+                let peek = inst.get_typed_func::<i32, i64>(&store, "peek").unwrap();
+                // source: a (+3 | +b) + 1 with a = 0, b = 3; destination: d (+3 | +b) + 2.
+                let src = if sn == "l" { 1 } else { 4 };
+                let dst = 100 + if dn == "l" { 2 } else { 5 };
+                f.call(&mut store, (0, 3, 100)).unwrap();
+                let expect = u64::from_le_bytes(std::array::from_fn(|i| {
+                    (i as u64 + src as u64 + 1) as u8 | if (i + src) % 2 == 1 { 0x80 } else { 0 }
+                }));
+                let mask = if bytes == 8 { u64::MAX } else { (1 << (8 * bytes)) - 1 };
+                assert_eq!(peek.call(&mut store, dst).unwrap() as u64, expect & mask, "{name}");
+                // Out of bounds source or destination: traps, memory untouched.
+                let edge = 65536 - 1 - bytes as i32 + 1;
+                assert!(f.call(&mut store, (edge, 3, 200)).is_err(), "{name} src");
+                assert!(f.call(&mut store, (0, 3, edge)).is_err(), "{name} dst");
+                assert_eq!(peek.call(&mut store, 200 + dst - 100).unwrap(), 0, "{name} untouched");
+                // Wrapping address arithmetic: a + 3 wraps around 2^32.
+                if sn == "k" {
+                    assert!(f.call(&mut store, (-3, 3, 300)).is_ok(), "{name} wrap");
+                }
+            }
+        }
+    }
+}

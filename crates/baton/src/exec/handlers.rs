@@ -1208,6 +1208,47 @@ store! {
     i32_store16, u16;
 }
 
+/// The right operand of a fused address: a slot (`s`) or the low half of an
+/// offset cell (`i`, which holds `imm | offset << 32`).
+macro_rules! addr_rhs {
+    (s, $fp:expr, $ip:expr, $k:expr, $f:tt, $cell:expr) => {
+        pslot!($fp, $ip, $k, $f) as u32
+    };
+    (i, $fp:expr, $ip:expr, $k:expr, $f:tt, $cell:expr) => {
+        $cell as u32
+    };
+}
+
+/// `[mcopy, (sa, sb, da), (db), ks | so << 32, kd | do << 32]`: a load whose
+/// only use is the next store of the same width (a memory-to-memory move).
+/// The source address is `i32.add(sa, sb or ks) + so`, the destination
+/// `i32.add(da, db or kd) + do`; the name's suffix says which operands are
+/// slots (`s`) or immediates (`i`), source first. Both accesses are checked
+/// before either happens (the trap is the same for both).
+macro_rules! mcopy {
+    ($($name:ident, $m:ty, $src:tt, $dst:tt;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+            let (cs, cd) = (imm!(ip, 3), imm!(ip, 4));
+            let s = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(addr_rhs!($src, fp, ip, 1, 1, cs)) as u64 + (cs >> 32);
+            let d = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(addr_rhs!($dst, fp, ip, 2, 0, cd)) as u64 + (cd >> 32);
+            let n = std::mem::size_of::<$m>() as u64;
+            if s + n > len as u64 || d + n > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = (mem.add(s as usize) as *const $m).read_unaligned();
+            (mem.add(d as usize) as *mut $m).write_unaligned(v);
+            next!(ip.add(5), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+mcopy! {
+    mcopy8_ii, u8, i, i; mcopy8_is, u8, i, s; mcopy8_si, u8, s, i; mcopy8_ss, u8, s, s;
+    mcopy16_ii, u16, i, i; mcopy16_is, u16, i, s; mcopy16_si, u16, s, i; mcopy16_ss, u16, s, s;
+    mcopy32_ii, u32, i, i; mcopy32_is, u32, i, s; mcopy32_si, u32, s, i; mcopy32_ss, u32, s, s;
+    mcopy64_ii, u64, i, i; mcopy64_is, u64, i, s; mcopy64_si, u64, s, i; mcopy64_ss, u64, s, s;
+}
+
 /// `[memory_size, dst]`
 pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
     slot!(fp, ip, 1) = (len / crate::PAGE_SIZE) as u64;
