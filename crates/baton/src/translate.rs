@@ -717,9 +717,26 @@ impl Translator<'_> {
     }
 
     /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
-    fn load_fused(&mut self, handler: Handler, fused: Option<(Handler, Handler)>, offset: u64, width: u8) {
+    fn load_fused(
+        &mut self,
+        handler: Handler,
+        fused: Option<(Handler, Handler)>,
+        abs: Handler,
+        offset: u64,
+        width: u8,
+    ) {
         let a = self.pop();
         let p = self.stack.len();
+        if let Operand::Const(c) = a {
+            // `[load_abs, (dst), c + offset]`
+            let start = self.pos();
+            self.emit(abs);
+            let dst_cell = self.pos();
+            self.imm(pack(&[self.home(p)]));
+            self.imm(c as u32 as u64 + offset);
+            self.push_result(start, dst_cell, None);
+            return;
+        }
         if let Some((ss, si)) = fused {
             if let Some((x, y, imm)) = self.take_add(a, p) {
                 let start = self.pos();
@@ -791,7 +808,16 @@ impl Translator<'_> {
 
     /// A store; `imm` stores a constant value, `fused` = (ss, si) variants that
     /// take the address as `a + b`.
-    fn store_fused(&mut self, handler: Handler, imm: Handler, fused: (Handler, Handler), offset: u64, width: u8) {
+    #[allow(clippy::too_many_arguments)]
+    fn store_fused(
+        &mut self,
+        handler: Handler,
+        imm: Handler,
+        fused: (Handler, Handler),
+        abs: (Handler, Handler),
+        offset: u64,
+        width: u8,
+    ) {
         // The address's pending add, if the address is that add's result.
         let addr_home = self.home(self.stack.len() - 2);
         let pending = self.pending_adds.iter().position(|pa| pa.dst == addr_home);
@@ -799,6 +825,24 @@ impl Translator<'_> {
         let v = self.pop();
         let a = self.pop();
         let p = self.stack.len();
+        if let Operand::Const(c) = a {
+            // A constant address: `[store_abs, (value), ea]` or
+            // `[store_abs_imm, value, ea]` with `ea = c + offset`.
+            let ea = c as u32 as u64 + offset;
+            match v {
+                Operand::Const(x) => {
+                    self.emit(abs.1);
+                    self.imm(x);
+                }
+                _ => {
+                    let sv = self.slot_of(v, p + 1);
+                    self.emit(abs.0);
+                    self.imm(pack(&[sv]));
+                }
+            }
+            self.imm(ea);
+            return;
+        }
         if let Operand::Const(c) = v {
             let sa = self.slot_of(a, p);
             self.emit(imm);
@@ -1373,54 +1417,110 @@ impl Translator<'_> {
             O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
 
             O::I32Load { memarg } | O::F32Load { memarg } => {
-                t.load_fused(h::i32_load, Some((h::i32_load_ss, h::i32_load_si)), memarg.offset, 4)
+                t.load_fused(h::i32_load, Some((h::i32_load_ss, h::i32_load_si)), h::i32_load_abs, memarg.offset, 4)
             }
             O::I64Load { memarg } | O::F64Load { memarg } => {
-                t.load_fused(h::i64_load, Some((h::i64_load_ss, h::i64_load_si)), memarg.offset, 8)
+                t.load_fused(h::i64_load, Some((h::i64_load_ss, h::i64_load_si)), h::i64_load_abs, memarg.offset, 8)
             }
-            O::I32Load8S { memarg } => {
-                t.load_fused(h::i32_load8_s, Some((h::i32_load8_s_ss, h::i32_load8_s_si)), memarg.offset, 1)
-            }
-            O::I32Load8U { memarg } => {
-                t.load_fused(h::i32_load8_u, Some((h::i32_load8_u_ss, h::i32_load8_u_si)), memarg.offset, 1)
-            }
-            O::I32Load16S { memarg } => {
-                t.load_fused(h::i32_load16_s, Some((h::i32_load16_s_ss, h::i32_load16_s_si)), memarg.offset, 2)
-            }
-            O::I32Load16U { memarg } => {
-                t.load_fused(h::i32_load16_u, Some((h::i32_load16_u_ss, h::i32_load16_u_si)), memarg.offset, 2)
-            }
-            O::I64Load8S { memarg } => {
-                t.load_fused(h::i64_load8_s, Some((h::i64_load8_s_ss, h::i64_load8_s_si)), memarg.offset, 1)
-            }
-            O::I64Load8U { memarg } => {
-                t.load_fused(h::i64_load8_u, Some((h::i64_load8_u_ss, h::i64_load8_u_si)), memarg.offset, 1)
-            }
-            O::I64Load16S { memarg } => {
-                t.load_fused(h::i64_load16_s, Some((h::i64_load16_s_ss, h::i64_load16_s_si)), memarg.offset, 2)
-            }
-            O::I64Load16U { memarg } => {
-                t.load_fused(h::i64_load16_u, Some((h::i64_load16_u_ss, h::i64_load16_u_si)), memarg.offset, 2)
-            }
-            O::I64Load32S { memarg } => {
-                t.load_fused(h::i64_load32_s, Some((h::i64_load32_s_ss, h::i64_load32_s_si)), memarg.offset, 4)
-            }
-            O::I64Load32U { memarg } => {
-                t.load_fused(h::i64_load32_u, Some((h::i64_load32_u_ss, h::i64_load32_u_si)), memarg.offset, 4)
-            }
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                t.store_fused(h::i32_store, h::i32_store_imm, (h::i32_store_ss, h::i32_store_si), memarg.offset, 4)
-            }
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                t.store_fused(h::i64_store, h::i64_store_imm, (h::i64_store_ss, h::i64_store_si), memarg.offset, 8)
-            }
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                t.store_fused(h::i32_store8, h::i32_store8_imm, (h::i32_store8_ss, h::i32_store8_si), memarg.offset, 1)
-            }
+            O::I32Load8S { memarg } => t.load_fused(
+                h::i32_load8_s,
+                Some((h::i32_load8_s_ss, h::i32_load8_s_si)),
+                h::i32_load8_s_abs,
+                memarg.offset,
+                1,
+            ),
+            O::I32Load8U { memarg } => t.load_fused(
+                h::i32_load8_u,
+                Some((h::i32_load8_u_ss, h::i32_load8_u_si)),
+                h::i32_load8_u_abs,
+                memarg.offset,
+                1,
+            ),
+            O::I32Load16S { memarg } => t.load_fused(
+                h::i32_load16_s,
+                Some((h::i32_load16_s_ss, h::i32_load16_s_si)),
+                h::i32_load16_s_abs,
+                memarg.offset,
+                2,
+            ),
+            O::I32Load16U { memarg } => t.load_fused(
+                h::i32_load16_u,
+                Some((h::i32_load16_u_ss, h::i32_load16_u_si)),
+                h::i32_load16_u_abs,
+                memarg.offset,
+                2,
+            ),
+            O::I64Load8S { memarg } => t.load_fused(
+                h::i64_load8_s,
+                Some((h::i64_load8_s_ss, h::i64_load8_s_si)),
+                h::i64_load8_s_abs,
+                memarg.offset,
+                1,
+            ),
+            O::I64Load8U { memarg } => t.load_fused(
+                h::i64_load8_u,
+                Some((h::i64_load8_u_ss, h::i64_load8_u_si)),
+                h::i32_load8_u_abs,
+                memarg.offset,
+                1,
+            ),
+            O::I64Load16S { memarg } => t.load_fused(
+                h::i64_load16_s,
+                Some((h::i64_load16_s_ss, h::i64_load16_s_si)),
+                h::i64_load16_s_abs,
+                memarg.offset,
+                2,
+            ),
+            O::I64Load16U { memarg } => t.load_fused(
+                h::i64_load16_u,
+                Some((h::i64_load16_u_ss, h::i64_load16_u_si)),
+                h::i32_load16_u_abs,
+                memarg.offset,
+                2,
+            ),
+            O::I64Load32S { memarg } => t.load_fused(
+                h::i64_load32_s,
+                Some((h::i64_load32_s_ss, h::i64_load32_s_si)),
+                h::i64_load32_s_abs,
+                memarg.offset,
+                4,
+            ),
+            O::I64Load32U { memarg } => t.load_fused(
+                h::i64_load32_u,
+                Some((h::i64_load32_u_ss, h::i64_load32_u_si)),
+                h::i32_load_abs,
+                memarg.offset,
+                4,
+            ),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => t.store_fused(
+                h::i32_store,
+                h::i32_store_imm,
+                (h::i32_store_ss, h::i32_store_si),
+                (h::i32_store_abs, h::i32_store_abs_imm),
+                memarg.offset,
+                4,
+            ),
+            O::I64Store { memarg } | O::F64Store { memarg } => t.store_fused(
+                h::i64_store,
+                h::i64_store_imm,
+                (h::i64_store_ss, h::i64_store_si),
+                (h::i64_store_abs, h::i64_store_abs_imm),
+                memarg.offset,
+                8,
+            ),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => t.store_fused(
+                h::i32_store8,
+                h::i32_store8_imm,
+                (h::i32_store8_ss, h::i32_store8_si),
+                (h::i32_store8_abs, h::i32_store8_abs_imm),
+                memarg.offset,
+                1,
+            ),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => t.store_fused(
                 h::i32_store16,
                 h::i32_store16_imm,
                 (h::i32_store16_ss, h::i32_store16_si),
+                (h::i32_store16_abs, h::i32_store16_abs_imm),
                 memarg.offset,
                 2,
             ),

@@ -557,3 +557,44 @@ fn load_then_store_of_the_same_width_is_one_move() {
         }
     }
 }
+
+#[test]
+fn constant_addresses_fold_into_the_access() {
+    let wat = r#"(module (memory 1)
+      (data (i32.const 8) "\f0\e1\d2\c3\b4\a5\96\87")
+      (func (export "loads") (result i64)
+        (i64.add (i64.load offset=8 (i32.const 0))
+          (i64.add (i64.extend_i32_s (i32.load8_s (i32.const 9)))
+            (i64.add (i64.load16_u (i32.const 10))
+              (i64.add (i64.load32_s offset=4 (i32.const 8))
+                (i64.extend_i32_u (i32.load16_s offset=1 (i32.const 13))))))))
+      (func (export "stores") (param $v i64) (result i64)
+        (i64.store (i32.const 100) (local.get $v))
+        (i32.store8 offset=3 (i32.const 100) (i32.const 0x1ff))
+        (i32.store16 (i32.const 96) (i32.wrap_i64 (local.get $v)))
+        (i64.store32 offset=8 (i32.const 100) (i64.const -1))
+        (i64.add (i64.load (i32.const 100)) (i64.load (i32.const 104))))
+      (func (export "oob_load") (param i32) (result i32) (i32.load offset=65533 (i32.const 0)))
+      (func (export "oob_store") (param i32) (result i32)
+        (i32.store16 offset=4294967295 (i32.const 1) (local.get 0)) (i32.const 0))
+      (func (export "oob_store_imm") (param i32) (result i32)
+        (i32.store (i32.const -2) (i32.const 7)) (i32.const 0)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let loads = inst.get_typed_func::<(), i64>(&store, "loads").unwrap();
+    let expect = 0x8796a5b4c3d2e1f0u64 as i64
+        + (0xe1u8 as i8 as i64)
+        + 0xc3d2
+        + (0x8796a5b4u32 as i32 as i64)
+        + (0x8796u16 as i16 as i32 as u32 as i64);
+    assert_eq!(loads.call(&mut store, ()).unwrap(), expect);
+    let stores = inst.get_typed_func::<i64, i64>(&store, "stores").unwrap();
+    let v = 0x1122334455667788i64;
+    // bytes 100..112: 88 77 66 ff 44 33 22 11 ff ff ff ff
+    let expect = (0x11223344ff667788u64 as i64).wrapping_add(0xffffffff11223344u64 as i64);
+    assert_eq!(stores.call(&mut store, v).unwrap(), expect);
+    for f in ["oob_load", "oob_store", "oob_store_imm"] {
+        let f = inst.get_typed_func::<i32, i32>(&store, f).unwrap();
+        let e = f.call(&mut store, 1).unwrap_err();
+        assert!(e.to_string().contains("out of bounds"), "{e}");
+    }
+}

@@ -1088,6 +1088,34 @@ load! {
     i64_load32_u, u32, |v| v as u64;
 }
 
+/// `[load_abs, (dst), ea]`: a load from a constant address (`ea` is the
+/// constant plus the offset, computed by the translator).
+macro_rules! load_abs {
+    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+            let ea = imm!(ip, 2);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
+            pslot!(fp, ip, 1, 0) = $conv;
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+load_abs! {
+    i32_load_abs, u32, |v| v as u64;
+    i64_load_abs, u64, |v| v;
+    i32_load8_s_abs, i8, |v| v as i32 as u32 as u64;
+    i32_load8_u_abs, u8, |v| v as u64;
+    i32_load16_s_abs, i16, |v| v as i32 as u32 as u64;
+    i32_load16_u_abs, u16, |v| v as u64;
+    i64_load8_s_abs, i8, |v| v as i64 as u64;
+    i64_load16_s_abs, i16, |v| v as i64 as u64;
+    i64_load32_s_abs, i32, |v| v as i64 as u64;
+}
+
 /// `[load_ss, (dst, a, b), offset]` and `[load_si, (dst, a), imm, offset]`: a
 /// load whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! load_add {
@@ -1150,6 +1178,38 @@ store_imm! {
     i64_store_imm, u64;
     i32_store8_imm, u8;
     i32_store16_imm, u16;
+}
+
+/// `[store_abs, (value), ea]` and `[store_abs_imm, value, ea]`: stores to a
+/// constant address (`ea` is the constant plus the offset).
+macro_rules! store_abs {
+    ($($name:ident, $imm:ident, $m:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+            let ea = imm!(ip, 2);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = pslot!(fp, ip, 1, 0) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+        pub(crate) unsafe fn $imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+            let ea = imm!(ip, 2);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = imm!(ip, 1) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add(3), fp, mem, len, ctx)
+        }
+    )*};
+}
+
+store_abs! {
+    i32_store_abs, i32_store_abs_imm, u32;
+    i64_store_abs, i64_store_abs_imm, u64;
+    i32_store8_abs, i32_store8_abs_imm, u8;
+    i32_store16_abs, i32_store16_abs_imm, u16;
 }
 
 /// `[store_ss, (a, b, value), offset]` and `[store_si, (a, value), imm, offset]`:
