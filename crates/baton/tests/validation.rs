@@ -42,3 +42,28 @@ fn large_module_translates_eagerly_in_parallel() {
         assert!(matches!(err, Error::Invalid(_)), "{err}");
     }
 }
+
+/// Threads take the largest bodies first; the error reported must still be
+/// the one of the first invalid function in module order.
+#[test]
+fn parallel_validation_reports_the_first_invalid_function() {
+    let engine = Engine::default();
+    let build = |bad: &[usize]| {
+        let mut wat = String::from("(module\n");
+        for i in 0..200 {
+            // Later functions are larger, so they are validated first.
+            wat.push_str(&format!("(func {}", "nop ".repeat(10 + i * 10)));
+            if bad.contains(&i) {
+                wat.push_str("i32.add drop");
+            }
+            wat.push_str(")\n");
+        }
+        wat.push(')');
+        wat::parse_str(&wat).expect("wat")
+    };
+    let first = Module::new(&engine, build(&[7])).expect_err("invalid").to_string();
+    let both = Module::new(&engine, build(&[7, 190])).expect_err("invalid").to_string();
+    assert_eq!(first, both);
+    let last = Module::new(&engine, build(&[190])).expect_err("invalid").to_string();
+    assert_ne!(first, last);
+}
