@@ -469,7 +469,7 @@ fn for_each_body<'a>(
     // Below this much code, a thread costs more than it saves (measured on
     // the corpus modules: from ~64 KiB of code on, two threads win).
     const PARALLEL_THRESHOLD: usize = 16 * 1024;
-    if code_bytes < PARALLEL_THRESHOLD {
+    if code_bytes < PARALLEL_THRESHOLD || bodies.len() < 2 {
         return run(bodies);
     }
     // Asked once per process: it reads cgroup files on Linux.

@@ -244,6 +244,9 @@ struct Translator<'a> {
     /// Position of the last emitted handler if it is a `copy` that a next copy
     /// may merge with.
     prev_copy: Option<usize>,
+    /// What the last emitted handler left in the accumulators (cleared by
+    /// every other emission and at labels).
+    acc: Option<Acc>,
     skip_depth: u32,
     fuel_cell: Option<usize>,
     fuel: bool,
@@ -301,6 +304,7 @@ pub(crate) fn translate_validating(
         pending_adds: Vec::new(),
         counter: None,
         prev_copy: None,
+        acc: None,
         skip_depth: 0,
         fuel_cell: None,
         fuel: config.consume_fuel,
@@ -364,19 +368,79 @@ fn block_arity(m: &ModuleInner, bt: BlockType) -> (usize, usize) {
     }
 }
 
+/// The four forms of a binary operation (see `Bin`); handler names start
+/// with their operand type, so `f64` ones use the float accumulator.
+macro_rules! bin {
+    ($ss:ident, $si:ident, $as:ident, $ai:ident, $result_f64:expr) => {
+        Bin {
+            ss: h::$ss,
+            si: h::$si,
+            as_: h::$as,
+            ai: h::$ai,
+            f64_in: stringify!($ss).as_bytes()[0] == b'f' && stringify!($ss).as_bytes()[1] == b'6',
+            f64_out: $result_f64,
+        }
+    };
+}
+
 macro_rules! binop {
-    ($t:ident, $ss:ident, $si:ident, $comm:expr) => {
-        $t.binop(h::$ss, h::$si, $comm)
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $comm:expr) => {{
+        let ops = bin!($ss, $si, $as, $ai, false);
+        $t.binop(Bin { f64_out: ops.f64_in, ..ops }, $comm)
+    }};
+}
+
+macro_rules! binop_rev {
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident) => {{
+        let ops = bin!($ss, $si, $as, $ai, false);
+        $t.binop_rev(Bin { f64_out: ops.f64_in, ..ops }, h::$is)
+    }};
+}
+
+macro_rules! float_mul {
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident) => {{
+        let ops = bin!($ss, $si, $as, $ai, false);
+        $t.float_mul(Bin { f64_out: ops.f64_in, ..ops })
+    }};
+}
+
+/// Unary operations are named after their result type.
+macro_rules! unop {
+    ($t:ident, $h:ident) => {
+        $t.unop(h::$h, stringify!($h).as_bytes()[0] == b'f' && stringify!($h).as_bytes()[1] == b'6')
     };
 }
 
 macro_rules! cmpop {
-    ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident) => {
-        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), (h::$nss, h::$nsi), None)
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident) => {
+        $t.cmpop(bin!($ss, $si, $as, $ai, false), (h::$bss, h::$bsi), (h::$nss, h::$nsi), None)
     };
-    ($t:ident, $ss:ident, $si:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident, $sss:ident, $ssi:ident) => {
-        $t.cmpop(h::$ss, h::$si, (h::$bss, h::$bsi), (h::$nss, h::$nsi), Some((h::$sss, h::$ssi)))
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident, $sss:ident, $ssi:ident) => {
+        $t.cmpop(bin!($ss, $si, $as, $ai, false), (h::$bss, h::$bsi), (h::$nss, h::$nsi), Some((h::$sss, h::$ssi)))
     };
+}
+
+/// A binary operation's handlers: both operands in slots (`ss`), a constant
+/// right operand (`si`), and the same two with the left operand taken from
+/// the accumulator (`as_`, `ai`).
+#[derive(Clone, Copy)]
+struct Bin {
+    ss: Handler,
+    si: Handler,
+    as_: Handler,
+    ai: Handler,
+    /// Operands (`f64_in`) and result (`f64_out`) are `f64`, which travel in
+    /// the float accumulator.
+    f64_in: bool,
+    f64_out: bool,
+}
+
+/// What the accumulators hold after the last emitted handler: the value of
+/// slot `slot` (in `facc` when `float`, else in `acc`).
+#[derive(Clone, Copy)]
+struct Acc {
+    slot: u32,
+    float: bool,
 }
 
 impl Translator<'_> {
@@ -389,6 +453,7 @@ impl Translator<'_> {
         self.last = None;
         self.counter = None;
         self.prev_copy = None;
+        self.acc = None;
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` indexes an immediate cell written by `begin_block`.
@@ -423,6 +488,12 @@ impl Translator<'_> {
     fn set_dst(&mut self, cell: usize, dst: u32) {
         // SAFETY: `cell` is a packed operand cell written by `pack`.
         let x = unsafe { self.code[cell].x };
+        if let Some(a) = self.acc.as_mut() {
+            // The accumulator now mirrors the new destination.
+            if a.slot == (x & FIELD_MASK) as u32 {
+                a.slot = dst;
+            }
+        }
         self.code[cell] = Cell::imm((x & !FIELD_MASK) | dst as u64);
     }
     /// Field `f` of the packed operand cell `cell`.
@@ -443,6 +514,7 @@ impl Translator<'_> {
     /// Drops the code from `pos` on (the last instruction, being fused).
     fn truncate_code(&mut self, pos: usize) {
         self.code.truncate(pos);
+        self.acc = None;
         self.counter = None;
         self.prev_copy = None;
         self.pending_adds.retain(|pa| pa.end <= pos);
@@ -593,7 +665,8 @@ impl Translator<'_> {
 
     // ----- generic instruction shapes -----
 
-    fn unop(&mut self, handler: Handler) {
+    /// `[handler, (dst, a)]`; `f64_out` if the result is an `f64`.
+    fn unop(&mut self, handler: Handler, f64_out: bool) {
         let a = self.pop();
         let p = self.stack.len();
         let sa = self.slot_of(a, p);
@@ -602,25 +675,45 @@ impl Translator<'_> {
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
         self.push_result(start, dst_cell, None);
+        self.acc = Some(Acc { slot: self.home(p), float: f64_out });
     }
 
-    /// Emits `[handler, dst, a, b|imm]`; returns (start, a, b, imm).
-    fn binop_emit(&mut self, ss: Handler, si: Handler, commutative: bool) -> (usize, usize, u32, u32, Option<u64>) {
+    /// Is the value of slot `s` (of float-ness `float`) in the accumulator?
+    fn in_acc(&self, s: u32, float: bool) -> bool {
+        self.acc.is_some_and(|a| a.slot == s && a.float == float)
+    }
+
+    /// Emits `[handler, dst, a, b|imm]`; returns (start, a, b, imm). The
+    /// left operand comes from the accumulator when it holds it (for a
+    /// commutative operation, either operand). Leaves the result in the
+    /// accumulator.
+    fn binop_emit(&mut self, ops: Bin, commutative: bool) -> (usize, usize, u32, u32, Option<u64>) {
         let b = self.pop();
         let a = self.pop();
         let pa = self.stack.len();
         let dst = self.home(pa) as u64;
-        let (handler, sa, sb, imm) = match (a, b) {
-            (_, Operand::Const(c)) => (si, self.slot_of(a, pa), 0, Some(c)),
-            (Operand::Const(c), _) if commutative => (si, self.slot_of(b, pa + 1), 0, Some(c)),
+        let (mut handler, mut sa, mut sb, imm) = match (a, b) {
+            (_, Operand::Const(c)) => (ops.si, self.slot_of(a, pa), 0, Some(c)),
+            (Operand::Const(c), _) if commutative => (ops.si, self.slot_of(b, pa + 1), 0, Some(c)),
             _ => {
                 let sa = self.slot_of(a, pa);
                 let sb = self.slot_of(b, pa + 1);
-                (ss, sa, sb, None)
+                (ops.ss, sa, sb, None)
             }
         };
+        if imm.is_some() {
+            if self.in_acc(sa, ops.f64_in) {
+                handler = ops.ai;
+            }
+        } else if self.in_acc(sa, ops.f64_in) {
+            handler = ops.as_;
+        } else if commutative && self.in_acc(sb, ops.f64_in) {
+            handler = ops.as_;
+            std::mem::swap(&mut sa, &mut sb);
+        }
         let start = self.pos();
         self.emit(handler);
+        self.acc = Some(Acc { slot: dst as u32, float: ops.f64_out });
         let dst_cell = self.pos();
         match imm {
             Some(k) => {
@@ -632,13 +725,13 @@ impl Translator<'_> {
         (start, dst_cell, sa, sb, imm)
     }
 
-    fn binop(&mut self, ss: Handler, si: Handler, commutative: bool) {
-        let (start, dst_cell, ..) = self.binop_emit(ss, si, commutative);
+    fn binop(&mut self, ops: Bin, commutative: bool) {
+        let (start, dst_cell, ..) = self.binop_emit(ops, commutative);
         self.push_result(start, dst_cell, None);
     }
 
     /// A non-commutative binop with an `_is` variant for a constant left operand.
-    fn binop_rev(&mut self, ss: Handler, si: Handler, is: Handler) {
+    fn binop_rev(&mut self, ops: Bin, is: Handler) {
         let n = self.stack.len();
         if let (Operand::Const(c), b) = (self.stack[n - 2], self.stack[n - 1]) {
             if !matches!(b, Operand::Const(_)) {
@@ -652,21 +745,21 @@ impl Translator<'_> {
                 self.imm(pack(&[self.home(p), sb]));
                 self.imm(c);
                 self.push_result(start, dst_cell, None);
+                self.acc = Some(Acc { slot: self.home(p), float: ops.f64_out });
                 return;
             }
         }
-        self.binop(ss, si, false)
+        self.binop(ops, false)
     }
 
     fn cmpop(
         &mut self,
-        ss: Handler,
-        si: Handler,
+        ops: Bin,
         when_true: (Handler, Handler),
         when_false: (Handler, Handler),
         sel: Option<(Handler, Handler)>,
     ) {
-        let (start, dst_cell, a, b, imm) = self.binop_emit(ss, si, false);
+        let (start, dst_cell, a, b, imm) = self.binop_emit(ops, false);
         let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm };
         self.push_result(start, dst_cell, Some(cond));
     }
@@ -679,7 +772,7 @@ impl Translator<'_> {
             (Some(l), Some(Operand::Temp)) if l.dst == self.home(p) => l.cond.map(|c| (l.start, c)),
             _ => None,
         };
-        self.unop(handler);
+        self.unop(handler, false);
         let Some(dst_cell) = self.last.map(|l| l.dst_cell) else { return };
         let a = self.field(dst_cell, 1);
         let Some(last) = &mut self.last else { return };
@@ -1150,8 +1243,10 @@ impl Translator<'_> {
         let (params, results) = block_arity(self.m, bt);
         self.materialize_locals(None);
         self.materialize_top(params);
-        // A loop's start is a label: copies before and after it stay apart.
+        // A loop's start is a label: copies before and after it stay apart,
+        // and the accumulators are unknown there.
         self.prev_copy = None;
+        self.acc = None;
         let height = self.stack.len() - params;
         let mut start = self.pos();
         if kind == Kind::Loop {
@@ -1178,6 +1273,8 @@ impl Translator<'_> {
 
     fn patch_here(&mut self, cells: &[usize]) {
         self.invalidate_adds();
+        // A label: control arrives here with any accumulator.
+        self.acc = None;
         // A label: copies before and after it stay apart.
         self.prev_copy = None;
         let here = self.pos() as u64;
@@ -1609,6 +1706,8 @@ impl Translator<'_> {
                 t,
                 i32_eq_ss,
                 i32_eq_si,
+                i32_eq_as,
+                i32_eq_ai,
                 br_i32_eq_ss,
                 br_i32_eq_si,
                 br_i32_ne_ss,
@@ -1620,6 +1719,8 @@ impl Translator<'_> {
                 t,
                 i32_ne_ss,
                 i32_ne_si,
+                i32_ne_as,
+                i32_ne_ai,
                 br_i32_ne_ss,
                 br_i32_ne_si,
                 br_i32_eq_ss,
@@ -1632,6 +1733,8 @@ impl Translator<'_> {
                     t,
                     i32_lt_s_ss,
                     i32_lt_s_si,
+                    i32_lt_s_as,
+                    i32_lt_s_ai,
                     br_i32_lt_s_ss,
                     br_i32_lt_s_si,
                     br_i32_ge_s_ss,
@@ -1645,6 +1748,8 @@ impl Translator<'_> {
                     t,
                     i32_lt_u_ss,
                     i32_lt_u_si,
+                    i32_lt_u_as,
+                    i32_lt_u_ai,
                     br_i32_lt_u_ss,
                     br_i32_lt_u_si,
                     br_i32_ge_u_ss,
@@ -1658,6 +1763,8 @@ impl Translator<'_> {
                     t,
                     i32_gt_s_ss,
                     i32_gt_s_si,
+                    i32_gt_s_as,
+                    i32_gt_s_ai,
                     br_i32_gt_s_ss,
                     br_i32_gt_s_si,
                     br_i32_le_s_ss,
@@ -1671,6 +1778,8 @@ impl Translator<'_> {
                     t,
                     i32_gt_u_ss,
                     i32_gt_u_si,
+                    i32_gt_u_as,
+                    i32_gt_u_ai,
                     br_i32_gt_u_ss,
                     br_i32_gt_u_si,
                     br_i32_le_u_ss,
@@ -1684,6 +1793,8 @@ impl Translator<'_> {
                     t,
                     i32_le_s_ss,
                     i32_le_s_si,
+                    i32_le_s_as,
+                    i32_le_s_ai,
                     br_i32_le_s_ss,
                     br_i32_le_s_si,
                     br_i32_gt_s_ss,
@@ -1697,6 +1808,8 @@ impl Translator<'_> {
                     t,
                     i32_le_u_ss,
                     i32_le_u_si,
+                    i32_le_u_as,
+                    i32_le_u_ai,
                     br_i32_le_u_ss,
                     br_i32_le_u_si,
                     br_i32_gt_u_ss,
@@ -1710,6 +1823,8 @@ impl Translator<'_> {
                     t,
                     i32_ge_s_ss,
                     i32_ge_s_si,
+                    i32_ge_s_as,
+                    i32_ge_s_ai,
                     br_i32_ge_s_ss,
                     br_i32_ge_s_si,
                     br_i32_lt_s_ss,
@@ -1723,6 +1838,8 @@ impl Translator<'_> {
                     t,
                     i32_ge_u_ss,
                     i32_ge_u_si,
+                    i32_ge_u_as,
+                    i32_ge_u_ai,
                     br_i32_ge_u_ss,
                     br_i32_ge_u_si,
                     br_i32_lt_u_ss,
@@ -1732,66 +1849,287 @@ impl Translator<'_> {
                 )
             }
             O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, None),
-            O::I64Eq => cmpop!(t, i64_eq_ss, i64_eq_si, br_i64_eq_ss, br_i64_eq_si, br_i64_ne_ss, br_i64_ne_si),
-            O::I64Ne => cmpop!(t, i64_ne_ss, i64_ne_si, br_i64_ne_ss, br_i64_ne_si, br_i64_eq_ss, br_i64_eq_si),
+            O::I64Eq => cmpop!(
+                t,
+                i64_eq_ss,
+                i64_eq_si,
+                i64_eq_as,
+                i64_eq_ai,
+                br_i64_eq_ss,
+                br_i64_eq_si,
+                br_i64_ne_ss,
+                br_i64_ne_si
+            ),
+            O::I64Ne => cmpop!(
+                t,
+                i64_ne_ss,
+                i64_ne_si,
+                i64_ne_as,
+                i64_ne_ai,
+                br_i64_ne_ss,
+                br_i64_ne_si,
+                br_i64_eq_ss,
+                br_i64_eq_si
+            ),
             O::I64LtS => {
-                cmpop!(t, i64_lt_s_ss, i64_lt_s_si, br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_ge_s_ss, br_i64_ge_s_si)
+                cmpop!(
+                    t,
+                    i64_lt_s_ss,
+                    i64_lt_s_si,
+                    i64_lt_s_as,
+                    i64_lt_s_ai,
+                    br_i64_lt_s_ss,
+                    br_i64_lt_s_si,
+                    br_i64_ge_s_ss,
+                    br_i64_ge_s_si
+                )
             }
             O::I64LtU => {
-                cmpop!(t, i64_lt_u_ss, i64_lt_u_si, br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_ge_u_ss, br_i64_ge_u_si)
+                cmpop!(
+                    t,
+                    i64_lt_u_ss,
+                    i64_lt_u_si,
+                    i64_lt_u_as,
+                    i64_lt_u_ai,
+                    br_i64_lt_u_ss,
+                    br_i64_lt_u_si,
+                    br_i64_ge_u_ss,
+                    br_i64_ge_u_si
+                )
             }
             O::I64GtS => {
-                cmpop!(t, i64_gt_s_ss, i64_gt_s_si, br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_le_s_ss, br_i64_le_s_si)
+                cmpop!(
+                    t,
+                    i64_gt_s_ss,
+                    i64_gt_s_si,
+                    i64_gt_s_as,
+                    i64_gt_s_ai,
+                    br_i64_gt_s_ss,
+                    br_i64_gt_s_si,
+                    br_i64_le_s_ss,
+                    br_i64_le_s_si
+                )
             }
             O::I64GtU => {
-                cmpop!(t, i64_gt_u_ss, i64_gt_u_si, br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_le_u_ss, br_i64_le_u_si)
+                cmpop!(
+                    t,
+                    i64_gt_u_ss,
+                    i64_gt_u_si,
+                    i64_gt_u_as,
+                    i64_gt_u_ai,
+                    br_i64_gt_u_ss,
+                    br_i64_gt_u_si,
+                    br_i64_le_u_ss,
+                    br_i64_le_u_si
+                )
             }
             O::I64LeS => {
-                cmpop!(t, i64_le_s_ss, i64_le_s_si, br_i64_le_s_ss, br_i64_le_s_si, br_i64_gt_s_ss, br_i64_gt_s_si)
+                cmpop!(
+                    t,
+                    i64_le_s_ss,
+                    i64_le_s_si,
+                    i64_le_s_as,
+                    i64_le_s_ai,
+                    br_i64_le_s_ss,
+                    br_i64_le_s_si,
+                    br_i64_gt_s_ss,
+                    br_i64_gt_s_si
+                )
             }
             O::I64LeU => {
-                cmpop!(t, i64_le_u_ss, i64_le_u_si, br_i64_le_u_ss, br_i64_le_u_si, br_i64_gt_u_ss, br_i64_gt_u_si)
+                cmpop!(
+                    t,
+                    i64_le_u_ss,
+                    i64_le_u_si,
+                    i64_le_u_as,
+                    i64_le_u_ai,
+                    br_i64_le_u_ss,
+                    br_i64_le_u_si,
+                    br_i64_gt_u_ss,
+                    br_i64_gt_u_si
+                )
             }
             O::I64GeS => {
-                cmpop!(t, i64_ge_s_ss, i64_ge_s_si, br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_lt_s_ss, br_i64_lt_s_si)
+                cmpop!(
+                    t,
+                    i64_ge_s_ss,
+                    i64_ge_s_si,
+                    i64_ge_s_as,
+                    i64_ge_s_ai,
+                    br_i64_ge_s_ss,
+                    br_i64_ge_s_si,
+                    br_i64_lt_s_ss,
+                    br_i64_lt_s_si
+                )
             }
             O::I64GeU => {
-                cmpop!(t, i64_ge_u_ss, i64_ge_u_si, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_lt_u_ss, br_i64_lt_u_si)
+                cmpop!(
+                    t,
+                    i64_ge_u_ss,
+                    i64_ge_u_si,
+                    i64_ge_u_as,
+                    i64_ge_u_ai,
+                    br_i64_ge_u_ss,
+                    br_i64_ge_u_si,
+                    br_i64_lt_u_ss,
+                    br_i64_lt_u_si
+                )
             }
-            O::F32Eq => cmpop!(t, f32_eq_ss, f32_eq_si, br_f32_eq_ss, br_f32_eq_si, br_f32_ne_ss, br_f32_ne_si),
-            O::F32Ne => cmpop!(t, f32_ne_ss, f32_ne_si, br_f32_ne_ss, br_f32_ne_si, br_f32_eq_ss, br_f32_eq_si),
+            O::F32Eq => cmpop!(
+                t,
+                f32_eq_ss,
+                f32_eq_si,
+                f32_eq_as,
+                f32_eq_ai,
+                br_f32_eq_ss,
+                br_f32_eq_si,
+                br_f32_ne_ss,
+                br_f32_ne_si
+            ),
+            O::F32Ne => cmpop!(
+                t,
+                f32_ne_ss,
+                f32_ne_si,
+                f32_ne_as,
+                f32_ne_ai,
+                br_f32_ne_ss,
+                br_f32_ne_si,
+                br_f32_eq_ss,
+                br_f32_eq_si
+            ),
             O::F32Lt => {
-                cmpop!(t, f32_lt_ss, f32_lt_si, br_f32_lt_ss, br_f32_lt_si, br_f32_not_lt_ss, br_f32_not_lt_si)
+                cmpop!(
+                    t,
+                    f32_lt_ss,
+                    f32_lt_si,
+                    f32_lt_as,
+                    f32_lt_ai,
+                    br_f32_lt_ss,
+                    br_f32_lt_si,
+                    br_f32_not_lt_ss,
+                    br_f32_not_lt_si
+                )
             }
             O::F32Gt => {
-                cmpop!(t, f32_gt_ss, f32_gt_si, br_f32_gt_ss, br_f32_gt_si, br_f32_not_gt_ss, br_f32_not_gt_si)
+                cmpop!(
+                    t,
+                    f32_gt_ss,
+                    f32_gt_si,
+                    f32_gt_as,
+                    f32_gt_ai,
+                    br_f32_gt_ss,
+                    br_f32_gt_si,
+                    br_f32_not_gt_ss,
+                    br_f32_not_gt_si
+                )
             }
             O::F32Le => {
-                cmpop!(t, f32_le_ss, f32_le_si, br_f32_le_ss, br_f32_le_si, br_f32_not_le_ss, br_f32_not_le_si)
+                cmpop!(
+                    t,
+                    f32_le_ss,
+                    f32_le_si,
+                    f32_le_as,
+                    f32_le_ai,
+                    br_f32_le_ss,
+                    br_f32_le_si,
+                    br_f32_not_le_ss,
+                    br_f32_not_le_si
+                )
             }
             O::F32Ge => {
-                cmpop!(t, f32_ge_ss, f32_ge_si, br_f32_ge_ss, br_f32_ge_si, br_f32_not_ge_ss, br_f32_not_ge_si)
+                cmpop!(
+                    t,
+                    f32_ge_ss,
+                    f32_ge_si,
+                    f32_ge_as,
+                    f32_ge_ai,
+                    br_f32_ge_ss,
+                    br_f32_ge_si,
+                    br_f32_not_ge_ss,
+                    br_f32_not_ge_si
+                )
             }
-            O::F64Eq => cmpop!(t, f64_eq_ss, f64_eq_si, br_f64_eq_ss, br_f64_eq_si, br_f64_ne_ss, br_f64_ne_si),
-            O::F64Ne => cmpop!(t, f64_ne_ss, f64_ne_si, br_f64_ne_ss, br_f64_ne_si, br_f64_eq_ss, br_f64_eq_si),
+            O::F64Eq => cmpop!(
+                t,
+                f64_eq_ss,
+                f64_eq_si,
+                f64_eq_as,
+                f64_eq_ai,
+                br_f64_eq_ss,
+                br_f64_eq_si,
+                br_f64_ne_ss,
+                br_f64_ne_si
+            ),
+            O::F64Ne => cmpop!(
+                t,
+                f64_ne_ss,
+                f64_ne_si,
+                f64_ne_as,
+                f64_ne_ai,
+                br_f64_ne_ss,
+                br_f64_ne_si,
+                br_f64_eq_ss,
+                br_f64_eq_si
+            ),
             O::F64Lt => {
-                cmpop!(t, f64_lt_ss, f64_lt_si, br_f64_lt_ss, br_f64_lt_si, br_f64_not_lt_ss, br_f64_not_lt_si)
+                cmpop!(
+                    t,
+                    f64_lt_ss,
+                    f64_lt_si,
+                    f64_lt_as,
+                    f64_lt_ai,
+                    br_f64_lt_ss,
+                    br_f64_lt_si,
+                    br_f64_not_lt_ss,
+                    br_f64_not_lt_si
+                )
             }
             O::F64Gt => {
-                cmpop!(t, f64_gt_ss, f64_gt_si, br_f64_gt_ss, br_f64_gt_si, br_f64_not_gt_ss, br_f64_not_gt_si)
+                cmpop!(
+                    t,
+                    f64_gt_ss,
+                    f64_gt_si,
+                    f64_gt_as,
+                    f64_gt_ai,
+                    br_f64_gt_ss,
+                    br_f64_gt_si,
+                    br_f64_not_gt_ss,
+                    br_f64_not_gt_si
+                )
             }
             O::F64Le => {
-                cmpop!(t, f64_le_ss, f64_le_si, br_f64_le_ss, br_f64_le_si, br_f64_not_le_ss, br_f64_not_le_si)
+                cmpop!(
+                    t,
+                    f64_le_ss,
+                    f64_le_si,
+                    f64_le_as,
+                    f64_le_ai,
+                    br_f64_le_ss,
+                    br_f64_le_si,
+                    br_f64_not_le_ss,
+                    br_f64_not_le_si
+                )
             }
             O::F64Ge => {
-                cmpop!(t, f64_ge_ss, f64_ge_si, br_f64_ge_ss, br_f64_ge_si, br_f64_not_ge_ss, br_f64_not_ge_si)
+                cmpop!(
+                    t,
+                    f64_ge_ss,
+                    f64_ge_si,
+                    f64_ge_as,
+                    f64_ge_ai,
+                    br_f64_ge_ss,
+                    br_f64_ge_si,
+                    br_f64_not_ge_ss,
+                    br_f64_not_ge_si
+                )
             }
 
-            O::I32Clz => t.unop(h::i32_clz),
-            O::I32Ctz => t.unop(h::i32_ctz),
-            O::I32Popcnt => t.unop(h::i32_popcnt),
+            O::I32Clz => unop!(t, i32_clz),
+            O::I32Ctz => unop!(t, i32_ctz),
+            O::I32Popcnt => unop!(t, i32_popcnt),
             O::I32Add => {
-                let (start, dst_cell, a, b, imm) = t.binop_emit(h::i32_add_ss, h::i32_add_si, true);
+                let (start, dst_cell, a, b, imm) =
+                    t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai, false), true);
                 t.push_result(start, dst_cell, None);
                 if let Some(last) = &mut t.last {
                     last.add = Some((a, b, imm));
@@ -1810,7 +2148,7 @@ impl Translator<'_> {
                     Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
                     _ => None,
                 };
-                t.binop_rev(h::i32_sub_ss, h::i32_sub_si, h::i32_sub_is);
+                binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is);
                 if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
                     let a = t.field(cell, 1);
                     if let Some(last) = &mut t.last {
@@ -1818,13 +2156,14 @@ impl Translator<'_> {
                     }
                 }
             }
-            O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, true),
-            O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, false),
-            O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, false),
-            O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, false),
-            O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, false),
+            O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai, true),
+            O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, i32_div_s_as, i32_div_s_ai, false),
+            O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
+            O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
+            O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
             O::I32And => {
-                let (start, dst_cell, a, b, imm) = t.binop_emit(h::i32_and_ss, h::i32_and_si, true);
+                let (start, dst_cell, a, b, imm) =
+                    t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, false), true);
                 let cond = Cond::Cmp {
                     when_true: (h::br_i32_and_ss, h::br_i32_and_si),
                     when_false: (h::br_i32_nand_ss, h::br_i32_nand_si),
@@ -1835,76 +2174,76 @@ impl Translator<'_> {
                 };
                 t.push_result(start, dst_cell, Some(cond));
             }
-            O::I32Or => binop!(t, i32_or_ss, i32_or_si, true),
-            O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, true),
-            O::I32Shl => binop!(t, i32_shl_ss, i32_shl_si, false),
-            O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, false),
-            O::I32ShrU => binop!(t, i32_shr_u_ss, i32_shr_u_si, false),
-            O::I32Rotl => binop!(t, i32_rotl_ss, i32_rotl_si, false),
-            O::I32Rotr => binop!(t, i32_rotr_ss, i32_rotr_si, false),
-            O::I64Clz => t.unop(h::i64_clz),
-            O::I64Ctz => t.unop(h::i64_ctz),
-            O::I64Popcnt => t.unop(h::i64_popcnt),
-            O::I64Add => binop!(t, i64_add_ss, i64_add_si, true),
-            O::I64Sub => t.binop_rev(h::i64_sub_ss, h::i64_sub_si, h::i64_sub_is),
-            O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, true),
-            O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, false),
-            O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, false),
-            O::I64RemS => binop!(t, i64_rem_s_ss, i64_rem_s_si, false),
-            O::I64RemU => binop!(t, i64_rem_u_ss, i64_rem_u_si, false),
-            O::I64And => binop!(t, i64_and_ss, i64_and_si, true),
-            O::I64Or => binop!(t, i64_or_ss, i64_or_si, true),
-            O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, true),
-            O::I64Shl => binop!(t, i64_shl_ss, i64_shl_si, false),
-            O::I64ShrS => binop!(t, i64_shr_s_ss, i64_shr_s_si, false),
-            O::I64ShrU => binop!(t, i64_shr_u_ss, i64_shr_u_si, false),
-            O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, false),
-            O::I64Rotr => binop!(t, i64_rotr_ss, i64_rotr_si, false),
+            O::I32Or => binop!(t, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, true),
+            O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
+            O::I32Shl => binop!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, false),
+            O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, false),
+            O::I32ShrU => binop!(t, i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai, false),
+            O::I32Rotl => binop!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, false),
+            O::I32Rotr => binop!(t, i32_rotr_ss, i32_rotr_si, i32_rotr_as, i32_rotr_ai, false),
+            O::I64Clz => unop!(t, i64_clz),
+            O::I64Ctz => unop!(t, i64_ctz),
+            O::I64Popcnt => unop!(t, i64_popcnt),
+            O::I64Add => binop!(t, i64_add_ss, i64_add_si, i64_add_as, i64_add_ai, true),
+            O::I64Sub => binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is),
+            O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, true),
+            O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, false),
+            O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, i64_div_u_as, i64_div_u_ai, false),
+            O::I64RemS => binop!(t, i64_rem_s_ss, i64_rem_s_si, i64_rem_s_as, i64_rem_s_ai, false),
+            O::I64RemU => binop!(t, i64_rem_u_ss, i64_rem_u_si, i64_rem_u_as, i64_rem_u_ai, false),
+            O::I64And => binop!(t, i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, true),
+            O::I64Or => binop!(t, i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, true),
+            O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, true),
+            O::I64Shl => binop!(t, i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, false),
+            O::I64ShrS => binop!(t, i64_shr_s_ss, i64_shr_s_si, i64_shr_s_as, i64_shr_s_ai, false),
+            O::I64ShrU => binop!(t, i64_shr_u_ss, i64_shr_u_si, i64_shr_u_as, i64_shr_u_ai, false),
+            O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, i64_rotl_as, i64_rotl_ai, false),
+            O::I64Rotr => binop!(t, i64_rotr_ss, i64_rotr_si, i64_rotr_as, i64_rotr_ai, false),
 
-            O::F32Abs => t.unop(h::f32_abs),
-            O::F32Neg => t.unop(h::f32_neg),
-            O::F32Ceil => t.unop(h::f32_ceil),
-            O::F32Floor => t.unop(h::f32_floor),
-            O::F32Trunc => t.unop(h::f32_trunc),
-            O::F32Nearest => t.unop(h::f32_nearest),
-            O::F32Sqrt => t.unop(h::f32_sqrt),
+            O::F32Abs => unop!(t, f32_abs),
+            O::F32Neg => unop!(t, f32_neg),
+            O::F32Ceil => unop!(t, f32_ceil),
+            O::F32Floor => unop!(t, f32_floor),
+            O::F32Trunc => unop!(t, f32_trunc),
+            O::F32Nearest => unop!(t, f32_nearest),
+            O::F32Sqrt => unop!(t, f32_sqrt),
             O::F32Add => {
                 if !t.mul_then(h::f32_mul_add, h::f32_mul_add) {
-                    binop!(t, f32_add_ss, f32_add_si, true)
+                    binop!(t, f32_add_ss, f32_add_si, f32_add_as, f32_add_ai, true)
                 }
             }
             O::F32Sub => {
                 if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub) {
-                    t.binop_rev(h::f32_sub_ss, h::f32_sub_si, h::f32_sub_is)
+                    binop_rev!(t, f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32_sub_is)
                 }
             }
-            O::F32Mul => t.float_mul(h::f32_mul_ss, h::f32_mul_si),
-            O::F32Div => t.binop_rev(h::f32_div_ss, h::f32_div_si, h::f32_div_is),
-            O::F32Min => binop!(t, f32_min_ss, f32_min_si, true),
-            O::F32Max => binop!(t, f32_max_ss, f32_max_si, true),
-            O::F32Copysign => binop!(t, f32_copysign_ss, f32_copysign_si, false),
-            O::F64Abs => t.unop(h::f64_abs),
-            O::F64Neg => t.unop(h::f64_neg),
-            O::F64Ceil => t.unop(h::f64_ceil),
-            O::F64Floor => t.unop(h::f64_floor),
-            O::F64Trunc => t.unop(h::f64_trunc),
-            O::F64Nearest => t.unop(h::f64_nearest),
-            O::F64Sqrt => t.unop(h::f64_sqrt),
+            O::F32Mul => float_mul!(t, f32_mul_ss, f32_mul_si, f32_mul_as, f32_mul_ai),
+            O::F32Div => binop_rev!(t, f32_div_ss, f32_div_si, f32_div_as, f32_div_ai, f32_div_is),
+            O::F32Min => binop!(t, f32_min_ss, f32_min_si, f32_min_as, f32_min_ai, true),
+            O::F32Max => binop!(t, f32_max_ss, f32_max_si, f32_max_as, f32_max_ai, true),
+            O::F32Copysign => binop!(t, f32_copysign_ss, f32_copysign_si, f32_copysign_as, f32_copysign_ai, false),
+            O::F64Abs => unop!(t, f64_abs),
+            O::F64Neg => unop!(t, f64_neg),
+            O::F64Ceil => unop!(t, f64_ceil),
+            O::F64Floor => unop!(t, f64_floor),
+            O::F64Trunc => unop!(t, f64_trunc),
+            O::F64Nearest => unop!(t, f64_nearest),
+            O::F64Sqrt => unop!(t, f64_sqrt),
             O::F64Add => {
                 if !t.mul_then(h::f64_mul_add, h::f64_mul_add) {
-                    binop!(t, f64_add_ss, f64_add_si, true)
+                    binop!(t, f64_add_ss, f64_add_si, f64_add_as, f64_add_ai, true)
                 }
             }
             O::F64Sub => {
                 if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub) {
-                    t.binop_rev(h::f64_sub_ss, h::f64_sub_si, h::f64_sub_is)
+                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is)
                 }
             }
-            O::F64Mul => t.float_mul(h::f64_mul_ss, h::f64_mul_si),
-            O::F64Div => t.binop_rev(h::f64_div_ss, h::f64_div_si, h::f64_div_is),
-            O::F64Min => binop!(t, f64_min_ss, f64_min_si, true),
-            O::F64Max => binop!(t, f64_max_ss, f64_max_si, true),
-            O::F64Copysign => binop!(t, f64_copysign_ss, f64_copysign_si, false),
+            O::F64Mul => float_mul!(t, f64_mul_ss, f64_mul_si, f64_mul_as, f64_mul_ai),
+            O::F64Div => binop_rev!(t, f64_div_ss, f64_div_si, f64_div_as, f64_div_ai, f64_div_is),
+            O::F64Min => binop!(t, f64_min_ss, f64_min_si, f64_min_as, f64_min_ai, true),
+            O::F64Max => binop!(t, f64_max_ss, f64_max_si, f64_max_as, f64_max_ai, true),
+            O::F64Copysign => binop!(t, f64_copysign_ss, f64_copysign_si, f64_copysign_as, f64_copysign_ai, false),
 
             O::I32WrapI64
             | O::I32ReinterpretF32
@@ -1913,39 +2252,39 @@ impl Translator<'_> {
             | O::F64ReinterpretI64 => {
                 // Same bits in the slot: a no-op on the operand.
             }
-            O::I32TruncF32S => t.unop(h::i32_trunc_f32_s),
-            O::I32TruncF32U => t.unop(h::i32_trunc_f32_u),
-            O::I32TruncF64S => t.unop(h::i32_trunc_f64_s),
-            O::I32TruncF64U => t.unop(h::i32_trunc_f64_u),
-            O::I64ExtendI32S => t.unop(h::i64_extend_i32_s),
-            O::I64ExtendI32U => t.unop(h::i64_extend_i32_u),
-            O::I64TruncF32S => t.unop(h::i64_trunc_f32_s),
-            O::I64TruncF32U => t.unop(h::i64_trunc_f32_u),
-            O::I64TruncF64S => t.unop(h::i64_trunc_f64_s),
-            O::I64TruncF64U => t.unop(h::i64_trunc_f64_u),
-            O::F32ConvertI32S => t.unop(h::f32_convert_i32_s),
-            O::F32ConvertI32U => t.unop(h::f32_convert_i32_u),
-            O::F32ConvertI64S => t.unop(h::f32_convert_i64_s),
-            O::F32ConvertI64U => t.unop(h::f32_convert_i64_u),
-            O::F32DemoteF64 => t.unop(h::f32_demote_f64),
-            O::F64ConvertI32S => t.unop(h::f64_convert_i32_s),
-            O::F64ConvertI32U => t.unop(h::f64_convert_i32_u),
-            O::F64ConvertI64S => t.unop(h::f64_convert_i64_s),
-            O::F64ConvertI64U => t.unop(h::f64_convert_i64_u),
-            O::F64PromoteF32 => t.unop(h::f64_promote_f32),
-            O::I32Extend8S => t.unop(h::i32_extend8_s),
-            O::I32Extend16S => t.unop(h::i32_extend16_s),
-            O::I64Extend8S => t.unop(h::i64_extend8_s),
-            O::I64Extend16S => t.unop(h::i64_extend16_s),
-            O::I64Extend32S => t.unop(h::i64_extend32_s),
-            O::I32TruncSatF32S => t.unop(h::i32_trunc_sat_f32_s),
-            O::I32TruncSatF32U => t.unop(h::i32_trunc_sat_f32_u),
-            O::I32TruncSatF64S => t.unop(h::i32_trunc_sat_f64_s),
-            O::I32TruncSatF64U => t.unop(h::i32_trunc_sat_f64_u),
-            O::I64TruncSatF32S => t.unop(h::i64_trunc_sat_f32_s),
-            O::I64TruncSatF32U => t.unop(h::i64_trunc_sat_f32_u),
-            O::I64TruncSatF64S => t.unop(h::i64_trunc_sat_f64_s),
-            O::I64TruncSatF64U => t.unop(h::i64_trunc_sat_f64_u),
+            O::I32TruncF32S => unop!(t, i32_trunc_f32_s),
+            O::I32TruncF32U => unop!(t, i32_trunc_f32_u),
+            O::I32TruncF64S => unop!(t, i32_trunc_f64_s),
+            O::I32TruncF64U => unop!(t, i32_trunc_f64_u),
+            O::I64ExtendI32S => unop!(t, i64_extend_i32_s),
+            O::I64ExtendI32U => unop!(t, i64_extend_i32_u),
+            O::I64TruncF32S => unop!(t, i64_trunc_f32_s),
+            O::I64TruncF32U => unop!(t, i64_trunc_f32_u),
+            O::I64TruncF64S => unop!(t, i64_trunc_f64_s),
+            O::I64TruncF64U => unop!(t, i64_trunc_f64_u),
+            O::F32ConvertI32S => unop!(t, f32_convert_i32_s),
+            O::F32ConvertI32U => unop!(t, f32_convert_i32_u),
+            O::F32ConvertI64S => unop!(t, f32_convert_i64_s),
+            O::F32ConvertI64U => unop!(t, f32_convert_i64_u),
+            O::F32DemoteF64 => unop!(t, f32_demote_f64),
+            O::F64ConvertI32S => unop!(t, f64_convert_i32_s),
+            O::F64ConvertI32U => unop!(t, f64_convert_i32_u),
+            O::F64ConvertI64S => unop!(t, f64_convert_i64_s),
+            O::F64ConvertI64U => unop!(t, f64_convert_i64_u),
+            O::F64PromoteF32 => unop!(t, f64_promote_f32),
+            O::I32Extend8S => unop!(t, i32_extend8_s),
+            O::I32Extend16S => unop!(t, i32_extend16_s),
+            O::I64Extend8S => unop!(t, i64_extend8_s),
+            O::I64Extend16S => unop!(t, i64_extend16_s),
+            O::I64Extend32S => unop!(t, i64_extend32_s),
+            O::I32TruncSatF32S => unop!(t, i32_trunc_sat_f32_s),
+            O::I32TruncSatF32U => unop!(t, i32_trunc_sat_f32_u),
+            O::I32TruncSatF64S => unop!(t, i32_trunc_sat_f64_s),
+            O::I32TruncSatF64U => unop!(t, i32_trunc_sat_f64_u),
+            O::I64TruncSatF32S => unop!(t, i64_trunc_sat_f32_s),
+            O::I64TruncSatF32U => unop!(t, i64_trunc_sat_f32_u),
+            O::I64TruncSatF64S => unop!(t, i64_trunc_sat_f64_s),
+            O::I64TruncSatF64U => unop!(t, i64_trunc_sat_f64_u),
             other => return Err(Error::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())
@@ -2007,8 +2346,8 @@ impl Translator<'_> {
     }
 
     /// A float `mul` whose product another instruction may absorb.
-    fn float_mul(&mut self, ss: Handler, si: Handler) {
-        let (start, dst_cell, a, b, imm) = self.binop_emit(ss, si, true);
+    fn float_mul(&mut self, ops: Bin) {
+        let (start, dst_cell, a, b, imm) = self.binop_emit(ops, true);
         self.push_result(start, dst_cell, None);
         if let (None, Some(last)) = (imm, &mut self.last) {
             last.mul = Some((a, b));

@@ -117,51 +117,57 @@ macro_rules! pslot {
 
 #[cfg(all(baton_tail, feature = "nightly-tail"))]
 macro_rules! next {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr) => {{
         let ip: Ip = $ip;
         let h = (*ip).h;
-        become h(ip, $fp, $mem, $len, $ctx)
+        become h(ip, $fp, $mem, $len, $ctx, $acc, $facc)
     }};
     // Continue in handler `$h` (not the cell's own) with the same registers.
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
-        become $h($ip, $fp, $mem, $len, $ctx)
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr; $h:ident) => {{
+        become $h($ip, $fp, $mem, $len, $ctx, $acc, $facc)
     }};
 }
 
 #[cfg(all(baton_tail, not(feature = "nightly-tail")))]
 macro_rules! next {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr) => {{
         let ip: Ip = $ip;
         let h = (*ip).h;
-        return h(ip, $fp, $mem, $len, $ctx);
+        return h(ip, $fp, $mem, $len, $ctx, $acc, $facc);
     }};
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
-        return $h($ip, $fp, $mem, $len, $ctx);
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr; $h:ident) => {{
+        return $h($ip, $fp, $mem, $len, $ctx, $acc, $facc);
     }};
 }
 
 #[cfg(not(baton_tail))]
 macro_rules! next {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
-        let _ = ($fp, $mem, $len, $ctx);
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr) => {{
+        let c: *mut Ctx = $ctx;
+        let _ = ($fp, $mem, $len);
+        // The driver loop passes the accumulators on to the next handler.
+        (*c).acc = $acc;
+        (*c).facc = $facc;
         return $ip;
     }};
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $h:ident) => {{
-        return $h($ip, $fp, $mem, $len, $ctx);
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr; $h:ident) => {{
+        return $h($ip, $fp, $mem, $len, $ctx, $acc, $facc);
     }};
 }
 
 #[cfg(baton_tail)]
 macro_rules! next_reload {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {
-        next!($ip, $fp, $mem, $len, $ctx)
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr) => {
+        next!($ip, $fp, $mem, $len, $ctx, $acc, $facc)
     };
 }
 
 #[cfg(not(baton_tail))]
 macro_rules! next_reload {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr) => {{
         let c = $ctx;
+        (*c).acc = $acc;
+        (*c).facc = $facc;
         (*c).fp = $fp;
         (*c).mem = $mem;
         (*c).len = $len;
@@ -194,7 +200,7 @@ unsafe fn store<'a>(ctx: *mut Ctx) -> &'a mut crate::runtime::store::StoreInner 
 pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
     #[cfg(baton_tail)]
     {
-        ((*ip).h)(ip, fp, mem, len, ctx);
+        ((*ip).h)(ip, fp, mem, len, ctx, 0, 0.0);
     }
     #[cfg(not(baton_tail))]
     {
@@ -202,7 +208,7 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
         loop {
             #[cfg(feature = "handler-stats")]
             super::stats::record((*ip).h as usize);
-            let r = ((*ip).h)(ip, fp, mem, len, ctx);
+            let r = ((*ip).h)(ip, fp, mem, len, ctx, (*ctx).acc, (*ctx).facc);
             if r.is_null() {
                 #[cfg(feature = "handler-stats")]
                 super::stats::end();
@@ -220,7 +226,7 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
     }
 }
 
-pub(crate) unsafe fn exit(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, _ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn exit(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, _ctx: *mut Ctx, _acc: u64, _facc: f64) -> Ip {
     std::ptr::null()
 }
 
@@ -232,14 +238,28 @@ unsafe impl Sync for StaticCell {}
 /// The return address of every execution's entry frame.
 pub(crate) static EXIT_CELL: StaticCell = StaticCell(Cell { h: exit });
 
-/// Values as they sit in a slot.
+/// Values as they sit in a slot, and in the accumulators: `f64` results go
+/// to `facc`, all others (as slot bits) to `acc`.
 trait SlotVal: Copy {
     fn from_slot(x: u64) -> Self;
     fn to_slot(self) -> u64;
+    /// Makes this value the accumulator's (see "Accumulators" above).
+    #[inline(always)]
+    fn set_acc(self, acc: &mut u64, _facc: &mut f64) {
+        *acc = self.to_slot();
+    }
+    /// The value the previous handler left in the accumulator.
+    #[inline(always)]
+    fn from_acc(acc: u64, _facc: f64) -> Self {
+        Self::from_slot(acc)
+    }
 }
 
 macro_rules! slotval {
     ($t:ty, |$x:ident| $from:expr, |$s:ident| $to:expr) => {
+        slotval!($t, |$x| $from, |$s| $to, {});
+    };
+    ($t:ty, |$x:ident| $from:expr, |$s:ident| $to:expr, {$($acc:item)*}) => {
         impl SlotVal for $t {
             #[inline(always)]
             fn from_slot($x: u64) -> Self {
@@ -250,6 +270,7 @@ macro_rules! slotval {
                 let $s = self;
                 $to
             }
+            $($acc)*
         }
     };
 }
@@ -258,7 +279,16 @@ slotval!(u32, |x| x as u32, |s| s as u64);
 slotval!(i64, |x| x as i64, |s| s as u64);
 slotval!(u64, |x| x, |s| s);
 slotval!(f32, |x| f32::from_bits(x as u32), |s| s.to_bits() as u64);
-slotval!(f64, |x| f64::from_bits(x), |s| s.to_bits());
+slotval!(f64, |x| f64::from_bits(x), |s| s.to_bits(), {
+    #[inline(always)]
+    fn set_acc(self, _acc: &mut u64, facc: &mut f64) {
+        *facc = self;
+    }
+    #[inline(always)]
+    fn from_acc(_acc: u64, facc: f64) -> Self {
+        facc
+    }
+});
 slotval!(bool, |x| x != 0, |s| s as u64);
 
 // ---------------------------------------------------------------------------
@@ -267,7 +297,7 @@ slotval!(bool, |x| x != 0, |s| s as u64);
 
 /// `[enter, frame_size, zero_start, zero_count]`: first cell of every function
 /// with locals besides its parameters.
-pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let c = &*ctx;
     if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
         trap!(ctx, TrapCode::StackOverflow);
@@ -280,7 +310,7 @@ pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) 
     } else {
         zero_slots(fp.add(start), n);
     }
-    next!(ip.add(4), fp, mem, len, ctx)
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 #[inline(never)]
@@ -290,57 +320,57 @@ unsafe fn zero_slots(p: Fp, n: usize) {
 
 /// `[enter_params, frame_size, _, _]`: first cell of a function without
 /// locals besides its parameters.
-pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn enter_params(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let c = &*ctx;
     if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
         trap!(ctx, TrapCode::StackOverflow);
     }
-    next!(ip.add(4), fp, mem, len, ctx)
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[copy, (dst, src)]`
-pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
-    next!(ip.add(2), fp, mem, len, ctx)
+    next!(ip.add(2), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[copy2, (dst1, src1, dst2), (src2)]`: two copies, in order.
-pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
     pslot!(fp, ip, 1, 2) = pslot!(fp, ip, 2, 0);
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[copy_imm, (dst), value]`
-pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = imm!(ip, 2);
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[select, (dst, cond, a), (b)]`
-pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
     pslot!(fp, ip, 1, 0) = v;
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[select_cmp, (dst, x, y), (a, b)]` and `[.., (dst, x), imm, (a, b)]`:
 /// `dst = (x op y) ? a : b`.
 macro_rules! select_cmp {
     ($($ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $y = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             let v = if $e { pslot!(fp, ip, 2, 0) } else { pslot!(fp, ip, 2, 1) };
             pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let $y = <$t>::from_slot(imm!(ip, 2));
             let v = if $e { pslot!(fp, ip, 3, 0) } else { pslot!(fp, ip, 3, 1) };
             pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -360,24 +390,24 @@ select_cmp! {
 }
 
 /// `[global_get, (dst), global]`
-pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = **(*ctx).globals.add(imm!(ip, 2) as usize);
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[global_set, global, src]`
-pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     **(*ctx).globals.add(imm!(ip, 1) as usize) = slot!(fp, ip, 2);
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[unreachable]`
-pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx, _acc: u64, _facc: f64) -> Ip {
     trap!(ctx, TrapCode::Unreachable)
 }
 
 /// `[fuel, cost]`: charges a straight-line block's instructions.
-pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let f = &mut store(ctx).fuel;
     let cost = imm!(ip, 1);
     if *f < cost {
@@ -385,83 +415,109 @@ pub(crate) unsafe fn fuel(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -
         trap!(ctx, TrapCode::OutOfFuel);
     }
     *f -= cost;
-    next!(ip.add(2), fp, mem, len, ctx)
+    next!(ip.add(2), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[check_interrupt]`: at loop headers and function entries when interruptible.
-pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     if (*(*ctx).interrupt).swap(false, Ordering::Relaxed) {
         trap!(ctx, TrapCode::Interrupted);
     }
-    next!(ip.add(1), fp, mem, len, ctx)
+    next!(ip.add(1), fp, mem, len, ctx, acc, facc)
 }
 
 // ---------------------------------------------------------------------------
 // Arithmetic
 // ---------------------------------------------------------------------------
 
-/// `[op, (dst, a, b)]` (`_ss`) and `[op, (dst, a), imm]` (`_si`).
+/// An operand of a binary operation: slot field 1 or 2 of the packed cell,
+/// the immediate after it, or the accumulator.
+macro_rules! operand {
+    (s1, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_slot(pslot!($fp, $ip, 1, 1))
+    };
+    (s2, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_slot(pslot!($fp, $ip, 1, 2))
+    };
+    (imm, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_slot(imm!($ip, 2))
+    };
+    (acc, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_acc($acc, $facc)
+    };
+}
+
+/// `[op, (dst, a, b)]` (`_ss`) and `[op, (dst, a), imm]` (`_si`); the `_as`
+/// and `_ai` forms take `a` from the accumulator (same cells, field 1 unused).
+/// All four leave the result in the accumulator too.
 macro_rules! binop {
-    ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
-            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
-            next!(ip.add(2), fp, mem, len, ctx)
-        }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let $b = <$t>::from_slot(imm!(ip, 2));
-            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
-            next!(ip.add(3), fp, mem, len, ctx)
-        }
+    ($($ss:ident, $si:ident, $as:ident, $ai:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        binop!(@one $ss, $t, |$a, $b| $e, s1, s2, 2);
+        binop!(@one $si, $t, |$a, $b| $e, s1, imm, 3);
+        binop!(@one $as, $t, |$a, $b| $e, acc, s2, 2);
+        binop!(@one $ai, $t, |$a, $b| $e, acc, imm, 3);
     )*};
+    (@one $name:ident, $t:ty, |$a:ident, $b:ident| $e:expr, $x:ident, $y:ident, $n:expr) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
+            let $a = operand!($x, $t, fp, ip, acc, facc);
+            let $b = operand!($y, $t, fp, ip, acc, facc);
+            let v = $e;
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add($n), fp, mem, len, ctx, acc, facc)
+        }
+    };
 }
 
 /// Like `binop!` for operations that can trap: `$e` is a `Result<_, TrapCode>`.
 macro_rules! binop_trap {
-    ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
-            match $e {
-                Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
-                Err(code) => trap!(ctx, code),
-            }
-            next!(ip.add(2), fp, mem, len, ctx)
-        }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let $b = <$t>::from_slot(imm!(ip, 2));
-            match $e {
-                Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
-                Err(code) => trap!(ctx, code),
-            }
-            next!(ip.add(3), fp, mem, len, ctx)
-        }
+    ($($ss:ident, $si:ident, $as:ident, $ai:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        binop_trap!(@one $ss, $t, |$a, $b| $e, s1, s2, 2);
+        binop_trap!(@one $si, $t, |$a, $b| $e, s1, imm, 3);
+        binop_trap!(@one $as, $t, |$a, $b| $e, acc, s2, 2);
+        binop_trap!(@one $ai, $t, |$a, $b| $e, acc, imm, 3);
     )*};
+    (@one $name:ident, $t:ty, |$a:ident, $b:ident| $e:expr, $x:ident, $y:ident, $n:expr) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
+            let $a = operand!($x, $t, fp, ip, acc, facc);
+            let $b = operand!($y, $t, fp, ip, acc, facc);
+            match $e {
+                Ok(v) => {
+                    pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+                    SlotVal::set_acc(v, &mut acc, &mut facc);
+                }
+                Err(code) => trap!(ctx, code),
+            }
+            next!(ip.add($n), fp, mem, len, ctx, acc, facc)
+        }
+    };
 }
 
 /// `[op, (dst, src)]`
 macro_rules! unop {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
-            next!(ip.add(2), fp, mem, len, ctx)
+            let v = $e;
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add(2), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
 
 macro_rules! unop_trap {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             match $e {
-                Ok(v) => pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v),
+                Ok(v) => {
+                    pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+                    SlotVal::set_acc(v, &mut acc, &mut facc);
+                }
                 Err(code) => trap!(ctx, code),
             }
-            next!(ip.add(2), fp, mem, len, ctx)
+            next!(ip.add(2), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -495,77 +551,77 @@ macro_rules! rem_s {
 }
 
 binop! {
-    i32_add_ss, i32_add_si, u32, |a, b| a.wrapping_add(b);
-    i32_sub_ss, i32_sub_si, u32, |a, b| a.wrapping_sub(b);
-    i32_mul_ss, i32_mul_si, u32, |a, b| a.wrapping_mul(b);
-    i32_and_ss, i32_and_si, u32, |a, b| a & b;
-    i32_or_ss, i32_or_si, u32, |a, b| a | b;
-    i32_xor_ss, i32_xor_si, u32, |a, b| a ^ b;
-    i32_shl_ss, i32_shl_si, u32, |a, b| a.wrapping_shl(b);
-    i32_shr_s_ss, i32_shr_s_si, i32, |a, b| a.wrapping_shr(b as u32);
-    i32_shr_u_ss, i32_shr_u_si, u32, |a, b| a.wrapping_shr(b);
-    i32_rotl_ss, i32_rotl_si, u32, |a, b| a.rotate_left(b % 32);
-    i32_rotr_ss, i32_rotr_si, u32, |a, b| a.rotate_right(b % 32);
-    i32_eq_ss, i32_eq_si, u32, |a, b| a == b;
-    i32_ne_ss, i32_ne_si, u32, |a, b| a != b;
-    i32_lt_s_ss, i32_lt_s_si, i32, |a, b| a < b;
-    i32_lt_u_ss, i32_lt_u_si, u32, |a, b| a < b;
-    i32_gt_s_ss, i32_gt_s_si, i32, |a, b| a > b;
-    i32_gt_u_ss, i32_gt_u_si, u32, |a, b| a > b;
-    i32_le_s_ss, i32_le_s_si, i32, |a, b| a <= b;
-    i32_le_u_ss, i32_le_u_si, u32, |a, b| a <= b;
-    i32_ge_s_ss, i32_ge_s_si, i32, |a, b| a >= b;
-    i32_ge_u_ss, i32_ge_u_si, u32, |a, b| a >= b;
+    i32_add_ss, i32_add_si, i32_add_as, i32_add_ai, u32, |a, b| a.wrapping_add(b);
+    i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, u32, |a, b| a.wrapping_sub(b);
+    i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai, u32, |a, b| a.wrapping_mul(b);
+    i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, u32, |a, b| a & b;
+    i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, u32, |a, b| a | b;
+    i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, u32, |a, b| a ^ b;
+    i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, u32, |a, b| a.wrapping_shl(b);
+    i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, i32, |a, b| a.wrapping_shr(b as u32);
+    i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai, u32, |a, b| a.wrapping_shr(b);
+    i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, u32, |a, b| a.rotate_left(b % 32);
+    i32_rotr_ss, i32_rotr_si, i32_rotr_as, i32_rotr_ai, u32, |a, b| a.rotate_right(b % 32);
+    i32_eq_ss, i32_eq_si, i32_eq_as, i32_eq_ai, u32, |a, b| a == b;
+    i32_ne_ss, i32_ne_si, i32_ne_as, i32_ne_ai, u32, |a, b| a != b;
+    i32_lt_s_ss, i32_lt_s_si, i32_lt_s_as, i32_lt_s_ai, i32, |a, b| a < b;
+    i32_lt_u_ss, i32_lt_u_si, i32_lt_u_as, i32_lt_u_ai, u32, |a, b| a < b;
+    i32_gt_s_ss, i32_gt_s_si, i32_gt_s_as, i32_gt_s_ai, i32, |a, b| a > b;
+    i32_gt_u_ss, i32_gt_u_si, i32_gt_u_as, i32_gt_u_ai, u32, |a, b| a > b;
+    i32_le_s_ss, i32_le_s_si, i32_le_s_as, i32_le_s_ai, i32, |a, b| a <= b;
+    i32_le_u_ss, i32_le_u_si, i32_le_u_as, i32_le_u_ai, u32, |a, b| a <= b;
+    i32_ge_s_ss, i32_ge_s_si, i32_ge_s_as, i32_ge_s_ai, i32, |a, b| a >= b;
+    i32_ge_u_ss, i32_ge_u_si, i32_ge_u_as, i32_ge_u_ai, u32, |a, b| a >= b;
 
-    i64_add_ss, i64_add_si, u64, |a, b| a.wrapping_add(b);
-    i64_sub_ss, i64_sub_si, u64, |a, b| a.wrapping_sub(b);
-    i64_mul_ss, i64_mul_si, u64, |a, b| a.wrapping_mul(b);
-    i64_and_ss, i64_and_si, u64, |a, b| a & b;
-    i64_or_ss, i64_or_si, u64, |a, b| a | b;
-    i64_xor_ss, i64_xor_si, u64, |a, b| a ^ b;
-    i64_shl_ss, i64_shl_si, u64, |a, b| a.wrapping_shl(b as u32);
-    i64_shr_s_ss, i64_shr_s_si, i64, |a, b| a.wrapping_shr(b as u32);
-    i64_shr_u_ss, i64_shr_u_si, u64, |a, b| a.wrapping_shr(b as u32);
-    i64_rotl_ss, i64_rotl_si, u64, |a, b| a.rotate_left((b % 64) as u32);
-    i64_rotr_ss, i64_rotr_si, u64, |a, b| a.rotate_right((b % 64) as u32);
-    i64_eq_ss, i64_eq_si, u64, |a, b| a == b;
-    i64_ne_ss, i64_ne_si, u64, |a, b| a != b;
-    i64_lt_s_ss, i64_lt_s_si, i64, |a, b| a < b;
-    i64_lt_u_ss, i64_lt_u_si, u64, |a, b| a < b;
-    i64_gt_s_ss, i64_gt_s_si, i64, |a, b| a > b;
-    i64_gt_u_ss, i64_gt_u_si, u64, |a, b| a > b;
-    i64_le_s_ss, i64_le_s_si, i64, |a, b| a <= b;
-    i64_le_u_ss, i64_le_u_si, u64, |a, b| a <= b;
-    i64_ge_s_ss, i64_ge_s_si, i64, |a, b| a >= b;
-    i64_ge_u_ss, i64_ge_u_si, u64, |a, b| a >= b;
+    i64_add_ss, i64_add_si, i64_add_as, i64_add_ai, u64, |a, b| a.wrapping_add(b);
+    i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, u64, |a, b| a.wrapping_sub(b);
+    i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, u64, |a, b| a.wrapping_mul(b);
+    i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, u64, |a, b| a & b;
+    i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, u64, |a, b| a | b;
+    i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, u64, |a, b| a ^ b;
+    i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, u64, |a, b| a.wrapping_shl(b as u32);
+    i64_shr_s_ss, i64_shr_s_si, i64_shr_s_as, i64_shr_s_ai, i64, |a, b| a.wrapping_shr(b as u32);
+    i64_shr_u_ss, i64_shr_u_si, i64_shr_u_as, i64_shr_u_ai, u64, |a, b| a.wrapping_shr(b as u32);
+    i64_rotl_ss, i64_rotl_si, i64_rotl_as, i64_rotl_ai, u64, |a, b| a.rotate_left((b % 64) as u32);
+    i64_rotr_ss, i64_rotr_si, i64_rotr_as, i64_rotr_ai, u64, |a, b| a.rotate_right((b % 64) as u32);
+    i64_eq_ss, i64_eq_si, i64_eq_as, i64_eq_ai, u64, |a, b| a == b;
+    i64_ne_ss, i64_ne_si, i64_ne_as, i64_ne_ai, u64, |a, b| a != b;
+    i64_lt_s_ss, i64_lt_s_si, i64_lt_s_as, i64_lt_s_ai, i64, |a, b| a < b;
+    i64_lt_u_ss, i64_lt_u_si, i64_lt_u_as, i64_lt_u_ai, u64, |a, b| a < b;
+    i64_gt_s_ss, i64_gt_s_si, i64_gt_s_as, i64_gt_s_ai, i64, |a, b| a > b;
+    i64_gt_u_ss, i64_gt_u_si, i64_gt_u_as, i64_gt_u_ai, u64, |a, b| a > b;
+    i64_le_s_ss, i64_le_s_si, i64_le_s_as, i64_le_s_ai, i64, |a, b| a <= b;
+    i64_le_u_ss, i64_le_u_si, i64_le_u_as, i64_le_u_ai, u64, |a, b| a <= b;
+    i64_ge_s_ss, i64_ge_s_si, i64_ge_s_as, i64_ge_s_ai, i64, |a, b| a >= b;
+    i64_ge_u_ss, i64_ge_u_si, i64_ge_u_as, i64_ge_u_ai, u64, |a, b| a >= b;
 
-    f32_add_ss, f32_add_si, f32, |a, b| a + b;
-    f32_sub_ss, f32_sub_si, f32, |a, b| a - b;
-    f32_mul_ss, f32_mul_si, f32, |a, b| a * b;
-    f32_div_ss, f32_div_si, f32, |a, b| a / b;
-    f32_min_ss, f32_min_si, f32, |a, b| fmin32(a, b);
-    f32_max_ss, f32_max_si, f32, |a, b| fmax32(a, b);
-    f32_copysign_ss, f32_copysign_si, f32, |a, b| a.copysign(b);
-    f32_eq_ss, f32_eq_si, f32, |a, b| a == b;
-    f32_ne_ss, f32_ne_si, f32, |a, b| a != b;
-    f32_lt_ss, f32_lt_si, f32, |a, b| a < b;
-    f32_gt_ss, f32_gt_si, f32, |a, b| a > b;
-    f32_le_ss, f32_le_si, f32, |a, b| a <= b;
-    f32_ge_ss, f32_ge_si, f32, |a, b| a >= b;
+    f32_add_ss, f32_add_si, f32_add_as, f32_add_ai, f32, |a, b| a + b;
+    f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32, |a, b| a - b;
+    f32_mul_ss, f32_mul_si, f32_mul_as, f32_mul_ai, f32, |a, b| a * b;
+    f32_div_ss, f32_div_si, f32_div_as, f32_div_ai, f32, |a, b| a / b;
+    f32_min_ss, f32_min_si, f32_min_as, f32_min_ai, f32, |a, b| fmin32(a, b);
+    f32_max_ss, f32_max_si, f32_max_as, f32_max_ai, f32, |a, b| fmax32(a, b);
+    f32_copysign_ss, f32_copysign_si, f32_copysign_as, f32_copysign_ai, f32, |a, b| a.copysign(b);
+    f32_eq_ss, f32_eq_si, f32_eq_as, f32_eq_ai, f32, |a, b| a == b;
+    f32_ne_ss, f32_ne_si, f32_ne_as, f32_ne_ai, f32, |a, b| a != b;
+    f32_lt_ss, f32_lt_si, f32_lt_as, f32_lt_ai, f32, |a, b| a < b;
+    f32_gt_ss, f32_gt_si, f32_gt_as, f32_gt_ai, f32, |a, b| a > b;
+    f32_le_ss, f32_le_si, f32_le_as, f32_le_ai, f32, |a, b| a <= b;
+    f32_ge_ss, f32_ge_si, f32_ge_as, f32_ge_ai, f32, |a, b| a >= b;
 
-    f64_add_ss, f64_add_si, f64, |a, b| a + b;
-    f64_sub_ss, f64_sub_si, f64, |a, b| a - b;
-    f64_mul_ss, f64_mul_si, f64, |a, b| a * b;
-    f64_div_ss, f64_div_si, f64, |a, b| a / b;
-    f64_min_ss, f64_min_si, f64, |a, b| fmin64(a, b);
-    f64_max_ss, f64_max_si, f64, |a, b| fmax64(a, b);
-    f64_copysign_ss, f64_copysign_si, f64, |a, b| a.copysign(b);
-    f64_eq_ss, f64_eq_si, f64, |a, b| a == b;
-    f64_ne_ss, f64_ne_si, f64, |a, b| a != b;
-    f64_lt_ss, f64_lt_si, f64, |a, b| a < b;
-    f64_gt_ss, f64_gt_si, f64, |a, b| a > b;
-    f64_le_ss, f64_le_si, f64, |a, b| a <= b;
-    f64_ge_ss, f64_ge_si, f64, |a, b| a >= b;
+    f64_add_ss, f64_add_si, f64_add_as, f64_add_ai, f64, |a, b| a + b;
+    f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64, |a, b| a - b;
+    f64_mul_ss, f64_mul_si, f64_mul_as, f64_mul_ai, f64, |a, b| a * b;
+    f64_div_ss, f64_div_si, f64_div_as, f64_div_ai, f64, |a, b| a / b;
+    f64_min_ss, f64_min_si, f64_min_as, f64_min_ai, f64, |a, b| fmin64(a, b);
+    f64_max_ss, f64_max_si, f64_max_as, f64_max_ai, f64, |a, b| fmax64(a, b);
+    f64_copysign_ss, f64_copysign_si, f64_copysign_as, f64_copysign_ai, f64, |a, b| a.copysign(b);
+    f64_eq_ss, f64_eq_si, f64_eq_as, f64_eq_ai, f64, |a, b| a == b;
+    f64_ne_ss, f64_ne_si, f64_ne_as, f64_ne_ai, f64, |a, b| a != b;
+    f64_lt_ss, f64_lt_si, f64_lt_as, f64_lt_ai, f64, |a, b| a < b;
+    f64_gt_ss, f64_gt_si, f64_gt_as, f64_gt_ai, f64, |a, b| a > b;
+    f64_le_ss, f64_le_si, f64_le_as, f64_le_ai, f64, |a, b| a <= b;
+    f64_ge_ss, f64_ge_si, f64_ge_as, f64_ge_ai, f64, |a, b| a >= b;
 }
 
 /// `[op, (dst, a, b), (c)]`: a float multiply feeding an add or subtract, in
@@ -574,13 +630,15 @@ binop! {
 /// product through its slot are saved.
 macro_rules! mul_then {
     ($($name:ident, $t:ty, |$p:ident, $c:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             let b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             let $p = a * b;
             let $c = <$t>::from_slot(pslot!(fp, ip, 2, 0));
-            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
-            next!(ip.add(3), fp, mem, len, ctx)
+            let v = $e;
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -597,11 +655,13 @@ mul_then! {
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a constant left operand.
 macro_rules! binop_rev {
     ($($name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let $a = <$t>::from_slot(imm!(ip, 2));
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            pslot!(fp, ip, 1, 0) = SlotVal::to_slot($e);
-            next!(ip.add(3), fp, mem, len, ctx)
+            let v = $e;
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -616,14 +676,14 @@ binop_rev! {
 }
 
 binop_trap! {
-    i32_div_s_ss, i32_div_s_si, i32, |a, b| div_s!(a, b);
-    i32_div_u_ss, i32_div_u_si, u32, |a, b| div_u!(a, b);
-    i32_rem_s_ss, i32_rem_s_si, i32, |a, b| rem_s!(a, b);
-    i32_rem_u_ss, i32_rem_u_si, u32, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
-    i64_div_s_ss, i64_div_s_si, i64, |a, b| div_s!(a, b);
-    i64_div_u_ss, i64_div_u_si, u64, |a, b| div_u!(a, b);
-    i64_rem_s_ss, i64_rem_s_si, i64, |a, b| rem_s!(a, b);
-    i64_rem_u_ss, i64_rem_u_si, u64, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
+    i32_div_s_ss, i32_div_s_si, i32_div_s_as, i32_div_s_ai, i32, |a, b| div_s!(a, b);
+    i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, u32, |a, b| div_u!(a, b);
+    i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, i32, |a, b| rem_s!(a, b);
+    i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, u32, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
+    i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, i64, |a, b| div_s!(a, b);
+    i64_div_u_ss, i64_div_u_si, i64_div_u_as, i64_div_u_ai, u64, |a, b| div_u!(a, b);
+    i64_rem_s_ss, i64_rem_s_si, i64_rem_s_as, i64_rem_s_ai, i64, |a, b| rem_s!(a, b);
+    i64_rem_u_ss, i64_rem_u_si, i64_rem_u_as, i64_rem_u_ai, u64, |a, b| if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a % b) };
 }
 
 /// Rounding results, with NaN inputs quieted as wasm requires (libm may return
@@ -751,34 +811,34 @@ unop_trap! {
 // ---------------------------------------------------------------------------
 
 /// `[br, target]`
-pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
-    next!(target!(ip, 1), fp, mem, len, ctx)
+pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    next!(target!(ip, 1), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[br_table, index, n, target_0, .., target_{n-1}, default]`
-pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let i = (slot!(fp, ip, 1) as u32 as u64).min(imm!(ip, 2));
-    next!(target!(ip, 3 + i as usize), fp, mem, len, ctx)
+    next!(target!(ip, 3 + i as usize), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[op, (a, b), target]` and `[op, (a), imm, target]`: branch if the comparison holds.
 macro_rules! br_cmp {
     ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
             if $e {
-                next!(target!(ip, 2), fp, mem, len, ctx)
+                next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
             }
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
             let $b = <$t>::from_slot(imm!(ip, 2));
             if $e {
-                next!(target!(ip, 3), fp, mem, len, ctx)
+                next!(target!(ip, 3), fp, mem, len, ctx, acc, facc)
             }
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -836,13 +896,13 @@ br_cmp! {
 /// and test in one handler.
 macro_rules! add_br {
     ($($name:ident, |$r:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $r = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
             pslot!(fp, ip, 1, 0) = $r as u64;
             if $e {
-                next!(target!(ip, 3), fp, mem, len, ctx)
+                next!(target!(ip, 3), fp, mem, len, ctx, acc, facc)
             }
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -855,12 +915,12 @@ add_br! {
 /// `[op, cond, target]`
 macro_rules! br_test {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $a = <$t>::from_slot(slot!(fp, ip, 1));
             if $e {
-                next!(target!(ip, 2), fp, mem, len, ctx)
+                next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
             }
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -906,12 +966,12 @@ unsafe fn switch_instance(ctx: *mut Ctx, inst: *mut InstanceData) -> (Mem, usize
 }
 
 /// `[call, func_code, arg_base]`: call of a function defined in the same module.
-pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let fc: *const FuncCode = target!(ip, 1).cast();
     let Some(compiled) = (*fc).compiled.get() else {
         // Not translated yet: a separate handler does it, so this hot one
         // needs no stack frame of its own.
-        next!(ip, fp, mem, len, ctx; call_translate)
+        next!(ip, fp, mem, len, ctx, acc, facc; call_translate)
     };
     let code = compiled.entry();
     let c = &mut *ctx;
@@ -920,15 +980,15 @@ pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -
     }
     *c.frame_sp = Frame { ret_ip: ip.add(3), fp, inst: c.inst, callee: fc };
     c.frame_sp = c.frame_sp.add(1);
-    next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx)
+    next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx, acc, facc)
 }
 
 /// Translates the callee of the `call` cell at `ip`, then runs that cell again.
-unsafe fn call_translate(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+unsafe fn call_translate(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     if compile_cold(target!(ip, 1).cast(), ctx).is_none() {
         return std::ptr::null();
     }
-    next!(ip, fp, mem, len, ctx)
+    next!(ip, fp, mem, len, ctx, acc, facc)
 }
 
 /// Prepares a call of store function `func` with its frame at `fp + arg_base`,
@@ -1001,16 +1061,16 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
 }
 
 /// `[call_import, func_index, arg_base]`: call of an imported function.
-pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let func = *inst(ctx).funcs.get_unchecked(imm!(ip, 1) as usize);
     match call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx) {
-        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx),
+        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx, acc, facc),
         None => std::ptr::null(),
     }
 }
 
 /// `[call_indirect, type_id, table, arg_base, index_slot]`
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
     let i = slot!(fp, ip, 4) as u32 as usize;
     let Some(&r) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
@@ -1025,33 +1085,33 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
         trap!(ctx, TrapCode::BadSignature);
     }
     match call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx) {
-        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx),
+        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx, acc, facc),
         None => std::ptr::null(),
     }
 }
 
 /// `[ret]`: results are already in slots `0..n`.
-pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let c = &mut *ctx;
     c.frame_sp = c.frame_sp.sub(1);
     let f = *c.frame_sp;
     if f.inst != c.inst {
         let (mem, len) = switch_instance(ctx, f.inst);
-        next_reload!(f.ret_ip, f.fp, mem, len, ctx)
+        next_reload!(f.ret_ip, f.fp, mem, len, ctx, acc, facc)
     }
-    next_reload!(f.ret_ip, f.fp, mem, len, ctx)
+    next_reload!(f.ret_ip, f.fp, mem, len, ctx, acc, facc)
 }
 
 /// `[ret_slot, src]`: moves one result to slot 0, then returns.
-pub(crate) unsafe fn ret_slot(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn ret_slot(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     *fp = slot!(fp, ip, 1);
-    next!(ip, fp, mem, len, ctx; ret)
+    next!(ip, fp, mem, len, ctx, acc, facc; ret)
 }
 
 /// `[ret_imm, value]`: returns one constant result.
-pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     *fp = imm!(ip, 1);
-    next!(ip, fp, mem, len, ctx; ret)
+    next!(ip, fp, mem, len, ctx, acc, facc; ret)
 }
 
 // ---------------------------------------------------------------------------
@@ -1061,14 +1121,16 @@ pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx
 /// `[load, (dst, addr), offset]`
 macro_rules! load {
     ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let ea = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            pslot!(fp, ip, 1, 0) = $conv;
-            next!(ip.add(3), fp, mem, len, ctx)
+            let v: u64 = $conv;
+            pslot!(fp, ip, 1, 0) = v;
+            let acc = v;
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1092,14 +1154,16 @@ load! {
 /// constant plus the offset, computed by the translator).
 macro_rules! load_abs {
     ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let ea = imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            pslot!(fp, ip, 1, 0) = $conv;
-            next!(ip.add(3), fp, mem, len, ctx)
+            let v: u64 = $conv;
+            pslot!(fp, ip, 1, 0) = v;
+            let acc = v;
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1120,25 +1184,29 @@ load_abs! {
 /// load whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! load_add {
     ($($ss:ident, $si:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(pslot!(fp, ip, 1, 2) as u32);
             let ea = addr as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            pslot!(fp, ip, 1, 0) = $conv;
-            next!(ip.add(3), fp, mem, len, ctx)
+            let v: u64 = $conv;
+            pslot!(fp, ip, 1, 0) = v;
+            let acc = v;
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
             let ea = addr as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            pslot!(fp, ip, 1, 0) = $conv;
-            next!(ip.add(4), fp, mem, len, ctx)
+            let v: u64 = $conv;
+            pslot!(fp, ip, 1, 0) = v;
+            let acc = v;
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1161,14 +1229,14 @@ load_add! {
 /// `[store_imm, (addr), value, offset]`: a store of a constant.
 macro_rules! store_imm {
     ($($name:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let v = imm!(ip, 2) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1184,23 +1252,23 @@ store_imm! {
 /// constant address (`ea` is the constant plus the offset).
 macro_rules! store_abs {
     ($($name:ident, $imm:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let ea = imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let v = pslot!(fp, ip, 1, 0) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-        pub(crate) unsafe fn $imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let ea = imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let v = imm!(ip, 1) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1216,7 +1284,7 @@ store_abs! {
 /// a store whose address is `i32.add(a, b)` (wrapping), fused.
 macro_rules! store_add {
     ($($ss:ident, $si:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(pslot!(fp, ip, 1, 1) as u32);
             let ea = addr as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
@@ -1224,9 +1292,9 @@ macro_rules! store_add {
             }
             let v = pslot!(fp, ip, 1, 2) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(imm!(ip, 2) as u32);
             let ea = addr as u64 + imm!(ip, 3);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
@@ -1234,7 +1302,7 @@ macro_rules! store_add {
             }
             let v = pslot!(fp, ip, 1, 1) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(4), fp, mem, len, ctx)
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1249,14 +1317,14 @@ store_add! {
 /// `[store, (addr, value), offset]`
 macro_rules! store {
     ($($name:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 2);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let v = pslot!(fp, ip, 1, 1) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx)
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1287,7 +1355,7 @@ macro_rules! addr_rhs {
 /// before either happens (the trap is the same for both).
 macro_rules! mcopy {
     ($($name:ident, $m:ty, $src:tt, $dst:tt;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let (cs, cd) = (imm!(ip, 3), imm!(ip, 4));
             let s = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(addr_rhs!($src, fp, ip, 1, 1, cs)) as u64 + (cs >> 32);
             let d = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(addr_rhs!($dst, fp, ip, 2, 0, cd)) as u64 + (cd >> 32);
@@ -1297,7 +1365,7 @@ macro_rules! mcopy {
             }
             let v = (mem.add(s as usize) as *const $m).read_unaligned();
             (mem.add(d as usize) as *mut $m).write_unaligned(v);
-            next!(ip.add(5), fp, mem, len, ctx)
+            next!(ip.add(5), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -1310,20 +1378,20 @@ mcopy! {
 }
 
 /// `[memory_size, dst]`
-pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     slot!(fp, ip, 1) = (len / crate::PAGE_SIZE) as u64;
-    next!(ip.add(2), fp, mem, len, ctx)
+    next!(ip.add(2), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[memory_grow, dst, delta]`
-pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let m = inst(ctx).memory;
     let limit = store(ctx).limits.max_memory_pages;
     let delta = slot!(fp, ip, 2) as u32;
     let r = (*m).grow(delta, limit).unwrap_or(u32::MAX);
     slot!(fp, ip, 1) = r as u64;
     let (mem, len) = (*ctx).memory();
-    next_reload!(ip.add(3), fp, mem, len, ctx)
+    next_reload!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// Is `[start, start+n)` inside `0..len`?
@@ -1333,27 +1401,27 @@ fn in_bounds(start: u64, n: u64, len: usize) -> bool {
 }
 
 /// `[memory_fill, dst, value, n]`
-pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let (d, v, n) = (slot!(fp, ip, 1) as u32 as u64, slot!(fp, ip, 2) as u8, slot!(fp, ip, 3) as u32 as u64);
     if !in_bounds(d, n, len) {
         trap!(ctx, TrapCode::MemoryOutOfBounds);
     }
     std::ptr::write_bytes(mem.add(d as usize), v, n as usize);
-    next!(ip.add(4), fp, mem, len, ctx)
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[memory_copy, dst, src, n]`
-pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let (d, s, n) = (slot!(fp, ip, 1) as u32 as u64, slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3) as u32 as u64);
     if !in_bounds(d, n, len) || !in_bounds(s, n, len) {
         trap!(ctx, TrapCode::MemoryOutOfBounds);
     }
     std::ptr::copy(mem.add(s as usize), mem.add(d as usize), n as usize);
-    next!(ip.add(4), fp, mem, len, ctx)
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[memory_init, segment, dst, src, n]`
-pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let inst = &*(*ctx).inst;
     let data = inst.data_bytes(imm!(ip, 1) as usize);
     let (d, s, n) = (slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64);
@@ -1361,13 +1429,13 @@ pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
         trap!(ctx, TrapCode::MemoryOutOfBounds);
     }
     std::ptr::copy_nonoverlapping(data.as_ptr().add(s as usize), mem.add(d as usize), n as usize);
-    next!(ip.add(5), fp, mem, len, ctx)
+    next!(ip.add(5), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[data_drop, segment]`
-pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     inst(ctx).datas[imm!(ip, 1) as usize] = 0..0;
-    next!(ip.add(2), fp, mem, len, ctx)
+    next!(ip.add(2), fp, mem, len, ctx, acc, facc)
 }
 
 // ---------------------------------------------------------------------------
@@ -1380,50 +1448,50 @@ unsafe fn table<'a>(ctx: *mut Ctx, t: u64) -> &'a mut crate::runtime::store::Tab
 }
 
 /// `[table_get, table, dst, index]`
-pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let t = table(ctx, imm!(ip, 1));
     let Some(&v) = t.elems.get(slot!(fp, ip, 3) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
     slot!(fp, ip, 2) = v;
-    next!(ip.add(4), fp, mem, len, ctx)
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_set, table, index, value]`
-pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let t = table(ctx, imm!(ip, 1));
     let v = slot!(fp, ip, 3);
     let Some(e) = t.elems.get_mut(slot!(fp, ip, 2) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
     *e = v;
-    next!(ip.add(4), fp, mem, len, ctx)
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_size, table, dst]`
-pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     slot!(fp, ip, 2) = table(ctx, imm!(ip, 1)).elems.len() as u64;
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_grow, table, dst, init, delta]`
-pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let limit = store(ctx).limits.max_table_elements;
     let t = table(ctx, imm!(ip, 1));
     let r = t.grow(slot!(fp, ip, 4) as u32, slot!(fp, ip, 3), limit).unwrap_or(u32::MAX);
     slot!(fp, ip, 2) = r as u64;
-    next!(ip.add(5), fp, mem, len, ctx)
+    next!(ip.add(5), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_fill, table, index, value, n]`
-pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let t = table(ctx, imm!(ip, 1));
     let (i, v, n) = (slot!(fp, ip, 2) as u32 as u64, slot!(fp, ip, 3), slot!(fp, ip, 4) as u32 as u64);
     if !in_bounds(i, n, t.elems.len()) {
         trap!(ctx, TrapCode::TableOutOfBounds);
     }
     t.elems[i as usize..(i + n) as usize].fill(v);
-    next!(ip.add(5), fp, mem, len, ctx)
+    next!(ip.add(5), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_copy, dst_table, src_table, dst, src, n]`
-pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let (d, s, n) = (slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64, slot!(fp, ip, 5) as u32 as u64);
     let (dt, st) = (imm!(ip, 1), imm!(ip, 2));
     let dlen = table(ctx, dt).elems.len();
@@ -1434,11 +1502,11 @@ pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
     let src = table(ctx, st).elems.as_ptr().add(s as usize);
     let dst = table(ctx, dt).elems.as_mut_ptr().add(d as usize);
     std::ptr::copy(src, dst, n as usize);
-    next!(ip.add(6), fp, mem, len, ctx)
+    next!(ip.add(6), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_init, table, segment, dst, src, n]`
-pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let (d, s, n) = (slot!(fp, ip, 3) as u32 as u64, slot!(fp, ip, 4) as u32 as u64, slot!(fp, ip, 5) as u32 as u64);
     let seg: &[u64] = &inst(ctx).elems[imm!(ip, 2) as usize];
     let t = table(ctx, imm!(ip, 1));
@@ -1446,17 +1514,17 @@ pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
         trap!(ctx, TrapCode::TableOutOfBounds);
     }
     t.elems[d as usize..(d + n) as usize].copy_from_slice(&seg[s as usize..(s + n) as usize]);
-    next!(ip.add(6), fp, mem, len, ctx)
+    next!(ip.add(6), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[elem_drop, segment]`
-pub(crate) unsafe fn elem_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn elem_drop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     inst(ctx).elems[imm!(ip, 1) as usize] = Box::new([]);
-    next!(ip.add(2), fp, mem, len, ctx)
+    next!(ip.add(2), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[ref_func, dst, func_index]`
-pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) -> Ip {
+pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     slot!(fp, ip, 1) = *inst(ctx).funcs.get_unchecked(imm!(ip, 2) as usize) as u64 + 1;
-    next!(ip.add(3), fp, mem, len, ctx)
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }

@@ -33,7 +33,7 @@ pub(crate) type Mem = *mut u8;
 /// Every handler has this signature: instruction pointer (its own cell), frame
 /// pointer (slot 0 of the current function), memory base and length, context.
 /// The return value is only meaningful to the dispatcher (see `handlers`).
-pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, *mut Ctx) -> Ip;
+pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, *mut Ctx, u64, f64) -> Ip;
 
 impl Cell {
     pub(crate) fn handler(h: Handler) -> Cell {
@@ -103,6 +103,11 @@ pub(crate) struct Ctx {
     pub(crate) mem: Mem,
     #[cfg_attr(baton_tail, allow(dead_code))]
     pub(crate) len: usize,
+    /// Loop dispatcher only: the accumulators between two handlers.
+    #[cfg_attr(baton_tail, allow(dead_code))]
+    pub(crate) acc: u64,
+    #[cfg_attr(baton_tail, allow(dead_code))]
+    pub(crate) facc: f64,
     pub(crate) interrupt: *const AtomicBool,
     /// Lowest native stack address a handler may run at (tail dispatch guard).
     pub(crate) native_limit: usize,
@@ -248,6 +253,8 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         fp: std::ptr::null_mut(),
         mem: std::ptr::null_mut(),
         len: 0,
+        acc: 0,
+        facc: 0.0,
         interrupt,
         native_limit,
     };
