@@ -217,6 +217,8 @@ struct Last {
     dst: u32,
     /// Set when the instruction was `i32.add`: its operands (`b` or `imm`).
     add: Option<(u32, u32, Option<u64>)>,
+    /// The `i32.add` took its left operand from the accumulator.
+    add_acc: bool,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
     /// Set when the instruction was a load: its width in bytes and address.
@@ -366,6 +368,28 @@ fn block_arity(m: &ModuleInner, bt: BlockType) -> (usize, usize) {
             (ft.params().len(), ft.results().len())
         }
     }
+}
+
+/// The forms of a load (see `LoadOps`).
+macro_rules! load_ops {
+    ($plain:ident, $a:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident) => {
+        LoadOps { plain: h::$plain, a: h::$a, ss: h::$ss, si: h::$si, as_: h::$as, ai: h::$ai, abs: h::$abs }
+    };
+}
+
+/// A load's handlers by address form: a slot (`plain`) or the accumulator
+/// (`a`); a folded `i32.add` of two slots (`ss`) or a slot and a constant
+/// (`si`), or the same with the accumulator as left operand (`as_`, `ai`);
+/// a constant address (`abs`).
+#[derive(Clone, Copy)]
+struct LoadOps {
+    plain: Handler,
+    a: Handler,
+    ss: Handler,
+    si: Handler,
+    as_: Handler,
+    ai: Handler,
+    abs: Handler,
 }
 
 /// The four forms of a binary operation (see `Bin`); handler names start
@@ -660,7 +684,7 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last = Some(Last { start, dst_cell, dst, cond, add: None, mul: None, load: None });
+        self.last = Some(Last { start, dst_cell, dst, cond, add: None, add_acc: false, mul: None, load: None });
     }
 
     // ----- generic instruction shapes -----
@@ -683,11 +707,12 @@ impl Translator<'_> {
         self.acc.is_some_and(|a| a.slot == s && a.float == float)
     }
 
-    /// Emits `[handler, dst, a, b|imm]`; returns (start, a, b, imm). The
+    /// Emits `[handler, dst, a, b|imm]`; returns (start, dst cell, a, b, imm,
+    /// whether `a` came from the accumulator). The
     /// left operand comes from the accumulator when it holds it (for a
     /// commutative operation, either operand). Leaves the result in the
     /// accumulator.
-    fn binop_emit(&mut self, ops: Bin, commutative: bool) -> (usize, usize, u32, u32, Option<u64>) {
+    fn binop_emit(&mut self, ops: Bin, commutative: bool) -> (usize, usize, u32, u32, Option<u64>, bool) {
         let b = self.pop();
         let a = self.pop();
         let pa = self.stack.len();
@@ -701,15 +726,20 @@ impl Translator<'_> {
                 (ops.ss, sa, sb, None)
             }
         };
+        let mut a_acc = true;
         if imm.is_some() {
             if self.in_acc(sa, ops.f64_in) {
                 handler = ops.ai;
+            } else {
+                a_acc = false;
             }
         } else if self.in_acc(sa, ops.f64_in) {
             handler = ops.as_;
         } else if commutative && self.in_acc(sb, ops.f64_in) {
             handler = ops.as_;
             std::mem::swap(&mut sa, &mut sb);
+        } else {
+            a_acc = false;
         }
         let start = self.pos();
         self.emit(handler);
@@ -722,7 +752,7 @@ impl Translator<'_> {
             }
             None => self.imm(pack(&[dst as u32, sa, sb])),
         }
-        (start, dst_cell, sa, sb, imm)
+        (start, dst_cell, sa, sb, imm, a_acc)
     }
 
     fn binop(&mut self, ops: Bin, commutative: bool) {
@@ -759,7 +789,7 @@ impl Translator<'_> {
         when_false: (Handler, Handler),
         sel: Option<(Handler, Handler)>,
     ) {
-        let (start, dst_cell, a, b, imm) = self.binop_emit(ops, false);
+        let (start, dst_cell, a, b, imm, _) = self.binop_emit(ops, false);
         let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm };
         self.push_result(start, dst_cell, Some(cond));
     }
@@ -810,30 +840,30 @@ impl Translator<'_> {
     }
 
     /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
-    fn load_fused(
-        &mut self,
-        handler: Handler,
-        fused: Option<(Handler, Handler)>,
-        abs: Handler,
-        offset: u64,
-        width: u8,
-    ) {
+    fn load_fused(&mut self, ops: LoadOps, offset: u64, width: u8) {
         let a = self.pop();
         let p = self.stack.len();
         if let Operand::Const(c) = a {
             // `[load_abs, (dst), c + offset]`
             let start = self.pos();
-            self.emit(abs);
+            self.emit(ops.abs);
             let dst_cell = self.pos();
             self.imm(pack(&[self.home(p)]));
             self.imm(c as u32 as u64 + offset);
             self.push_result(start, dst_cell, None);
+            self.acc = Some(Acc { slot: self.home(p), float: false });
             return;
         }
-        if let Some((ss, si)) = fused {
+        {
+            let add_acc = self.last.is_some_and(|l| l.add_acc);
             if let Some((x, y, imm)) = self.take_add(a, p) {
                 let start = self.pos();
-                self.emit(if imm.is_some() { si } else { ss });
+                self.emit(match (imm.is_some(), add_acc) {
+                    (true, false) => ops.si,
+                    (false, false) => ops.ss,
+                    (true, true) => ops.ai,
+                    (false, true) => ops.as_,
+                });
                 let dst_cell = self.pos();
                 match imm {
                     Some(k) => {
@@ -845,17 +875,19 @@ impl Translator<'_> {
                 self.imm(offset);
                 self.push_result(start, dst_cell, None);
                 self.set_last_load(width, Addr::new(x, y, imm, offset));
+                self.acc = Some(Acc { slot: self.home(p), float: false });
                 return;
             }
         }
         let sa = self.slot_of(a, p);
         let start = self.pos();
-        self.emit(handler);
+        self.emit(if self.in_acc(sa, false) { ops.a } else { ops.plain });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
         self.imm(offset);
         self.push_result(start, dst_cell, None);
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset));
+        self.acc = Some(Acc { slot: self.home(p), float: false });
     }
 
     fn set_last_load(&mut self, width: u8, addr: Addr) {
@@ -1513,79 +1545,143 @@ impl Translator<'_> {
             }
             O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
 
-            O::I32Load { memarg } | O::F32Load { memarg } => {
-                t.load_fused(h::i32_load, Some((h::i32_load_ss, h::i32_load_si)), h::i32_load_abs, memarg.offset, 4)
-            }
-            O::I64Load { memarg } | O::F64Load { memarg } => {
-                t.load_fused(h::i64_load, Some((h::i64_load_ss, h::i64_load_si)), h::i64_load_abs, memarg.offset, 8)
-            }
+            O::I32Load { memarg } | O::F32Load { memarg } => t.load_fused(
+                load_ops!(i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, i32_load_abs),
+                memarg.offset,
+                4,
+            ),
+            O::I64Load { memarg } | O::F64Load { memarg } => t.load_fused(
+                load_ops!(i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, i64_load_abs),
+                memarg.offset,
+                8,
+            ),
             O::I32Load8S { memarg } => t.load_fused(
-                h::i32_load8_s,
-                Some((h::i32_load8_s_ss, h::i32_load8_s_si)),
-                h::i32_load8_s_abs,
+                load_ops!(
+                    i32_load8_s,
+                    i32_load8_s_a,
+                    i32_load8_s_ss,
+                    i32_load8_s_si,
+                    i32_load8_s_as,
+                    i32_load8_s_ai,
+                    i32_load8_s_abs
+                ),
                 memarg.offset,
                 1,
             ),
             O::I32Load8U { memarg } => t.load_fused(
-                h::i32_load8_u,
-                Some((h::i32_load8_u_ss, h::i32_load8_u_si)),
-                h::i32_load8_u_abs,
+                load_ops!(
+                    i32_load8_u,
+                    i32_load8_u_a,
+                    i32_load8_u_ss,
+                    i32_load8_u_si,
+                    i32_load8_u_as,
+                    i32_load8_u_ai,
+                    i32_load8_u_abs
+                ),
                 memarg.offset,
                 1,
             ),
             O::I32Load16S { memarg } => t.load_fused(
-                h::i32_load16_s,
-                Some((h::i32_load16_s_ss, h::i32_load16_s_si)),
-                h::i32_load16_s_abs,
+                load_ops!(
+                    i32_load16_s,
+                    i32_load16_s_a,
+                    i32_load16_s_ss,
+                    i32_load16_s_si,
+                    i32_load16_s_as,
+                    i32_load16_s_ai,
+                    i32_load16_s_abs
+                ),
                 memarg.offset,
                 2,
             ),
             O::I32Load16U { memarg } => t.load_fused(
-                h::i32_load16_u,
-                Some((h::i32_load16_u_ss, h::i32_load16_u_si)),
-                h::i32_load16_u_abs,
+                load_ops!(
+                    i32_load16_u,
+                    i32_load16_u_a,
+                    i32_load16_u_ss,
+                    i32_load16_u_si,
+                    i32_load16_u_as,
+                    i32_load16_u_ai,
+                    i32_load16_u_abs
+                ),
                 memarg.offset,
                 2,
             ),
             O::I64Load8S { memarg } => t.load_fused(
-                h::i64_load8_s,
-                Some((h::i64_load8_s_ss, h::i64_load8_s_si)),
-                h::i64_load8_s_abs,
+                load_ops!(
+                    i64_load8_s,
+                    i64_load8_s_a,
+                    i64_load8_s_ss,
+                    i64_load8_s_si,
+                    i64_load8_s_as,
+                    i64_load8_s_ai,
+                    i64_load8_s_abs
+                ),
                 memarg.offset,
                 1,
             ),
             O::I64Load8U { memarg } => t.load_fused(
-                h::i64_load8_u,
-                Some((h::i64_load8_u_ss, h::i64_load8_u_si)),
-                h::i32_load8_u_abs,
+                load_ops!(
+                    i64_load8_u,
+                    i64_load8_u_a,
+                    i64_load8_u_ss,
+                    i64_load8_u_si,
+                    i64_load8_u_as,
+                    i64_load8_u_ai,
+                    i32_load8_u_abs
+                ),
                 memarg.offset,
                 1,
             ),
             O::I64Load16S { memarg } => t.load_fused(
-                h::i64_load16_s,
-                Some((h::i64_load16_s_ss, h::i64_load16_s_si)),
-                h::i64_load16_s_abs,
+                load_ops!(
+                    i64_load16_s,
+                    i64_load16_s_a,
+                    i64_load16_s_ss,
+                    i64_load16_s_si,
+                    i64_load16_s_as,
+                    i64_load16_s_ai,
+                    i64_load16_s_abs
+                ),
                 memarg.offset,
                 2,
             ),
             O::I64Load16U { memarg } => t.load_fused(
-                h::i64_load16_u,
-                Some((h::i64_load16_u_ss, h::i64_load16_u_si)),
-                h::i32_load16_u_abs,
+                load_ops!(
+                    i64_load16_u,
+                    i64_load16_u_a,
+                    i64_load16_u_ss,
+                    i64_load16_u_si,
+                    i64_load16_u_as,
+                    i64_load16_u_ai,
+                    i32_load16_u_abs
+                ),
                 memarg.offset,
                 2,
             ),
             O::I64Load32S { memarg } => t.load_fused(
-                h::i64_load32_s,
-                Some((h::i64_load32_s_ss, h::i64_load32_s_si)),
-                h::i64_load32_s_abs,
+                load_ops!(
+                    i64_load32_s,
+                    i64_load32_s_a,
+                    i64_load32_s_ss,
+                    i64_load32_s_si,
+                    i64_load32_s_as,
+                    i64_load32_s_ai,
+                    i64_load32_s_abs
+                ),
                 memarg.offset,
                 4,
             ),
             O::I64Load32U { memarg } => t.load_fused(
-                h::i64_load32_u,
-                Some((h::i64_load32_u_ss, h::i64_load32_u_si)),
-                h::i32_load_abs,
+                load_ops!(
+                    i64_load32_u,
+                    i64_load32_u_a,
+                    i64_load32_u_ss,
+                    i64_load32_u_si,
+                    i64_load32_u_as,
+                    i64_load32_u_ai,
+                    i32_load_abs
+                ),
                 memarg.offset,
                 4,
             ),
@@ -2128,11 +2224,12 @@ impl Translator<'_> {
             O::I32Ctz => unop!(t, i32_ctz),
             O::I32Popcnt => unop!(t, i32_popcnt),
             O::I32Add => {
-                let (start, dst_cell, a, b, imm) =
+                let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai, false), true);
                 t.push_result(start, dst_cell, None);
                 if let Some(last) = &mut t.last {
                     last.add = Some((a, b, imm));
+                    last.add_acc = a_acc;
                 }
                 if a < t.nlocals && (imm.is_some() || b < t.nlocals) {
                     let (end, dst) = (t.pos(), t.home(t.stack.len() - 1));
@@ -2162,7 +2259,7 @@ impl Translator<'_> {
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
             O::I32And => {
-                let (start, dst_cell, a, b, imm) =
+                let (start, dst_cell, a, b, imm, _) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, false), true);
                 let cond = Cond::Cmp {
                     when_true: (h::br_i32_and_ss, h::br_i32_and_si),
@@ -2347,7 +2444,7 @@ impl Translator<'_> {
 
     /// A float `mul` whose product another instruction may absorb.
     fn float_mul(&mut self, ops: Bin) {
-        let (start, dst_cell, a, b, imm) = self.binop_emit(ops, true);
+        let (start, dst_cell, a, b, imm, _) = self.binop_emit(ops, true);
         self.push_result(start, dst_cell, None);
         if let (None, Some(last)) = (imm, &mut self.last) {
             last.mul = Some((a, b));

@@ -1118,36 +1118,72 @@ pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx
 // Memory
 // ---------------------------------------------------------------------------
 
-/// `[load, (dst, addr), offset]`
+/// The address operand of a memory access: slot field 1 (`s1`), the
+/// accumulator (`acc`), or an `i32.add` folded into the access: of fields 1 and
+/// 2 (`ss`), field 1 and the immediate after the cell (`si`), or the same with
+/// the accumulator instead of field 1 (`as_`, `ai`). Wrapping, as `i32.add`.
+macro_rules! address {
+    (s1, $fp:ident, $ip:ident, $acc:ident) => {
+        pslot!($fp, $ip, 1, 1) as u32
+    };
+    (acc, $fp:ident, $ip:ident, $acc:ident) => {
+        $acc as u32
+    };
+    (ss, $fp:ident, $ip:ident, $acc:ident) => {
+        (pslot!($fp, $ip, 1, 1) as u32).wrapping_add(pslot!($fp, $ip, 1, 2) as u32)
+    };
+    (si, $fp:ident, $ip:ident, $acc:ident) => {
+        (pslot!($fp, $ip, 1, 1) as u32).wrapping_add(imm!($ip, 2) as u32)
+    };
+    (as_, $fp:ident, $ip:ident, $acc:ident) => {
+        ($acc as u32).wrapping_add(pslot!($fp, $ip, 1, 2) as u32)
+    };
+    (ai, $fp:ident, $ip:ident, $acc:ident) => {
+        ($acc as u32).wrapping_add(imm!($ip, 2) as u32)
+    };
+}
+
+/// Loads, each in six forms (see `address!`): `[load, (dst, addr), offset]`
+/// and `[load_a, (dst), offset]`; `[load_ss, (dst, a, b), offset]`,
+/// `[load_si, (dst, a), imm, offset]` and their `_as`/`_ai` twins. The value
+/// goes to `dst` and the accumulator.
 macro_rules! load {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let ea = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
+    ($($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        load!(@one $plain, $m, |$v| $conv, s1, 2);
+        load!(@one $pa, $m, |$v| $conv, acc, 2);
+        load!(@one $ss, $m, |$v| $conv, ss, 2);
+        load!(@one $si, $m, |$v| $conv, si, 3);
+        load!(@one $as, $m, |$v| $conv, as_, 2);
+        load!(@one $ai, $m, |$v| $conv, ai, 3);
+    )*};
+    (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr) => {
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let ea = address!($addr, fp, ip, acc) as u64 + imm!(ip, $off);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
             let v: u64 = $conv;
             pslot!(fp, ip, 1, 0) = v;
-            let acc = v;
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+            next!(ip.add($off + 1), fp, mem, len, ctx, v, facc)
         }
-    )*};
+    };
 }
 
 load! {
-    i32_load, u32, |v| v as u64;
-    i64_load, u64, |v| v;
-    i32_load8_s, i8, |v| v as i32 as u32 as u64;
-    i32_load8_u, u8, |v| v as u64;
-    i32_load16_s, i16, |v| v as i32 as u32 as u64;
-    i32_load16_u, u16, |v| v as u64;
-    i64_load8_s, i8, |v| v as i64 as u64;
-    i64_load8_u, u8, |v| v as u64;
-    i64_load16_s, i16, |v| v as i64 as u64;
-    i64_load16_u, u16, |v| v as u64;
-    i64_load32_s, i32, |v| v as i64 as u64;
-    i64_load32_u, u32, |v| v as u64;
+    i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, u32, |v| v as u64;
+    i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, u64, |v| v;
+    i32_load8_s, i32_load8_s_a, i32_load8_s_ss, i32_load8_s_si, i32_load8_s_as, i32_load8_s_ai, i8, |v| v as i32 as u32 as u64;
+    i32_load8_u, i32_load8_u_a, i32_load8_u_ss, i32_load8_u_si, i32_load8_u_as, i32_load8_u_ai, u8, |v| v as u64;
+    i32_load16_s, i32_load16_s_a, i32_load16_s_ss, i32_load16_s_si, i32_load16_s_as, i32_load16_s_ai, i16, |v| v as i32 as u32 as u64;
+    i32_load16_u, i32_load16_u_a, i32_load16_u_ss, i32_load16_u_si, i32_load16_u_as, i32_load16_u_ai, u16, |v| v as u64;
+    i64_load8_s, i64_load8_s_a, i64_load8_s_ss, i64_load8_s_si, i64_load8_s_as, i64_load8_s_ai, i8, |v| v as i64 as u64;
+    i64_load8_u, i64_load8_u_a, i64_load8_u_ss, i64_load8_u_si, i64_load8_u_as, i64_load8_u_ai, u8, |v| v as u64;
+    i64_load16_s, i64_load16_s_a, i64_load16_s_ss, i64_load16_s_si, i64_load16_s_as, i64_load16_s_ai, i16, |v| v as i64 as u64;
+    i64_load16_u, i64_load16_u_a, i64_load16_u_ss, i64_load16_u_si, i64_load16_u_as, i64_load16_u_ai, u16, |v| v as u64;
+    i64_load32_s, i64_load32_s_a, i64_load32_s_ss, i64_load32_s_si, i64_load32_s_as, i64_load32_s_ai, i32, |v| v as i64 as u64;
+    i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, u32, |v| v as u64;
 }
 
 /// `[load_abs, (dst), ea]`: a load from a constant address (`ea` is the
@@ -1178,52 +1214,6 @@ load_abs! {
     i64_load8_s_abs, i8, |v| v as i64 as u64;
     i64_load16_s_abs, i16, |v| v as i64 as u64;
     i64_load32_s_abs, i32, |v| v as i64 as u64;
-}
-
-/// `[load_ss, (dst, a, b), offset]` and `[load_si, (dst, a), imm, offset]`: a
-/// load whose address is `i32.add(a, b)` (wrapping), fused.
-macro_rules! load_add {
-    ($($ss:ident, $si:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(pslot!(fp, ip, 1, 2) as u32);
-            let ea = addr as u64 + imm!(ip, 2);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            let v: u64 = $conv;
-            pslot!(fp, ip, 1, 0) = v;
-            let acc = v;
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let addr = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
-            let ea = addr as u64 + imm!(ip, 3);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            let v: u64 = $conv;
-            pslot!(fp, ip, 1, 0) = v;
-            let acc = v;
-            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-load_add! {
-    i32_load_ss, i32_load_si, u32, |v| v as u64;
-    i64_load_ss, i64_load_si, u64, |v| v;
-    i32_load8_s_ss, i32_load8_s_si, i8, |v| v as i32 as u32 as u64;
-    i32_load8_u_ss, i32_load8_u_si, u8, |v| v as u64;
-    i32_load16_s_ss, i32_load16_s_si, i16, |v| v as i32 as u32 as u64;
-    i32_load16_u_ss, i32_load16_u_si, u16, |v| v as u64;
-    i64_load8_s_ss, i64_load8_s_si, i8, |v| v as i64 as u64;
-    i64_load8_u_ss, i64_load8_u_si, u8, |v| v as u64;
-    i64_load16_s_ss, i64_load16_s_si, i16, |v| v as i64 as u64;
-    i64_load16_u_ss, i64_load16_u_si, u16, |v| v as u64;
-    i64_load32_s_ss, i64_load32_s_si, i32, |v| v as i64 as u64;
-    i64_load32_u_ss, i64_load32_u_si, u32, |v| v as u64;
 }
 
 /// `[store_imm, (addr), value, offset]`: a store of a constant.
