@@ -141,21 +141,42 @@ enum Cond {
     /// `[h, a, target]`; `when_true`/`when_false` handlers. `select` can test
     /// the slot directly when `sel_swap` is set: `Some(false)` for "a != 0",
     /// `Some(true)` for "a == 0" (32-bit conditions only).
-    Test { when_true: Handler, when_false: Handler, a: u32, sel_swap: Option<bool> },
+    /// `acc`: the accumulator holds `a` here; its (true, false) handlers.
+    Test { when_true: Handler, when_false: Handler, a: u32, sel_swap: Option<bool>, acc: Option<(Handler, Handler)> },
     /// `[h, a, b|imm, target]`; (ss, si) pairs for true and false, and the
     /// fused `select` variants if any.
     /// A local just updated by `local = a + imm` (`local.tee` of an `i32.add`
     /// or `i32.sub` with a constant), tested for non-zero: the update moves
     /// into the branch (`[h, (local, a), imm, target]`).
     Counter { local: u32, a: u32, imm: u64 },
+    /// `a_acc`: the accumulator holds `a` here (the `as`/`ai` forms apply).
     Cmp {
-        when_true: (Handler, Handler),
-        when_false: (Handler, Handler),
+        when_true: BrOps,
+        when_false: BrOps,
         sel: Option<(Handler, Handler)>,
         a: u32,
         b: u32,
         imm: Option<u64>,
+        a_acc: bool,
     },
+}
+
+/// A compare-and-branch's handlers: (ss, si, as, ai), as for `Bin`.
+type BrOps = (Handler, Handler, Handler, Handler);
+
+impl Cond {
+    /// The same test where the accumulator is unknown (a loop's back edge).
+    fn without_acc(self) -> Cond {
+        match self {
+            Cond::Test { when_true, when_false, a, sel_swap, .. } => {
+                Cond::Test { when_true, when_false, a, sel_swap, acc: None }
+            }
+            Cond::Cmp { when_true, when_false, sel, a, b, imm, .. } => {
+                Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc: false }
+            }
+            c @ Cond::Counter { .. } => c,
+        }
+    }
 }
 
 /// An `i32.add` of locals (or a local and a constant) that a later store may
@@ -436,11 +457,24 @@ macro_rules! unop {
 }
 
 macro_rules! cmpop {
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident) => {
-        $t.cmpop(bin!($ss, $si, $as, $ai, false), (h::$bss, h::$bsi), (h::$nss, h::$nsi), None)
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
+     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident) => {
+        $t.cmpop(
+            bin!($ss, $si, $as, $ai, false),
+            (h::$bss, h::$bsi, h::$bas, h::$bai),
+            (h::$nss, h::$nsi, h::$nas, h::$nai),
+            None,
+        )
     };
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $bss:ident, $bsi:ident, $nss:ident, $nsi:ident, $sss:ident, $ssi:ident) => {
-        $t.cmpop(bin!($ss, $si, $as, $ai, false), (h::$bss, h::$bsi), (h::$nss, h::$nsi), Some((h::$sss, h::$ssi)))
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
+     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
+     $sss:ident, $ssi:ident) => {
+        $t.cmpop(
+            bin!($ss, $si, $as, $ai, false),
+            (h::$bss, h::$bsi, h::$bas, h::$bai),
+            (h::$nss, h::$nsi, h::$nas, h::$nai),
+            Some((h::$sss, h::$ssi)),
+        )
     };
 }
 
@@ -782,15 +816,9 @@ impl Translator<'_> {
         self.binop(ops, false)
     }
 
-    fn cmpop(
-        &mut self,
-        ops: Bin,
-        when_true: (Handler, Handler),
-        when_false: (Handler, Handler),
-        sel: Option<(Handler, Handler)>,
-    ) {
-        let (start, dst_cell, a, b, imm, _) = self.binop_emit(ops, false);
-        let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm };
+    fn cmpop(&mut self, ops: Bin, when_true: BrOps, when_false: BrOps, sel: Option<(Handler, Handler)>) {
+        let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(ops, false);
+        let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc };
         self.push_result(start, dst_cell, Some(cond));
     }
 
@@ -807,11 +835,15 @@ impl Translator<'_> {
         let a = self.field(dst_cell, 1);
         let Some(last) = &mut self.last else { return };
         let negated = match prev {
-            Some((_, Cond::Test { when_true, when_false, a, sel_swap })) => {
-                Some(Cond::Test { when_true: when_false, when_false: when_true, a, sel_swap: sel_swap.map(|s| !s) })
-            }
-            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, .. })) => {
-                Some(Cond::Cmp { when_true: when_false, when_false: when_true, sel: None, a, b, imm })
+            Some((_, Cond::Test { when_true, when_false, a, sel_swap, acc })) => Some(Cond::Test {
+                when_true: when_false,
+                when_false: when_true,
+                a,
+                sel_swap: sel_swap.map(|s| !s),
+                acc: acc.map(|(t, f)| (f, t)),
+            }),
+            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. })) => {
+                Some(Cond::Cmp { when_true: when_false, when_false: when_true, sel: None, a, b, imm, a_acc })
             }
             _ => None,
         };
@@ -821,7 +853,7 @@ impl Translator<'_> {
                 last.cond = Some(c);
             }
             _ => {
-                last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap });
+                last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap, acc: None });
             }
         }
     }
@@ -1239,13 +1271,15 @@ impl Translator<'_> {
             }
         }
         let a = self.slot_of(o, p);
-        Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a, sel_swap: Some(false) }
+        let acc = self.in_acc(a, false).then_some((h::br_nez_i32_a as Handler, h::br_eqz_i32_a as Handler));
+        Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a, sel_swap: Some(false), acc }
     }
     /// Emits a conditional branch taken when the condition is `sense`, without
     /// its target cell (the caller emits it next).
     fn emit_cond(&mut self, c: Cond, sense: bool) {
         match c {
-            Cond::Test { when_true, when_false, a, .. } => {
+            Cond::Test { when_true, when_false, a, acc, .. } => {
+                let (when_true, when_false) = acc.unwrap_or((when_true, when_false));
                 self.emit(if sense { when_true } else { when_false });
                 self.imm(a as u64);
             }
@@ -1254,8 +1288,9 @@ impl Translator<'_> {
                 self.imm(pack(&[local, a]));
                 self.imm(imm);
             }
-            Cond::Cmp { when_true, when_false, a, b, imm, .. } => {
-                let (ss, si) = if sense { when_true } else { when_false };
+            Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. } => {
+                let (ss, si, as_, ai) = if sense { when_true } else { when_false };
+                let (ss, si) = if a_acc { (as_, ai) } else { (ss, si) };
                 match imm {
                     Some(k) => {
                         self.emit(si);
@@ -1424,6 +1459,7 @@ impl Translator<'_> {
                 if loop_start {
                     let n = t.ctrl.len();
                     let target = HeadTarget::Else(n - 1);
+                    let cond = cond.without_acc();
                     t.ctrl[n - 2].head = Some(LoopHead { cond, sense: false, target, body: cell + 1 });
                 }
                 t.begin_block(false);
@@ -1444,7 +1480,7 @@ impl Translator<'_> {
                         let target = HeadTarget::Label(t.ctrl.len() - 1 - relative_depth as usize);
                         let body = t.pos();
                         let f = t.ctrl.last_mut().expect("loop");
-                        f.head = Some(LoopHead { cond, sense: true, target, body });
+                        f.head = Some(LoopHead { cond: cond.without_acc(), sense: true, target, body });
                     }
                 } else {
                     t.emit_cond(cond, false);
@@ -1806,8 +1842,12 @@ impl Translator<'_> {
                 i32_eq_ai,
                 br_i32_eq_ss,
                 br_i32_eq_si,
+                br_i32_eq_as,
+                br_i32_eq_ai,
                 br_i32_ne_ss,
                 br_i32_ne_si,
+                br_i32_ne_as,
+                br_i32_ne_ai,
                 select_i32_eq_ss,
                 select_i32_eq_si
             ),
@@ -1819,8 +1859,12 @@ impl Translator<'_> {
                 i32_ne_ai,
                 br_i32_ne_ss,
                 br_i32_ne_si,
+                br_i32_ne_as,
+                br_i32_ne_ai,
                 br_i32_eq_ss,
                 br_i32_eq_si,
+                br_i32_eq_as,
+                br_i32_eq_ai,
                 select_i32_ne_ss,
                 select_i32_ne_si
             ),
@@ -1833,8 +1877,12 @@ impl Translator<'_> {
                     i32_lt_s_ai,
                     br_i32_lt_s_ss,
                     br_i32_lt_s_si,
+                    br_i32_lt_s_as,
+                    br_i32_lt_s_ai,
                     br_i32_ge_s_ss,
                     br_i32_ge_s_si,
+                    br_i32_ge_s_as,
+                    br_i32_ge_s_ai,
                     select_i32_lt_s_ss,
                     select_i32_lt_s_si
                 )
@@ -1848,8 +1896,12 @@ impl Translator<'_> {
                     i32_lt_u_ai,
                     br_i32_lt_u_ss,
                     br_i32_lt_u_si,
+                    br_i32_lt_u_as,
+                    br_i32_lt_u_ai,
                     br_i32_ge_u_ss,
                     br_i32_ge_u_si,
+                    br_i32_ge_u_as,
+                    br_i32_ge_u_ai,
                     select_i32_lt_u_ss,
                     select_i32_lt_u_si
                 )
@@ -1863,8 +1915,12 @@ impl Translator<'_> {
                     i32_gt_s_ai,
                     br_i32_gt_s_ss,
                     br_i32_gt_s_si,
+                    br_i32_gt_s_as,
+                    br_i32_gt_s_ai,
                     br_i32_le_s_ss,
                     br_i32_le_s_si,
+                    br_i32_le_s_as,
+                    br_i32_le_s_ai,
                     select_i32_gt_s_ss,
                     select_i32_gt_s_si
                 )
@@ -1878,8 +1934,12 @@ impl Translator<'_> {
                     i32_gt_u_ai,
                     br_i32_gt_u_ss,
                     br_i32_gt_u_si,
+                    br_i32_gt_u_as,
+                    br_i32_gt_u_ai,
                     br_i32_le_u_ss,
                     br_i32_le_u_si,
+                    br_i32_le_u_as,
+                    br_i32_le_u_ai,
                     select_i32_gt_u_ss,
                     select_i32_gt_u_si
                 )
@@ -1893,8 +1953,12 @@ impl Translator<'_> {
                     i32_le_s_ai,
                     br_i32_le_s_ss,
                     br_i32_le_s_si,
+                    br_i32_le_s_as,
+                    br_i32_le_s_ai,
                     br_i32_gt_s_ss,
                     br_i32_gt_s_si,
+                    br_i32_gt_s_as,
+                    br_i32_gt_s_ai,
                     select_i32_le_s_ss,
                     select_i32_le_s_si
                 )
@@ -1908,8 +1972,12 @@ impl Translator<'_> {
                     i32_le_u_ai,
                     br_i32_le_u_ss,
                     br_i32_le_u_si,
+                    br_i32_le_u_as,
+                    br_i32_le_u_ai,
                     br_i32_gt_u_ss,
                     br_i32_gt_u_si,
+                    br_i32_gt_u_as,
+                    br_i32_gt_u_ai,
                     select_i32_le_u_ss,
                     select_i32_le_u_si
                 )
@@ -1923,8 +1991,12 @@ impl Translator<'_> {
                     i32_ge_s_ai,
                     br_i32_ge_s_ss,
                     br_i32_ge_s_si,
+                    br_i32_ge_s_as,
+                    br_i32_ge_s_ai,
                     br_i32_lt_s_ss,
                     br_i32_lt_s_si,
+                    br_i32_lt_s_as,
+                    br_i32_lt_s_ai,
                     select_i32_ge_s_ss,
                     select_i32_ge_s_si
                 )
@@ -1938,8 +2010,12 @@ impl Translator<'_> {
                     i32_ge_u_ai,
                     br_i32_ge_u_ss,
                     br_i32_ge_u_si,
+                    br_i32_ge_u_as,
+                    br_i32_ge_u_ai,
                     br_i32_lt_u_ss,
                     br_i32_lt_u_si,
+                    br_i32_lt_u_as,
+                    br_i32_lt_u_ai,
                     select_i32_ge_u_ss,
                     select_i32_ge_u_si
                 )
@@ -1953,8 +2029,12 @@ impl Translator<'_> {
                 i64_eq_ai,
                 br_i64_eq_ss,
                 br_i64_eq_si,
+                br_i64_eq_as,
+                br_i64_eq_ai,
                 br_i64_ne_ss,
-                br_i64_ne_si
+                br_i64_ne_si,
+                br_i64_ne_as,
+                br_i64_ne_ai
             ),
             O::I64Ne => cmpop!(
                 t,
@@ -1964,8 +2044,12 @@ impl Translator<'_> {
                 i64_ne_ai,
                 br_i64_ne_ss,
                 br_i64_ne_si,
+                br_i64_ne_as,
+                br_i64_ne_ai,
                 br_i64_eq_ss,
-                br_i64_eq_si
+                br_i64_eq_si,
+                br_i64_eq_as,
+                br_i64_eq_ai
             ),
             O::I64LtS => {
                 cmpop!(
@@ -1976,8 +2060,12 @@ impl Translator<'_> {
                     i64_lt_s_ai,
                     br_i64_lt_s_ss,
                     br_i64_lt_s_si,
+                    br_i64_lt_s_as,
+                    br_i64_lt_s_ai,
                     br_i64_ge_s_ss,
-                    br_i64_ge_s_si
+                    br_i64_ge_s_si,
+                    br_i64_ge_s_as,
+                    br_i64_ge_s_ai
                 )
             }
             O::I64LtU => {
@@ -1989,8 +2077,12 @@ impl Translator<'_> {
                     i64_lt_u_ai,
                     br_i64_lt_u_ss,
                     br_i64_lt_u_si,
+                    br_i64_lt_u_as,
+                    br_i64_lt_u_ai,
                     br_i64_ge_u_ss,
-                    br_i64_ge_u_si
+                    br_i64_ge_u_si,
+                    br_i64_ge_u_as,
+                    br_i64_ge_u_ai
                 )
             }
             O::I64GtS => {
@@ -2002,8 +2094,12 @@ impl Translator<'_> {
                     i64_gt_s_ai,
                     br_i64_gt_s_ss,
                     br_i64_gt_s_si,
+                    br_i64_gt_s_as,
+                    br_i64_gt_s_ai,
                     br_i64_le_s_ss,
-                    br_i64_le_s_si
+                    br_i64_le_s_si,
+                    br_i64_le_s_as,
+                    br_i64_le_s_ai
                 )
             }
             O::I64GtU => {
@@ -2015,8 +2111,12 @@ impl Translator<'_> {
                     i64_gt_u_ai,
                     br_i64_gt_u_ss,
                     br_i64_gt_u_si,
+                    br_i64_gt_u_as,
+                    br_i64_gt_u_ai,
                     br_i64_le_u_ss,
-                    br_i64_le_u_si
+                    br_i64_le_u_si,
+                    br_i64_le_u_as,
+                    br_i64_le_u_ai
                 )
             }
             O::I64LeS => {
@@ -2028,8 +2128,12 @@ impl Translator<'_> {
                     i64_le_s_ai,
                     br_i64_le_s_ss,
                     br_i64_le_s_si,
+                    br_i64_le_s_as,
+                    br_i64_le_s_ai,
                     br_i64_gt_s_ss,
-                    br_i64_gt_s_si
+                    br_i64_gt_s_si,
+                    br_i64_gt_s_as,
+                    br_i64_gt_s_ai
                 )
             }
             O::I64LeU => {
@@ -2041,8 +2145,12 @@ impl Translator<'_> {
                     i64_le_u_ai,
                     br_i64_le_u_ss,
                     br_i64_le_u_si,
+                    br_i64_le_u_as,
+                    br_i64_le_u_ai,
                     br_i64_gt_u_ss,
-                    br_i64_gt_u_si
+                    br_i64_gt_u_si,
+                    br_i64_gt_u_as,
+                    br_i64_gt_u_ai
                 )
             }
             O::I64GeS => {
@@ -2054,8 +2162,12 @@ impl Translator<'_> {
                     i64_ge_s_ai,
                     br_i64_ge_s_ss,
                     br_i64_ge_s_si,
+                    br_i64_ge_s_as,
+                    br_i64_ge_s_ai,
                     br_i64_lt_s_ss,
-                    br_i64_lt_s_si
+                    br_i64_lt_s_si,
+                    br_i64_lt_s_as,
+                    br_i64_lt_s_ai
                 )
             }
             O::I64GeU => {
@@ -2067,8 +2179,12 @@ impl Translator<'_> {
                     i64_ge_u_ai,
                     br_i64_ge_u_ss,
                     br_i64_ge_u_si,
+                    br_i64_ge_u_as,
+                    br_i64_ge_u_ai,
                     br_i64_lt_u_ss,
-                    br_i64_lt_u_si
+                    br_i64_lt_u_si,
+                    br_i64_lt_u_as,
+                    br_i64_lt_u_ai
                 )
             }
             O::F32Eq => cmpop!(
@@ -2079,8 +2195,12 @@ impl Translator<'_> {
                 f32_eq_ai,
                 br_f32_eq_ss,
                 br_f32_eq_si,
+                br_f32_eq_as,
+                br_f32_eq_ai,
                 br_f32_ne_ss,
-                br_f32_ne_si
+                br_f32_ne_si,
+                br_f32_ne_as,
+                br_f32_ne_ai
             ),
             O::F32Ne => cmpop!(
                 t,
@@ -2090,8 +2210,12 @@ impl Translator<'_> {
                 f32_ne_ai,
                 br_f32_ne_ss,
                 br_f32_ne_si,
+                br_f32_ne_as,
+                br_f32_ne_ai,
                 br_f32_eq_ss,
-                br_f32_eq_si
+                br_f32_eq_si,
+                br_f32_eq_as,
+                br_f32_eq_ai
             ),
             O::F32Lt => {
                 cmpop!(
@@ -2102,8 +2226,12 @@ impl Translator<'_> {
                     f32_lt_ai,
                     br_f32_lt_ss,
                     br_f32_lt_si,
+                    br_f32_lt_as,
+                    br_f32_lt_ai,
                     br_f32_not_lt_ss,
-                    br_f32_not_lt_si
+                    br_f32_not_lt_si,
+                    br_f32_not_lt_as,
+                    br_f32_not_lt_ai
                 )
             }
             O::F32Gt => {
@@ -2115,8 +2243,12 @@ impl Translator<'_> {
                     f32_gt_ai,
                     br_f32_gt_ss,
                     br_f32_gt_si,
+                    br_f32_gt_as,
+                    br_f32_gt_ai,
                     br_f32_not_gt_ss,
-                    br_f32_not_gt_si
+                    br_f32_not_gt_si,
+                    br_f32_not_gt_as,
+                    br_f32_not_gt_ai
                 )
             }
             O::F32Le => {
@@ -2128,8 +2260,12 @@ impl Translator<'_> {
                     f32_le_ai,
                     br_f32_le_ss,
                     br_f32_le_si,
+                    br_f32_le_as,
+                    br_f32_le_ai,
                     br_f32_not_le_ss,
-                    br_f32_not_le_si
+                    br_f32_not_le_si,
+                    br_f32_not_le_as,
+                    br_f32_not_le_ai
                 )
             }
             O::F32Ge => {
@@ -2141,8 +2277,12 @@ impl Translator<'_> {
                     f32_ge_ai,
                     br_f32_ge_ss,
                     br_f32_ge_si,
+                    br_f32_ge_as,
+                    br_f32_ge_ai,
                     br_f32_not_ge_ss,
-                    br_f32_not_ge_si
+                    br_f32_not_ge_si,
+                    br_f32_not_ge_as,
+                    br_f32_not_ge_ai
                 )
             }
             O::F64Eq => cmpop!(
@@ -2153,8 +2293,12 @@ impl Translator<'_> {
                 f64_eq_ai,
                 br_f64_eq_ss,
                 br_f64_eq_si,
+                br_f64_eq_as,
+                br_f64_eq_ai,
                 br_f64_ne_ss,
-                br_f64_ne_si
+                br_f64_ne_si,
+                br_f64_ne_as,
+                br_f64_ne_ai
             ),
             O::F64Ne => cmpop!(
                 t,
@@ -2164,8 +2308,12 @@ impl Translator<'_> {
                 f64_ne_ai,
                 br_f64_ne_ss,
                 br_f64_ne_si,
+                br_f64_ne_as,
+                br_f64_ne_ai,
                 br_f64_eq_ss,
-                br_f64_eq_si
+                br_f64_eq_si,
+                br_f64_eq_as,
+                br_f64_eq_ai
             ),
             O::F64Lt => {
                 cmpop!(
@@ -2176,8 +2324,12 @@ impl Translator<'_> {
                     f64_lt_ai,
                     br_f64_lt_ss,
                     br_f64_lt_si,
+                    br_f64_lt_as,
+                    br_f64_lt_ai,
                     br_f64_not_lt_ss,
-                    br_f64_not_lt_si
+                    br_f64_not_lt_si,
+                    br_f64_not_lt_as,
+                    br_f64_not_lt_ai
                 )
             }
             O::F64Gt => {
@@ -2189,8 +2341,12 @@ impl Translator<'_> {
                     f64_gt_ai,
                     br_f64_gt_ss,
                     br_f64_gt_si,
+                    br_f64_gt_as,
+                    br_f64_gt_ai,
                     br_f64_not_gt_ss,
-                    br_f64_not_gt_si
+                    br_f64_not_gt_si,
+                    br_f64_not_gt_as,
+                    br_f64_not_gt_ai
                 )
             }
             O::F64Le => {
@@ -2202,8 +2358,12 @@ impl Translator<'_> {
                     f64_le_ai,
                     br_f64_le_ss,
                     br_f64_le_si,
+                    br_f64_le_as,
+                    br_f64_le_ai,
                     br_f64_not_le_ss,
-                    br_f64_not_le_si
+                    br_f64_not_le_si,
+                    br_f64_not_le_as,
+                    br_f64_not_le_ai
                 )
             }
             O::F64Ge => {
@@ -2215,8 +2375,12 @@ impl Translator<'_> {
                     f64_ge_ai,
                     br_f64_ge_ss,
                     br_f64_ge_si,
+                    br_f64_ge_as,
+                    br_f64_ge_ai,
                     br_f64_not_ge_ss,
-                    br_f64_not_ge_si
+                    br_f64_not_ge_si,
+                    br_f64_not_ge_as,
+                    br_f64_not_ge_ai
                 )
             }
 
@@ -2259,15 +2423,16 @@ impl Translator<'_> {
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
             O::I32And => {
-                let (start, dst_cell, a, b, imm, _) =
+                let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, false), true);
                 let cond = Cond::Cmp {
-                    when_true: (h::br_i32_and_ss, h::br_i32_and_si),
-                    when_false: (h::br_i32_nand_ss, h::br_i32_nand_si),
+                    when_true: (h::br_i32_and_ss, h::br_i32_and_si, h::br_i32_and_as, h::br_i32_and_ai),
+                    when_false: (h::br_i32_nand_ss, h::br_i32_nand_si, h::br_i32_nand_as, h::br_i32_nand_ai),
                     sel: Some((h::select_i32_and_ss, h::select_i32_and_si)),
                     a,
                     b,
                     imm,
+                    a_acc,
                 };
                 t.push_result(start, dst_cell, Some(cond));
             }

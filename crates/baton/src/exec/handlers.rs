@@ -430,9 +430,12 @@ pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
 // Arithmetic
 // ---------------------------------------------------------------------------
 
-/// An operand of a binary operation: slot field 1 or 2 of the packed cell,
-/// the immediate after it, or the accumulator.
+/// An operand of a binary operation or compare: slot field 0, 1 or 2 of the
+/// packed cell, the immediate after it, or the accumulator.
 macro_rules! operand {
+    (s0, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_slot(pslot!($fp, $ip, 1, 0))
+    };
     (s1, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         <$t>::from_slot(pslot!($fp, $ip, 1, 1))
     };
@@ -823,72 +826,70 @@ pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ct
 
 /// `[op, (a, b), target]` and `[op, (a), imm, target]`: branch if the comparison holds.
 macro_rules! br_cmp {
-    ($($ss:ident, $si:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
-            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            if $e {
-                next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
-            }
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 0));
-            let $b = <$t>::from_slot(imm!(ip, 2));
-            if $e {
-                next!(target!(ip, 3), fp, mem, len, ctx, acc, facc)
-            }
-            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
-        }
+    ($($ss:ident, $si:ident, $as:ident, $ai:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        br_cmp!(@one $ss, $t, |$a, $b| $e, s0, s1, 2);
+        br_cmp!(@one $si, $t, |$a, $b| $e, s0, imm, 3);
+        br_cmp!(@one $as, $t, |$a, $b| $e, acc, s1, 2);
+        br_cmp!(@one $ai, $t, |$a, $b| $e, acc, imm, 3);
     )*};
+    (@one $name:ident, $t:ty, |$a:ident, $b:ident| $e:expr, $x:ident, $y:ident, $target:expr) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let $a = operand!($x, $t, fp, ip, acc, facc);
+            let $b = operand!($y, $t, fp, ip, acc, facc);
+            if $e {
+                next!(target!(ip, $target), fp, mem, len, ctx, acc, facc)
+            }
+            next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc)
+        }
+    };
 }
 
 br_cmp! {
-    br_i32_eq_ss, br_i32_eq_si, u32, |a, b| a == b;
-    br_i32_ne_ss, br_i32_ne_si, u32, |a, b| a != b;
-    br_i32_lt_s_ss, br_i32_lt_s_si, i32, |a, b| a < b;
-    br_i32_lt_u_ss, br_i32_lt_u_si, u32, |a, b| a < b;
-    br_i32_gt_s_ss, br_i32_gt_s_si, i32, |a, b| a > b;
-    br_i32_gt_u_ss, br_i32_gt_u_si, u32, |a, b| a > b;
-    br_i32_le_s_ss, br_i32_le_s_si, i32, |a, b| a <= b;
-    br_i32_le_u_ss, br_i32_le_u_si, u32, |a, b| a <= b;
-    br_i32_ge_s_ss, br_i32_ge_s_si, i32, |a, b| a >= b;
-    br_i32_ge_u_ss, br_i32_ge_u_si, u32, |a, b| a >= b;
-    br_i32_and_ss, br_i32_and_si, u32, |a, b| a & b != 0;
-    br_i32_nand_ss, br_i32_nand_si, u32, |a, b| a & b == 0;
-    br_i64_eq_ss, br_i64_eq_si, u64, |a, b| a == b;
-    br_i64_ne_ss, br_i64_ne_si, u64, |a, b| a != b;
-    br_i64_lt_s_ss, br_i64_lt_s_si, i64, |a, b| a < b;
-    br_i64_lt_u_ss, br_i64_lt_u_si, u64, |a, b| a < b;
-    br_i64_gt_s_ss, br_i64_gt_s_si, i64, |a, b| a > b;
-    br_i64_gt_u_ss, br_i64_gt_u_si, u64, |a, b| a > b;
-    br_i64_le_s_ss, br_i64_le_s_si, i64, |a, b| a <= b;
-    br_i64_le_u_ss, br_i64_le_u_si, u64, |a, b| a <= b;
-    br_i64_ge_s_ss, br_i64_ge_s_si, i64, |a, b| a >= b;
-    br_i64_ge_u_ss, br_i64_ge_u_si, u64, |a, b| a >= b;
+    br_i32_eq_ss, br_i32_eq_si, br_i32_eq_as, br_i32_eq_ai, u32, |a, b| a == b;
+    br_i32_ne_ss, br_i32_ne_si, br_i32_ne_as, br_i32_ne_ai, u32, |a, b| a != b;
+    br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_lt_s_as, br_i32_lt_s_ai, i32, |a, b| a < b;
+    br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_lt_u_as, br_i32_lt_u_ai, u32, |a, b| a < b;
+    br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_gt_s_as, br_i32_gt_s_ai, i32, |a, b| a > b;
+    br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_gt_u_as, br_i32_gt_u_ai, u32, |a, b| a > b;
+    br_i32_le_s_ss, br_i32_le_s_si, br_i32_le_s_as, br_i32_le_s_ai, i32, |a, b| a <= b;
+    br_i32_le_u_ss, br_i32_le_u_si, br_i32_le_u_as, br_i32_le_u_ai, u32, |a, b| a <= b;
+    br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_ge_s_as, br_i32_ge_s_ai, i32, |a, b| a >= b;
+    br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_ge_u_as, br_i32_ge_u_ai, u32, |a, b| a >= b;
+    br_i32_and_ss, br_i32_and_si, br_i32_and_as, br_i32_and_ai, u32, |a, b| a & b != 0;
+    br_i32_nand_ss, br_i32_nand_si, br_i32_nand_as, br_i32_nand_ai, u32, |a, b| a & b == 0;
+    br_i64_eq_ss, br_i64_eq_si, br_i64_eq_as, br_i64_eq_ai, u64, |a, b| a == b;
+    br_i64_ne_ss, br_i64_ne_si, br_i64_ne_as, br_i64_ne_ai, u64, |a, b| a != b;
+    br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_as, br_i64_lt_s_ai, i64, |a, b| a < b;
+    br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_lt_u_as, br_i64_lt_u_ai, u64, |a, b| a < b;
+    br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_gt_s_as, br_i64_gt_s_ai, i64, |a, b| a > b;
+    br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_gt_u_as, br_i64_gt_u_ai, u64, |a, b| a > b;
+    br_i64_le_s_ss, br_i64_le_s_si, br_i64_le_s_as, br_i64_le_s_ai, i64, |a, b| a <= b;
+    br_i64_le_u_ss, br_i64_le_u_si, br_i64_le_u_as, br_i64_le_u_ai, u64, |a, b| a <= b;
+    br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_ge_s_as, br_i64_ge_s_ai, i64, |a, b| a >= b;
+    br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_ge_u_as, br_i64_ge_u_ai, u64, |a, b| a >= b;
 }
 
 br_cmp! {
-    br_f32_eq_ss, br_f32_eq_si, f32, |a, b| a == b;
-    br_f32_ne_ss, br_f32_ne_si, f32, |a, b| a != b;
-    br_f32_lt_ss, br_f32_lt_si, f32, |a, b| a < b;
-    br_f32_gt_ss, br_f32_gt_si, f32, |a, b| a > b;
-    br_f32_le_ss, br_f32_le_si, f32, |a, b| a <= b;
-    br_f32_ge_ss, br_f32_ge_si, f32, |a, b| a >= b;
-    br_f32_not_lt_ss, br_f32_not_lt_si, f32, |a, b| !(a < b);
-    br_f32_not_gt_ss, br_f32_not_gt_si, f32, |a, b| !(a > b);
-    br_f32_not_le_ss, br_f32_not_le_si, f32, |a, b| !(a <= b);
-    br_f32_not_ge_ss, br_f32_not_ge_si, f32, |a, b| !(a >= b);
-    br_f64_eq_ss, br_f64_eq_si, f64, |a, b| a == b;
-    br_f64_ne_ss, br_f64_ne_si, f64, |a, b| a != b;
-    br_f64_lt_ss, br_f64_lt_si, f64, |a, b| a < b;
-    br_f64_gt_ss, br_f64_gt_si, f64, |a, b| a > b;
-    br_f64_le_ss, br_f64_le_si, f64, |a, b| a <= b;
-    br_f64_ge_ss, br_f64_ge_si, f64, |a, b| a >= b;
-    br_f64_not_lt_ss, br_f64_not_lt_si, f64, |a, b| !(a < b);
-    br_f64_not_gt_ss, br_f64_not_gt_si, f64, |a, b| !(a > b);
-    br_f64_not_le_ss, br_f64_not_le_si, f64, |a, b| !(a <= b);
-    br_f64_not_ge_ss, br_f64_not_ge_si, f64, |a, b| !(a >= b);
+    br_f32_eq_ss, br_f32_eq_si, br_f32_eq_as, br_f32_eq_ai, f32, |a, b| a == b;
+    br_f32_ne_ss, br_f32_ne_si, br_f32_ne_as, br_f32_ne_ai, f32, |a, b| a != b;
+    br_f32_lt_ss, br_f32_lt_si, br_f32_lt_as, br_f32_lt_ai, f32, |a, b| a < b;
+    br_f32_gt_ss, br_f32_gt_si, br_f32_gt_as, br_f32_gt_ai, f32, |a, b| a > b;
+    br_f32_le_ss, br_f32_le_si, br_f32_le_as, br_f32_le_ai, f32, |a, b| a <= b;
+    br_f32_ge_ss, br_f32_ge_si, br_f32_ge_as, br_f32_ge_ai, f32, |a, b| a >= b;
+    br_f32_not_lt_ss, br_f32_not_lt_si, br_f32_not_lt_as, br_f32_not_lt_ai, f32, |a, b| !(a < b);
+    br_f32_not_gt_ss, br_f32_not_gt_si, br_f32_not_gt_as, br_f32_not_gt_ai, f32, |a, b| !(a > b);
+    br_f32_not_le_ss, br_f32_not_le_si, br_f32_not_le_as, br_f32_not_le_ai, f32, |a, b| !(a <= b);
+    br_f32_not_ge_ss, br_f32_not_ge_si, br_f32_not_ge_as, br_f32_not_ge_ai, f32, |a, b| !(a >= b);
+    br_f64_eq_ss, br_f64_eq_si, br_f64_eq_as, br_f64_eq_ai, f64, |a, b| a == b;
+    br_f64_ne_ss, br_f64_ne_si, br_f64_ne_as, br_f64_ne_ai, f64, |a, b| a != b;
+    br_f64_lt_ss, br_f64_lt_si, br_f64_lt_as, br_f64_lt_ai, f64, |a, b| a < b;
+    br_f64_gt_ss, br_f64_gt_si, br_f64_gt_as, br_f64_gt_ai, f64, |a, b| a > b;
+    br_f64_le_ss, br_f64_le_si, br_f64_le_as, br_f64_le_ai, f64, |a, b| a <= b;
+    br_f64_ge_ss, br_f64_ge_si, br_f64_ge_as, br_f64_ge_ai, f64, |a, b| a >= b;
+    br_f64_not_lt_ss, br_f64_not_lt_si, br_f64_not_lt_as, br_f64_not_lt_ai, f64, |a, b| !(a < b);
+    br_f64_not_gt_ss, br_f64_not_gt_si, br_f64_not_gt_as, br_f64_not_gt_ai, f64, |a, b| !(a > b);
+    br_f64_not_le_ss, br_f64_not_le_si, br_f64_not_le_as, br_f64_not_le_ai, f64, |a, b| !(a <= b);
+    br_f64_not_ge_ss, br_f64_not_ge_si, br_f64_not_ge_as, br_f64_not_ge_ai, f64, |a, b| !(a >= b);
 }
 
 /// `[op, (dst, a), imm, target]`: `dst = a + imm` (wrapping i32), then branch
@@ -930,6 +931,24 @@ br_test! {
     br_eqz_i32, u32, |a| a == 0;
     br_nez_i64, u64, |a| a != 0;
     br_eqz_i64, u64, |a| a == 0;
+}
+
+/// `[op, _, target]`: `br_test` of the accumulator.
+macro_rules! br_test_acc {
+    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let $a = <$t>::from_acc(acc, facc);
+            if $e {
+                next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
+            }
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+br_test_acc! {
+    br_nez_i32_a, u32, |a| a != 0;
+    br_eqz_i32_a, u32, |a| a == 0;
 }
 
 // ---------------------------------------------------------------------------
