@@ -822,13 +822,29 @@ impl Translator<'_> {
         self.push_result(start, dst_cell, Some(cond));
     }
 
-    fn eqz(&mut self, handler: Handler, when_true: Handler, when_false: Handler, sel_swap: Option<bool>) {
+    /// `eqz`; `when_true`/`when_false` branch on its result (that is, on its
+    /// operand being zero or not), `acc_forms` are the same reading the
+    /// operand from the accumulator.
+    fn eqz(
+        &mut self,
+        handler: Handler,
+        when_true: Handler,
+        when_false: Handler,
+        acc_forms: (Handler, Handler),
+        sel_swap: Option<bool>,
+    ) {
         // `eqz` of a condition just produced flips it: a branch on the result
         // can still use the (negated) fused form and drop both instructions.
         let p = self.stack.len().saturating_sub(1);
         let prev = match (self.last, self.stack.last()) {
             (Some(l), Some(Operand::Temp)) if l.dst == self.home(p) => l.cond.map(|c| (l.start, c)),
             _ => None,
+        };
+        // Is the operand in the accumulator (for a branch that replaces the eqz)?
+        let operand_acc = match self.stack.last() {
+            Some(Operand::Temp) => self.in_acc(self.home(p), false),
+            Some(Operand::Local(i)) => self.in_acc(*i, false),
+            _ => false,
         };
         self.unop(handler, false);
         let Some(dst_cell) = self.last.map(|l| l.dst_cell) else { return };
@@ -853,7 +869,8 @@ impl Translator<'_> {
                 last.cond = Some(c);
             }
             _ => {
-                last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap, acc: None });
+                let acc = operand_acc.then_some(acc_forms);
+                last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap, acc });
             }
         }
     }
@@ -1781,7 +1798,7 @@ impl Translator<'_> {
             O::F32Const { value } => t.push(Operand::Const(value.bits() as u64)),
             O::F64Const { value } => t.push(Operand::Const(value.bits())),
             O::RefNull { .. } => t.push(Operand::Const(0)),
-            O::RefIsNull => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, None),
+            O::RefIsNull => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, (h::br_eqz_i64_a, h::br_nez_i64_a), None),
             O::RefFunc { function_index } => {
                 let p = t.stack.len();
                 t.emit(h::ref_func);
@@ -1833,7 +1850,7 @@ impl Translator<'_> {
                 t.imm(elem_index as u64);
             }
 
-            O::I32Eqz => t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, Some(true)),
+            O::I32Eqz => t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, (h::br_eqz_i32_a, h::br_nez_i32_a), Some(true)),
             O::I32Eq => cmpop!(
                 t,
                 i32_eq_ss,
@@ -2020,7 +2037,7 @@ impl Translator<'_> {
                     select_i32_ge_u_si
                 )
             }
-            O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, None),
+            O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, (h::br_eqz_i64_a, h::br_nez_i64_a), None),
             O::I64Eq => cmpop!(
                 t,
                 i64_eq_ss,
