@@ -391,10 +391,29 @@ fn block_arity(m: &ModuleInner, bt: BlockType) -> (usize, usize) {
     }
 }
 
+/// A store's forms that take the value from the accumulator (`plain`, `ss`,
+/// `si` layouts as the slot forms); `float`: from `facc` (an `f64.store`).
+#[derive(Clone, Copy)]
+struct ValueFromAcc {
+    plain: Handler,
+    ss: Handler,
+    si: Handler,
+    float: bool,
+}
+
 /// The forms of a load (see `LoadOps`).
 macro_rules! load_ops {
     ($plain:ident, $a:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident) => {
-        LoadOps { plain: h::$plain, a: h::$a, ss: h::$ss, si: h::$si, as_: h::$as, ai: h::$ai, abs: h::$abs }
+        LoadOps {
+            plain: h::$plain,
+            a: h::$a,
+            ss: h::$ss,
+            si: h::$si,
+            as_: h::$as,
+            ai: h::$ai,
+            abs: h::$abs,
+            float: stringify!($plain).as_bytes()[0] == b'f' && stringify!($plain).as_bytes()[1] == b'6',
+        }
     };
 }
 
@@ -411,6 +430,8 @@ struct LoadOps {
     as_: Handler,
     ai: Handler,
     abs: Handler,
+    /// An `f64` load: the value goes to `facc`.
+    float: bool,
 }
 
 /// The four forms of a binary operation (see `Bin`); handler names start
@@ -900,7 +921,7 @@ impl Translator<'_> {
             self.imm(pack(&[self.home(p)]));
             self.imm(c as u32 as u64 + offset);
             self.push_result(start, dst_cell, None);
-            self.acc = Some(Acc { slot: self.home(p), float: false });
+            self.acc = Some(Acc { slot: self.home(p), float: ops.float });
             return;
         }
         {
@@ -924,7 +945,7 @@ impl Translator<'_> {
                 self.imm(offset);
                 self.push_result(start, dst_cell, None);
                 self.set_last_load(width, Addr::new(x, y, imm, offset));
-                self.acc = Some(Acc { slot: self.home(p), float: false });
+                self.acc = Some(Acc { slot: self.home(p), float: ops.float });
                 return;
             }
         }
@@ -936,7 +957,7 @@ impl Translator<'_> {
         self.imm(offset);
         self.push_result(start, dst_cell, None);
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset));
-        self.acc = Some(Acc { slot: self.home(p), float: false });
+        self.acc = Some(Acc { slot: self.home(p), float: ops.float });
     }
 
     fn set_last_load(&mut self, width: u8, addr: Addr) {
@@ -989,6 +1010,7 @@ impl Translator<'_> {
         imm: Handler,
         fused: (Handler, Handler),
         abs: (Handler, Handler),
+        vacc: ValueFromAcc,
         offset: u64,
         width: u8,
     ) {
@@ -1051,13 +1073,16 @@ impl Translator<'_> {
         // between: move it into the store too.
         if let (Operand::Temp, Some(pa)) = (a, pending) {
             let sv = self.slot_of(v, p + 1);
+            let fused = if self.in_acc(sv, vacc.float) { (vacc.ss, vacc.si) } else { fused };
             self.drain_pending(pa);
             self.emit_store_add(fused, pa.a, pa.b, pa.imm, sv, offset);
             return;
         }
-        self.push(a);
-        self.push(v);
-        self.store(handler, offset)
+        let sa = self.slot_of(a, p);
+        let sv = self.slot_of(v, p + 1);
+        self.emit(if self.in_acc(sv, vacc.float) { vacc.plain } else { handler });
+        self.imm(pack(&[sa, sv]));
+        self.imm(offset);
     }
 
     /// Removes the code of pending add `pa` (a store absorbs it).
@@ -1090,17 +1115,6 @@ impl Translator<'_> {
                 self.imm(pack(&[a, b, v]));
             }
         }
-        self.imm(offset);
-    }
-
-    fn store(&mut self, handler: Handler, offset: u64) {
-        let v = self.pop();
-        let a = self.pop();
-        let p = self.stack.len();
-        let sa = self.slot_of(a, p);
-        let sv = self.slot_of(v, p + 1);
-        self.emit(handler);
-        self.imm(pack(&[sa, sv]));
         self.imm(offset);
     }
 
@@ -1603,8 +1617,13 @@ impl Translator<'_> {
                 memarg.offset,
                 4,
             ),
-            O::I64Load { memarg } | O::F64Load { memarg } => t.load_fused(
+            O::I64Load { memarg } => t.load_fused(
                 load_ops!(i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, i64_load_abs),
+                memarg.offset,
+                8,
+            ),
+            O::F64Load { memarg } => t.load_fused(
+                load_ops!(f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, f64_load_abs),
                 memarg.offset,
                 8,
             ),
@@ -1743,14 +1762,25 @@ impl Translator<'_> {
                 h::i32_store_imm,
                 (h::i32_store_ss, h::i32_store_si),
                 (h::i32_store_abs, h::i32_store_abs_imm),
+                ValueFromAcc { plain: h::i32_store_v, ss: h::i32_store_ss_v, si: h::i32_store_si_v, float: false },
                 memarg.offset,
                 4,
             ),
-            O::I64Store { memarg } | O::F64Store { memarg } => t.store_fused(
+            O::I64Store { memarg } => t.store_fused(
                 h::i64_store,
                 h::i64_store_imm,
                 (h::i64_store_ss, h::i64_store_si),
                 (h::i64_store_abs, h::i64_store_abs_imm),
+                ValueFromAcc { plain: h::i64_store_v, ss: h::i64_store_ss_v, si: h::i64_store_si_v, float: false },
+                memarg.offset,
+                8,
+            ),
+            O::F64Store { memarg } => t.store_fused(
+                h::i64_store,
+                h::i64_store_imm,
+                (h::i64_store_ss, h::i64_store_si),
+                (h::i64_store_abs, h::i64_store_abs_imm),
+                ValueFromAcc { plain: h::f64_store_f, ss: h::f64_store_ss_f, si: h::f64_store_si_f, float: true },
                 memarg.offset,
                 8,
             ),
@@ -1759,6 +1789,7 @@ impl Translator<'_> {
                 h::i32_store8_imm,
                 (h::i32_store8_ss, h::i32_store8_si),
                 (h::i32_store8_abs, h::i32_store8_abs_imm),
+                ValueFromAcc { plain: h::i32_store8_v, ss: h::i32_store8_ss_v, si: h::i32_store8_si_v, float: false },
                 memarg.offset,
                 1,
             ),
@@ -1767,6 +1798,12 @@ impl Translator<'_> {
                 h::i32_store16_imm,
                 (h::i32_store16_ss, h::i32_store16_si),
                 (h::i32_store16_abs, h::i32_store16_abs_imm),
+                ValueFromAcc {
+                    plain: h::i32_store16_v,
+                    ss: h::i32_store16_ss_v,
+                    si: h::i32_store16_si_v,
+                    float: false,
+                },
                 memarg.offset,
                 2,
             ),
@@ -1850,7 +1887,9 @@ impl Translator<'_> {
                 t.imm(elem_index as u64);
             }
 
-            O::I32Eqz => t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, (h::br_eqz_i32_a, h::br_nez_i32_a), Some(true)),
+            O::I32Eqz => {
+                t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, (h::br_eqz_i32_a, h::br_nez_i32_a), Some(true))
+            }
             O::I32Eq => cmpop!(
                 t,
                 i32_eq_ss,

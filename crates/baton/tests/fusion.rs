@@ -598,3 +598,73 @@ fn constant_addresses_fold_into_the_access() {
         assert!(e.to_string().contains("out of bounds"), "{e}");
     }
 }
+
+#[test]
+fn accumulator_forms_match_slot_forms() {
+    // Chains where each instruction consumes the previous one's result (the
+    // accumulator forms) next to the same computation through locals.
+    let wat = r#"(module (memory 1)
+      (data (i32.const 64) "\00\00\00\00\00\00\f8\3f\10\00\00\00\20\00\00\00")
+      ;; pointer chase: mem[64+12] = 32, then mem[32+44] = 32
+      (func (export "chase") (param $p i32) (result i32)
+        (i32.load offset=0 (i32.add (i32.load offset=12 (local.get $p)) (i32.const 44))))
+      (func (export "int_chain") (param $x i32) (param $y i32) (result i32)
+        (i32.sub (i32.const 100) (i32.mul (i32.add (local.get $x) (local.get $y)) (i32.xor (local.get $y) (i32.const 3)))))
+      (func (export "div_chain") (param $x i64) (param $y i64) (result i64)
+        (i64.div_s (i64.add (local.get $x) (i64.const 1)) (local.get $y)))
+      (func (export "f64_chain") (param $p i32) (result f64)
+        (f64.store offset=8 (local.get $p)
+          (f64.add (f64.mul (f64.load offset=64 (i32.const 0)) (f64.const 2)) (f64.const 0.25)))
+        (f64.load offset=8 (local.get $p)))
+      (func (export "store_chain") (param $p i32) (param $v i32) (result i64)
+        (i32.store offset=4 (local.get $p) (i32.add (local.get $v) (i32.const 1)))
+        (i32.store8 offset=9 (i32.add (local.get $p) (local.get $p)) (i32.shl (local.get $v) (i32.const 4)))
+        (i64.store offset=16 (local.get $p) (i64.extend_i32_u (local.get $v)))
+        (i64.add (i64.load offset=0 (local.get $p)) (i64.load offset=16 (local.get $p))))
+      (func (export "branch_chain") (param $x i32) (result i32)
+        (block $b
+          (br_if $b (i32.lt_u (i32.add (local.get $x) (i32.const 5)) (i32.const 10)))
+          (br_if $b (i32.eqz (i32.and (local.get $x) (i32.const 7))))
+          (br_if $b (i32.add (local.get $x) (i32.const -100)))
+          (return (i32.const 1)))
+        (i32.const 0))
+      (func (export "f64_branch") (param $x f64) (result i32)
+        (if (result i32) (f64.gt (f64.mul (local.get $x) (local.get $x)) (f64.const 4))
+          (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "tee_chain") (param $x i64) (result i64) (local $t i64)
+        (i64.mul (local.tee $t (i64.add (local.get $x) (local.get $x))) (local.get $t)))
+      (func (export "oob_after_chain") (param $p i32) (result i32)
+        (i32.store (i32.add (local.get $p) (i32.const 65532)) (i32.mul (local.get $p) (i32.const 3)))
+        (i32.const 7)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let chase = inst.get_typed_func::<i32, i32>(&store, "chase").unwrap();
+    assert_eq!(chase.call(&mut store, 64).unwrap(), 0x20);
+    let int_chain = inst.get_typed_func::<(i32, i32), i32>(&store, "int_chain").unwrap();
+    assert_eq!(int_chain.call(&mut store, (5, 6)).unwrap(), 100 - 11 * (6 ^ 3));
+    let div = inst.get_typed_func::<(i64, i64), i64>(&store, "div_chain").unwrap();
+    assert_eq!(div.call(&mut store, (41, 6)).unwrap(), 7);
+    assert!(div.call(&mut store, (41, 0)).is_err());
+    assert!(div.call(&mut store, (i64::MAX, -1)).is_err()); // MAX + 1 wraps to MIN
+    let f = inst.get_typed_func::<i32, f64>(&store, "f64_chain").unwrap();
+    assert_eq!(f.call(&mut store, 200).unwrap(), 1.5 * 2.0 + 0.25);
+    let st = inst.get_typed_func::<(i32, i32), i64>(&store, "store_chain").unwrap();
+    // bytes 300..: [4..8] = v + 1, [9 + 300] = v << 4 (low byte), [16..24] = v
+    let v = 0x1234;
+    let low = ((v + 1) as i64) << 32;
+    let got = st.call(&mut store, (300, v)).unwrap();
+    assert_eq!(got, low + v as i64);
+    let br = inst.get_typed_func::<i32, i32>(&store, "branch_chain").unwrap();
+    assert_eq!(br.call(&mut store, 3).unwrap(), 0);
+    assert_eq!(br.call(&mut store, 16).unwrap(), 0);
+    assert_eq!(br.call(&mut store, 100).unwrap(), 1);
+    assert_eq!(br.call(&mut store, 101).unwrap(), 0);
+    let fb = inst.get_typed_func::<f64, i32>(&store, "f64_branch").unwrap();
+    assert_eq!(fb.call(&mut store, 2.5).unwrap(), 1);
+    assert_eq!(fb.call(&mut store, 2.0).unwrap(), 0);
+    assert_eq!(fb.call(&mut store, f64::NAN).unwrap(), 0);
+    let tee = inst.get_typed_func::<i64, i64>(&store, "tee_chain").unwrap();
+    assert_eq!(tee.call(&mut store, 7).unwrap(), 196);
+    let oob = inst.get_typed_func::<i32, i32>(&store, "oob_after_chain").unwrap();
+    assert!(oob.call(&mut store, 1).is_err());
+    assert_eq!(oob.call(&mut store, 0).unwrap(), 7);
+}

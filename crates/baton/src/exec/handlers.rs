@@ -1170,14 +1170,27 @@ macro_rules! address {
 /// goes to `dst` and the accumulator.
 macro_rules! load {
     ($($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        load!(@one $plain, $m, |$v| $conv, s1, 2);
-        load!(@one $pa, $m, |$v| $conv, acc, 2);
-        load!(@one $ss, $m, |$v| $conv, ss, 2);
-        load!(@one $si, $m, |$v| $conv, si, 3);
-        load!(@one $as, $m, |$v| $conv, as_, 2);
-        load!(@one $ai, $m, |$v| $conv, ai, 3);
+        load!(@all int, $plain, $pa, $ss, $si, $as, $ai, $m, |$v| $conv);
     )*};
-    (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr) => {
+    // `f64.load`: the same, with the value in `facc` instead of `acc`.
+    (float: $($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        load!(@all float, $plain, $pa, $ss, $si, $as, $ai, $m, |$v| $conv);
+    )*};
+    (@all $res:ident, $plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr) => {
+        load!(@one $plain, $m, |$v| $conv, s1, 2, $res);
+        load!(@one $pa, $m, |$v| $conv, acc, 2, $res);
+        load!(@one $ss, $m, |$v| $conv, ss, 2, $res);
+        load!(@one $si, $m, |$v| $conv, si, 3, $res);
+        load!(@one $as, $m, |$v| $conv, as_, 2, $res);
+        load!(@one $ai, $m, |$v| $conv, ai, 3, $res);
+    };
+    (@result int, $v:ident, $acc:ident, $facc:ident) => {
+        ($v, $facc)
+    };
+    (@result float, $v:ident, $acc:ident, $facc:ident) => {
+        ($acc, f64::from_bits($v))
+    };
+    (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr, $res:ident) => {
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let ea = address!($addr, fp, ip, acc) as u64 + imm!(ip, $off);
@@ -1187,9 +1200,14 @@ macro_rules! load {
             let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
             let v: u64 = $conv;
             pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add($off + 1), fp, mem, len, ctx, v, facc)
+            let (acc, facc) = load!(@result $res, v, acc, facc);
+            next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
         }
     };
+}
+
+load! {
+    float: f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, u64, |v| v;
 }
 
 load! {
@@ -1205,6 +1223,17 @@ load! {
     i64_load16_u, i64_load16_u_a, i64_load16_u_ss, i64_load16_u_si, i64_load16_u_as, i64_load16_u_ai, u16, |v| v as u64;
     i64_load32_s, i64_load32_s_a, i64_load32_s_ss, i64_load32_s_si, i64_load32_s_as, i64_load32_s_ai, i32, |v| v as i64 as u64;
     i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, u32, |v| v as u64;
+}
+
+/// `[f64_load_abs, (dst), ea]`: `load_abs` of an `f64` (into `facc`).
+pub(crate) unsafe fn f64_load_abs(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, _facc: f64) -> Ip {
+    let ea = imm!(ip, 2);
+    if ea + 8 > len as u64 {
+        trap!(ctx, TrapCode::MemoryOutOfBounds);
+    }
+    let v = u64::from_le((mem.add(ea as usize) as *const u64).read_unaligned());
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, acc, f64::from_bits(v))
 }
 
 /// `[load_abs, (dst), ea]`: a load from a constant address (`ea` is the
@@ -1323,6 +1352,57 @@ store_add! {
     i64_store_ss, i64_store_si, u64;
     i32_store8_ss, i32_store8_si, u8;
     i32_store16_ss, i32_store16_si, u16;
+}
+
+/// Stores whose value comes from the accumulator (`acc`, or the bits of
+/// `facc` for `f64`): the layouts of `store`, `store_ss` and `store_si` with
+/// the value field unused.
+macro_rules! store_acc {
+    ($($name:ident, $m:ty, $addr:ident, $val:ident, $off:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let addr: u32 = store_acc!(@addr $addr, fp, ip);
+            let ea = addr as u64 + imm!(ip, $off);
+            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let v = store_acc!(@val $val, acc, facc) as $m;
+            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+    (@addr plain, $fp:ident, $ip:ident) => {
+        pslot!($fp, $ip, 1, 0) as u32
+    };
+    (@addr ss, $fp:ident, $ip:ident) => {
+        (pslot!($fp, $ip, 1, 0) as u32).wrapping_add(pslot!($fp, $ip, 1, 1) as u32)
+    };
+    (@addr si, $fp:ident, $ip:ident) => {
+        (pslot!($fp, $ip, 1, 0) as u32).wrapping_add(imm!($ip, 2) as u32)
+    };
+    (@val int, $acc:ident, $facc:ident) => {
+        $acc
+    };
+    (@val float, $acc:ident, $facc:ident) => {
+        $facc.to_bits()
+    };
+}
+
+store_acc! {
+    i32_store_v, u32, plain, int, 2;
+    i32_store_ss_v, u32, ss, int, 2;
+    i32_store_si_v, u32, si, int, 3;
+    i64_store_v, u64, plain, int, 2;
+    i64_store_ss_v, u64, ss, int, 2;
+    i64_store_si_v, u64, si, int, 3;
+    i32_store8_v, u8, plain, int, 2;
+    i32_store8_ss_v, u8, ss, int, 2;
+    i32_store8_si_v, u8, si, int, 3;
+    i32_store16_v, u16, plain, int, 2;
+    i32_store16_ss_v, u16, ss, int, 2;
+    i32_store16_si_v, u16, si, int, 3;
+    f64_store_f, u64, plain, float, 2;
+    f64_store_ss_f, u64, ss, float, 2;
+    f64_store_si_f, u64, si, float, 3;
 }
 
 /// `[store, (addr, value), offset]`
