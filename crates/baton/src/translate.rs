@@ -240,6 +240,9 @@ struct Last {
     add: Option<(u32, u32, Option<u64>)>,
     /// The `i32.add` took its left operand from the accumulator.
     add_acc: bool,
+    /// Set when the instruction was `i32.shr_u` by a constant: its operand,
+    /// the shift, and whether the operand came from the accumulator.
+    shr: Option<(u32, u64, bool)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
     /// Set when the instruction was a load: its width in bytes and address.
@@ -399,6 +402,8 @@ struct ValueFromAcc {
     ss: Handler,
     si: Handler,
     float: bool,
+    /// The plain store with its address (not value) from the accumulator.
+    addr: Handler,
 }
 
 /// The forms of a load (see `LoadOps`).
@@ -739,7 +744,8 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last = Some(Last { start, dst_cell, dst, cond, add: None, add_acc: false, mul: None, load: None });
+        self.last =
+            Some(Last { start, dst_cell, dst, cond, add: None, add_acc: false, shr: None, mul: None, load: None });
     }
 
     // ----- generic instruction shapes -----
@@ -894,6 +900,33 @@ impl Translator<'_> {
                 last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap, acc });
             }
         }
+    }
+
+    /// `i32.and` of a constant mask with the result of the `i32.shr_u` by a
+    /// constant just emitted: one bit-field extract (`i32_shr_u_and`).
+    fn shr_and(&mut self) -> bool {
+        let n = self.stack.len();
+        let (Some(last), Operand::Temp, Operand::Const(mask)) = (self.last, self.stack[n - 2], self.stack[n - 1])
+        else {
+            return false;
+        };
+        let Some((a, k, a_acc)) = last.shr else { return false };
+        if last.dst != self.home(n - 2) {
+            return false;
+        }
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        let start = self.pos();
+        self.emit(if a_acc { h::i32_shr_u_and_a } else { h::i32_shr_u_and });
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a]));
+        self.imm((k as u32 & 31) as u64 | (mask as u32 as u64) << 32);
+        self.push_result(start, dst_cell, None);
+        self.acc = Some(Acc { slot: self.home(p), float: false });
+        true
     }
 
     /// The operands of the `i32.add` that just produced the operand at `p`, if
@@ -1080,7 +1113,13 @@ impl Translator<'_> {
         }
         let sa = self.slot_of(a, p);
         let sv = self.slot_of(v, p + 1);
-        self.emit(if self.in_acc(sv, vacc.float) { vacc.plain } else { handler });
+        self.emit(if self.in_acc(sv, vacc.float) {
+            vacc.plain
+        } else if self.in_acc(sa, false) {
+            vacc.addr
+        } else {
+            handler
+        });
         self.imm(pack(&[sa, sv]));
         self.imm(offset);
     }
@@ -1762,7 +1801,13 @@ impl Translator<'_> {
                 h::i32_store_imm,
                 (h::i32_store_ss, h::i32_store_si),
                 (h::i32_store_abs, h::i32_store_abs_imm),
-                ValueFromAcc { plain: h::i32_store_v, ss: h::i32_store_ss_v, si: h::i32_store_si_v, float: false },
+                ValueFromAcc {
+                    plain: h::i32_store_v,
+                    ss: h::i32_store_ss_v,
+                    si: h::i32_store_si_v,
+                    float: false,
+                    addr: h::i32_store_a,
+                },
                 memarg.offset,
                 4,
             ),
@@ -1771,7 +1816,13 @@ impl Translator<'_> {
                 h::i64_store_imm,
                 (h::i64_store_ss, h::i64_store_si),
                 (h::i64_store_abs, h::i64_store_abs_imm),
-                ValueFromAcc { plain: h::i64_store_v, ss: h::i64_store_ss_v, si: h::i64_store_si_v, float: false },
+                ValueFromAcc {
+                    plain: h::i64_store_v,
+                    ss: h::i64_store_ss_v,
+                    si: h::i64_store_si_v,
+                    float: false,
+                    addr: h::i64_store_a,
+                },
                 memarg.offset,
                 8,
             ),
@@ -1780,7 +1831,13 @@ impl Translator<'_> {
                 h::i64_store_imm,
                 (h::i64_store_ss, h::i64_store_si),
                 (h::i64_store_abs, h::i64_store_abs_imm),
-                ValueFromAcc { plain: h::f64_store_f, ss: h::f64_store_ss_f, si: h::f64_store_si_f, float: true },
+                ValueFromAcc {
+                    plain: h::f64_store_f,
+                    ss: h::f64_store_ss_f,
+                    si: h::f64_store_si_f,
+                    float: true,
+                    addr: h::i64_store_a,
+                },
                 memarg.offset,
                 8,
             ),
@@ -1789,7 +1846,13 @@ impl Translator<'_> {
                 h::i32_store8_imm,
                 (h::i32_store8_ss, h::i32_store8_si),
                 (h::i32_store8_abs, h::i32_store8_abs_imm),
-                ValueFromAcc { plain: h::i32_store8_v, ss: h::i32_store8_ss_v, si: h::i32_store8_si_v, float: false },
+                ValueFromAcc {
+                    plain: h::i32_store8_v,
+                    ss: h::i32_store8_ss_v,
+                    si: h::i32_store8_si_v,
+                    float: false,
+                    addr: h::i32_store8_a,
+                },
                 memarg.offset,
                 1,
             ),
@@ -1803,6 +1866,7 @@ impl Translator<'_> {
                     ss: h::i32_store16_ss_v,
                     si: h::i32_store16_si_v,
                     float: false,
+                    addr: h::i32_store16_a,
                 },
                 memarg.offset,
                 2,
@@ -2478,6 +2542,7 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
+            O::I32And if t.shr_and() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, false), true);
@@ -2496,7 +2561,14 @@ impl Translator<'_> {
             O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
             O::I32Shl => binop!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, false),
             O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, false),
-            O::I32ShrU => binop!(t, i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai, false),
+            O::I32ShrU => {
+                let (start, dst_cell, a, _, imm, a_acc) =
+                    t.binop_emit(bin!(i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai, false), false);
+                t.push_result(start, dst_cell, None);
+                if let (Some(k), Some(last)) = (imm, &mut t.last) {
+                    last.shr = Some((a, k, a_acc));
+                }
+            }
             O::I32Rotl => binop!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, false),
             O::I32Rotr => binop!(t, i32_rotr_ss, i32_rotr_si, i32_rotr_as, i32_rotr_ai, false),
             O::I64Clz => unop!(t, i64_clz),

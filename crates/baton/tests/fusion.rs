@@ -668,3 +668,60 @@ fn accumulator_forms_match_slot_forms() {
     assert!(oob.call(&mut store, 1).is_err());
     assert_eq!(oob.call(&mut store, 0).unwrap(), 7);
 }
+
+#[test]
+fn shift_then_mask_is_one_bit_field_extract() {
+    let wat = r#"(module
+      (func (export "f") (param $x i32) (result i32)
+        (i32.and (i32.shr_u (local.get $x) (i32.const 5)) (i32.const 0x3f)))
+      (func (export "wide") (param $x i32) (result i32)   ;; shift counts are mod 32
+        (i32.and (i32.shr_u (local.get $x) (i32.const 36)) (i32.const -1)))
+      (func (export "chained") (param $x i32) (param $y i32) (result i32)   ;; operand in the accumulator
+        (i32.and (i32.shr_u (i32.xor (local.get $x) (local.get $y)) (i32.const 28)) (i32.const 7)))
+      (func (export "branch") (param $x i32) (result i32)
+        (if (result i32) (i32.and (i32.shr_u (local.get $x) (i32.const 3)) (i32.const 1))
+          (then (i32.const 10)) (else (i32.const 20)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for x in [0u32, 1, 0x7ff, 0xdead_beef, u32::MAX, 0x8000_0000] {
+        let x = x as i32;
+        assert_eq!(call(&mut store, &inst, "f", &[Val::I32(x)]), ((x as u32 >> 5) & 0x3f) as i32);
+        assert_eq!(call(&mut store, &inst, "wide", &[Val::I32(x)]), (x as u32 >> 4) as i32);
+        let y = 0x1234_5678;
+        assert_eq!(
+            call(&mut store, &inst, "chained", &[Val::I32(x), Val::I32(y)]),
+            (((x ^ y) as u32 >> 28) & 7) as i32
+        );
+        assert_eq!(call(&mut store, &inst, "branch", &[Val::I32(x)]), if (x as u32 >> 3) & 1 != 0 { 10 } else { 20 });
+    }
+}
+
+#[test]
+fn store_through_a_just_loaded_pointer() {
+    // `*(*p) = v`: the store's address is the value the previous load left in
+    // the accumulator; every width, and a trap on the second access.
+    let wat = r#"(module (memory 1)
+      (func (export "st") (param $p i32) (param $v i64) (result i64)
+        (i32.store offset=8 (i32.load (local.get $p)) (i32.wrap_i64 (local.get $v)))
+        (i64.store offset=16 (i32.load (local.get $p)) (local.get $v))
+        (i32.store8 offset=30 (i32.load (local.get $p)) (i32.wrap_i64 (local.get $v)))
+        (i32.store16 offset=32 (i32.load (local.get $p)) (i32.wrap_i64 (local.get $v)))
+        (f64.store offset=40 (i32.load (local.get $p)) (f64.reinterpret_i64 (local.get $v)))
+        (i64.add (i64.load offset=8 (i32.load (local.get $p)))
+          (i64.add (i64.load offset=16 (i32.load (local.get $p)))
+            (i64.add (i64.load offset=24 (i32.load (local.get $p)))
+              (i64.add (i64.load offset=32 (i32.load (local.get $p))) (i64.load offset=40 (i32.load (local.get $p))))))))
+      (func (export "set_ptr") (param $p i32) (param $q i32) (i32.store (local.get $p) (local.get $q))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let set = inst.get_typed_func::<(i32, i32), ()>(&store, "set_ptr").unwrap();
+    let st = inst.get_typed_func::<(i32, i64), i64>(&store, "st").unwrap();
+    set.call(&mut store, (0, 1000)).unwrap();
+    let v = 0x0102_0304_0506_0708i64;
+    let expect = (v as u32 as i64)
+        .wrapping_add(v)
+        .wrapping_add((v & 0xff) << 48)
+        .wrapping_add(v & 0xffff)
+        .wrapping_add(v);
+    assert_eq!(st.call(&mut store, (0, v)).unwrap(), expect);
+    set.call(&mut store, (0, 65536 - 20)).unwrap();
+    assert!(st.call(&mut store, (0, v)).is_err());
+}

@@ -496,6 +496,22 @@ macro_rules! binop_trap {
     };
 }
 
+/// `[i32_shr_u_and, (dst, a), shift | mask << 32]`: `(a >> shift) & mask`, a
+/// bit-field extract; `_a` takes `a` from the accumulator.
+pub(crate) unsafe fn i32_shr_u_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let k = imm!(ip, 2);
+    let v = ((pslot!(fp, ip, 1, 1) as u32).wrapping_shr(k as u32) & (k >> 32) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
+pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    let k = imm!(ip, 2);
+    let v = ((acc as u32).wrapping_shr(k as u32) & (k >> 32) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
 /// `[op, (dst, src)]`
 macro_rules! unop {
     ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
@@ -1356,34 +1372,40 @@ store_add! {
 
 /// Stores whose value comes from the accumulator (`acc`, or the bits of
 /// `facc` for `f64`): the layouts of `store`, `store_ss` and `store_si` with
-/// the value field unused.
+/// the value field unused; and plain stores whose address does (`_a`).
 macro_rules! store_acc {
     ($($name:ident, $m:ty, $addr:ident, $val:ident, $off:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let addr: u32 = store_acc!(@addr $addr, fp, ip);
+            let addr: u32 = store_acc!(@addr $addr, fp, ip, acc);
             let ea = addr as u64 + imm!(ip, $off);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
-            let v = store_acc!(@val $val, acc, facc) as $m;
+            let v = store_acc!(@val $val, fp, ip, acc, facc) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
             next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
         }
     )*};
-    (@addr plain, $fp:ident, $ip:ident) => {
+    (@addr plain, $fp:ident, $ip:ident, $acc:ident) => {
         pslot!($fp, $ip, 1, 0) as u32
     };
-    (@addr ss, $fp:ident, $ip:ident) => {
+    (@addr ss, $fp:ident, $ip:ident, $acc:ident) => {
         (pslot!($fp, $ip, 1, 0) as u32).wrapping_add(pslot!($fp, $ip, 1, 1) as u32)
     };
-    (@addr si, $fp:ident, $ip:ident) => {
+    (@addr si, $fp:ident, $ip:ident, $acc:ident) => {
         (pslot!($fp, $ip, 1, 0) as u32).wrapping_add(imm!($ip, 2) as u32)
     };
-    (@val int, $acc:ident, $facc:ident) => {
+    (@addr acc, $fp:ident, $ip:ident, $acc:ident) => {
+        $acc as u32
+    };
+    (@val int, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         $acc
     };
-    (@val float, $acc:ident, $facc:ident) => {
+    (@val float, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         $facc.to_bits()
+    };
+    (@val f1, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        pslot!($fp, $ip, 1, 1)
     };
 }
 
@@ -1403,6 +1425,10 @@ store_acc! {
     f64_store_f, u64, plain, float, 2;
     f64_store_ss_f, u64, ss, float, 2;
     f64_store_si_f, u64, si, float, 3;
+    i32_store_a, u32, acc, f1, 2;
+    i64_store_a, u64, acc, f1, 2;
+    i32_store8_a, u8, acc, f1, 2;
+    i32_store16_a, u16, acc, f1, 2;
 }
 
 /// `[store, (addr, value), offset]`
