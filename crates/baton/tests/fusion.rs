@@ -716,11 +716,8 @@ fn store_through_a_just_loaded_pointer() {
     let st = inst.get_typed_func::<(i32, i64), i64>(&store, "st").unwrap();
     set.call(&mut store, (0, 1000)).unwrap();
     let v = 0x0102_0304_0506_0708i64;
-    let expect = (v as u32 as i64)
-        .wrapping_add(v)
-        .wrapping_add((v & 0xff) << 48)
-        .wrapping_add(v & 0xffff)
-        .wrapping_add(v);
+    let expect =
+        (v as u32 as i64).wrapping_add(v).wrapping_add((v & 0xff) << 48).wrapping_add(v & 0xffff).wrapping_add(v);
     assert_eq!(st.call(&mut store, (0, v)).unwrap(), expect);
     set.call(&mut store, (0, 65536 - 20)).unwrap();
     assert!(st.call(&mut store, (0, v)).is_err());

@@ -1017,7 +1017,10 @@ pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, a
     }
     *c.frame_sp = Frame { ret_ip: ip.add(3), fp, inst: c.inst, callee: fc };
     c.frame_sp = c.frame_sp.add(1);
-    next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx, acc, facc)
+    // The accumulator is dead across calls (the translator never relies on
+    // it after one): passing 0 frees its register for this handler's work.
+    let _ = acc;
+    next_reload!(code, fp.add(imm!(ip, 2) as usize), mem, len, ctx, 0, facc)
 }
 
 /// Translates the callee of the `call` cell at `ip`, then runs that cell again.
@@ -1101,7 +1104,8 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
 pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let func = *inst(ctx).funcs.get_unchecked(imm!(ip, 1) as usize);
     match call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx) {
-        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx, acc, facc),
+        // Accumulator dead across calls (see `call`).
+        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx, 0, facc),
         None => std::ptr::null(),
     }
 }
@@ -1122,7 +1126,8 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
         trap!(ctx, TrapCode::BadSignature);
     }
     match call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx) {
-        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx, acc, facc),
+        // Accumulator dead across calls (see `call`).
+        Some((ip, fp, mem, len)) => next_reload!(ip, fp, mem, len, ctx, 0, facc),
         None => std::ptr::null(),
     }
 }
