@@ -1101,7 +1101,7 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
 }
 
 /// `[call_import, func_index, arg_base]`: call of an imported function.
-pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
     let func = *inst(ctx).funcs.get_unchecked(imm!(ip, 1) as usize);
     match call_func(ip.add(3), fp, imm!(ip, 2) as usize, func, mem, len, ctx) {
         // Accumulator dead across calls (see `call`).
@@ -1111,7 +1111,7 @@ pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
 }
 
 /// `[call_indirect, type_id, table, arg_base, index_slot]`
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
     let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
     let i = slot!(fp, ip, 4) as u32 as usize;
     let Some(&r) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
