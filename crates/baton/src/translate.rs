@@ -7,7 +7,11 @@
 //! constant, and consumers read them directly (constants become immediates of
 //! `_si` handler variants). Results are written to the home slot of their
 //! position; a following `local.set` retargets that write to the local.
-//! Compare + `br_if`/`if` pairs fuse into one branching handler.
+//! Compare + `br_if`/`if` pairs fuse into one branching handler; other fusions
+//! patch the previous instruction after the fact (see `Last`). The translator
+//! also tracks what the accumulators hold (`Acc`) to pick handler forms that
+//! read an operand from them, and rotates loops whose head is a conditional
+//! exit (`LoopHead`).
 //!
 //! Control flow: a label's values live in the home slots of the block's
 //! starting height; branches copy their values there (only when they are not

@@ -13,6 +13,18 @@
 //! the new values. A trap stores its code in `ctx.trap` and returns 0; so does
 //! the exit cell at the bottom of every execution.
 //!
+//! # Accumulators
+//! Two more arguments, `acc` (u64) and `facc` (f64), travel from handler to
+//! handler in registers. A handler that produces one value writes it to its
+//! destination slot and also returns it in the accumulator (`f64` in `facc`,
+//! everything else as slot bits in `acc`; see `SlotVal::set_acc`); handlers
+//! that produce nothing pass both on unchanged, and calls pass `acc = 0`. The
+//! `_a`/`_as`/`_ai`/`_v`/`_f` forms read an operand from the accumulator
+//! instead of a slot: the translator emits them only right after the handler
+//! that produced that operand (no label or other handler in between), so the
+//! accumulator then always holds exactly the operand's value. In the loop
+//! dispatcher the accumulators go through `Ctx` between handlers.
+//!
 //! # Invariants (established by the translator and `exec::invoke`)
 //! 1. `ip` points into a live, immutable code buffer of a module kept alive by
 //!    an instance of the running store; every cell a handler reads as an
@@ -243,7 +255,7 @@ pub(crate) static EXIT_CELL: StaticCell = StaticCell(Cell { h: exit });
 trait SlotVal: Copy {
     fn from_slot(x: u64) -> Self;
     fn to_slot(self) -> u64;
-    /// Makes this value the accumulator's (see "Accumulators" above).
+    /// Makes this value the accumulator's (see "Accumulators" in the module docs).
     #[inline(always)]
     fn set_acc(self, acc: &mut u64, _facc: &mut f64) {
         *acc = self.to_slot();
