@@ -1743,7 +1743,7 @@ impl Translator<'_> {
                     i64_load8_u_si,
                     i64_load8_u_as,
                     i64_load8_u_ai,
-                    i32_load8_u_abs
+                    i64_load8_u_abs
                 ),
                 memarg.offset,
                 1,
@@ -1769,7 +1769,7 @@ impl Translator<'_> {
                     i64_load16_u_si,
                     i64_load16_u_as,
                     i64_load16_u_ai,
-                    i32_load16_u_abs
+                    i64_load16_u_abs
                 ),
                 memarg.offset,
                 2,
@@ -1795,7 +1795,7 @@ impl Translator<'_> {
                     i64_load32_u_si,
                     i64_load32_u_as,
                     i64_load32_u_ai,
-                    i32_load_abs
+                    i64_load32_u_abs
                 ),
                 memarg.offset,
                 4,

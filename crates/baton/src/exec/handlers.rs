@@ -1172,11 +1172,15 @@ pub(crate) unsafe fn ret_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx
 // Memory
 // ---------------------------------------------------------------------------
 
-/// The address operand of a memory access: slot field 1 (`s1`), the
-/// accumulator (`acc`), or an `i32.add` folded into the access: of fields 1 and
-/// 2 (`ss`), field 1 and the immediate after the cell (`si`), or the same with
-/// the accumulator instead of field 1 (`as_`, `ai`). Wrapping, as `i32.add`.
+/// The address operand of a load: slot field 1 (`s1`), the accumulator
+/// (`acc`), none (`abs`: the translator put the constant address into the
+/// offset), or an `i32.add` folded into the access: of fields 1 and 2 (`ss`),
+/// field 1 and the immediate after the cell (`si`), or the same with the
+/// accumulator instead of field 1 (`as_`, `ai`). Wrapping, as `i32.add`.
 macro_rules! address {
+    (abs, $fp:ident, $ip:ident, $acc:ident) => {
+        0u32
+    };
     (s1, $fp:ident, $ip:ident, $acc:ident) => {
         pslot!($fp, $ip, 1, 1) as u32
     };
@@ -1197,20 +1201,21 @@ macro_rules! address {
     };
 }
 
-/// Loads, each in six forms (see `address!`): `[load, (dst, addr), offset]`
-/// and `[load_a, (dst), offset]`; `[load_ss, (dst, a, b), offset]`,
-/// `[load_si, (dst, a), imm, offset]` and their `_as`/`_ai` twins. The value
-/// goes to `dst` and the accumulator.
+/// Loads, each in seven forms (see `address!`): `[load, (dst, addr), offset]`,
+/// `[load_a, (dst), offset]` and `[load_abs, (dst), constant + offset]`;
+/// `[load_ss, (dst, a, b), offset]`, `[load_si, (dst, a), imm, offset]` and
+/// their `_as`/`_ai` twins. The value goes to `dst` and the accumulator.
 macro_rules! load {
-    ($($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        load!(@all int, $plain, $pa, $ss, $si, $as, $ai, $m, |$v| $conv);
+    ($($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        load!(@all int, $plain, $pa, $ss, $si, $as, $ai, $abs, $m, |$v| $conv);
     )*};
     // `f64.load`: the same, with the value in `facc` instead of `acc`.
-    (float: $($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        load!(@all float, $plain, $pa, $ss, $si, $as, $ai, $m, |$v| $conv);
+    (float: $($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        load!(@all float, $plain, $pa, $ss, $si, $as, $ai, $abs, $m, |$v| $conv);
     )*};
-    (@all $res:ident, $plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $m:ty, |$v:ident| $conv:expr) => {
+    (@all $res:ident, $plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $m:ty, |$v:ident| $conv:expr) => {
         load!(@one $plain, $m, |$v| $conv, s1, 2, $res);
+        load!(@one $abs, $m, |$v| $conv, abs, 2, $res);
         load!(@one $pa, $m, |$v| $conv, acc, 2, $res);
         load!(@one $ss, $m, |$v| $conv, ss, 2, $res);
         load!(@one $si, $m, |$v| $conv, si, 3, $res);
@@ -1240,165 +1245,47 @@ macro_rules! load {
 }
 
 load! {
-    float: f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, u64, |v| v;
+    float: f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, f64_load_abs, u64, |v| v;
 }
 
 load! {
-    i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, u32, |v| v as u64;
-    i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, u64, |v| v;
-    i32_load8_s, i32_load8_s_a, i32_load8_s_ss, i32_load8_s_si, i32_load8_s_as, i32_load8_s_ai, i8, |v| v as i32 as u32 as u64;
-    i32_load8_u, i32_load8_u_a, i32_load8_u_ss, i32_load8_u_si, i32_load8_u_as, i32_load8_u_ai, u8, |v| v as u64;
-    i32_load16_s, i32_load16_s_a, i32_load16_s_ss, i32_load16_s_si, i32_load16_s_as, i32_load16_s_ai, i16, |v| v as i32 as u32 as u64;
-    i32_load16_u, i32_load16_u_a, i32_load16_u_ss, i32_load16_u_si, i32_load16_u_as, i32_load16_u_ai, u16, |v| v as u64;
-    i64_load8_s, i64_load8_s_a, i64_load8_s_ss, i64_load8_s_si, i64_load8_s_as, i64_load8_s_ai, i8, |v| v as i64 as u64;
-    i64_load8_u, i64_load8_u_a, i64_load8_u_ss, i64_load8_u_si, i64_load8_u_as, i64_load8_u_ai, u8, |v| v as u64;
-    i64_load16_s, i64_load16_s_a, i64_load16_s_ss, i64_load16_s_si, i64_load16_s_as, i64_load16_s_ai, i16, |v| v as i64 as u64;
-    i64_load16_u, i64_load16_u_a, i64_load16_u_ss, i64_load16_u_si, i64_load16_u_as, i64_load16_u_ai, u16, |v| v as u64;
-    i64_load32_s, i64_load32_s_a, i64_load32_s_ss, i64_load32_s_si, i64_load32_s_as, i64_load32_s_ai, i32, |v| v as i64 as u64;
-    i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, u32, |v| v as u64;
+    i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, i32_load_abs, u32, |v| v as u64;
+    i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, i64_load_abs, u64, |v| v;
+    i32_load8_s, i32_load8_s_a, i32_load8_s_ss, i32_load8_s_si, i32_load8_s_as, i32_load8_s_ai, i32_load8_s_abs, i8, |v| v as i32 as u32 as u64;
+    i32_load8_u, i32_load8_u_a, i32_load8_u_ss, i32_load8_u_si, i32_load8_u_as, i32_load8_u_ai, i32_load8_u_abs, u8, |v| v as u64;
+    i32_load16_s, i32_load16_s_a, i32_load16_s_ss, i32_load16_s_si, i32_load16_s_as, i32_load16_s_ai, i32_load16_s_abs, i16, |v| v as i32 as u32 as u64;
+    i32_load16_u, i32_load16_u_a, i32_load16_u_ss, i32_load16_u_si, i32_load16_u_as, i32_load16_u_ai, i32_load16_u_abs, u16, |v| v as u64;
+    i64_load8_s, i64_load8_s_a, i64_load8_s_ss, i64_load8_s_si, i64_load8_s_as, i64_load8_s_ai, i64_load8_s_abs, i8, |v| v as i64 as u64;
+    i64_load8_u, i64_load8_u_a, i64_load8_u_ss, i64_load8_u_si, i64_load8_u_as, i64_load8_u_ai, i64_load8_u_abs, u8, |v| v as u64;
+    i64_load16_s, i64_load16_s_a, i64_load16_s_ss, i64_load16_s_si, i64_load16_s_as, i64_load16_s_ai, i64_load16_s_abs, i16, |v| v as i64 as u64;
+    i64_load16_u, i64_load16_u_a, i64_load16_u_ss, i64_load16_u_si, i64_load16_u_as, i64_load16_u_ai, i64_load16_u_abs, u16, |v| v as u64;
+    i64_load32_s, i64_load32_s_a, i64_load32_s_ss, i64_load32_s_si, i64_load32_s_as, i64_load32_s_ai, i64_load32_s_abs, i32, |v| v as i64 as u64;
+    i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, i64_load32_u_abs, u32, |v| v as u64;
 }
 
-/// `[f64_load_abs, (dst), ea]`: `load_abs` of an `f64` (into `facc`).
-pub(crate) unsafe fn f64_load_abs(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, _facc: f64) -> Ip {
-    let ea = imm!(ip, 2);
-    if ea + 8 > len as u64 {
-        trap!(ctx, TrapCode::MemoryOutOfBounds);
-    }
-    let v = u64::from_le((mem.add(ea as usize) as *const u64).read_unaligned());
-    pslot!(fp, ip, 1, 0) = v;
-    next!(ip.add(3), fp, mem, len, ctx, acc, f64::from_bits(v))
-}
-
-/// `[load_abs, (dst), ea]`: a load from a constant address (`ea` is the
-/// constant plus the offset, computed by the translator).
-macro_rules! load_abs {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let ea = imm!(ip, 2);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
-            let v: u64 = $conv;
-            pslot!(fp, ip, 1, 0) = v;
-            let acc = v;
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-load_abs! {
-    i32_load_abs, u32, |v| v as u64;
-    i64_load_abs, u64, |v| v;
-    i32_load8_s_abs, i8, |v| v as i32 as u32 as u64;
-    i32_load8_u_abs, u8, |v| v as u64;
-    i32_load16_s_abs, i16, |v| v as i32 as u32 as u64;
-    i32_load16_u_abs, u16, |v| v as u64;
-    i64_load8_s_abs, i8, |v| v as i64 as u64;
-    i64_load16_s_abs, i16, |v| v as i64 as u64;
-    i64_load32_s_abs, i32, |v| v as i64 as u64;
-}
-
-/// `[store_imm, (addr), value, offset]`: a store of a constant.
-macro_rules! store_imm {
-    ($($name:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 3);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let v = imm!(ip, 2) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-store_imm! {
-    i32_store_imm, u32;
-    i64_store_imm, u64;
-    i32_store8_imm, u8;
-    i32_store16_imm, u16;
-}
-
-/// `[store_abs, (value), ea]` and `[store_abs_imm, value, ea]`: stores to a
-/// constant address (`ea` is the constant plus the offset).
-macro_rules! store_abs {
-    ($($name:ident, $imm:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let ea = imm!(ip, 2);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let v = pslot!(fp, ip, 1, 0) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-        pub(crate) unsafe fn $imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let ea = imm!(ip, 2);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let v = imm!(ip, 1) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-store_abs! {
-    i32_store_abs, i32_store_abs_imm, u32;
-    i64_store_abs, i64_store_abs_imm, u64;
-    i32_store8_abs, i32_store8_abs_imm, u8;
-    i32_store16_abs, i32_store16_abs_imm, u16;
-}
-
-/// `[store_ss, (a, b, value), offset]` and `[store_si, (a, value), imm, offset]`:
-/// a store whose address is `i32.add(a, b)` (wrapping), fused.
-macro_rules! store_add {
-    ($($ss:ident, $si:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(pslot!(fp, ip, 1, 1) as u32);
-            let ea = addr as u64 + imm!(ip, 2);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let v = pslot!(fp, ip, 1, 2) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let addr = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(imm!(ip, 2) as u32);
-            let ea = addr as u64 + imm!(ip, 3);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let v = pslot!(fp, ip, 1, 1) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-store_add! {
-    i32_store_ss, i32_store_si, u32;
-    i64_store_ss, i64_store_si, u64;
-    i32_store8_ss, i32_store8_si, u8;
-    i32_store16_ss, i32_store16_si, u16;
-}
-
-/// Stores whose value comes from the accumulator (`acc`, or the bits of
-/// `facc` for `f64`): the layouts of `store`, `store_ss` and `store_si` with
-/// the value field unused; and plain stores whose address does (`_a`).
-macro_rules! store_acc {
+/// Every store: `[h, operand cells.., offset]`, named by address and value
+/// source. Address: slot field 0 (`plain`), an `i32.add` folded into the
+/// access of fields 0 and 1 (`ss`) or of field 0 and the immediate at cell 2
+/// (`si`), the accumulator (`acc`), or none (`abs`: the translator put the
+/// constant address into the offset). Value: slot field 0, 1 or 2 (`f0`..),
+/// the immediate at cell 1 or 2 (`imm1`, `imm2`), the accumulator (`int`) or
+/// the bits of `facc` (`float`). `$off` is the offset's cell.
+///
+/// `[store, (addr, value), offset]`, `[store_imm, (addr), value, offset]`,
+/// `[store_ss, (a, b, value), offset]`, `[store_si, (a, value), imm, offset]`,
+/// `[store_abs, (value), ea]`, `[store_abs_imm, value, ea]`; the `_v`/`_f`
+/// forms have the layouts of `store`, `store_ss`, `store_si` with the value
+/// field unused, `_a` the layout of `store` with the address field unused.
+macro_rules! store {
     ($($name:ident, $m:ty, $addr:ident, $val:ident, $off:expr;)*) => {$(
+        #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let addr: u32 = store_acc!(@addr $addr, fp, ip, acc);
+            let addr: u32 = store!(@addr $addr, fp, ip, acc);
             let ea = addr as u64 + imm!(ip, $off);
             if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
-            let v = store_acc!(@val $val, fp, ip, acc, facc) as $m;
+            let v = store!(@val $val, fp, ip, acc, facc) as $m;
             (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
             next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
         }
@@ -1415,59 +1302,76 @@ macro_rules! store_acc {
     (@addr acc, $fp:ident, $ip:ident, $acc:ident) => {
         $acc as u32
     };
+    (@addr abs, $fp:ident, $ip:ident, $acc:ident) => {
+        0u32
+    };
     (@val int, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         $acc
     };
     (@val float, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         $facc.to_bits()
     };
+    (@val f0, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        pslot!($fp, $ip, 1, 0)
+    };
     (@val f1, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         pslot!($fp, $ip, 1, 1)
     };
-}
-
-store_acc! {
-    i32_store_v, u32, plain, int, 2;
-    i32_store_ss_v, u32, ss, int, 2;
-    i32_store_si_v, u32, si, int, 3;
-    i64_store_v, u64, plain, int, 2;
-    i64_store_ss_v, u64, ss, int, 2;
-    i64_store_si_v, u64, si, int, 3;
-    i32_store8_v, u8, plain, int, 2;
-    i32_store8_ss_v, u8, ss, int, 2;
-    i32_store8_si_v, u8, si, int, 3;
-    i32_store16_v, u16, plain, int, 2;
-    i32_store16_ss_v, u16, ss, int, 2;
-    i32_store16_si_v, u16, si, int, 3;
-    f64_store_f, u64, plain, float, 2;
-    f64_store_ss_f, u64, ss, float, 2;
-    f64_store_si_f, u64, si, float, 3;
-    i32_store_a, u32, acc, f1, 2;
-    i64_store_a, u64, acc, f1, 2;
-    i32_store8_a, u8, acc, f1, 2;
-    i32_store16_a, u16, acc, f1, 2;
-}
-
-/// `[store, (addr, value), offset]`
-macro_rules! store {
-    ($($name:ident, $m:ty;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let ea = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 2);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let v = pslot!(fp, ip, 1, 1) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
+    (@val f2, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        pslot!($fp, $ip, 1, 2)
+    };
+    (@val imm1, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        imm!($ip, 1)
+    };
+    (@val imm2, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        imm!($ip, 2)
+    };
 }
 
 store! {
-    i32_store, u32;
-    i64_store, u64;
-    i32_store8, u8;
-    i32_store16, u16;
+    i32_store, u32, plain, f1, 2;
+    i32_store_imm, u32, plain, imm2, 3;
+    i32_store_ss, u32, ss, f2, 2;
+    i32_store_si, u32, si, f1, 3;
+    i32_store_abs, u32, abs, f0, 2;
+    i32_store_abs_imm, u32, abs, imm1, 2;
+    i32_store_v, u32, plain, int, 2;
+    i32_store_ss_v, u32, ss, int, 2;
+    i32_store_si_v, u32, si, int, 3;
+    i32_store_a, u32, acc, f1, 2;
+    i64_store, u64, plain, f1, 2;
+    i64_store_imm, u64, plain, imm2, 3;
+    i64_store_ss, u64, ss, f2, 2;
+    i64_store_si, u64, si, f1, 3;
+    i64_store_abs, u64, abs, f0, 2;
+    i64_store_abs_imm, u64, abs, imm1, 2;
+    i64_store_v, u64, plain, int, 2;
+    i64_store_ss_v, u64, ss, int, 2;
+    i64_store_si_v, u64, si, int, 3;
+    i64_store_a, u64, acc, f1, 2;
+    i32_store8, u8, plain, f1, 2;
+    i32_store8_imm, u8, plain, imm2, 3;
+    i32_store8_ss, u8, ss, f2, 2;
+    i32_store8_si, u8, si, f1, 3;
+    i32_store8_abs, u8, abs, f0, 2;
+    i32_store8_abs_imm, u8, abs, imm1, 2;
+    i32_store8_v, u8, plain, int, 2;
+    i32_store8_ss_v, u8, ss, int, 2;
+    i32_store8_si_v, u8, si, int, 3;
+    i32_store8_a, u8, acc, f1, 2;
+    i32_store16, u16, plain, f1, 2;
+    i32_store16_imm, u16, plain, imm2, 3;
+    i32_store16_ss, u16, ss, f2, 2;
+    i32_store16_si, u16, si, f1, 3;
+    i32_store16_abs, u16, abs, f0, 2;
+    i32_store16_abs_imm, u16, abs, imm1, 2;
+    i32_store16_v, u16, plain, int, 2;
+    i32_store16_ss_v, u16, ss, int, 2;
+    i32_store16_si_v, u16, si, int, 3;
+    i32_store16_a, u16, acc, f1, 2;
+    f64_store_f, u64, plain, float, 2;
+    f64_store_ss_f, u64, ss, float, 2;
+    f64_store_si_f, u64, si, float, 3;
 }
 
 /// The right operand of a fused address: a slot (`s`) or the low half of an
