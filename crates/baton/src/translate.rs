@@ -421,7 +421,7 @@ macro_rules! load_ops {
             as_: h::$as,
             ai: h::$ai,
             abs: h::$abs,
-            float: stringify!($plain).as_bytes()[0] == b'f' && stringify!($plain).as_bytes()[1] == b'6',
+            float: names_f64(stringify!($plain)),
         }
     };
 }
@@ -443,46 +443,53 @@ struct LoadOps {
     float: bool,
 }
 
-/// The four forms of a binary operation (see `Bin`); handler names start
-/// with their operand type, so `f64` ones use the float accumulator.
+/// Does a handler's name say it works on `f64`s? Handler names start with
+/// their operand type (unary operations and loads: with their result type).
+const fn names_f64(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 3 && b[0] == b'f' && b[1] == b'6' && b[2] == b'4'
+}
+
+/// The four forms of a binary operation (see `Bin`); `f64` ones use the float
+/// accumulator. Arithmetic results have the operands' type; a compare's
+/// (`; compare`) is an `i32`.
 macro_rules! bin {
-    ($ss:ident, $si:ident, $as:ident, $ai:ident, $result_f64:expr) => {
+    ($ss:ident, $si:ident, $as:ident, $ai:ident) => {
         Bin {
             ss: h::$ss,
             si: h::$si,
             as_: h::$as,
             ai: h::$ai,
-            f64_in: stringify!($ss).as_bytes()[0] == b'f' && stringify!($ss).as_bytes()[1] == b'6',
-            f64_out: $result_f64,
+            f64_in: names_f64(stringify!($ss)),
+            f64_out: names_f64(stringify!($ss)),
         }
+    };
+    ($ss:ident, $si:ident, $as:ident, $ai:ident; compare) => {
+        Bin { f64_out: false, ..bin!($ss, $si, $as, $ai) }
     };
 }
 
 macro_rules! binop {
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $comm:expr) => {{
-        let ops = bin!($ss, $si, $as, $ai, false);
-        $t.binop(Bin { f64_out: ops.f64_in, ..ops }, $comm)
-    }};
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $comm:expr) => {
+        $t.binop(bin!($ss, $si, $as, $ai), $comm)
+    };
 }
 
 macro_rules! binop_rev {
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident) => {{
-        let ops = bin!($ss, $si, $as, $ai, false);
-        $t.binop_rev(Bin { f64_out: ops.f64_in, ..ops }, h::$is)
-    }};
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident) => {
+        $t.binop_rev(bin!($ss, $si, $as, $ai), h::$is)
+    };
 }
 
 macro_rules! float_mul {
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident) => {{
-        let ops = bin!($ss, $si, $as, $ai, false);
-        $t.float_mul(Bin { f64_out: ops.f64_in, ..ops })
-    }};
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident) => {
+        $t.float_mul(bin!($ss, $si, $as, $ai))
+    };
 }
 
-/// Unary operations are named after their result type.
 macro_rules! unop {
     ($t:ident, $h:ident) => {
-        $t.unop(h::$h, stringify!($h).as_bytes()[0] == b'f' && stringify!($h).as_bytes()[1] == b'6')
+        $t.unop(h::$h, names_f64(stringify!($h)))
     };
 }
 
@@ -490,7 +497,7 @@ macro_rules! cmpop {
     ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
      $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident) => {
         $t.cmpop(
-            bin!($ss, $si, $as, $ai, false),
+            bin!($ss, $si, $as, $ai; compare),
             (h::$bss, h::$bsi, h::$bas, h::$bai),
             (h::$nss, h::$nsi, h::$nas, h::$nai),
             None,
@@ -500,7 +507,7 @@ macro_rules! cmpop {
      $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
      $sss:ident, $ssi:ident) => {
         $t.cmpop(
-            bin!($ss, $si, $as, $ai, false),
+            bin!($ss, $si, $as, $ai; compare),
             (h::$bss, h::$bsi, h::$bas, h::$bai),
             (h::$nss, h::$nsi, h::$nas, h::$nai),
             Some((h::$sss, h::$ssi)),
@@ -745,6 +752,13 @@ impl Translator<'_> {
             }
         }
     }
+    /// `push_result` of a handler that also leaves its result in the
+    /// accumulator (`facc` when `float`).
+    fn push_value(&mut self, start: usize, dst_cell: usize, float: bool) {
+        self.push_result(start, dst_cell, None);
+        self.acc = Some(Acc { slot: self.home(self.stack.len() - 1), float });
+    }
+
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
@@ -763,8 +777,7 @@ impl Translator<'_> {
         self.emit(handler);
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
-        self.push_result(start, dst_cell, None);
-        self.acc = Some(Acc { slot: self.home(p), float: f64_out });
+        self.push_value(start, dst_cell, f64_out);
     }
 
     /// Is the value of slot `s` (of float-ness `float`) in the accumulator?
@@ -839,8 +852,7 @@ impl Translator<'_> {
                 let dst_cell = self.pos();
                 self.imm(pack(&[self.home(p), sb]));
                 self.imm(c);
-                self.push_result(start, dst_cell, None);
-                self.acc = Some(Acc { slot: self.home(p), float: ops.f64_out });
+                self.push_value(start, dst_cell, ops.f64_out);
                 return;
             }
         }
@@ -928,8 +940,7 @@ impl Translator<'_> {
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a]));
         self.imm((k as u32 & 31) as u64 | (mask as u32 as u64) << 32);
-        self.push_result(start, dst_cell, None);
-        self.acc = Some(Acc { slot: self.home(p), float: false });
+        self.push_value(start, dst_cell, false);
         true
     }
 
@@ -957,8 +968,7 @@ impl Translator<'_> {
             let dst_cell = self.pos();
             self.imm(pack(&[self.home(p)]));
             self.imm(c as u32 as u64 + offset);
-            self.push_result(start, dst_cell, None);
-            self.acc = Some(Acc { slot: self.home(p), float: ops.float });
+            self.push_value(start, dst_cell, ops.float);
             return;
         }
         {
@@ -980,9 +990,8 @@ impl Translator<'_> {
                     None => self.imm(pack(&[self.home(p), x, y])),
                 }
                 self.imm(offset);
-                self.push_result(start, dst_cell, None);
+                self.push_value(start, dst_cell, ops.float);
                 self.set_last_load(width, Addr::new(x, y, imm, offset));
-                self.acc = Some(Acc { slot: self.home(p), float: ops.float });
                 return;
             }
         }
@@ -992,9 +1001,8 @@ impl Translator<'_> {
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
         self.imm(offset);
-        self.push_result(start, dst_cell, None);
+        self.push_value(start, dst_cell, ops.float);
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset));
-        self.acc = Some(Acc { slot: self.home(p), float: ops.float });
     }
 
     fn set_last_load(&mut self, width: u8, addr: Addr) {
@@ -2513,7 +2521,7 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt),
             O::I32Add => {
                 let (start, dst_cell, a, b, imm, a_acc) =
-                    t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai, false), true);
+                    t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai), true);
                 t.push_result(start, dst_cell, None);
                 if let Some(last) = &mut t.last {
                     last.add = Some((a, b, imm));
@@ -2549,7 +2557,7 @@ impl Translator<'_> {
             O::I32And if t.shr_and() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
-                    t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, false), true);
+                    t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);
                 let cond = Cond::Cmp {
                     when_true: (h::br_i32_and_ss, h::br_i32_and_si, h::br_i32_and_as, h::br_i32_and_ai),
                     when_false: (h::br_i32_nand_ss, h::br_i32_nand_si, h::br_i32_nand_as, h::br_i32_nand_ai),
@@ -2567,7 +2575,7 @@ impl Translator<'_> {
             O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, false),
             O::I32ShrU => {
                 let (start, dst_cell, a, _, imm, a_acc) =
-                    t.binop_emit(bin!(i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai, false), false);
+                    t.binop_emit(bin!(i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai), false);
                 t.push_result(start, dst_cell, None);
                 if let (Some(k), Some(last)) = (imm, &mut t.last) {
                     last.shr = Some((a, k, a_acc));
