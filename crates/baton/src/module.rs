@@ -456,18 +456,21 @@ fn for_each_body<'a>(
     code_bytes: usize,
     work: &(dyn Fn(usize, &mut crate::translate::BodyValidator, &FunctionBody<'a>) -> Result<()> + Sync),
 ) -> Result<()> {
-    let run = |chunk: Vec<(usize, BodyToValidate<'a>)>| -> Result<()> {
+    // One body, reusing the validator's allocations from the previous one.
+    let one = |allocs: &mut wasmparser::FuncValidatorAllocations, def: usize, b: BodyToValidate<'a>| {
+        let (to_validate, body) = b;
+        let mut fv = to_validate.into_validator(std::mem::take(allocs));
+        let r = work(def, &mut fv, &body);
+        *allocs = fv.into_allocations();
+        r
+    };
+    let run = |bodies: Vec<(usize, BodyToValidate<'a>)>| -> Result<()> {
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
-        for (def, (to_validate, body)) in chunk {
-            let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-            work(def, &mut fv, &body)?;
-            allocs = fv.into_allocations();
-        }
-        Ok(())
+        bodies.into_iter().try_for_each(|(def, b)| one(&mut allocs, def, b))
     };
     let bodies: Vec<(usize, BodyToValidate<'a>)> = bodies.into_iter().enumerate().collect();
     // Below this much code, a thread costs more than it saves (measured on
-    // the corpus modules: from ~64 KiB of code on, two threads win).
+    // the corpus modules: argon2, 35 KB of code, already gains).
     const PARALLEL_THRESHOLD: usize = 16 * 1024;
     if code_bytes < PARALLEL_THRESHOLD || bodies.len() < 2 {
         return run(bodies);
@@ -494,14 +497,12 @@ fn for_each_body<'a>(
             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(&def) = order.get(k) else { return first };
             let taken = slots[def].lock().map(|mut g| g.take()).unwrap_or(None);
-            let Some((to_validate, body)) = taken else { continue };
-            let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-            if let Err(e) = work(def, &mut fv, &body) {
+            let Some(b) = taken else { continue };
+            if let Err(e) = one(&mut allocs, def, b) {
                 if first.as_ref().is_none_or(|(d, _)| def < *d) {
                     first = Some((def, e));
                 }
             }
-            allocs = fv.into_allocations();
         }
     };
     let errors: Vec<Option<(usize, Error)>> = std::thread::scope(|scope| {
