@@ -941,44 +941,34 @@ add_br! {
     i32_add_si_br_eqz, |r| r == 0;
 }
 
-/// `[op, cond, target]`
+/// `[op, cond, target]`; the `_a` form tests the accumulator (cell 1 unused).
 macro_rules! br_test {
-    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+    ($($name:ident, $acc_name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        br_test!(@one $name, $t, |$a| $e, slot);
+        br_test!(@one $acc_name, $t, |$a| $e, acc);
+    )*};
+    (@one $name:ident, $t:ty, |$a:ident| $e:expr, $src:ident) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $a = <$t>::from_slot(slot!(fp, ip, 1));
+            let $a: $t = br_test!(@src $src, $t, fp, ip, acc, facc);
             if $e {
                 next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
             }
             next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-    )*};
+    };
+    (@src slot, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_slot(slot!($fp, $ip, 1))
+    };
+    (@src acc, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        <$t>::from_acc($acc, $facc)
+    };
 }
 
 br_test! {
-    br_nez_i32, u32, |a| a != 0;
-    br_eqz_i32, u32, |a| a == 0;
-    br_nez_i64, u64, |a| a != 0;
-    br_eqz_i64, u64, |a| a == 0;
-}
-
-/// `[op, _, target]`: `br_test` of the accumulator.
-macro_rules! br_test_acc {
-    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $a = <$t>::from_acc(acc, facc);
-            if $e {
-                next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
-            }
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-br_test_acc! {
-    br_nez_i32_a, u32, |a| a != 0;
-    br_eqz_i32_a, u32, |a| a == 0;
-    br_nez_i64_a, u64, |a| a != 0;
-    br_eqz_i64_a, u64, |a| a == 0;
+    br_nez_i32, br_nez_i32_a, u32, |a| a != 0;
+    br_eqz_i32, br_eqz_i32_a, u32, |a| a == 0;
+    br_nez_i64, br_nez_i64_a, u64, |a| a != 0;
+    br_eqz_i64, br_eqz_i64_a, u64, |a| a == 0;
 }
 
 // ---------------------------------------------------------------------------
