@@ -154,6 +154,8 @@ enum Cond {
     /// into the branch (`[h, (local, a), imm, target]`).
     Counter { local: u32, a: u32, imm: u64 },
     /// `a_acc`: the accumulator holds `a` here (the `as`/`ai` forms apply).
+    /// `ctr`: the counter-update forms of an `i32` compare; `update`: `a` is
+    /// a local updated by the instruction just before.
     Cmp {
         when_true: BrOps,
         when_false: BrOps,
@@ -162,7 +164,12 @@ enum Cond {
         b: u32,
         imm: Option<u64>,
         a_acc: bool,
+        ctr: Option<CtrForms>,
+        update: Option<CounterUpdate>,
     },
+    /// A counter update and a compare of the counter with `b`/`imm` (see
+    /// `handlers::ctr_br!`), the update moved into the branch.
+    CounterCmp { update: CounterUpdate, forms: CtrForms, b: u32, imm: Option<u64> },
 }
 
 /// A compare-and-branch's handlers: (ss, si, as, ai), as for `Bin`.
@@ -175,10 +182,10 @@ impl Cond {
             Cond::Test { when_true, when_false, a, sel_swap, .. } => {
                 Cond::Test { when_true, when_false, a, sel_swap, acc: None }
             }
-            Cond::Cmp { when_true, when_false, sel, a, b, imm, .. } => {
-                Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc: false }
+            Cond::Cmp { when_true, when_false, sel, a, b, imm, ctr, update, .. } => {
+                Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc: false, ctr, update }
             }
-            c @ Cond::Counter { .. } => c,
+            c @ (Cond::Counter { .. } | Cond::CounterCmp { .. }) => c,
         }
     }
 }
@@ -225,13 +232,29 @@ impl Addr {
     }
 }
 
-/// An `i32.add_si`/`i32.sub_si` just retargeted to write local `local`.
+/// An `i32.add`/`i32.sub` of a constant, or `i32.add` of two slots, just
+/// retargeted to write local `local`: `local = a + inc`.
 #[derive(Clone, Copy)]
 struct CounterUpdate {
     start: usize,
     local: u32,
     a: u32,
-    imm: u64,
+    inc: Inc,
+}
+
+/// A counter's increment: a constant or a slot.
+#[derive(Clone, Copy)]
+enum Inc {
+    Imm(u64),
+    Slot(u32),
+}
+
+/// An `i32` compare's forms that also update a counter first (see
+/// `handlers::ctr_br!`), for the compare and for its negation.
+#[derive(Clone, Copy)]
+struct CtrForms {
+    when_true: [Handler; 4],
+    when_false: [Handler; 4],
 }
 
 /// The last emitted instruction, if it wrote the top operand's home slot.
@@ -501,6 +524,7 @@ macro_rules! cmpop {
             (h::$bss, h::$bsi, h::$bas, h::$bai),
             (h::$nss, h::$nsi, h::$nas, h::$nai),
             None,
+            None,
         )
     };
     ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
@@ -511,6 +535,19 @@ macro_rules! cmpop {
             (h::$bss, h::$bsi, h::$bas, h::$bai),
             (h::$nss, h::$nsi, h::$nas, h::$nai),
             Some((h::$sss, h::$ssi)),
+            None,
+        )
+    };
+    // An `i32` compare: also the counter-update forms for it and its negation.
+    (ctr $ctr:ident, $nctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
+     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
+     $sss:ident, $ssi:ident) => {
+        $t.cmpop(
+            bin!($ss, $si, $as, $ai; compare),
+            (h::$bss, h::$bsi, h::$bas, h::$bai),
+            (h::$nss, h::$nsi, h::$nas, h::$nai),
+            Some((h::$sss, h::$ssi)),
+            Some(CtrForms { when_true: h::$ctr, when_false: h::$nctr }),
         )
     };
 }
@@ -859,9 +896,18 @@ impl Translator<'_> {
         self.binop(ops, false)
     }
 
-    fn cmpop(&mut self, ops: Bin, when_true: BrOps, when_false: BrOps, sel: Option<(Handler, Handler)>) {
+    fn cmpop(
+        &mut self,
+        ops: Bin,
+        when_true: BrOps,
+        when_false: BrOps,
+        sel: Option<(Handler, Handler)>,
+        ctr: Option<CtrForms>,
+    ) {
+        let (counter, counter_end) = (self.counter, self.pos());
         let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(ops, false);
-        let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc };
+        let update = counter.filter(|u| ctr.is_some() && u.local == a && start == counter_end);
+        let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc, ctr, update };
         self.push_result(start, dst_cell, Some(cond));
     }
 
@@ -901,9 +947,17 @@ impl Translator<'_> {
                 sel_swap: sel_swap.map(|s| !s),
                 acc: acc.map(|(t, f)| (f, t)),
             }),
-            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. })) => {
-                Some(Cond::Cmp { when_true: when_false, when_false: when_true, sel: None, a, b, imm, a_acc })
-            }
+            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. })) => Some(Cond::Cmp {
+                when_true: when_false,
+                when_false: when_true,
+                sel: None,
+                a,
+                b,
+                imm,
+                a_acc,
+                ctr: None,
+                update: None,
+            }),
             _ => None,
         };
         match (prev, negated) {
@@ -1256,8 +1310,17 @@ impl Translator<'_> {
         let base = self.frame(depth).height;
         self.copy_values(base, n);
         if let Some(head) = self.frame(depth).head {
-            // Loop rotation: test the loop's exit condition here.
-            self.emit_cond(head.cond, !head.sense);
+            // Loop rotation: test the loop's exit condition here; a counter
+            // the exit compares, just updated, updates in the same handler.
+            let mut cond = head.cond;
+            if let (Cond::Cmp { ctr: Some(forms), a, b, imm, .. }, Some(update)) = (cond, self.counter) {
+                let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local));
+                if update.local == a && !old_reads {
+                    self.truncate_code(update.start);
+                    cond = Cond::CounterCmp { update, forms, b, imm };
+                }
+            }
+            self.emit_cond(cond, !head.sense);
             self.target(head.body);
             self.emit(h::br);
             match head.target {
@@ -1337,15 +1400,22 @@ impl Translator<'_> {
             // Pending reads of the local's old value would be materialised
             // after the (moved) update: keep the update in place then.
             let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(x));
-            if c.local == x && !old_reads {
+            if let (true, false, Inc::Imm(imm)) = (c.local == x, old_reads, c.inc) {
                 self.truncate_code(c.start);
                 self.counter = None;
-                return Cond::Counter { local: x, a: c.a, imm: c.imm };
+                return Cond::Counter { local: x, a: c.a, imm };
             }
         }
         if o == Operand::Temp {
             if let Some(last) = self.last {
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
+                    if let Cond::Cmp { ctr: Some(forms), update: Some(update), b, imm, .. } = cond {
+                        if !self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local)) {
+                            self.truncate_code(update.start);
+                            self.last = None;
+                            return Cond::CounterCmp { update, forms, b, imm };
+                        }
+                    }
                     self.truncate_code(last.start);
                     self.last = None;
                     return cond;
@@ -1369,6 +1439,24 @@ impl Translator<'_> {
                 self.emit(if sense { h::i32_add_si_br_nez } else { h::i32_add_si_br_eqz });
                 self.imm(pack(&[local, a]));
                 self.imm(imm);
+            }
+            Cond::CounterCmp { update: u, forms, b, imm } => {
+                let forms = if sense { forms.when_true } else { forms.when_false };
+                match u.inc {
+                    Inc::Slot(inc) => {
+                        self.emit(forms[if imm.is_some() { 1 } else { 0 }]);
+                        self.imm(pack(&[u.local, u.a, inc]));
+                    }
+                    Inc::Imm(k) => {
+                        self.emit(forms[if imm.is_some() { 3 } else { 2 }]);
+                        self.imm(pack(&[u.local, u.a]));
+                        self.imm(k);
+                    }
+                }
+                match imm {
+                    Some(k) => self.imm(k),
+                    None => self.imm(pack(&[b])),
+                }
             }
             Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. } => {
                 let (ss, si, as_, ai) = if sense { when_true } else { when_false };
@@ -1967,6 +2055,7 @@ impl Translator<'_> {
                 t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, (h::br_eqz_i32_a, h::br_nez_i32_a), Some(true))
             }
             O::I32Eq => cmpop!(
+                ctr CTR_EQ, CTR_NE;
                 t,
                 i32_eq_ss,
                 i32_eq_si,
@@ -1984,6 +2073,7 @@ impl Translator<'_> {
                 select_i32_eq_si
             ),
             O::I32Ne => cmpop!(
+                ctr CTR_NE, CTR_EQ;
                 t,
                 i32_ne_ss,
                 i32_ne_si,
@@ -2002,6 +2092,7 @@ impl Translator<'_> {
             ),
             O::I32LtS => {
                 cmpop!(
+                    ctr CTR_LT_S, CTR_GE_S;
                     t,
                     i32_lt_s_ss,
                     i32_lt_s_si,
@@ -2021,6 +2112,7 @@ impl Translator<'_> {
             }
             O::I32LtU => {
                 cmpop!(
+                    ctr CTR_LT_U, CTR_GE_U;
                     t,
                     i32_lt_u_ss,
                     i32_lt_u_si,
@@ -2040,6 +2132,7 @@ impl Translator<'_> {
             }
             O::I32GtS => {
                 cmpop!(
+                    ctr CTR_GT_S, CTR_LE_S;
                     t,
                     i32_gt_s_ss,
                     i32_gt_s_si,
@@ -2059,6 +2152,7 @@ impl Translator<'_> {
             }
             O::I32GtU => {
                 cmpop!(
+                    ctr CTR_GT_U, CTR_LE_U;
                     t,
                     i32_gt_u_ss,
                     i32_gt_u_si,
@@ -2078,6 +2172,7 @@ impl Translator<'_> {
             }
             O::I32LeS => {
                 cmpop!(
+                    ctr CTR_LE_S, CTR_GT_S;
                     t,
                     i32_le_s_ss,
                     i32_le_s_si,
@@ -2097,6 +2192,7 @@ impl Translator<'_> {
             }
             O::I32LeU => {
                 cmpop!(
+                    ctr CTR_LE_U, CTR_GT_U;
                     t,
                     i32_le_u_ss,
                     i32_le_u_si,
@@ -2116,6 +2212,7 @@ impl Translator<'_> {
             }
             O::I32GeS => {
                 cmpop!(
+                    ctr CTR_GE_S, CTR_LT_S;
                     t,
                     i32_ge_s_ss,
                     i32_ge_s_si,
@@ -2135,6 +2232,7 @@ impl Translator<'_> {
             }
             O::I32GeU => {
                 cmpop!(
+                    ctr CTR_GE_U, CTR_LT_U;
                     t,
                     i32_ge_u_ss,
                     i32_ge_u_si,
@@ -2566,6 +2664,8 @@ impl Translator<'_> {
                     b,
                     imm,
                     a_acc,
+                    ctr: None,
+                    update: None,
                 };
                 t.push_result(start, dst_cell, Some(cond));
             }
@@ -2817,10 +2917,14 @@ impl Translator<'_> {
                 self.last = None;
                 // `local.tee` of `a + k` followed by a branch on the local: the
                 // branch may absorb the update (see `Cond::Counter`).
-                if let Some((a, _, Some(k))) = last.add {
-                    if last.start + 3 == self.code.len() {
-                        self.counter = Some(CounterUpdate { start: last.start, local: i, a, imm: k });
+                match last.add {
+                    Some((a, _, Some(k))) if last.start + 3 == self.code.len() => {
+                        self.counter = Some(CounterUpdate { start: last.start, local: i, a, inc: Inc::Imm(k) });
                     }
+                    Some((a, b, None)) if last.start + 2 == self.code.len() => {
+                        self.counter = Some(CounterUpdate { start: last.start, local: i, a, inc: Inc::Slot(b) });
+                    }
+                    _ => {}
                 }
                 return;
             }

@@ -722,3 +722,91 @@ fn store_through_a_just_loaded_pointer() {
     set.call(&mut store, (0, 65536 - 20)).unwrap();
     assert!(st.call(&mut store, (0, v)).is_err());
 }
+
+/// A counter update (`i += inc`, `inc` a local or a constant) followed by an
+/// `i32` compare of the counter with a local or a constant becomes one handler
+/// at a `br_if` back edge, at an `if`, and at a rotated loop's back edge.
+/// Every compare, both operand kinds, against the same loops run in Rust.
+#[test]
+fn counter_update_and_compare_branch_as_one() {
+    type Op = fn(i32, i32) -> bool;
+    let ops: [(&str, Op); 10] = [
+        ("eq", |a, b| a == b),
+        ("ne", |a, b| a != b),
+        ("lt_s", |a, b| a < b),
+        ("lt_u", |a, b| (a as u32) < b as u32),
+        ("gt_s", |a, b| a > b),
+        ("gt_u", |a, b| a as u32 > b as u32),
+        ("le_s", |a, b| a <= b),
+        ("le_u", |a, b| a as u32 <= b as u32),
+        ("ge_s", |a, b| a >= b),
+        ("ge_u", |a, b| a as u32 >= b as u32),
+    ];
+    let values = [0, 5, -1, 7, i32::MAX, i32::MIN, i32::MIN + 1];
+    for (op, f) in ops {
+        for (inc_src, const_inc) in
+            [("(local.get $inc)", None), ("(i32.const -3)", Some(-3)), ("(i32.const 1)", Some(1))]
+        {
+            for (b_src, const_b) in [("(local.get $b)", None), ("(i32.const 7)", Some(7))] {
+                let wat = format!(
+                    r#"(module
+  (func (export "bottom") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
+    (loop $l
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (if (i32.lt_u (local.get $n) (i32.const 20))
+        (then (br_if $l (i32.{op} (local.tee $i (i32.add (local.get $i) {inc_src})) {b_src})))))
+    (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i)))
+  (func (export "if") (param $i i32) (param $inc i32) (param $b i32) (result i32)
+    (if (result i32) (i32.{op} (local.tee $i (i32.add (local.get $i) {inc_src})) {b_src})
+      (then (i32.add (local.get $i) (i32.const 1))) (else (i32.sub (local.get $i) (i32.const 1)))))
+  (func (export "rotated") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.{op} (local.get $i) {b_src}))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $n) (i32.const 20)))
+        (local.set $i (i32.add (local.get $i) {inc_src}))
+        (br $l)))
+    (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i))))"#
+                );
+                let (mut store, inst) = instantiate(&wat);
+                for &i0 in &values {
+                    for &inc0 in &[1, -1, 3] {
+                        for &b0 in &values {
+                            let inc = const_inc.unwrap_or(inc0);
+                            let b = const_b.unwrap_or(b0);
+                            let args = [Val::I32(i0), Val::I32(inc0), Val::I32(b0)];
+                            let what = format!("{op} inc={inc_src} b={b_src} i={i0} inc={inc0} b={b0}");
+                            let (mut i, mut n) = (i0, 0i32);
+                            loop {
+                                n += 1;
+                                if n < 20 {
+                                    i = i.wrapping_add(inc);
+                                    if f(i, b) {
+                                        continue;
+                                    }
+                                }
+                                break;
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(call(&mut store, &inst, "bottom", &args), want, "bottom {what}");
+                            let i = i0.wrapping_add(inc);
+                            let want = if f(i, b) { i.wrapping_add(1) } else { i.wrapping_sub(1) };
+                            assert_eq!(call(&mut store, &inst, "if", &args), want, "if {what}");
+                            let (mut i, mut n) = (i0, 0i32);
+                            while !f(i, b) {
+                                n += 1;
+                                if n >= 20 {
+                                    break;
+                                }
+                                i = i.wrapping_add(inc);
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(call(&mut store, &inst, "rotated", &args), want, "rotated {what}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
