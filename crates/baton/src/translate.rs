@@ -473,6 +473,13 @@ const fn names_f64(name: &str) -> bool {
     b.len() > 3 && b[0] == b'f' && b[1] == b'6' && b[2] == b'4'
 }
 
+/// Does a unary operation's name say its operand is an `f64`? (`f64_sqrt`,
+/// `i32_trunc_f64_s`, `f32_demote_f64`; not `f64_convert_i64_u`,
+/// `f64_promote_f32`.)
+fn takes_f64(name: &str) -> bool {
+    name.contains("_f64") || names_f64(name) && !name.contains("_convert_") && !name.contains("_promote_")
+}
+
 /// The four forms of a binary operation (see `Bin`); `f64` ones use the float
 /// accumulator. Arithmetic results have the operands' type; a compare's
 /// (`; compare`) is an `i32`.
@@ -499,8 +506,8 @@ macro_rules! binop {
 }
 
 macro_rules! binop_rev {
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident) => {
-        $t.binop_rev(bin!($ss, $si, $as, $ai), h::$is)
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident, $ia:ident) => {
+        $t.binop_rev(bin!($ss, $si, $as, $ai), h::$is, h::$ia)
     };
 }
 
@@ -511,8 +518,8 @@ macro_rules! float_mul {
 }
 
 macro_rules! unop {
-    ($t:ident, $h:ident) => {
-        $t.unop(h::$h, names_f64(stringify!($h)))
+    ($t:ident, $h:ident, $ha:ident) => {
+        $t.unop(h::$h, Some(h::$ha), takes_f64(stringify!($h)), names_f64(stringify!($h)))
     };
 }
 
@@ -806,12 +813,17 @@ impl Translator<'_> {
     // ----- generic instruction shapes -----
 
     /// `[handler, (dst, a)]`; `f64_out` if the result is an `f64`.
-    fn unop(&mut self, handler: Handler, f64_out: bool) {
+    /// `[handler, (dst, a)]`, or `acc_form` when the accumulator holds `a`
+    /// (of float-ness `f64_in`).
+    fn unop(&mut self, handler: Handler, acc_form: Option<Handler>, f64_in: bool, f64_out: bool) {
         let a = self.pop();
         let p = self.stack.len();
         let sa = self.slot_of(a, p);
         let start = self.pos();
-        self.emit(handler);
+        match acc_form {
+            Some(h) if self.in_acc(sa, f64_in) => self.emit(h),
+            _ => self.emit(handler),
+        }
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
         self.push_value(start, dst_cell, f64_out);
@@ -875,8 +887,9 @@ impl Translator<'_> {
         self.push_result(start, dst_cell, None);
     }
 
-    /// A non-commutative binop with an `_is` variant for a constant left operand.
-    fn binop_rev(&mut self, ops: Bin, is: Handler) {
+    /// A non-commutative binop with an `_is` variant for a constant left
+    /// operand (`ia`: the same with the right operand in the accumulator).
+    fn binop_rev(&mut self, ops: Bin, is: Handler, ia: Handler) {
         let n = self.stack.len();
         if let (Operand::Const(c), b) = (self.stack[n - 2], self.stack[n - 1]) {
             if !matches!(b, Operand::Const(_)) {
@@ -885,7 +898,7 @@ impl Translator<'_> {
                 let p = self.stack.len();
                 let sb = self.slot_of(b, p + 1);
                 let start = self.pos();
-                self.emit(is);
+                self.emit(if self.in_acc(sb, ops.f64_in) { ia } else { is });
                 let dst_cell = self.pos();
                 self.imm(pack(&[self.home(p), sb]));
                 self.imm(c);
@@ -911,12 +924,12 @@ impl Translator<'_> {
         self.push_result(start, dst_cell, Some(cond));
     }
 
-    /// `eqz`; `when_true`/`when_false` branch on its result (that is, on its
+    /// `eqz` (its slot and accumulator handlers); `when_true`/`when_false` branch on its result (that is, on its
     /// operand being zero or not), `acc_forms` are the same reading the
     /// operand from the accumulator.
     fn eqz(
         &mut self,
-        handler: Handler,
+        (handler, acc_handler): (Handler, Handler),
         when_true: Handler,
         when_false: Handler,
         acc_forms: (Handler, Handler),
@@ -935,7 +948,7 @@ impl Translator<'_> {
             Some(Operand::Local(i)) => self.in_acc(*i, false),
             _ => false,
         };
-        self.unop(handler, false);
+        self.unop(handler, Some(acc_handler), false, false);
         let Some(dst_cell) = self.last.map(|l| l.dst_cell) else { return };
         let a = self.field(dst_cell, 1);
         let Some(last) = &mut self.last else { return };
@@ -1999,7 +2012,13 @@ impl Translator<'_> {
             O::F32Const { value } => t.push(Operand::Const(value.bits() as u64)),
             O::F64Const { value } => t.push(Operand::Const(value.bits())),
             O::RefNull { .. } => t.push(Operand::Const(0)),
-            O::RefIsNull => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, (h::br_eqz_i64_a, h::br_nez_i64_a), None),
+            O::RefIsNull => t.eqz(
+                (h::i64_eqz, h::i64_eqz_a),
+                h::br_eqz_i64,
+                h::br_nez_i64,
+                (h::br_eqz_i64_a, h::br_nez_i64_a),
+                None,
+            ),
             O::RefFunc { function_index } => {
                 let p = t.stack.len();
                 t.emit(h::ref_func);
@@ -2051,9 +2070,13 @@ impl Translator<'_> {
                 t.imm(elem_index as u64);
             }
 
-            O::I32Eqz => {
-                t.eqz(h::i32_eqz, h::br_eqz_i32, h::br_nez_i32, (h::br_eqz_i32_a, h::br_nez_i32_a), Some(true))
-            }
+            O::I32Eqz => t.eqz(
+                (h::i32_eqz, h::i32_eqz_a),
+                h::br_eqz_i32,
+                h::br_nez_i32,
+                (h::br_eqz_i32_a, h::br_nez_i32_a),
+                Some(true),
+            ),
             O::I32Eq => cmpop!(
                 ctr CTR_EQ, CTR_NE;
                 t,
@@ -2250,7 +2273,13 @@ impl Translator<'_> {
                     select_i32_ge_u_si
                 )
             }
-            O::I64Eqz => t.eqz(h::i64_eqz, h::br_eqz_i64, h::br_nez_i64, (h::br_eqz_i64_a, h::br_nez_i64_a), None),
+            O::I64Eqz => t.eqz(
+                (h::i64_eqz, h::i64_eqz_a),
+                h::br_eqz_i64,
+                h::br_nez_i64,
+                (h::br_eqz_i64_a, h::br_nez_i64_a),
+                None,
+            ),
             O::I64Eq => cmpop!(
                 t,
                 i64_eq_ss,
@@ -2614,9 +2643,9 @@ impl Translator<'_> {
                 )
             }
 
-            O::I32Clz => unop!(t, i32_clz),
-            O::I32Ctz => unop!(t, i32_ctz),
-            O::I32Popcnt => unop!(t, i32_popcnt),
+            O::I32Clz => unop!(t, i32_clz, i32_clz_a),
+            O::I32Ctz => unop!(t, i32_ctz, i32_ctz_a),
+            O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai), true);
@@ -2639,7 +2668,7 @@ impl Translator<'_> {
                     Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
                     _ => None,
                 };
-                binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is);
+                binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia);
                 if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
                     let a = t.field(cell, 1);
                     if let Some(last) = &mut t.last {
@@ -2683,11 +2712,11 @@ impl Translator<'_> {
             }
             O::I32Rotl => binop!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, false),
             O::I32Rotr => binop!(t, i32_rotr_ss, i32_rotr_si, i32_rotr_as, i32_rotr_ai, false),
-            O::I64Clz => unop!(t, i64_clz),
-            O::I64Ctz => unop!(t, i64_ctz),
-            O::I64Popcnt => unop!(t, i64_popcnt),
+            O::I64Clz => unop!(t, i64_clz, i64_clz_a),
+            O::I64Ctz => unop!(t, i64_ctz, i64_ctz_a),
+            O::I64Popcnt => unop!(t, i64_popcnt, i64_popcnt_a),
             O::I64Add => binop!(t, i64_add_ss, i64_add_si, i64_add_as, i64_add_ai, true),
-            O::I64Sub => binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is),
+            O::I64Sub => binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia),
             O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, true),
             O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, false),
             O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, i64_div_u_as, i64_div_u_ai, false),
@@ -2702,13 +2731,13 @@ impl Translator<'_> {
             O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, i64_rotl_as, i64_rotl_ai, false),
             O::I64Rotr => binop!(t, i64_rotr_ss, i64_rotr_si, i64_rotr_as, i64_rotr_ai, false),
 
-            O::F32Abs => unop!(t, f32_abs),
-            O::F32Neg => unop!(t, f32_neg),
-            O::F32Ceil => unop!(t, f32_ceil),
-            O::F32Floor => unop!(t, f32_floor),
-            O::F32Trunc => unop!(t, f32_trunc),
-            O::F32Nearest => unop!(t, f32_nearest),
-            O::F32Sqrt => unop!(t, f32_sqrt),
+            O::F32Abs => unop!(t, f32_abs, f32_abs_a),
+            O::F32Neg => unop!(t, f32_neg, f32_neg_a),
+            O::F32Ceil => unop!(t, f32_ceil, f32_ceil_a),
+            O::F32Floor => unop!(t, f32_floor, f32_floor_a),
+            O::F32Trunc => unop!(t, f32_trunc, f32_trunc_a),
+            O::F32Nearest => unop!(t, f32_nearest, f32_nearest_a),
+            O::F32Sqrt => unop!(t, f32_sqrt, f32_sqrt_a),
             O::F32Add => {
                 if !t.mul_then(h::f32_mul_add, h::f32_mul_add) {
                     binop!(t, f32_add_ss, f32_add_si, f32_add_as, f32_add_ai, true)
@@ -2716,21 +2745,21 @@ impl Translator<'_> {
             }
             O::F32Sub => {
                 if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub) {
-                    binop_rev!(t, f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32_sub_is)
+                    binop_rev!(t, f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32_sub_is, f32_sub_ia)
                 }
             }
             O::F32Mul => float_mul!(t, f32_mul_ss, f32_mul_si, f32_mul_as, f32_mul_ai),
-            O::F32Div => binop_rev!(t, f32_div_ss, f32_div_si, f32_div_as, f32_div_ai, f32_div_is),
+            O::F32Div => binop_rev!(t, f32_div_ss, f32_div_si, f32_div_as, f32_div_ai, f32_div_is, f32_div_ia),
             O::F32Min => binop!(t, f32_min_ss, f32_min_si, f32_min_as, f32_min_ai, true),
             O::F32Max => binop!(t, f32_max_ss, f32_max_si, f32_max_as, f32_max_ai, true),
             O::F32Copysign => binop!(t, f32_copysign_ss, f32_copysign_si, f32_copysign_as, f32_copysign_ai, false),
-            O::F64Abs => unop!(t, f64_abs),
-            O::F64Neg => unop!(t, f64_neg),
-            O::F64Ceil => unop!(t, f64_ceil),
-            O::F64Floor => unop!(t, f64_floor),
-            O::F64Trunc => unop!(t, f64_trunc),
-            O::F64Nearest => unop!(t, f64_nearest),
-            O::F64Sqrt => unop!(t, f64_sqrt),
+            O::F64Abs => unop!(t, f64_abs, f64_abs_a),
+            O::F64Neg => unop!(t, f64_neg, f64_neg_a),
+            O::F64Ceil => unop!(t, f64_ceil, f64_ceil_a),
+            O::F64Floor => unop!(t, f64_floor, f64_floor_a),
+            O::F64Trunc => unop!(t, f64_trunc, f64_trunc_a),
+            O::F64Nearest => unop!(t, f64_nearest, f64_nearest_a),
+            O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
                 if !t.mul_then(h::f64_mul_add, h::f64_mul_add) {
                     binop!(t, f64_add_ss, f64_add_si, f64_add_as, f64_add_ai, true)
@@ -2738,11 +2767,11 @@ impl Translator<'_> {
             }
             O::F64Sub => {
                 if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub) {
-                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is)
+                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia)
                 }
             }
             O::F64Mul => float_mul!(t, f64_mul_ss, f64_mul_si, f64_mul_as, f64_mul_ai),
-            O::F64Div => binop_rev!(t, f64_div_ss, f64_div_si, f64_div_as, f64_div_ai, f64_div_is),
+            O::F64Div => binop_rev!(t, f64_div_ss, f64_div_si, f64_div_as, f64_div_ai, f64_div_is, f64_div_ia),
             O::F64Min => binop!(t, f64_min_ss, f64_min_si, f64_min_as, f64_min_ai, true),
             O::F64Max => binop!(t, f64_max_ss, f64_max_si, f64_max_as, f64_max_ai, true),
             O::F64Copysign => binop!(t, f64_copysign_ss, f64_copysign_si, f64_copysign_as, f64_copysign_ai, false),
@@ -2754,39 +2783,39 @@ impl Translator<'_> {
             | O::F64ReinterpretI64 => {
                 // Same bits in the slot: a no-op on the operand.
             }
-            O::I32TruncF32S => unop!(t, i32_trunc_f32_s),
-            O::I32TruncF32U => unop!(t, i32_trunc_f32_u),
-            O::I32TruncF64S => unop!(t, i32_trunc_f64_s),
-            O::I32TruncF64U => unop!(t, i32_trunc_f64_u),
-            O::I64ExtendI32S => unop!(t, i64_extend_i32_s),
-            O::I64ExtendI32U => unop!(t, i64_extend_i32_u),
-            O::I64TruncF32S => unop!(t, i64_trunc_f32_s),
-            O::I64TruncF32U => unop!(t, i64_trunc_f32_u),
-            O::I64TruncF64S => unop!(t, i64_trunc_f64_s),
-            O::I64TruncF64U => unop!(t, i64_trunc_f64_u),
-            O::F32ConvertI32S => unop!(t, f32_convert_i32_s),
-            O::F32ConvertI32U => unop!(t, f32_convert_i32_u),
-            O::F32ConvertI64S => unop!(t, f32_convert_i64_s),
-            O::F32ConvertI64U => unop!(t, f32_convert_i64_u),
-            O::F32DemoteF64 => unop!(t, f32_demote_f64),
-            O::F64ConvertI32S => unop!(t, f64_convert_i32_s),
-            O::F64ConvertI32U => unop!(t, f64_convert_i32_u),
-            O::F64ConvertI64S => unop!(t, f64_convert_i64_s),
-            O::F64ConvertI64U => unop!(t, f64_convert_i64_u),
-            O::F64PromoteF32 => unop!(t, f64_promote_f32),
-            O::I32Extend8S => unop!(t, i32_extend8_s),
-            O::I32Extend16S => unop!(t, i32_extend16_s),
-            O::I64Extend8S => unop!(t, i64_extend8_s),
-            O::I64Extend16S => unop!(t, i64_extend16_s),
-            O::I64Extend32S => unop!(t, i64_extend32_s),
-            O::I32TruncSatF32S => unop!(t, i32_trunc_sat_f32_s),
-            O::I32TruncSatF32U => unop!(t, i32_trunc_sat_f32_u),
-            O::I32TruncSatF64S => unop!(t, i32_trunc_sat_f64_s),
-            O::I32TruncSatF64U => unop!(t, i32_trunc_sat_f64_u),
-            O::I64TruncSatF32S => unop!(t, i64_trunc_sat_f32_s),
-            O::I64TruncSatF32U => unop!(t, i64_trunc_sat_f32_u),
-            O::I64TruncSatF64S => unop!(t, i64_trunc_sat_f64_s),
-            O::I64TruncSatF64U => unop!(t, i64_trunc_sat_f64_u),
+            O::I32TruncF32S => unop!(t, i32_trunc_f32_s, i32_trunc_f32_s_a),
+            O::I32TruncF32U => unop!(t, i32_trunc_f32_u, i32_trunc_f32_u_a),
+            O::I32TruncF64S => unop!(t, i32_trunc_f64_s, i32_trunc_f64_s_a),
+            O::I32TruncF64U => unop!(t, i32_trunc_f64_u, i32_trunc_f64_u_a),
+            O::I64ExtendI32S => unop!(t, i64_extend_i32_s, i64_extend_i32_s_a),
+            O::I64ExtendI32U => unop!(t, i64_extend_i32_u, i64_extend_i32_u_a),
+            O::I64TruncF32S => unop!(t, i64_trunc_f32_s, i64_trunc_f32_s_a),
+            O::I64TruncF32U => unop!(t, i64_trunc_f32_u, i64_trunc_f32_u_a),
+            O::I64TruncF64S => unop!(t, i64_trunc_f64_s, i64_trunc_f64_s_a),
+            O::I64TruncF64U => unop!(t, i64_trunc_f64_u, i64_trunc_f64_u_a),
+            O::F32ConvertI32S => unop!(t, f32_convert_i32_s, f32_convert_i32_s_a),
+            O::F32ConvertI32U => unop!(t, f32_convert_i32_u, f32_convert_i32_u_a),
+            O::F32ConvertI64S => unop!(t, f32_convert_i64_s, f32_convert_i64_s_a),
+            O::F32ConvertI64U => unop!(t, f32_convert_i64_u, f32_convert_i64_u_a),
+            O::F32DemoteF64 => unop!(t, f32_demote_f64, f32_demote_f64_a),
+            O::F64ConvertI32S => unop!(t, f64_convert_i32_s, f64_convert_i32_s_a),
+            O::F64ConvertI32U => unop!(t, f64_convert_i32_u, f64_convert_i32_u_a),
+            O::F64ConvertI64S => unop!(t, f64_convert_i64_s, f64_convert_i64_s_a),
+            O::F64ConvertI64U => unop!(t, f64_convert_i64_u, f64_convert_i64_u_a),
+            O::F64PromoteF32 => unop!(t, f64_promote_f32, f64_promote_f32_a),
+            O::I32Extend8S => unop!(t, i32_extend8_s, i32_extend8_s_a),
+            O::I32Extend16S => unop!(t, i32_extend16_s, i32_extend16_s_a),
+            O::I64Extend8S => unop!(t, i64_extend8_s, i64_extend8_s_a),
+            O::I64Extend16S => unop!(t, i64_extend16_s, i64_extend16_s_a),
+            O::I64Extend32S => unop!(t, i64_extend32_s, i64_extend32_s_a),
+            O::I32TruncSatF32S => unop!(t, i32_trunc_sat_f32_s, i32_trunc_sat_f32_s_a),
+            O::I32TruncSatF32U => unop!(t, i32_trunc_sat_f32_u, i32_trunc_sat_f32_u_a),
+            O::I32TruncSatF64S => unop!(t, i32_trunc_sat_f64_s, i32_trunc_sat_f64_s_a),
+            O::I32TruncSatF64U => unop!(t, i32_trunc_sat_f64_u, i32_trunc_sat_f64_u_a),
+            O::I64TruncSatF32S => unop!(t, i64_trunc_sat_f32_s, i64_trunc_sat_f32_s_a),
+            O::I64TruncSatF32U => unop!(t, i64_trunc_sat_f32_u, i64_trunc_sat_f32_u_a),
+            O::I64TruncSatF64S => unop!(t, i64_trunc_sat_f64_s, i64_trunc_sat_f64_s_a),
+            O::I64TruncSatF64U => unop!(t, i64_trunc_sat_f64_u, i64_trunc_sat_f64_u_a),
             other => return Err(Error::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())

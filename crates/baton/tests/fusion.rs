@@ -810,3 +810,153 @@ fn counter_update_and_compare_branch_as_one() {
         }
     }
 }
+
+/// Every unary operation, and `const - x` / `const / x`, with its operand just
+/// produced (the accumulator form) and read from a local after a block (the
+/// slot form): same results, same traps, NaNs compared as NaNs.
+#[test]
+fn unary_and_reversed_accumulator_forms_match_slot_forms() {
+    let ops: &[(&str, &str)] = &[
+        ("i32.clz", "i32"),
+        ("i32.ctz", "i32"),
+        ("i32.popcnt", "i32"),
+        ("i32.eqz", "i32"),
+        ("i32.extend8_s", "i32"),
+        ("i32.extend16_s", "i32"),
+        ("i64.clz", "i64"),
+        ("i64.ctz", "i64"),
+        ("i64.popcnt", "i64"),
+        ("i64.eqz", "i64"),
+        ("i64.extend8_s", "i64"),
+        ("i64.extend16_s", "i64"),
+        ("i64.extend32_s", "i64"),
+        ("i64.extend_i32_s", "i32"),
+        ("i64.extend_i32_u", "i32"),
+        ("i32.wrap_i64", "i64"),
+        ("f32.abs", "f32"),
+        ("f32.neg", "f32"),
+        ("f32.ceil", "f32"),
+        ("f32.floor", "f32"),
+        ("f32.trunc", "f32"),
+        ("f32.nearest", "f32"),
+        ("f32.sqrt", "f32"),
+        ("f64.abs", "f64"),
+        ("f64.neg", "f64"),
+        ("f64.ceil", "f64"),
+        ("f64.floor", "f64"),
+        ("f64.trunc", "f64"),
+        ("f64.nearest", "f64"),
+        ("f64.sqrt", "f64"),
+        ("i32.trunc_f32_s", "f32"),
+        ("i32.trunc_f32_u", "f32"),
+        ("i32.trunc_f64_s", "f64"),
+        ("i32.trunc_f64_u", "f64"),
+        ("i64.trunc_f32_s", "f32"),
+        ("i64.trunc_f32_u", "f32"),
+        ("i64.trunc_f64_s", "f64"),
+        ("i64.trunc_f64_u", "f64"),
+        ("i32.trunc_sat_f32_s", "f32"),
+        ("i32.trunc_sat_f64_u", "f64"),
+        ("i64.trunc_sat_f32_u", "f32"),
+        ("i64.trunc_sat_f64_s", "f64"),
+        ("f32.convert_i32_s", "i32"),
+        ("f32.convert_i32_u", "i32"),
+        ("f32.convert_i64_s", "i64"),
+        ("f32.convert_i64_u", "i64"),
+        ("f32.demote_f64", "f64"),
+        ("f64.convert_i32_s", "i32"),
+        ("f64.convert_i32_u", "i32"),
+        ("f64.convert_i64_s", "i64"),
+        ("f64.convert_i64_u", "i64"),
+        ("f64.promote_f32", "f32"),
+        ("i32.reinterpret_f32", "f32"),
+        ("f64.reinterpret_i64", "i64"),
+        ("i32.sub (i32.const 5)", "i32"),
+        ("i64.sub (i64.const -5)", "i64"),
+        ("f32.sub (f32.const 1.5)", "f32"),
+        ("f64.sub (f64.const 1.5)", "f64"),
+        ("f32.div (f32.const 1)", "f32"),
+        ("f64.div (f64.const 1)", "f64"),
+    ];
+    let values = |ty: &str| -> Vec<Val> {
+        match ty {
+            "i32" => [0, 1, -1, 5, 0x7f, 0x80, 0x8000, i32::MIN, i32::MAX].map(Val::I32).to_vec(),
+            "i64" => [0, 1, -1, 5, 0x80, 1 << 31, 1 << 32, i64::MIN, i64::MAX].map(Val::I64).to_vec(),
+            "f32" => [0.0, -0.0, 1.5, -2.5, 0.5, 3e9, -3e9, 1e20, f32::INFINITY, f32::NAN]
+                .map(|x: f32| Val::F32(x.to_bits()))
+                .to_vec(),
+            _ => [0.0, -0.0, 1.5, -2.5, 0.5, 3e9, -3e9, 1e20, 1e300, f64::INFINITY, f64::NAN]
+                .map(|x: f64| Val::F64(x.to_bits()))
+                .to_vec(),
+        }
+    };
+    let same = |a: &Val, b: &Val| match (a, b) {
+        (Val::F32(x), Val::F32(y)) => x == y || f32::from_bits(*x).is_nan() && f32::from_bits(*y).is_nan(),
+        (Val::F64(x), Val::F64(y)) => x == y || f64::from_bits(*x).is_nan() && f64::from_bits(*y).is_nan(),
+        (Val::I32(x), Val::I32(y)) => x == y,
+        (Val::I64(x), Val::I64(y)) => x == y,
+        _ => false,
+    };
+    for &(op, ty) in ops {
+        // `x * 1` / `x + 0` keep the value (NaNs stay NaNs, -0 stays -0).
+        let produce = match ty {
+            "i32" | "i64" => format!("({ty}.add (local.get $x) ({ty}.const 0))"),
+            _ => format!("({ty}.mul (local.get $x) ({ty}.const 1))"),
+        };
+        let wat = format!(
+            r#"(module
+  (func (export "acc") (param $x {ty}) (result i32 i64 f32 f64)
+    (local $r i32) (local $r64 i64) (local $f f32) (local $d f64)
+    ({op} {produce}) (call $spread))
+  (func (export "slot") (param $x {ty}) (result i32 i64 f32 f64) (local $t {ty})
+    (local.set $t {produce}) (block) ({op} (local.get $t)) (call $spread))
+  (func $spread (param {res}) (result i32 i64 f32 f64)
+    {spread}))"#,
+            res = result_type(op),
+            spread = spread(result_type(op)),
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for x in values(ty) {
+            let run = |store: &mut Store<()>, name: &str| {
+                let f = inst.get_func(&*store, name).unwrap();
+                let mut out = [Val::I32(0), Val::I64(0), Val::F32(0), Val::F64(0)];
+                f.call(&mut *store, &[x], &mut out).map(|_| out)
+            };
+            match (run(&mut store, "acc"), run(&mut store, "slot")) {
+                (Ok(a), Ok(s)) => assert!(a.iter().zip(&s).all(|(a, s)| same(a, s)), "{op} {x:?}: {a:?} vs {s:?}"),
+                (Err(_), Err(_)) => {}
+                (a, s) => panic!("{op} {x:?}: {a:?} vs {s:?}"),
+            }
+        }
+    }
+}
+
+/// The result type of a unary operation written as in `unary_and_reversed…`.
+fn result_type(op: &str) -> &'static str {
+    let head = op.split(['.', ' ']).next().unwrap_or("");
+    match op {
+        _ if op.ends_with("eqz") => "i32",
+        _ if op.starts_with("i32.reinterpret") => "i32",
+        _ => match head {
+            "i32" => "i32",
+            "i64" => "i64",
+            "f32" => "f32",
+            _ => "f64",
+        },
+    }
+}
+
+/// A body turning one value of type `ty` (param 0) into `(i32 i64 f32 f64)`.
+fn spread(ty: &str) -> String {
+    let at = ["i32", "i64", "f32", "f64"].iter().position(|t| *t == ty).unwrap();
+    (0..4)
+        .map(|k| {
+            if k == at {
+                "(local.get 0)".to_string()
+            } else {
+                format!("({}.const 0)", ["i32", "i64", "f32", "f64"][k])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -525,22 +525,33 @@ pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
 }
 
 /// `[op, (dst, src)]`
+/// `[op, (dst, a)]`; the `_a` form takes `a` from the accumulator (field 1
+/// unused). Both leave the result in the accumulator too.
 macro_rules! unop {
-    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+    ($($name:ident, $acc_name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        unop!(@one $name, s1, $t, |$a| $e);
+        unop!(@one $acc_name, acc, $t, |$a| $e);
+    )*};
+    (@one $name:ident, $src:ident, $t:ty, |$a:ident| $e:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $a = operand!($src, $t, fp, ip, acc, facc);
             let v = $e;
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
             next!(ip.add(2), fp, mem, len, ctx, acc, facc)
         }
-    )*};
+    };
 }
 
+/// `unop!` forms whose operation can trap.
 macro_rules! unop_trap {
-    ($($name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+    ($($name:ident, $acc_name:ident, $t:ty, |$a:ident| $e:expr;)*) => {$(
+        unop_trap!(@one $name, s1, $t, |$a| $e);
+        unop_trap!(@one $acc_name, acc, $t, |$a| $e);
+    )*};
+    (@one $name:ident, $src:ident, $t:ty, |$a:ident| $e:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $a = operand!($src, $t, fp, ip, acc, facc);
             match $e {
                 Ok(v) => {
                     pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
@@ -550,7 +561,7 @@ macro_rules! unop_trap {
             }
             next!(ip.add(2), fp, mem, len, ctx, acc, facc)
         }
-    )*};
+    };
 }
 
 macro_rules! div_s {
@@ -683,27 +694,32 @@ mul_then! {
     f64_mul_rsub, f64, |p, c| c - p;
 }
 
-/// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a constant left operand.
+/// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a
+/// constant left operand; the `_ia` form takes `b` from the accumulator.
 macro_rules! binop_rev {
-    ($($name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+    ($($name:ident, $acc_name:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        binop_rev!(@one $name, s1, $t, |$a, $b| $e);
+        binop_rev!(@one $acc_name, acc, $t, |$a, $b| $e);
+    )*};
+    (@one $name:ident, $src:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let $a = <$t>::from_slot(imm!(ip, 2));
-            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $b = operand!($src, $t, fp, ip, acc, facc);
             let v = $e;
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
             next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-    )*};
+    };
 }
 
 binop_rev! {
-    i32_sub_is, u32, |a, b| a.wrapping_sub(b);
-    i64_sub_is, u64, |a, b| a.wrapping_sub(b);
-    f32_sub_is, f32, |a, b| a - b;
-    f64_sub_is, f64, |a, b| a - b;
-    f32_div_is, f32, |a, b| a / b;
-    f64_div_is, f64, |a, b| a / b;
+    i32_sub_is, i32_sub_ia, u32, |a, b| a.wrapping_sub(b);
+    i64_sub_is, i64_sub_ia, u64, |a, b| a.wrapping_sub(b);
+    f32_sub_is, f32_sub_ia, f32, |a, b| a - b;
+    f64_sub_is, f64_sub_ia, f64, |a, b| a - b;
+    f32_div_is, f32_div_ia, f32, |a, b| a / b;
+    f64_div_is, f64_div_ia, f64, |a, b| a / b;
 }
 
 binop_trap! {
@@ -774,67 +790,67 @@ macro_rules! trunc {
 }
 
 unop! {
-    i32_eqz, u32, |a| a == 0;
-    i32_clz, u32, |a| a.leading_zeros();
-    i32_ctz, u32, |a| a.trailing_zeros();
-    i32_popcnt, u32, |a| a.count_ones();
-    i32_extend8_s, u32, |a| a as i8 as i32;
-    i32_extend16_s, u32, |a| a as i16 as i32;
-    i64_eqz, u64, |a| a == 0;
-    i64_clz, u64, |a| a.leading_zeros() as u64;
-    i64_ctz, u64, |a| a.trailing_zeros() as u64;
-    i64_popcnt, u64, |a| a.count_ones() as u64;
-    i64_extend8_s, u64, |a| a as i8 as i64;
-    i64_extend16_s, u64, |a| a as i16 as i64;
-    i64_extend32_s, u64, |a| a as i32 as i64;
-    i64_extend_i32_s, u64, |a| a as i32 as i64;
-    i64_extend_i32_u, u64, |a| a as u32 as u64;
+    i32_eqz, i32_eqz_a, u32, |a| a == 0;
+    i32_clz, i32_clz_a, u32, |a| a.leading_zeros();
+    i32_ctz, i32_ctz_a, u32, |a| a.trailing_zeros();
+    i32_popcnt, i32_popcnt_a, u32, |a| a.count_ones();
+    i32_extend8_s, i32_extend8_s_a, u32, |a| a as i8 as i32;
+    i32_extend16_s, i32_extend16_s_a, u32, |a| a as i16 as i32;
+    i64_eqz, i64_eqz_a, u64, |a| a == 0;
+    i64_clz, i64_clz_a, u64, |a| a.leading_zeros() as u64;
+    i64_ctz, i64_ctz_a, u64, |a| a.trailing_zeros() as u64;
+    i64_popcnt, i64_popcnt_a, u64, |a| a.count_ones() as u64;
+    i64_extend8_s, i64_extend8_s_a, u64, |a| a as i8 as i64;
+    i64_extend16_s, i64_extend16_s_a, u64, |a| a as i16 as i64;
+    i64_extend32_s, i64_extend32_s_a, u64, |a| a as i32 as i64;
+    i64_extend_i32_s, i64_extend_i32_s_a, u64, |a| a as i32 as i64;
+    i64_extend_i32_u, i64_extend_i32_u_a, u64, |a| a as u32 as u64;
 
-    f32_abs, f32, |a| a.abs();
-    f32_neg, f32, |a| -a;
-    f32_ceil, f32, |a| quiet(a, a.ceil());
-    f32_floor, f32, |a| quiet(a, a.floor());
-    f32_trunc, f32, |a| quiet(a, a.trunc());
-    f32_nearest, f32, |a| quiet(a, a.round_ties_even());
-    f32_sqrt, f32, |a| a.sqrt();
-    f64_abs, f64, |a| a.abs();
-    f64_neg, f64, |a| -a;
-    f64_ceil, f64, |a| quiet(a, a.ceil());
-    f64_floor, f64, |a| quiet(a, a.floor());
-    f64_trunc, f64, |a| quiet(a, a.trunc());
-    f64_nearest, f64, |a| quiet(a, a.round_ties_even());
-    f64_sqrt, f64, |a| a.sqrt();
+    f32_abs, f32_abs_a, f32, |a| a.abs();
+    f32_neg, f32_neg_a, f32, |a| -a;
+    f32_ceil, f32_ceil_a, f32, |a| quiet(a, a.ceil());
+    f32_floor, f32_floor_a, f32, |a| quiet(a, a.floor());
+    f32_trunc, f32_trunc_a, f32, |a| quiet(a, a.trunc());
+    f32_nearest, f32_nearest_a, f32, |a| quiet(a, a.round_ties_even());
+    f32_sqrt, f32_sqrt_a, f32, |a| a.sqrt();
+    f64_abs, f64_abs_a, f64, |a| a.abs();
+    f64_neg, f64_neg_a, f64, |a| -a;
+    f64_ceil, f64_ceil_a, f64, |a| quiet(a, a.ceil());
+    f64_floor, f64_floor_a, f64, |a| quiet(a, a.floor());
+    f64_trunc, f64_trunc_a, f64, |a| quiet(a, a.trunc());
+    f64_nearest, f64_nearest_a, f64, |a| quiet(a, a.round_ties_even());
+    f64_sqrt, f64_sqrt_a, f64, |a| a.sqrt();
 
-    i32_trunc_sat_f32_s, f32, |a| a as i32;
-    i32_trunc_sat_f32_u, f32, |a| a as u32;
-    i32_trunc_sat_f64_s, f64, |a| a as i32;
-    i32_trunc_sat_f64_u, f64, |a| a as u32;
-    i64_trunc_sat_f32_s, f32, |a| a as i64;
-    i64_trunc_sat_f32_u, f32, |a| a as u64;
-    i64_trunc_sat_f64_s, f64, |a| a as i64;
-    i64_trunc_sat_f64_u, f64, |a| a as u64;
+    i32_trunc_sat_f32_s, i32_trunc_sat_f32_s_a, f32, |a| a as i32;
+    i32_trunc_sat_f32_u, i32_trunc_sat_f32_u_a, f32, |a| a as u32;
+    i32_trunc_sat_f64_s, i32_trunc_sat_f64_s_a, f64, |a| a as i32;
+    i32_trunc_sat_f64_u, i32_trunc_sat_f64_u_a, f64, |a| a as u32;
+    i64_trunc_sat_f32_s, i64_trunc_sat_f32_s_a, f32, |a| a as i64;
+    i64_trunc_sat_f32_u, i64_trunc_sat_f32_u_a, f32, |a| a as u64;
+    i64_trunc_sat_f64_s, i64_trunc_sat_f64_s_a, f64, |a| a as i64;
+    i64_trunc_sat_f64_u, i64_trunc_sat_f64_u_a, f64, |a| a as u64;
 
-    f32_convert_i32_s, i32, |a| a as f32;
-    f32_convert_i32_u, u32, |a| a as f32;
-    f32_convert_i64_s, i64, |a| a as f32;
-    f32_convert_i64_u, u64, |a| a as f32;
-    f32_demote_f64, f64, |a| a as f32;
-    f64_convert_i32_s, i32, |a| a as f64;
-    f64_convert_i32_u, u32, |a| a as f64;
-    f64_convert_i64_s, i64, |a| a as f64;
-    f64_convert_i64_u, u64, |a| a as f64;
-    f64_promote_f32, f32, |a| a as f64;
+    f32_convert_i32_s, f32_convert_i32_s_a, i32, |a| a as f32;
+    f32_convert_i32_u, f32_convert_i32_u_a, u32, |a| a as f32;
+    f32_convert_i64_s, f32_convert_i64_s_a, i64, |a| a as f32;
+    f32_convert_i64_u, f32_convert_i64_u_a, u64, |a| a as f32;
+    f32_demote_f64, f32_demote_f64_a, f64, |a| a as f32;
+    f64_convert_i32_s, f64_convert_i32_s_a, i32, |a| a as f64;
+    f64_convert_i32_u, f64_convert_i32_u_a, u32, |a| a as f64;
+    f64_convert_i64_s, f64_convert_i64_s_a, i64, |a| a as f64;
+    f64_convert_i64_u, f64_convert_i64_u_a, u64, |a| a as f64;
+    f64_promote_f32, f64_promote_f32_a, f32, |a| a as f64;
 }
 
 unop_trap! {
-    i32_trunc_f32_s, f32, |a| trunc!(a, -2147483904.0f32, 2147483648.0f32, i32);
-    i32_trunc_f32_u, f32, |a| trunc!(a, -1.0f32, 4294967296.0f32, u32);
-    i32_trunc_f64_s, f64, |a| trunc!(a, -2147483649.0f64, 2147483648.0f64, i32);
-    i32_trunc_f64_u, f64, |a| trunc!(a, -1.0f64, 4294967296.0f64, u32);
-    i64_trunc_f32_s, f32, |a| trunc!(a, -9223373136366403584.0f32, 9223372036854775808.0f32, i64);
-    i64_trunc_f32_u, f32, |a| trunc!(a, -1.0f32, 18446744073709551616.0f32, u64);
-    i64_trunc_f64_s, f64, |a| trunc!(a, -9223372036854777856.0f64, 9223372036854775808.0f64, i64);
-    i64_trunc_f64_u, f64, |a| trunc!(a, -1.0f64, 18446744073709551616.0f64, u64);
+    i32_trunc_f32_s, i32_trunc_f32_s_a, f32, |a| trunc!(a, -2147483904.0f32, 2147483648.0f32, i32);
+    i32_trunc_f32_u, i32_trunc_f32_u_a, f32, |a| trunc!(a, -1.0f32, 4294967296.0f32, u32);
+    i32_trunc_f64_s, i32_trunc_f64_s_a, f64, |a| trunc!(a, -2147483649.0f64, 2147483648.0f64, i32);
+    i32_trunc_f64_u, i32_trunc_f64_u_a, f64, |a| trunc!(a, -1.0f64, 4294967296.0f64, u32);
+    i64_trunc_f32_s, i64_trunc_f32_s_a, f32, |a| trunc!(a, -9223373136366403584.0f32, 9223372036854775808.0f32, i64);
+    i64_trunc_f32_u, i64_trunc_f32_u_a, f32, |a| trunc!(a, -1.0f32, 18446744073709551616.0f32, u64);
+    i64_trunc_f64_s, i64_trunc_f64_s_a, f64, |a| trunc!(a, -9223372036854777856.0f64, 9223372036854775808.0f64, i64);
+    i64_trunc_f64_u, i64_trunc_f64_u_a, f64, |a| trunc!(a, -1.0f64, 18446744073709551616.0f64, u64);
 }
 
 // ---------------------------------------------------------------------------
