@@ -297,6 +297,8 @@ struct Translator<'a> {
     /// Position of the last emitted handler if it is a `copy` that a next copy
     /// may merge with.
     prev_copy: Option<usize>,
+    /// `prev_copy` as it was when the last handler was emitted.
+    copy_before: Option<usize>,
     /// What the last emitted handler left in the accumulators (cleared by
     /// every other emission and at labels).
     acc: Option<Acc>,
@@ -357,6 +359,7 @@ pub(crate) fn translate_validating(
         pending_adds: Vec::new(),
         counter: None,
         prev_copy: None,
+        copy_before: None,
         acc: None,
         skip_depth: 0,
         fuel_cell: None,
@@ -591,7 +594,7 @@ impl Translator<'_> {
     fn emit(&mut self, handler: Handler) {
         self.last = None;
         self.counter = None;
-        self.prev_copy = None;
+        self.copy_before = self.prev_copy.take();
         self.acc = None;
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
@@ -655,7 +658,9 @@ impl Translator<'_> {
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
-        self.prev_copy = None;
+        // Dropping the instruction emitted right after a copy: the copy is
+        // last again.
+        self.prev_copy = self.copy_before.take().filter(|&c| c + 2 == pos);
         self.pending_adds.retain(|pa| pa.end <= pos);
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` is the immediate written by `begin_block`.
@@ -1443,7 +1448,21 @@ impl Translator<'_> {
     /// its target cell (the caller emits it next).
     fn emit_cond(&mut self, c: Cond, sense: bool) {
         match c {
-            Cond::Test { when_true, when_false, a, acc, .. } => {
+            Cond::Test { when_true, when_false, a, acc, sel_swap } => {
+                // An `i32` test right after a copy: one `copy_br_*` (the copy
+                // first, so a test of its destination sees the new value).
+                if let (None, Some(swap), Some(prev)) = (acc, sel_swap, self.prev_copy) {
+                    if prev + 2 == self.pos() {
+                        let (dst, src) = (self.field(prev + 1, 0), self.field(prev + 1, 1));
+                        self.code[prev] = Cell::handler(if sense != swap { h::copy_br_nez } else { h::copy_br_eqz });
+                        self.code[prev + 1] = Cell::imm(pack(&[dst, src, a]));
+                        self.last = None;
+                        self.counter = None;
+                        self.prev_copy = None;
+                        self.acc = None;
+                        return;
+                    }
+                }
                 let (when_true, when_false) = acc.unwrap_or((when_true, when_false));
                 self.emit(if sense { when_true } else { when_false });
                 self.imm(a as u64);
@@ -1496,6 +1515,7 @@ impl Translator<'_> {
         // A loop's start is a label: copies before and after it stay apart,
         // and the accumulators are unknown there.
         self.prev_copy = None;
+        self.copy_before = None;
         self.acc = None;
         let height = self.stack.len() - params;
         let mut start = self.pos();
@@ -1527,6 +1547,7 @@ impl Translator<'_> {
         self.acc = None;
         // A label: copies before and after it stay apart.
         self.prev_copy = None;
+        self.copy_before = None;
         let here = self.pos() as u64;
         for &c in cells {
             self.code[c] = Cell::imm(here);

@@ -960,3 +960,41 @@ fn spread(ty: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A copy (`local.set` of a local) followed by a branch on an `i32` becomes
+/// one `copy_br_*`; the test sees the copied value when it tests the copy's
+/// destination, and either sense of the branch (through `eqz` too) holds.
+#[test]
+fn copy_then_branch_is_one_handler() {
+    let wat = r#"(module
+      ;; walks x down to 0 through a copy: y = x - 1; x = y; loop while x != 0
+      (func (export "walk") (param $x i32) (result i32) (local $y i32) (local $n i32)
+        (block $out
+          (br_if $out (i32.eqz (local.get $x)))
+          (loop $l
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (local.set $y (i32.sub (local.get $x) (i32.const 1)))
+            (local.set $x (local.get $y))
+            (br_if $l (local.get $x))))
+        (local.get $n))
+      ;; the branch tests another local than the copy writes
+      (func (export "other") (param $a i32) (param $c i32) (result i32) (local $b i32)
+        (block $yes
+          (local.set $b (local.get $a))
+          (br_if $yes (i32.eqz (local.get $c)))
+          (return (i32.add (local.get $b) (i32.const 100))))
+        (local.get $b))
+      ;; `if` after a copy, on the copy's destination
+      (func (export "if") (param $a i32) (result i32) (local $b i32)
+        (local.set $b (local.get $a))
+        (if (result i32) (local.get $b) (then (i32.const 1)) (else (i32.const 2)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for x in [0, 1, 5, 100] {
+        assert_eq!(call(&mut store, &inst, "walk", &[Val::I32(x)]), x, "walk {x}");
+    }
+    assert_eq!(call(&mut store, &inst, "other", &[Val::I32(7), Val::I32(0)]), 7);
+    assert_eq!(call(&mut store, &inst, "other", &[Val::I32(7), Val::I32(3)]), 107);
+    assert_eq!(call(&mut store, &inst, "if", &[Val::I32(9)]), 1);
+    assert_eq!(call(&mut store, &inst, "if", &[Val::I32(0)]), 2);
+    assert_eq!(call(&mut store, &inst, "if", &[Val::I32(-1)]), 1);
+}

@@ -346,6 +346,25 @@ pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, a
     next!(ip.add(2), fp, mem, len, ctx, acc, facc)
 }
 
+/// `[copy_br_nez, (dst, src, a), target]`: a copy, then a branch if the
+/// `i32` in slot `a` is not zero (`copy_br_eqz`: is zero).
+pub(crate) unsafe fn copy_br_nez(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+    if pslot!(fp, ip, 1, 2) as u32 != 0 {
+        next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
+    }
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+}
+
+/// See `copy_br_nez`.
+pub(crate) unsafe fn copy_br_eqz(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+    if pslot!(fp, ip, 1, 2) as u32 == 0 {
+        next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
+    }
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+}
+
 /// `[copy2, (dst1, src1, dst2), (src2)]`: two copies, in order.
 pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
