@@ -169,7 +169,8 @@ enum Cond {
     },
     /// A counter update and a compare of the counter with `b`/`imm` (see
     /// `handlers::ctr_br!`), the update moved into the branch.
-    CounterCmp { update: CounterUpdate, forms: CtrForms, b: u32, imm: Option<u64> },
+    /// `forms`: for the branch taken when the compare is true, and when false.
+    CounterCmp { update: CounterUpdate, forms: ([Handler; 4], [Handler; 4]), b: u32, imm: Option<u64> },
 }
 
 /// A compare-and-branch's handlers: (ss, si, as, ai), as for `Bin`.
@@ -255,6 +256,24 @@ enum Inc {
 struct CtrForms {
     when_true: [Handler; 4],
     when_false: [Handler; 4],
+    /// The same with the operands swapped (`b <op> a` as `a <mirror op> b`):
+    /// for a counter in the compare's right operand.
+    mirrored_true: [Handler; 4],
+    mirrored_false: [Handler; 4],
+}
+
+impl CtrForms {
+    /// `a <op> b` (or `<op> imm`) where `update` just wrote `a` or `b`: the
+    /// update and the branch as one (`Cond::CounterCmp`), if it applies.
+    fn fuse(self, update: CounterUpdate, a: u32, b: u32, imm: Option<u64>) -> Option<Cond> {
+        if update.local == a {
+            Some(Cond::CounterCmp { update, forms: (self.when_true, self.when_false), b, imm })
+        } else if imm.is_none() && update.local == b {
+            Some(Cond::CounterCmp { update, forms: (self.mirrored_true, self.mirrored_false), b: a, imm })
+        } else {
+            None
+        }
+    }
 }
 
 /// The last emitted instruction, if it wrote the top operand's home slot.
@@ -549,7 +568,7 @@ macro_rules! cmpop {
         )
     };
     // An `i32` compare: also the counter-update forms for it and its negation.
-    (ctr $ctr:ident, $nctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
+    (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
      $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
      $sss:ident, $ssi:ident) => {
         $t.cmpop(
@@ -557,7 +576,12 @@ macro_rules! cmpop {
             (h::$bss, h::$bsi, h::$bas, h::$bai),
             (h::$nss, h::$nsi, h::$nas, h::$nai),
             Some((h::$sss, h::$ssi)),
-            Some(CtrForms { when_true: h::$ctr, when_false: h::$nctr }),
+            Some(CtrForms {
+                when_true: h::$ctr,
+                when_false: h::$nctr,
+                mirrored_true: h::$mctr,
+                mirrored_false: h::$nmctr,
+            }),
         )
     };
 }
@@ -924,7 +948,10 @@ impl Translator<'_> {
     ) {
         let (counter, counter_end) = (self.counter, self.pos());
         let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(ops, false);
-        let update = counter.filter(|u| ctr.is_some() && u.local == a && start == counter_end);
+        let update = counter.filter(|u| {
+            let applies = ctr.is_some_and(|f| f.fuse(*u, a, b, imm).is_some());
+            applies && start == counter_end
+        });
         let cond = Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc, ctr, update };
         self.push_result(start, dst_cell, Some(cond));
     }
@@ -1333,9 +1360,9 @@ impl Translator<'_> {
             let mut cond = head.cond;
             if let (Cond::Cmp { ctr: Some(forms), a, b, imm, .. }, Some(update)) = (cond, self.counter) {
                 let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local));
-                if update.local == a && !old_reads {
+                if let (Some(fused), false) = (forms.fuse(update, a, b, imm), old_reads) {
                     self.truncate_code(update.start);
-                    cond = Cond::CounterCmp { update, forms, b, imm };
+                    cond = fused;
                 }
             }
             self.emit_cond(cond, !head.sense);
@@ -1427,11 +1454,12 @@ impl Translator<'_> {
         if o == Operand::Temp {
             if let Some(last) = self.last {
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
-                    if let Cond::Cmp { ctr: Some(forms), update: Some(update), b, imm, .. } = cond {
-                        if !self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local)) {
+                    if let Cond::Cmp { ctr: Some(forms), update: Some(update), a, b, imm, .. } = cond {
+                        let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local));
+                        if let (Some(fused), false) = (forms.fuse(update, a, b, imm), old_reads) {
                             self.truncate_code(update.start);
                             self.last = None;
-                            return Cond::CounterCmp { update, forms, b, imm };
+                            return fused;
                         }
                     }
                     self.truncate_code(last.start);
@@ -1473,7 +1501,7 @@ impl Translator<'_> {
                 self.imm(imm);
             }
             Cond::CounterCmp { update: u, forms, b, imm } => {
-                let forms = if sense { forms.when_true } else { forms.when_false };
+                let forms = if sense { forms.0 } else { forms.1 };
                 match u.inc {
                     Inc::Slot(inc) => {
                         self.emit(forms[if imm.is_some() { 1 } else { 0 }]);
@@ -2099,7 +2127,7 @@ impl Translator<'_> {
                 Some(true),
             ),
             O::I32Eq => cmpop!(
-                ctr CTR_EQ, CTR_NE;
+                ctr CTR_EQ, CTR_NE, CTR_EQ, CTR_NE;
                 t,
                 i32_eq_ss,
                 i32_eq_si,
@@ -2117,7 +2145,7 @@ impl Translator<'_> {
                 select_i32_eq_si
             ),
             O::I32Ne => cmpop!(
-                ctr CTR_NE, CTR_EQ;
+                ctr CTR_NE, CTR_EQ, CTR_NE, CTR_EQ;
                 t,
                 i32_ne_ss,
                 i32_ne_si,
@@ -2136,7 +2164,7 @@ impl Translator<'_> {
             ),
             O::I32LtS => {
                 cmpop!(
-                    ctr CTR_LT_S, CTR_GE_S;
+                    ctr CTR_LT_S, CTR_GE_S, CTR_GT_S, CTR_LE_S;
                     t,
                     i32_lt_s_ss,
                     i32_lt_s_si,
@@ -2156,7 +2184,7 @@ impl Translator<'_> {
             }
             O::I32LtU => {
                 cmpop!(
-                    ctr CTR_LT_U, CTR_GE_U;
+                    ctr CTR_LT_U, CTR_GE_U, CTR_GT_U, CTR_LE_U;
                     t,
                     i32_lt_u_ss,
                     i32_lt_u_si,
@@ -2176,7 +2204,7 @@ impl Translator<'_> {
             }
             O::I32GtS => {
                 cmpop!(
-                    ctr CTR_GT_S, CTR_LE_S;
+                    ctr CTR_GT_S, CTR_LE_S, CTR_LT_S, CTR_GE_S;
                     t,
                     i32_gt_s_ss,
                     i32_gt_s_si,
@@ -2196,7 +2224,7 @@ impl Translator<'_> {
             }
             O::I32GtU => {
                 cmpop!(
-                    ctr CTR_GT_U, CTR_LE_U;
+                    ctr CTR_GT_U, CTR_LE_U, CTR_LT_U, CTR_GE_U;
                     t,
                     i32_gt_u_ss,
                     i32_gt_u_si,
@@ -2216,7 +2244,7 @@ impl Translator<'_> {
             }
             O::I32LeS => {
                 cmpop!(
-                    ctr CTR_LE_S, CTR_GT_S;
+                    ctr CTR_LE_S, CTR_GT_S, CTR_GE_S, CTR_LT_S;
                     t,
                     i32_le_s_ss,
                     i32_le_s_si,
@@ -2236,7 +2264,7 @@ impl Translator<'_> {
             }
             O::I32LeU => {
                 cmpop!(
-                    ctr CTR_LE_U, CTR_GT_U;
+                    ctr CTR_LE_U, CTR_GT_U, CTR_GE_U, CTR_LT_U;
                     t,
                     i32_le_u_ss,
                     i32_le_u_si,
@@ -2256,7 +2284,7 @@ impl Translator<'_> {
             }
             O::I32GeS => {
                 cmpop!(
-                    ctr CTR_GE_S, CTR_LT_S;
+                    ctr CTR_GE_S, CTR_LT_S, CTR_LE_S, CTR_GT_S;
                     t,
                     i32_ge_s_ss,
                     i32_ge_s_si,
@@ -2276,7 +2304,7 @@ impl Translator<'_> {
             }
             O::I32GeU => {
                 cmpop!(
-                    ctr CTR_GE_U, CTR_LT_U;
+                    ctr CTR_GE_U, CTR_LT_U, CTR_LE_U, CTR_GT_U;
                     t,
                     i32_ge_u_ss,
                     i32_ge_u_si,

@@ -725,8 +725,9 @@ fn store_through_a_just_loaded_pointer() {
 
 /// A counter update (`i += inc`, `inc` a local or a constant) followed by an
 /// `i32` compare of the counter with a local or a constant becomes one handler
-/// at a `br_if` back edge, at an `if`, and at a rotated loop's back edge.
-/// Every compare, both operand kinds, against the same loops run in Rust.
+/// at a `br_if` back edge, at an `if`, and at a rotated loop's back edge, with
+/// the counter on either side of the compare. Every compare, both operand
+/// kinds, against the same loops run in Rust.
 #[test]
 fn counter_update_and_compare_branch_as_one() {
     type Op = fn(i32, i32) -> bool;
@@ -767,6 +768,22 @@ fn counter_update_and_compare_branch_as_one() {
         (br_if $done (i32.ge_u (local.get $n) (i32.const 20)))
         (local.set $i (i32.add (local.get $i) {inc_src}))
         (br $l)))
+    (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i)))
+  ;; the counter as the compare's right operand
+  (func (export "bottom_rhs") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
+    (loop $l
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (if (i32.lt_u (local.get $n) (i32.const 20))
+        (then (br_if $l (i32.{op} (local.get $b) (local.tee $i (i32.add (local.get $i) {inc_src})))))))
+    (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i)))
+  (func (export "rotated_rhs") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.{op} (local.get $b) (local.get $i)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $n) (i32.const 20)))
+        (local.set $i (i32.add (local.get $i) {inc_src}))
+        (br $l)))
     (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i))))"#
                 );
                 let (mut store, inst) = instantiate(&wat);
@@ -803,6 +820,30 @@ fn counter_update_and_compare_branch_as_one() {
                             }
                             let want = n.wrapping_mul(1000).wrapping_add(i);
                             assert_eq!(call(&mut store, &inst, "rotated", &args), want, "rotated {what}");
+                            // The same loops with the operands swapped.
+                            let (mut i, mut n) = (i0, 0i32);
+                            loop {
+                                n += 1;
+                                if n < 20 {
+                                    i = i.wrapping_add(inc);
+                                    if f(b0, i) {
+                                        continue;
+                                    }
+                                }
+                                break;
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(call(&mut store, &inst, "bottom_rhs", &args), want, "bottom_rhs {what}");
+                            let (mut i, mut n) = (i0, 0i32);
+                            while !f(b0, i) {
+                                n += 1;
+                                if n >= 20 {
+                                    break;
+                                }
+                                i = i.wrapping_add(inc);
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(call(&mut store, &inst, "rotated_rhs", &args), want, "rotated_rhs {what}");
                         }
                     }
                 }
