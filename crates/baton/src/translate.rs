@@ -263,6 +263,15 @@ struct CtrForms {
 }
 
 impl CtrForms {
+    /// The forms of the negated compare.
+    fn negated(self) -> CtrForms {
+        CtrForms {
+            when_true: self.when_false,
+            when_false: self.when_true,
+            mirrored_true: self.mirrored_false,
+            mirrored_false: self.mirrored_true,
+        }
+    }
     /// `a <op> b` (or `<op> imm`) where `update` just wrote `a` or `b`: the
     /// update and the branch as one (`Cond::CounterCmp`), if it applies.
     fn fuse(self, update: CounterUpdate, a: u32, b: u32, imm: Option<u64>) -> Option<Cond> {
@@ -289,6 +298,10 @@ struct Last {
     /// Set when the instruction was `i32.shr_u` by a constant: its operand,
     /// the shift, and whether the operand came from the accumulator.
     shr: Option<(u32, u64, bool)>,
+    /// Set when the instruction was `i32.shl` by a constant or `i32.mul` by a
+    /// power of two: its operand, the shift, and whether the operand came
+    /// from the accumulator (see `Translator::add_scaled`).
+    scale: Option<(u32, u32, bool)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
     /// Set when the instruction was a load: its width in bytes and address.
@@ -835,15 +848,24 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last =
-            Some(Last { start, dst_cell, dst, cond, add: None, add_acc: false, shr: None, mul: None, load: None });
+        self.last = Some(Last {
+            start,
+            dst_cell,
+            dst,
+            cond,
+            add: None,
+            add_acc: false,
+            shr: None,
+            scale: None,
+            mul: None,
+            load: None,
+        });
     }
 
     // ----- generic instruction shapes -----
 
-    /// `[handler, (dst, a)]`; `f64_out` if the result is an `f64`.
     /// `[handler, (dst, a)]`, or `acc_form` when the accumulator holds `a`
-    /// (of float-ness `f64_in`).
+    /// (of float-ness `f64_in`); `f64_out` if the result is an `f64`.
     fn unop(&mut self, handler: Handler, acc_form: Option<Handler>, f64_in: bool, f64_out: bool) {
         let a = self.pop();
         let p = self.stack.len();
@@ -992,7 +1014,7 @@ impl Translator<'_> {
                 sel_swap: sel_swap.map(|s| !s),
                 acc: acc.map(|(t, f)| (f, t)),
             }),
-            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. })) => Some(Cond::Cmp {
+            Some((_, Cond::Cmp { when_true, when_false, a, b, imm, a_acc, ctr, update, .. })) => Some(Cond::Cmp {
                 when_true: when_false,
                 when_false: when_true,
                 sel: None,
@@ -1000,8 +1022,8 @@ impl Translator<'_> {
                 b,
                 imm,
                 a_acc,
-                ctr: None,
-                update: None,
+                ctr: ctr.map(CtrForms::negated),
+                update,
             }),
             _ => None,
         };
@@ -1015,6 +1037,39 @@ impl Translator<'_> {
                 last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap, acc });
             }
         }
+    }
+
+    /// `i32.add` of a value and the result of the `i32.shl` by a constant (or
+    /// `i32.mul` by a power of two) just emitted: one `x + (y << k)`
+    /// (`i32_add_shl_s`, or `_a` when the shift read `y` from the accumulator,
+    /// which then still holds it).
+    fn add_scaled(&mut self) -> bool {
+        let n = self.stack.len();
+        let Some(Last { start, dst, scale: Some((y, k, y_acc)), .. }) = self.last else { return false };
+        if n < 2 {
+            return false;
+        }
+        let sx = match (self.stack[n - 2], self.stack[n - 1]) {
+            (Operand::Local(i), Operand::Temp) | (Operand::Temp, Operand::Local(i)) => i,
+            (Operand::Temp, Operand::Temp) if dst == self.home(n - 1) => self.home(n - 2),
+            (Operand::Temp, Operand::Temp) if dst == self.home(n - 2) => self.home(n - 1),
+            _ => return false,
+        };
+        let shifted = if dst == self.home(n - 1) { n - 1 } else { n - 2 };
+        if dst != self.home(shifted) || self.stack[shifted] != Operand::Temp {
+            return false;
+        }
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        self.truncate_code(start);
+        let start = self.pos();
+        self.emit(if y_acc { h::i32_add_shl_a } else { h::i32_add_shl_s });
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), sx, y]));
+        self.imm(k as u64);
+        self.push_value(start, dst_cell, false);
+        true
     }
 
     /// `i32.and` of a constant mask with the result of the `i32.shr_u` by a
@@ -2695,6 +2750,7 @@ impl Translator<'_> {
             O::I32Clz => unop!(t, i32_clz, i32_clz_a),
             O::I32Ctz => unop!(t, i32_ctz, i32_ctz_a),
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
+            O::I32Add if t.add_scaled() => {}
             O::I32Add => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai), true);
@@ -2725,7 +2781,16 @@ impl Translator<'_> {
                     }
                 }
             }
-            O::I32Mul => binop!(t, i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai, true),
+            O::I32Mul => {
+                let (start, dst_cell, a, _, imm, a_acc) =
+                    t.binop_emit(bin!(i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai), true);
+                t.push_result(start, dst_cell, None);
+                if let (Some(k), Some(last)) = (imm, &mut t.last) {
+                    if (k as u32).is_power_of_two() {
+                        last.scale = Some((a, (k as u32).trailing_zeros(), a_acc));
+                    }
+                }
+            }
             O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, i32_div_s_as, i32_div_s_ai, false),
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
@@ -2749,7 +2814,14 @@ impl Translator<'_> {
             }
             O::I32Or => binop!(t, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, true),
             O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
-            O::I32Shl => binop!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, false),
+            O::I32Shl => {
+                let (start, dst_cell, a, _, imm, a_acc) =
+                    t.binop_emit(bin!(i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai), false);
+                t.push_result(start, dst_cell, None);
+                if let (Some(k), Some(last)) = (imm, &mut t.last) {
+                    last.scale = Some((a, k as u32 & 31, a_acc));
+                }
+            }
             O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, false),
             O::I32ShrU => {
                 let (start, dst_cell, a, _, imm, a_acc) =

@@ -769,6 +769,23 @@ fn counter_update_and_compare_branch_as_one() {
         (local.set $i (i32.add (local.get $i) {inc_src}))
         (br $l)))
     (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i)))
+  ;; negated through `eqz`, at a `br_if` and at a loop head `if`
+  (func (export "bottom_eqz") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
+    (loop $l
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (if (i32.lt_u (local.get $n) (i32.const 20))
+        (then (br_if $l (i32.eqz (i32.{op} (local.tee $i (i32.add (local.get $i) {inc_src})) {b_src}))))))
+    (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i)))
+  (func (export "rotated_if") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
+    (loop $l
+      (if (i32.eqz (i32.{op} (local.get $i) {b_src}))
+        (then
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (if (i32.lt_u (local.get $n) (i32.const 20))
+            (then
+              (local.set $i (i32.add (local.get $i) {inc_src}))
+              (br $l))))))
+    (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $i)))
   ;; the counter as the compare's right operand
   (func (export "bottom_rhs") (param $i i32) (param $inc i32) (param $b i32) (result i32) (local $n i32)
     (loop $l
@@ -820,6 +837,29 @@ fn counter_update_and_compare_branch_as_one() {
                             }
                             let want = n.wrapping_mul(1000).wrapping_add(i);
                             assert_eq!(call(&mut store, &inst, "rotated", &args), want, "rotated {what}");
+                            let (mut i, mut n) = (i0, 0i32);
+                            loop {
+                                n += 1;
+                                if n < 20 {
+                                    i = i.wrapping_add(inc);
+                                    if !f(i, b) {
+                                        continue;
+                                    }
+                                }
+                                break;
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(call(&mut store, &inst, "bottom_eqz", &args), want, "bottom_eqz {what}");
+                            let (mut i, mut n) = (i0, 0i32);
+                            while !f(i, b) {
+                                n += 1;
+                                if n >= 20 {
+                                    break;
+                                }
+                                i = i.wrapping_add(inc);
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(call(&mut store, &inst, "rotated_if", &args), want, "rotated_if {what}");
                             // The same loops with the operands swapped.
                             let (mut i, mut n) = (i0, 0i32);
                             loop {
@@ -1038,4 +1078,43 @@ fn copy_then_branch_is_one_handler() {
     assert_eq!(call(&mut store, &inst, "if", &[Val::I32(9)]), 1);
     assert_eq!(call(&mut store, &inst, "if", &[Val::I32(0)]), 2);
     assert_eq!(call(&mut store, &inst, "if", &[Val::I32(-1)]), 1);
+}
+
+/// `x + (y << k)` and `x + y * 2^k` are one handler: the index operand from a
+/// slot or from the accumulator, `x` a local or a temp on either side; shifts
+/// mask their count and everything wraps.
+#[test]
+fn scaled_index_add_is_one_handler() {
+    for (op, k, scale) in [
+        ("i32.shl", 0u32, 1u32),
+        ("i32.shl", 3, 8),
+        ("i32.shl", 31, 1 << 31),
+        ("i32.shl", 33, 2),
+        ("i32.mul", 1, 1),
+        ("i32.mul", 8, 8),
+        ("i32.mul", 0x8000_0000, 0x8000_0000),
+    ] {
+        let wat = format!(
+            r#"(module
+  (func (export "slot") (param $x i32) (param $y i32) (result i32)
+    (i32.add (local.get $x) ({op} (local.get $y) (i32.const {k}))))
+  (func (export "acc_left") (param $x i32) (param $y i32) (result i32)
+    (i32.add ({op} (i32.add (local.get $y) (i32.const 1)) (i32.const {k})) (local.get $x)))
+  (func (export "temps") (param $x i32) (param $y i32) (result i32)
+    (i32.add (i32.mul (local.get $x) (i32.const 3)) ({op} (local.get $y) (i32.const {k})))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for x in [0, 1, -1, 1000, i32::MAX, i32::MIN] {
+            for y in [0, 1, -1, 7, 0x1234_5678, i32::MIN] {
+                let args = [Val::I32(x), Val::I32(y)];
+                let (xu, yu) = (x as u32, y as u32);
+                let want = xu.wrapping_add(yu.wrapping_mul(scale)) as i32;
+                assert_eq!(call(&mut store, &inst, "slot", &args), want, "{op} {k} slot {x} {y}");
+                let want = xu.wrapping_add(yu.wrapping_add(1).wrapping_mul(scale)) as i32;
+                assert_eq!(call(&mut store, &inst, "acc_left", &args), want, "{op} {k} acc {x} {y}");
+                let want = xu.wrapping_mul(3).wrapping_add(yu.wrapping_mul(scale)) as i32;
+                assert_eq!(call(&mut store, &inst, "temps", &args), want, "{op} {k} temps {x} {y}");
+            }
+        }
+    }
 }

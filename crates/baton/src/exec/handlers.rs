@@ -976,6 +976,26 @@ add_br! {
     i32_add_si_br_eqz, |r| r == 0;
 }
 
+/// `[op, (dst, x, y), k]`: `dst = x + (y << k)` (wrapping i32; an index
+/// scaled into an address). The `_a` form takes `y` from the accumulator.
+macro_rules! add_shl {
+    ($($name:ident, $y:ident;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
+            let x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
+            let y = operand!($y, u32, fp, ip, acc, facc);
+            let v = x.wrapping_add(y << (imm!(ip, 2) as u32 & 31));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+add_shl! {
+    i32_add_shl_s, s2;
+    i32_add_shl_a, acc;
+}
+
 /// A loop counter's update and its compare-and-branch in one handler:
 /// `local = a + inc` (wrapping i32), then branch if `local <op> b`.
 /// `[op, (local, a, inc), b, target]` with `inc` a slot (`s?`) or
