@@ -233,7 +233,7 @@ impl Addr {
     }
 }
 
-/// An `i32.add`/`i32.sub` of a constant, or `i32.add` of two slots, just
+/// An `i32`/`i64` `add`/`sub` of a constant, or `add` of two slots, just
 /// retargeted to write local `local`: `local = a + inc`.
 #[derive(Clone, Copy)]
 struct CounterUpdate {
@@ -241,6 +241,8 @@ struct CounterUpdate {
     local: u32,
     a: u32,
     inc: Inc,
+    /// An `i64` counter.
+    wide: bool,
 }
 
 /// A counter's increment: a constant or a slot.
@@ -260,6 +262,8 @@ struct CtrForms {
     /// for a counter in the compare's right operand.
     mirrored_true: [Handler; 4],
     mirrored_false: [Handler; 4],
+    /// `i64` forms.
+    wide: bool,
 }
 
 impl CtrForms {
@@ -270,12 +274,15 @@ impl CtrForms {
             when_false: self.when_true,
             mirrored_true: self.mirrored_false,
             mirrored_false: self.mirrored_true,
+            wide: self.wide,
         }
     }
     /// `a <op> b` (or `<op> imm`) where `update` just wrote `a` or `b`: the
     /// update and the branch as one (`Cond::CounterCmp`), if it applies.
     fn fuse(self, update: CounterUpdate, a: u32, b: u32, imm: Option<u64>) -> Option<Cond> {
-        if update.local == a {
+        if update.wide != self.wide {
+            None
+        } else if update.local == a {
             Some(Cond::CounterCmp { update, forms: (self.when_true, self.when_false), b, imm })
         } else if imm.is_none() && update.local == b {
             Some(Cond::CounterCmp { update, forms: (self.mirrored_true, self.mirrored_false), b: a, imm })
@@ -292,6 +299,8 @@ struct Last {
     dst_cell: usize,
     dst: u32,
     /// Set when the instruction was `i32.add`: its operands (`b` or `imm`).
+    /// (`add64`: the same for `i64.add`, for counters only.)
+    add64: Option<(u32, u32, Option<u64>)>,
     add: Option<(u32, u32, Option<u64>)>,
     /// The `i32.add` took its left operand from the accumulator.
     add_acc: bool,
@@ -580,7 +589,25 @@ macro_rules! cmpop {
             None,
         )
     };
-    // An `i32` compare: also the counter-update forms for it and its negation.
+    // An `i64` compare: also the counter-update forms (see below).
+    (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
+     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident) => {
+        $t.cmpop(
+            bin!($ss, $si, $as, $ai; compare),
+            (h::$bss, h::$bsi, h::$bas, h::$bai),
+            (h::$nss, h::$nsi, h::$nas, h::$nai),
+            None,
+            Some(CtrForms {
+                when_true: h::$ctr,
+                when_false: h::$nctr,
+                mirrored_true: h::$mctr,
+                mirrored_false: h::$nmctr,
+                wide: true,
+            }),
+        )
+    };
+    // An `i32` compare: also the counter-update forms for it, its negation,
+    // and both with the operands swapped.
     (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
      $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
      $sss:ident, $ssi:ident) => {
@@ -594,6 +621,7 @@ macro_rules! cmpop {
                 when_false: h::$nctr,
                 mirrored_true: h::$mctr,
                 mirrored_false: h::$nmctr,
+                wide: false,
             }),
         )
     };
@@ -854,6 +882,7 @@ impl Translator<'_> {
             dst,
             cond,
             add: None,
+            add64: None,
             add_acc: false,
             shr: None,
             scale: None,
@@ -1500,7 +1529,7 @@ impl Translator<'_> {
             // Pending reads of the local's old value would be materialised
             // after the (moved) update: keep the update in place then.
             let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(x));
-            if let (true, false, Inc::Imm(imm)) = (c.local == x, old_reads, c.inc) {
+            if let (true, false, Inc::Imm(imm), false) = (c.local == x, old_reads, c.inc, c.wide) {
                 self.truncate_code(c.start);
                 self.counter = None;
                 return Cond::Counter { local: x, a: c.a, imm };
@@ -2385,6 +2414,7 @@ impl Translator<'_> {
                 None,
             ),
             O::I64Eq => cmpop!(
+                ctr CTR64_EQ, CTR64_NE, CTR64_EQ, CTR64_NE;
                 t,
                 i64_eq_ss,
                 i64_eq_si,
@@ -2400,6 +2430,7 @@ impl Translator<'_> {
                 br_i64_ne_ai
             ),
             O::I64Ne => cmpop!(
+                ctr CTR64_NE, CTR64_EQ, CTR64_NE, CTR64_EQ;
                 t,
                 i64_ne_ss,
                 i64_ne_si,
@@ -2416,6 +2447,7 @@ impl Translator<'_> {
             ),
             O::I64LtS => {
                 cmpop!(
+                    ctr CTR64_LT_S, CTR64_GE_S, CTR64_GT_S, CTR64_LE_S;
                     t,
                     i64_lt_s_ss,
                     i64_lt_s_si,
@@ -2433,6 +2465,7 @@ impl Translator<'_> {
             }
             O::I64LtU => {
                 cmpop!(
+                    ctr CTR64_LT_U, CTR64_GE_U, CTR64_GT_U, CTR64_LE_U;
                     t,
                     i64_lt_u_ss,
                     i64_lt_u_si,
@@ -2450,6 +2483,7 @@ impl Translator<'_> {
             }
             O::I64GtS => {
                 cmpop!(
+                    ctr CTR64_GT_S, CTR64_LE_S, CTR64_LT_S, CTR64_GE_S;
                     t,
                     i64_gt_s_ss,
                     i64_gt_s_si,
@@ -2467,6 +2501,7 @@ impl Translator<'_> {
             }
             O::I64GtU => {
                 cmpop!(
+                    ctr CTR64_GT_U, CTR64_LE_U, CTR64_LT_U, CTR64_GE_U;
                     t,
                     i64_gt_u_ss,
                     i64_gt_u_si,
@@ -2484,6 +2519,7 @@ impl Translator<'_> {
             }
             O::I64LeS => {
                 cmpop!(
+                    ctr CTR64_LE_S, CTR64_GT_S, CTR64_GE_S, CTR64_LT_S;
                     t,
                     i64_le_s_ss,
                     i64_le_s_si,
@@ -2501,6 +2537,7 @@ impl Translator<'_> {
             }
             O::I64LeU => {
                 cmpop!(
+                    ctr CTR64_LE_U, CTR64_GT_U, CTR64_GE_U, CTR64_LT_U;
                     t,
                     i64_le_u_ss,
                     i64_le_u_si,
@@ -2518,6 +2555,7 @@ impl Translator<'_> {
             }
             O::I64GeS => {
                 cmpop!(
+                    ctr CTR64_GE_S, CTR64_LT_S, CTR64_LE_S, CTR64_GT_S;
                     t,
                     i64_ge_s_ss,
                     i64_ge_s_si,
@@ -2535,6 +2573,7 @@ impl Translator<'_> {
             }
             O::I64GeU => {
                 cmpop!(
+                    ctr CTR64_GE_U, CTR64_LT_U, CTR64_LE_U, CTR64_GT_U;
                     t,
                     i64_ge_u_ss,
                     i64_ge_u_si,
@@ -2836,8 +2875,27 @@ impl Translator<'_> {
             O::I64Clz => unop!(t, i64_clz, i64_clz_a),
             O::I64Ctz => unop!(t, i64_ctz, i64_ctz_a),
             O::I64Popcnt => unop!(t, i64_popcnt, i64_popcnt_a),
-            O::I64Add => binop!(t, i64_add_ss, i64_add_si, i64_add_as, i64_add_ai, true),
-            O::I64Sub => binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia),
+            O::I64Add => {
+                let (start, dst_cell, a, b, imm, _) =
+                    t.binop_emit(bin!(i64_add_ss, i64_add_si, i64_add_as, i64_add_ai), true);
+                t.push_result(start, dst_cell, None);
+                if let Some(last) = &mut t.last {
+                    last.add64 = Some((a, b, imm));
+                }
+            }
+            O::I64Sub => {
+                let k = match t.stack.last() {
+                    Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
+                    _ => None,
+                };
+                binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia);
+                if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
+                    let a = t.field(cell, 1);
+                    if let Some(last) = &mut t.last {
+                        last.add64 = Some((a, 0, Some(k.wrapping_neg())));
+                    }
+                }
+            }
             O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, true),
             O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, false),
             O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, i64_div_u_as, i64_div_u_ai, false),
@@ -3067,12 +3125,17 @@ impl Translator<'_> {
                 self.last = None;
                 // `local.tee` of `a + k` followed by a branch on the local: the
                 // branch may absorb the update (see `Cond::Counter`).
-                match last.add {
-                    Some((a, _, Some(k))) if last.start + 3 == self.code.len() => {
-                        self.counter = Some(CounterUpdate { start: last.start, local: i, a, inc: Inc::Imm(k) });
+                let (add, wide) = match (last.add, last.add64) {
+                    (Some(add), _) => (Some(add), false),
+                    (None, add) => (add, true),
+                };
+                let (start, len) = (last.start, self.code.len());
+                match add {
+                    Some((a, _, Some(k))) if start + 3 == len => {
+                        self.counter = Some(CounterUpdate { start, local: i, a, inc: Inc::Imm(k), wide });
                     }
-                    Some((a, b, None)) if last.start + 2 == self.code.len() => {
-                        self.counter = Some(CounterUpdate { start: last.start, local: i, a, inc: Inc::Slot(b) });
+                    Some((a, b, None)) if start + 2 == len => {
+                        self.counter = Some(CounterUpdate { start, local: i, a, inc: Inc::Slot(b), wide });
                     }
                     _ => {}
                 }

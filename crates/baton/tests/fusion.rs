@@ -1118,3 +1118,89 @@ fn scaled_index_add_is_one_handler() {
         }
     }
 }
+
+/// The `i64` counter forms: `i += inc` then an `i64` compare, at a `br_if`
+/// back edge and at a rotated loop's back edge, the counter on either side.
+#[test]
+fn i64_counter_update_and_compare_branch_as_one() {
+    type Op = fn(i64, i64) -> bool;
+    let ops: [(&str, Op); 10] = [
+        ("eq", |a, b| a == b),
+        ("ne", |a, b| a != b),
+        ("lt_s", |a, b| a < b),
+        ("lt_u", |a, b| (a as u64) < b as u64),
+        ("gt_s", |a, b| a > b),
+        ("gt_u", |a, b| a as u64 > b as u64),
+        ("le_s", |a, b| a <= b),
+        ("le_u", |a, b| a as u64 <= b as u64),
+        ("ge_s", |a, b| a >= b),
+        ("ge_u", |a, b| a as u64 >= b as u64),
+    ];
+    let values = [0, 5, -1, 7, i64::MAX, i64::MIN, 1 << 32];
+    for (op, f) in ops {
+        for (inc_src, const_inc) in [("(local.get $inc)", None), ("(i64.const -3)", Some(-3i64))] {
+            for (b_src, const_b) in [("(local.get $b)", None), ("(i64.const 7)", Some(7i64))] {
+                let wat = format!(
+                    r#"(module
+  (func (export "bottom") (param $i i64) (param $inc i64) (param $b i64) (result i64) (local $n i64)
+    (loop $l
+      (local.set $n (i64.add (local.get $n) (i64.const 1)))
+      (if (i64.lt_u (local.get $n) (i64.const 20))
+        (then (br_if $l (i64.{op} (local.tee $i (i64.sub (local.get $i) {inc_src})) {b_src})))))
+    (i64.add (i64.mul (local.get $n) (i64.const 1000)) (local.get $i)))
+  (func (export "rotated_rhs") (param $i i64) (param $inc i64) (param $b i64) (result i64) (local $n i64)
+    (block $done
+      (loop $l
+        (br_if $done (i64.{op} {b_src} (local.get $i)))
+        (local.set $n (i64.add (local.get $n) (i64.const 1)))
+        (br_if $done (i64.ge_u (local.get $n) (i64.const 20)))
+        (local.set $i (i64.add (local.get $i) {inc_src}))
+        (br $l)))
+    (i64.add (i64.mul (local.get $n) (i64.const 1000)) (local.get $i))))"#
+                );
+                let (mut store, inst) = instantiate(&wat);
+                let run = |store: &mut Store<()>, name: &str, args: &[Val]| {
+                    let f = inst.get_func(&*store, name).unwrap();
+                    let mut out = [Val::I64(0)];
+                    f.call(&mut *store, args, &mut out).unwrap();
+                    out[0].i64().unwrap()
+                };
+                for &i0 in &values {
+                    for &inc0 in &[1i64, -1, 3] {
+                        for &b0 in &values {
+                            let inc = const_inc.unwrap_or(inc0);
+                            let b = const_b.unwrap_or(b0);
+                            let args = [Val::I64(i0), Val::I64(inc0), Val::I64(b0)];
+                            let what = format!("{op} inc={inc_src} b={b_src} i={i0} inc={inc0} b={b0}");
+                            let (mut i, mut n) = (i0, 0i64);
+                            loop {
+                                n += 1;
+                                if n < 20 {
+                                    i = i.wrapping_sub(inc);
+                                    if f(i, b) {
+                                        continue;
+                                    }
+                                }
+                                break;
+                            }
+                            let want = n.wrapping_mul(1000).wrapping_add(i);
+                            assert_eq!(run(&mut store, "bottom", &args), want, "bottom {what}");
+                            let (mut i, mut n) = (i0, 0i64);
+                            if const_b.is_none() {
+                                while !f(b, i) {
+                                    n += 1;
+                                    if n >= 20 {
+                                        break;
+                                    }
+                                    i = i.wrapping_add(inc);
+                                }
+                                let want = n.wrapping_mul(1000).wrapping_add(i);
+                                assert_eq!(run(&mut store, "rotated_rhs", &args), want, "rotated_rhs {what}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -997,49 +997,60 @@ add_shl! {
 }
 
 /// A loop counter's update and its compare-and-branch in one handler:
-/// `local = a + inc` (wrapping i32), then branch if `local <op> b`.
+/// `local = a + inc` (wrapping, i32 or i64: `$u`), then branch if
+/// `local <op> b`.
 /// `[op, (local, a, inc), b, target]` with `inc` a slot (`s?`) or
 /// `[op, (local, a), inc, b, target]` with `inc` a constant (`i?`); `b` is a
 /// slot (`?s`, `(b)` packed) or a constant (`?i`). `b` is read after the
 /// local is written, as the separate instructions would.
 macro_rules! ctr_br {
-    ($($ss:ident, $si:ident, $is:ident, $ii:ident, $forms:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
-        ctr_br!(@one $ss, $t, |$a, $b| $e, slot, slot, 3);
-        ctr_br!(@one $si, $t, |$a, $b| $e, slot, imm, 3);
-        ctr_br!(@one $is, $t, |$a, $b| $e, imm, slot, 4);
-        ctr_br!(@one $ii, $t, |$a, $b| $e, imm, imm, 4);
+    ($($ss:ident, $si:ident, $is:ident, $ii:ident, $forms:ident, $u:ty, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        ctr_br!(@one $ss, $u, $t, |$a, $b| $e, slot, slot, 3);
+        ctr_br!(@one $si, $u, $t, |$a, $b| $e, slot, imm, 3);
+        ctr_br!(@one $is, $u, $t, |$a, $b| $e, imm, slot, 4);
+        ctr_br!(@one $ii, $u, $t, |$a, $b| $e, imm, imm, 4);
         /// The four forms, in the order `[ss, si, is, ii]`.
         pub(crate) const $forms: [crate::exec::Handler; 4] = [$ss, $si, $is, $ii];
     )*};
-    (@one $name:ident, $t:ty, |$a:ident, $b:ident| $e:expr, $inc:ident, $bk:ident, $target:expr) => {
+    (@one $name:ident, $u:ty, $t:ty, |$a:ident, $b:ident| $e:expr, $inc:ident, $bk:ident, $target:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let r = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(ctr_br!(@inc $inc, fp, ip));
+            let r = (pslot!(fp, ip, 1, 1) as $u).wrapping_add(ctr_br!(@inc $inc, fp, ip) as $u);
             pslot!(fp, ip, 1, 0) = r as u64;
             let $a = r as $t;
-            let $b = ctr_br!(@b $bk, fp, ip, $target) as u32 as $t;
+            let $b = ctr_br!(@b $bk, fp, ip, $target) as $u as $t;
             if $e {
                 next!(target!(ip, $target), fp, mem, len, ctx, acc, facc)
             }
             next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc)
         }
     };
-    (@inc slot, $fp:ident, $ip:ident) => { pslot!($fp, $ip, 1, 2) as u32 };
-    (@inc imm, $fp:ident, $ip:ident) => { imm!($ip, 2) as u32 };
+    (@inc slot, $fp:ident, $ip:ident) => { pslot!($fp, $ip, 1, 2) };
+    (@inc imm, $fp:ident, $ip:ident) => { imm!($ip, 2) };
     (@b slot, $fp:ident, $ip:ident, $target:expr) => { pslot!($fp, $ip, $target - 1, 0) };
     (@b imm, $fp:ident, $ip:ident, $target:expr) => { imm!($ip, $target - 1) };
 }
 
 ctr_br! {
-    ctr_eq_ss, ctr_eq_si, ctr_eq_is, ctr_eq_ii, CTR_EQ, u32, |a, b| a == b;
-    ctr_ne_ss, ctr_ne_si, ctr_ne_is, ctr_ne_ii, CTR_NE, u32, |a, b| a != b;
-    ctr_lt_s_ss, ctr_lt_s_si, ctr_lt_s_is, ctr_lt_s_ii, CTR_LT_S, i32, |a, b| a < b;
-    ctr_lt_u_ss, ctr_lt_u_si, ctr_lt_u_is, ctr_lt_u_ii, CTR_LT_U, u32, |a, b| a < b;
-    ctr_gt_s_ss, ctr_gt_s_si, ctr_gt_s_is, ctr_gt_s_ii, CTR_GT_S, i32, |a, b| a > b;
-    ctr_gt_u_ss, ctr_gt_u_si, ctr_gt_u_is, ctr_gt_u_ii, CTR_GT_U, u32, |a, b| a > b;
-    ctr_le_s_ss, ctr_le_s_si, ctr_le_s_is, ctr_le_s_ii, CTR_LE_S, i32, |a, b| a <= b;
-    ctr_le_u_ss, ctr_le_u_si, ctr_le_u_is, ctr_le_u_ii, CTR_LE_U, u32, |a, b| a <= b;
-    ctr_ge_s_ss, ctr_ge_s_si, ctr_ge_s_is, ctr_ge_s_ii, CTR_GE_S, i32, |a, b| a >= b;
-    ctr_ge_u_ss, ctr_ge_u_si, ctr_ge_u_is, ctr_ge_u_ii, CTR_GE_U, u32, |a, b| a >= b;
+    ctr_eq_ss, ctr_eq_si, ctr_eq_is, ctr_eq_ii, CTR_EQ, u32, u32, |a, b| a == b;
+    ctr_ne_ss, ctr_ne_si, ctr_ne_is, ctr_ne_ii, CTR_NE, u32, u32, |a, b| a != b;
+    ctr_lt_s_ss, ctr_lt_s_si, ctr_lt_s_is, ctr_lt_s_ii, CTR_LT_S, u32, i32, |a, b| a < b;
+    ctr_lt_u_ss, ctr_lt_u_si, ctr_lt_u_is, ctr_lt_u_ii, CTR_LT_U, u32, u32, |a, b| a < b;
+    ctr_gt_s_ss, ctr_gt_s_si, ctr_gt_s_is, ctr_gt_s_ii, CTR_GT_S, u32, i32, |a, b| a > b;
+    ctr_gt_u_ss, ctr_gt_u_si, ctr_gt_u_is, ctr_gt_u_ii, CTR_GT_U, u32, u32, |a, b| a > b;
+    ctr_le_s_ss, ctr_le_s_si, ctr_le_s_is, ctr_le_s_ii, CTR_LE_S, u32, i32, |a, b| a <= b;
+    ctr_le_u_ss, ctr_le_u_si, ctr_le_u_is, ctr_le_u_ii, CTR_LE_U, u32, u32, |a, b| a <= b;
+    ctr_ge_s_ss, ctr_ge_s_si, ctr_ge_s_is, ctr_ge_s_ii, CTR_GE_S, u32, i32, |a, b| a >= b;
+    ctr_ge_u_ss, ctr_ge_u_si, ctr_ge_u_is, ctr_ge_u_ii, CTR_GE_U, u32, u32, |a, b| a >= b;
+    ctr64_eq_ss, ctr64_eq_si, ctr64_eq_is, ctr64_eq_ii, CTR64_EQ, u64, u64, |a, b| a == b;
+    ctr64_ne_ss, ctr64_ne_si, ctr64_ne_is, ctr64_ne_ii, CTR64_NE, u64, u64, |a, b| a != b;
+    ctr64_lt_s_ss, ctr64_lt_s_si, ctr64_lt_s_is, ctr64_lt_s_ii, CTR64_LT_S, u64, i64, |a, b| a < b;
+    ctr64_lt_u_ss, ctr64_lt_u_si, ctr64_lt_u_is, ctr64_lt_u_ii, CTR64_LT_U, u64, u64, |a, b| a < b;
+    ctr64_gt_s_ss, ctr64_gt_s_si, ctr64_gt_s_is, ctr64_gt_s_ii, CTR64_GT_S, u64, i64, |a, b| a > b;
+    ctr64_gt_u_ss, ctr64_gt_u_si, ctr64_gt_u_is, ctr64_gt_u_ii, CTR64_GT_U, u64, u64, |a, b| a > b;
+    ctr64_le_s_ss, ctr64_le_s_si, ctr64_le_s_is, ctr64_le_s_ii, CTR64_LE_S, u64, i64, |a, b| a <= b;
+    ctr64_le_u_ss, ctr64_le_u_si, ctr64_le_u_is, ctr64_le_u_ii, CTR64_LE_U, u64, u64, |a, b| a <= b;
+    ctr64_ge_s_ss, ctr64_ge_s_si, ctr64_ge_s_is, ctr64_ge_s_ii, CTR64_GE_S, u64, i64, |a, b| a >= b;
+    ctr64_ge_u_ss, ctr64_ge_u_si, ctr64_ge_u_is, ctr64_ge_u_ii, CTR64_GE_U, u64, u64, |a, b| a >= b;
 }
 
 /// `[op, cond, target]`; the `_a` form tests the accumulator (cell 1 unused).

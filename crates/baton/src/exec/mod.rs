@@ -225,7 +225,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     // the call chain may hold a `&mut [u64]` over its own slots of it.
     // SAFETY: `base + slots.len()` is within the stack (checked above); `slots`
     // is not part of the value stack above `base`.
-    unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), stack_base.add(base), slots.len()) };
+    unsafe { copy_slots(slots.as_ptr(), stack_base.add(base), slots.len()) };
     // SAFETY: both stay within (or one past) the reserved capacity.
     let (frame_base, frame_end) = unsafe { (frames.add(frame_base), frames.add(frames_cap)) };
     // SAFETY: `frame_base < frames.capacity()` was checked above.
@@ -276,6 +276,27 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         return Err(Error::Trap(Trap { code, backtrace }));
     }
     // SAFETY: as above; the results are in the slots where the arguments were.
-    unsafe { std::ptr::copy_nonoverlapping(stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
+    unsafe { copy_slots(stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
     Ok(())
+}
+
+/// Copies `n` slots between non-overlapping ranges; the few slots of a typical
+/// call are moved inline (a `memcpy` call costs more than the copy).
+///
+/// # Safety
+/// `src` and `dst` are valid for `n` slots and do not overlap.
+#[inline(always)]
+unsafe fn copy_slots(src: *const u64, dst: *mut u64, n: usize) {
+    // SAFETY: the caller's contract; each arm copies exactly `n` slots.
+    unsafe {
+        match n {
+            0 => {}
+            1 => *dst = *src,
+            2 => {
+                *dst = *src;
+                *dst.add(1) = *src.add(1);
+            }
+            _ => std::ptr::copy_nonoverlapping(src, dst, n),
+        }
+    }
 }
