@@ -1235,7 +1235,7 @@ impl Translator<'_> {
     fn store_fused(
         &mut self,
         handler: Handler,
-        imm: Handler,
+        imm: (Handler, Handler, Handler),
         fused: (Handler, Handler),
         abs: (Handler, Handler),
         vacc: ValueFromAcc,
@@ -1268,9 +1268,31 @@ impl Translator<'_> {
             return;
         }
         if let Operand::Const(c) = v {
-            let sa = self.slot_of(a, p);
-            self.emit(imm);
-            self.imm(pack(&[sa]));
+            // The address's add folds in as below (the value needs no code).
+            let add = match (self.take_add(a, p), a, pending) {
+                (Some(add), ..) => Some(add),
+                (None, Operand::Temp, Some(pa)) => {
+                    self.drain_pending(pa);
+                    Some((pa.a, pa.b, pa.imm))
+                }
+                _ => None,
+            };
+            match add {
+                Some((x, _, Some(k))) => {
+                    self.emit(imm.2);
+                    self.imm(pack(&[x]));
+                    self.imm(k);
+                }
+                Some((x, y, None)) => {
+                    self.emit(imm.1);
+                    self.imm(pack(&[x, y]));
+                }
+                None => {
+                    let sa = self.slot_of(a, p);
+                    self.emit(imm.0);
+                    self.imm(pack(&[sa]));
+                }
+            }
             self.imm(c);
             self.imm(offset);
             return;
@@ -2044,7 +2066,7 @@ impl Translator<'_> {
             ),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => t.store_fused(
                 h::i32_store,
-                h::i32_store_imm,
+                (h::i32_store_imm, h::i32_store_imm_ss, h::i32_store_imm_si),
                 (h::i32_store_ss, h::i32_store_si),
                 (h::i32_store_abs, h::i32_store_abs_imm),
                 ValueFromAcc {
@@ -2059,7 +2081,7 @@ impl Translator<'_> {
             ),
             O::I64Store { memarg } => t.store_fused(
                 h::i64_store,
-                h::i64_store_imm,
+                (h::i64_store_imm, h::i64_store_imm_ss, h::i64_store_imm_si),
                 (h::i64_store_ss, h::i64_store_si),
                 (h::i64_store_abs, h::i64_store_abs_imm),
                 ValueFromAcc {
@@ -2074,7 +2096,7 @@ impl Translator<'_> {
             ),
             O::F64Store { memarg } => t.store_fused(
                 h::i64_store,
-                h::i64_store_imm,
+                (h::i64_store_imm, h::i64_store_imm_ss, h::i64_store_imm_si),
                 (h::i64_store_ss, h::i64_store_si),
                 (h::i64_store_abs, h::i64_store_abs_imm),
                 ValueFromAcc {
@@ -2089,7 +2111,7 @@ impl Translator<'_> {
             ),
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => t.store_fused(
                 h::i32_store8,
-                h::i32_store8_imm,
+                (h::i32_store8_imm, h::i32_store8_imm_ss, h::i32_store8_imm_si),
                 (h::i32_store8_ss, h::i32_store8_si),
                 (h::i32_store8_abs, h::i32_store8_abs_imm),
                 ValueFromAcc {
@@ -2104,7 +2126,7 @@ impl Translator<'_> {
             ),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => t.store_fused(
                 h::i32_store16,
-                h::i32_store16_imm,
+                (h::i32_store16_imm, h::i32_store16_imm_ss, h::i32_store16_imm_si),
                 (h::i32_store16_ss, h::i32_store16_si),
                 (h::i32_store16_abs, h::i32_store16_abs_imm),
                 ValueFromAcc {

@@ -1204,3 +1204,49 @@ fn i64_counter_update_and_compare_branch_as_one() {
         }
     }
 }
+
+/// A store of a constant whose address is an `i32.add` of locals (or of a
+/// local and a constant) takes the add into the store: same bytes written,
+/// wrapping addresses, and traps at the same accesses.
+#[test]
+fn constant_stores_absorb_their_address_add() {
+    let wat = r#"(module (memory 1)
+      (func (export "ss") (param $a i32) (param $b i32)
+        (i32.store8 offset=1 (i32.add (local.get $a) (local.get $b)) (i32.const 0x11))
+        (i32.store16 offset=2 (i32.add (local.get $a) (local.get $b)) (i32.const 0x2222))
+        (i32.store offset=4 (i32.add (local.get $a) (local.get $b)) (i32.const 0x33333333))
+        (i64.store offset=8 (i32.add (local.get $a) (local.get $b)) (i64.const 0x4444444444444444)))
+      (func (export "si") (param $a i32) (param $b i32)
+        (i32.store8 offset=1 (i32.add (local.get $a) (i32.const 16)) (i32.const 0x55))
+        (i64.store offset=8 (i32.add (local.get $a) (i32.const -8)) (i64.const 0x6666666666666666)))
+      ;; the add is computed before another instruction: still folded (pending)
+      (func (export "pending") (param $a i32) (param $b i32)
+        (i32.add (local.get $a) (local.get $b))
+        (i32.store (i32.const 0) (i32.mul (local.get $b) (i32.const 3)))
+        (i32.const 0x77)
+        (i32.store8 offset=3))
+      (func (export "byte") (param $at i32) (result i32) (i32.load8_u (local.get $at))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let run = |store: &mut Store<()>, name: &str, a: i32, b: i32| {
+        let f = inst.get_func(&*store, name).unwrap();
+        f.call(&mut *store, &[Val::I32(a), Val::I32(b)], &mut []).is_ok()
+    };
+    let byte = |store: &mut Store<()>, at: i32| call(store, &inst, "byte", &[Val::I32(at)]);
+    assert!(run(&mut store, "ss", 100, 20));
+    assert_eq!(byte(&mut store, 121), 0x11);
+    assert_eq!(byte(&mut store, 122), 0x22);
+    assert_eq!(byte(&mut store, 127), 0x33);
+    assert_eq!(byte(&mut store, 135), 0x44);
+    // 200 + (-80) wraps to 120
+    assert!(run(&mut store, "ss", 200, -80));
+    assert!(!run(&mut store, "ss", 65530, 0), "out of bounds");
+    assert!(!run(&mut store, "ss", -1, 0), "wrapped to the top of memory + offset");
+    assert!(run(&mut store, "si", 300, 0));
+    assert_eq!(byte(&mut store, 317), 0x55);
+    assert_eq!(byte(&mut store, 307), 0x66);
+    assert!(!run(&mut store, "si", 65535 - 16, 0));
+    assert!(run(&mut store, "pending", 400, 4));
+    assert_eq!(byte(&mut store, 407), 0x77);
+    assert_eq!(byte(&mut store, 0), 12);
+    assert!(!run(&mut store, "pending", 65533, 0));
+}

@@ -1370,11 +1370,12 @@ load! {
 /// access of fields 0 and 1 (`ss`) or of field 0 and the immediate at cell 2
 /// (`si`), the accumulator (`acc`), or none (`abs`: the translator put the
 /// constant address into the offset). Value: slot field 0, 1 or 2 (`f0`..),
-/// the immediate at cell 1 or 2 (`imm1`, `imm2`), the accumulator (`int`) or
+/// the immediate at cell 1, 2 or 3 (`imm1`..), the accumulator (`int`) or
 /// the bits of `facc` (`float`). `$off` is the offset's cell.
 ///
 /// `[store, (addr, value), offset]`, `[store_imm, (addr), value, offset]`,
 /// `[store_ss, (a, b, value), offset]`, `[store_si, (a, value), imm, offset]`,
+/// `[store_imm_ss, (a, b), value, offset]`, `[store_imm_si, (a), imm, value, offset]`,
 /// `[store_abs, (value), ea]`, `[store_abs_imm, value, ea]`; the `_v`/`_f`
 /// forms have the layouts of `store`, `store_ss`, `store_si` with the value
 /// field unused, `_a` the layout of `store` with the address field unused.
@@ -1428,11 +1429,16 @@ macro_rules! store {
     (@val imm2, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         imm!($ip, 2)
     };
+    (@val imm3, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
+        imm!($ip, 3)
+    };
 }
 
 store! {
     i32_store, u32, plain, f1, 2;
     i32_store_imm, u32, plain, imm2, 3;
+    i32_store_imm_ss, u32, ss, imm2, 3;
+    i32_store_imm_si, u32, si, imm3, 4;
     i32_store_ss, u32, ss, f2, 2;
     i32_store_si, u32, si, f1, 3;
     i32_store_abs, u32, abs, f0, 2;
@@ -1443,6 +1449,8 @@ store! {
     i32_store_a, u32, acc, f1, 2;
     i64_store, u64, plain, f1, 2;
     i64_store_imm, u64, plain, imm2, 3;
+    i64_store_imm_ss, u64, ss, imm2, 3;
+    i64_store_imm_si, u64, si, imm3, 4;
     i64_store_ss, u64, ss, f2, 2;
     i64_store_si, u64, si, f1, 3;
     i64_store_abs, u64, abs, f0, 2;
@@ -1453,6 +1461,8 @@ store! {
     i64_store_a, u64, acc, f1, 2;
     i32_store8, u8, plain, f1, 2;
     i32_store8_imm, u8, plain, imm2, 3;
+    i32_store8_imm_ss, u8, ss, imm2, 3;
+    i32_store8_imm_si, u8, si, imm3, 4;
     i32_store8_ss, u8, ss, f2, 2;
     i32_store8_si, u8, si, f1, 3;
     i32_store8_abs, u8, abs, f0, 2;
@@ -1463,6 +1473,8 @@ store! {
     i32_store8_a, u8, acc, f1, 2;
     i32_store16, u16, plain, f1, 2;
     i32_store16_imm, u16, plain, imm2, 3;
+    i32_store16_imm_ss, u16, ss, imm2, 3;
+    i32_store16_imm_si, u16, si, imm3, 4;
     i32_store16_ss, u16, ss, f2, 2;
     i32_store16_si, u16, si, f1, 3;
     i32_store16_abs, u16, abs, f0, 2;
