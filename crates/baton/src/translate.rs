@@ -1068,6 +1068,13 @@ impl Translator<'_> {
         }
     }
 
+    /// Is the left operand of the binary operation about to be translated a
+    /// constant (and the right one not)?
+    fn const_left(&self) -> bool {
+        let n = self.stack.len();
+        n >= 2 && matches!(self.stack[n - 2], Operand::Const(_)) && !matches!(self.stack[n - 1], Operand::Const(_))
+    }
+
     /// `i32.add` of a value and the result of the `i32.shl` by a constant (or
     /// `i32.mul` by a power of two) just emitted: one `x + (y << k)`
     /// (`i32_add_shl_s`, or `_a` when the shift read `y` from the accumulator,
@@ -2875,6 +2882,9 @@ impl Translator<'_> {
             }
             O::I32Or => binop!(t, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, true),
             O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
+            O::I32Shl if t.const_left() => {
+                binop_rev!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, i32_shl_is, i32_shl_ia)
+            }
             O::I32Shl => {
                 let (start, dst_cell, a, _, imm, a_acc) =
                     t.binop_emit(bin!(i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai), false);
@@ -2926,7 +2936,7 @@ impl Translator<'_> {
             O::I64And => binop!(t, i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, true),
             O::I64Or => binop!(t, i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, true),
             O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, true),
-            O::I64Shl => binop!(t, i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, false),
+            O::I64Shl => binop_rev!(t, i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, i64_shl_is, i64_shl_ia),
             O::I64ShrS => binop!(t, i64_shr_s_ss, i64_shr_s_si, i64_shr_s_as, i64_shr_s_ai, false),
             O::I64ShrU => binop!(t, i64_shr_u_ss, i64_shr_u_si, i64_shr_u_as, i64_shr_u_ai, false),
             O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, i64_rotl_as, i64_rotl_ai, false),

@@ -892,7 +892,7 @@ fn counter_update_and_compare_branch_as_one() {
     }
 }
 
-/// Every unary operation, and `const - x` / `const / x`, with its operand just
+/// Every unary operation, and `const - x` / `const / x` / `const << x`, with its operand just
 /// produced (the accumulator form) and read from a local after a block (the
 /// slot form): same results, same traps, NaNs compared as NaNs.
 #[test]
@@ -958,6 +958,10 @@ fn unary_and_reversed_accumulator_forms_match_slot_forms() {
         ("f64.sub (f64.const 1.5)", "f64"),
         ("f32.div (f32.const 1)", "f32"),
         ("f64.div (f64.const 1)", "f64"),
+        ("i32.shl (i32.const 1)", "i32"),
+        ("i32.shl (i32.const -3)", "i32"),
+        ("i64.shl (i64.const 1)", "i64"),
+        ("i64.shl (i64.const -3)", "i64"),
     ];
     let values = |ty: &str| -> Vec<Val> {
         match ty {

@@ -739,6 +739,8 @@ binop_rev! {
     f64_sub_is, f64_sub_ia, f64, |a, b| a - b;
     f32_div_is, f32_div_ia, f32, |a, b| a / b;
     f64_div_is, f64_div_ia, f64, |a, b| a / b;
+    i32_shl_is, i32_shl_ia, u32, |a, b| a.wrapping_shl(b);
+    i64_shl_is, i64_shl_ia, u64, |a, b| a.wrapping_shl(b as u32);
 }
 
 binop_trap! {
