@@ -1149,15 +1149,17 @@ impl Translator<'_> {
 
     /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
     fn load_fused(&mut self, ops: LoadOps, offset: u64, width: u8) {
+        // Handlers take the end of the access: the offset plus the width.
+        let end = offset + width as u64;
         let a = self.pop();
         let p = self.stack.len();
         if let Operand::Const(c) = a {
-            // `[load_abs, (dst), c + offset]`
+            // `[load_abs, (dst), c + end]`
             let start = self.pos();
             self.emit(ops.abs);
             let dst_cell = self.pos();
             self.imm(pack(&[self.home(p)]));
-            self.imm(c as u32 as u64 + offset);
+            self.imm(c as u32 as u64 + end);
             self.push_value(start, dst_cell, ops.float);
             return;
         }
@@ -1179,7 +1181,7 @@ impl Translator<'_> {
                     }
                     None => self.imm(pack(&[self.home(p), x, y])),
                 }
-                self.imm(offset);
+                self.imm(end);
                 self.push_value(start, dst_cell, ops.float);
                 self.set_last_load(width, Addr::new(x, y, imm, offset));
                 return;
@@ -1190,7 +1192,7 @@ impl Translator<'_> {
         self.emit(if self.in_acc(sa, false) { ops.a } else { ops.plain });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
-        self.imm(offset);
+        self.imm(end);
         self.push_value(start, dst_cell, ops.float);
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset));
     }
@@ -1249,6 +1251,8 @@ impl Translator<'_> {
         offset: u64,
         width: u8,
     ) {
+        // Handlers take the end of the access: the offset plus the width.
+        let end = offset + width as u64;
         // The address's pending add, if the address is that add's result.
         let addr_home = self.home(self.stack.len() - 2);
         let pending = self.pending_adds.iter().position(|pa| pa.dst == addr_home);
@@ -1258,8 +1262,8 @@ impl Translator<'_> {
         let p = self.stack.len();
         if let Operand::Const(c) = a {
             // A constant address: `[store_abs, (value), ea]` or
-            // `[store_abs_imm, value, ea]` with `ea = c + offset`.
-            let ea = c as u32 as u64 + offset;
+            // `[store_abs_imm, value, ea]` with `ea = c + end`.
+            let ea = c as u32 as u64 + end;
             match v {
                 Operand::Const(x) => {
                     self.emit(abs.1);
@@ -1301,7 +1305,7 @@ impl Translator<'_> {
                 }
             }
             self.imm(c);
-            self.imm(offset);
+            self.imm(end);
             return;
         }
         // The value was just loaded with the same width: a memory-to-memory move.
@@ -1322,7 +1326,7 @@ impl Translator<'_> {
         // needed no code (a local): fold it into the store.
         if let Some((x, y, k)) = self.take_add(a, p) {
             let sv = self.slot_of(v, p + 1);
-            self.emit_store_add(fused, x, y, k, sv, offset);
+            self.emit_store_add(fused, x, y, k, sv, end);
             return;
         }
         // Otherwise, the address's `i32.add` of two locals may still be pending
@@ -1332,7 +1336,7 @@ impl Translator<'_> {
             let sv = self.slot_of(v, p + 1);
             let fused = if self.in_acc(sv, vacc.float) { (vacc.ss, vacc.si) } else { fused };
             self.drain_pending(pa);
-            self.emit_store_add(fused, pa.a, pa.b, pa.imm, sv, offset);
+            self.emit_store_add(fused, pa.a, pa.b, pa.imm, sv, end);
             return;
         }
         let sa = self.slot_of(a, p);
@@ -1345,7 +1349,7 @@ impl Translator<'_> {
             handler
         });
         self.imm(pack(&[sa, sv]));
-        self.imm(offset);
+        self.imm(end);
     }
 
     /// Removes the code of pending add `pa` (a store absorbs it).
@@ -1365,8 +1369,9 @@ impl Translator<'_> {
         self.last = None;
     }
 
-    /// `[store_ss, (a, b, value), offset]` or `[store_si, (a, value), imm, offset]`.
-    fn emit_store_add(&mut self, fused: (Handler, Handler), a: u32, b: u32, k: Option<u64>, v: u32, offset: u64) {
+    /// `[store_ss, (a, b, value), end]` or `[store_si, (a, value), imm, end]`
+    /// (`end`: the static offset plus the access width).
+    fn emit_store_add(&mut self, fused: (Handler, Handler), a: u32, b: u32, k: Option<u64>, v: u32, end: u64) {
         match k {
             Some(k) => {
                 self.emit(fused.1);
@@ -1378,7 +1383,7 @@ impl Translator<'_> {
                 self.imm(pack(&[a, b, v]));
             }
         }
-        self.imm(offset);
+        self.imm(end);
     }
 
     /// Pops `n` operands into slots and emits `[handler, imms.., slots..]`.

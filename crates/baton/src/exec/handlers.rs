@@ -1335,11 +1335,14 @@ macro_rules! load {
     (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr, $res:ident) => {
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let ea = address!($addr, fp, ip, acc) as u64 + imm!(ip, $off);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+            // The immediate is the static offset plus the access size: `end`
+            // is one past the last byte read (at least the size, no overflow).
+            let end = address!($addr, fp, ip, acc) as u64 + imm!(ip, $off);
+            if end > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
-            let $v = <$m>::from_le((mem.add(ea as usize) as *const $m).read_unaligned());
+            let at = end as usize - std::mem::size_of::<$m>();
+            let $v = <$m>::from_le((mem.add(at) as *const $m).read_unaligned());
             let v: u64 = $conv;
             pslot!(fp, ip, 1, 0) = v;
             let (acc, facc) = load!(@result $res, v, acc, facc);
@@ -1386,12 +1389,14 @@ macro_rules! store {
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let addr: u32 = store!(@addr $addr, fp, ip, acc);
-            let ea = addr as u64 + imm!(ip, $off);
-            if ea + std::mem::size_of::<$m>() as u64 > len as u64 {
+            // The immediate is the static offset plus the access size (see `load!`).
+            let end = addr as u64 + imm!(ip, $off);
+            if end > len as u64 {
                 trap!(ctx, TrapCode::MemoryOutOfBounds);
             }
             let v = store!(@val $val, fp, ip, acc, facc) as $m;
-            (mem.add(ea as usize) as *mut $m).write_unaligned(v.to_le());
+            let at = end as usize - std::mem::size_of::<$m>();
+            (mem.add(at) as *mut $m).write_unaligned(v.to_le());
             next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
         }
     )*};
