@@ -313,6 +313,8 @@ struct Last {
     scale: Option<(u32, u32, bool)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
+    /// Set when the instruction was a binary operation on a value just loaded.
+    rmw: Option<Rmw>,
     /// Set when the instruction was a load: its width in bytes and address.
     load: Option<(u8, Addr)>,
     cond: Option<Cond>,
@@ -340,6 +342,8 @@ struct Translator<'a> {
     prev_copy: Option<usize>,
     /// `prev_copy` as it was when the last handler was emitted.
     copy_before: Option<usize>,
+    /// Set by `binop_emit` for the `Last` that `push_result` makes next.
+    rmw_candidate: Option<Rmw>,
     /// What the last emitted handler left in the accumulators (cleared by
     /// every other emission and at labels).
     acc: Option<Acc>,
@@ -401,6 +405,7 @@ pub(crate) fn translate_validating(
         counter: None,
         prev_copy: None,
         copy_before: None,
+        rmw_candidate: None,
         acc: None,
         skip_depth: 0,
         fuel_cell: None,
@@ -536,7 +541,12 @@ macro_rules! bin {
             ai: h::$ai,
             f64_in: names_f64(stringify!($ss)),
             f64_out: names_f64(stringify!($ss)),
+            rmw: None,
         }
+    };
+    // With read-modify-write forms (`handlers::rmw!`) of the given width.
+    ($ss:ident, $si:ident, $as:ident, $ai:ident; rmw $rs:ident, $ri:ident, $w:expr) => {
+        Bin { rmw: Some((h::$rs, h::$ri, $w)), ..bin!($ss, $si, $as, $ai) }
     };
     ($ss:ident, $si:ident, $as:ident, $ai:ident; compare) => {
         Bin { f64_out: false, ..bin!($ss, $si, $as, $ai) }
@@ -553,11 +563,17 @@ macro_rules! binop_rev {
     ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident, $ia:ident) => {
         $t.binop_rev(bin!($ss, $si, $as, $ai), h::$is, h::$ia)
     };
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $is:ident, $ia:ident; rmw $rs:ident, $ri:ident, $w:expr) => {
+        $t.binop_rev(bin!($ss, $si, $as, $ai; rmw $rs, $ri, $w), h::$is, h::$ia)
+    };
 }
 
 macro_rules! float_mul {
     ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident) => {
         $t.float_mul(bin!($ss, $si, $as, $ai))
+    };
+    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident; rmw $rs:ident, $ri:ident, $w:expr) => {
+        $t.float_mul(bin!($ss, $si, $as, $ai; rmw $rs, $ri, $w))
     };
 }
 
@@ -640,6 +656,21 @@ struct Bin {
     /// the float accumulator.
     f64_in: bool,
     f64_out: bool,
+    /// Read-modify-write forms (slot, constant) and their access width.
+    rmw: Option<(Handler, Handler, u8)>,
+}
+
+/// A binary operation whose left operand was just loaded (see
+/// `Translator::take_rmw`): the load's start and address, the operation's
+/// right operand and read-modify-write forms.
+#[derive(Clone, Copy)]
+struct Rmw {
+    load_start: usize,
+    addr: Addr,
+    width: u8,
+    b: u32,
+    imm: Option<u64>,
+    ops: (Handler, Handler),
 }
 
 /// What the accumulators hold after the last emitted handler: the value of
@@ -658,6 +689,7 @@ impl Translator<'_> {
     }
     fn emit(&mut self, handler: Handler) {
         self.last = None;
+        self.rmw_candidate = None;
         self.counter = None;
         self.copy_before = self.prev_copy.take();
         self.acc = None;
@@ -887,6 +919,7 @@ impl Translator<'_> {
             shr: None,
             scale: None,
             mul: None,
+            rmw: self.rmw_candidate.take(),
             load: None,
         });
     }
@@ -948,8 +981,16 @@ impl Translator<'_> {
         } else {
             a_acc = false;
         }
+        let loaded = self.last.and_then(|l| l.load.map(|(w, addr)| (l.start, l.dst, w, addr)));
         let start = self.pos();
         self.emit(handler);
+        // The left operand was just loaded from a slot address: a store of
+        // the result to the same place may take all three (`take_rmw`).
+        if let (true, Some((rs, ri, w)), Some((load_start, load_dst, lw, addr))) = (a_acc, ops.rmw, loaded) {
+            if load_dst == sa && lw == w && matches!(addr.rhs, AddrRhs::Imm(0)) {
+                self.rmw_candidate = Some(Rmw { load_start, addr, width: w, b: sb, imm, ops: (rs, ri) });
+            }
+        }
         self.acc = Some(Acc { slot: dst as u32, float: ops.f64_out });
         let dst_cell = self.pos();
         match imm {
@@ -1308,6 +1349,16 @@ impl Translator<'_> {
             self.imm(end);
             return;
         }
+        // The value is `*p op b` just computed from a load of the same place.
+        if let Some(r) = self.take_rmw(a, v, p, offset, width) {
+            self.emit(if r.imm.is_some() { r.ops.1 } else { r.ops.0 });
+            self.imm(pack(&[r.addr.a, r.b]));
+            if let Some(k) = r.imm {
+                self.imm(k);
+            }
+            self.imm(end);
+            return;
+        }
         // The value was just loaded with the same width: a memory-to-memory move.
         if offset <= u32::MAX as u64 {
             if let Some(src) = self.take_load(v, p + 1, width) {
@@ -1350,6 +1401,27 @@ impl Translator<'_> {
         });
         self.imm(pack(&[sa, sv]));
         self.imm(end);
+    }
+
+    /// The read-modify-write the store of `v` to `a + offset` completes: the
+    /// value was computed by the last instruction from a load of the same
+    /// bytes (same address slot, offset and width) just before it. Drops
+    /// both; the store emits the fused form.
+    fn take_rmw(&mut self, a: Operand, v: Operand, p: usize, offset: u64, width: u8) -> Option<Rmw> {
+        let last = self.last?;
+        let r = last.rmw?;
+        let sa = match a {
+            Operand::Local(i) => i,
+            Operand::Temp => self.home(p),
+            Operand::Const(_) => return None,
+        };
+        let same = r.addr.a == sa && r.addr.offset == offset && r.width == width;
+        if v != Operand::Temp || last.dst != self.home(p + 1) || !same {
+            return None;
+        }
+        self.truncate_code(r.load_start);
+        self.last = None;
+        Some(r)
     }
 
     /// Removes the code of pending add `pa` (a store absorbs it).
@@ -2825,8 +2897,10 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add if t.add_scaled() => {}
             O::I32Add => {
-                let (start, dst_cell, a, b, imm, a_acc) =
-                    t.binop_emit(bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai), true);
+                let (start, dst_cell, a, b, imm, a_acc) = t.binop_emit(
+                    bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai; rmw i32_add_rmw_s, i32_add_rmw_i, 4),
+                    true,
+                );
                 t.push_result(start, dst_cell, None);
                 if let Some(last) = &mut t.last {
                     last.add = Some((a, b, imm));
@@ -2846,7 +2920,7 @@ impl Translator<'_> {
                     Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
                     _ => None,
                 };
-                binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia);
+                binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia; rmw i32_sub_rmw_s, i32_sub_rmw_i, 4);
                 if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
                     let a = t.field(cell, 1);
                     if let Some(last) = &mut t.last {
@@ -2913,8 +2987,10 @@ impl Translator<'_> {
             O::I64Ctz => unop!(t, i64_ctz, i64_ctz_a),
             O::I64Popcnt => unop!(t, i64_popcnt, i64_popcnt_a),
             O::I64Add => {
-                let (start, dst_cell, a, b, imm, _) =
-                    t.binop_emit(bin!(i64_add_ss, i64_add_si, i64_add_as, i64_add_ai), true);
+                let (start, dst_cell, a, b, imm, _) = t.binop_emit(
+                    bin!(i64_add_ss, i64_add_si, i64_add_as, i64_add_ai; rmw i64_add_rmw_s, i64_add_rmw_i, 8),
+                    true,
+                );
                 t.push_result(start, dst_cell, None);
                 if let Some(last) = &mut t.last {
                     last.add64 = Some((a, b, imm));
@@ -2925,7 +3001,7 @@ impl Translator<'_> {
                     Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
                     _ => None,
                 };
-                binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia);
+                binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia; rmw i64_sub_rmw_s, i64_sub_rmw_i, 8);
                 if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
                     let a = t.field(cell, 1);
                     if let Some(last) = &mut t.last {
@@ -2978,15 +3054,20 @@ impl Translator<'_> {
             O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
                 if !t.mul_then(h::f64_mul_add, h::f64_mul_add) {
-                    binop!(t, f64_add_ss, f64_add_si, f64_add_as, f64_add_ai, true)
+                    t.binop(
+                        bin!(f64_add_ss, f64_add_si, f64_add_as, f64_add_ai; rmw f64_add_rmw_s, f64_add_rmw_i, 8),
+                        true,
+                    )
                 }
             }
             O::F64Sub => {
                 if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub) {
-                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia)
+                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8)
                 }
             }
-            O::F64Mul => float_mul!(t, f64_mul_ss, f64_mul_si, f64_mul_as, f64_mul_ai),
+            O::F64Mul => {
+                float_mul!(t, f64_mul_ss, f64_mul_si, f64_mul_as, f64_mul_ai; rmw f64_mul_rmw_s, f64_mul_rmw_i, 8)
+            }
             O::F64Div => binop_rev!(t, f64_div_ss, f64_div_si, f64_div_as, f64_div_ai, f64_div_is, f64_div_ia),
             O::F64Min => binop!(t, f64_min_ss, f64_min_si, f64_min_as, f64_min_ai, true),
             O::F64Max => binop!(t, f64_max_ss, f64_max_si, f64_max_as, f64_max_ai, true),

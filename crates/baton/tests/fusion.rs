@@ -1254,3 +1254,64 @@ fn constant_stores_absorb_their_address_add() {
     assert_eq!(byte(&mut store, 0), 12);
     assert!(!run(&mut store, "pending", 65533, 0));
 }
+
+/// `*p = *p op b` (a load, an operation on it, a store to the same address,
+/// offset and width) is one handler: each operation with a local and a
+/// constant `b`, traps at the access, and the near misses (another offset,
+/// another address, another width) stay correct.
+#[test]
+fn read_modify_write_of_memory_is_one_handler() {
+    let wat = r#"(module (memory 1)
+      (func (export "i32") (param $p i32) (param $b i32)
+        (i32.store offset=4 (local.get $p) (i32.add (i32.load offset=4 (local.get $p)) (local.get $b)))
+        (i32.store offset=8 (local.get $p) (i32.sub (i32.load offset=8 (local.get $p)) (i32.const 3)))
+        (i32.store offset=12 (local.get $p) (i32.add (local.get $b) (i32.load offset=12 (local.get $p)))))
+      (func (export "i64") (param $p i32) (param $b i64)
+        (i64.store offset=16 (local.get $p) (i64.add (i64.load offset=16 (local.get $p)) (i64.const -1)))
+        (i64.store offset=24 (local.get $p) (i64.sub (i64.load offset=24 (local.get $p)) (local.get $b))))
+      (func (export "f64") (param $p i32) (param $b f64)
+        (f64.store offset=32 (local.get $p) (f64.add (f64.load offset=32 (local.get $p)) (local.get $b)))
+        (f64.store offset=40 (local.get $p) (f64.sub (f64.load offset=40 (local.get $p)) (f64.const 0.5)))
+        (f64.store offset=48 (local.get $p) (f64.mul (f64.load offset=48 (local.get $p)) (local.get $b))))
+      ;; near misses: another offset, another address, another width
+      (func (export "miss") (param $p i32) (param $q i32)
+        (i32.store offset=64 (local.get $p) (i32.add (i32.load offset=60 (local.get $p)) (i32.const 1)))
+        (i32.store offset=68 (local.get $q) (i32.add (i32.load offset=68 (local.get $p)) (i32.const 1)))
+        (i32.store16 offset=72 (local.get $p) (i32.add (i32.load offset=72 (local.get $p)) (i32.const 0x10001))))
+      (func (export "get") (param $at i32) (result i64) (i64.load (local.get $at))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let get = |store: &mut Store<()>, at: i32| {
+        let f = inst.get_func(&*store, "get").unwrap();
+        let mut out = [Val::I64(0)];
+        f.call(&mut *store, &[Val::I32(at)], &mut out).unwrap();
+        out[0].i64().unwrap()
+    };
+    let run = |store: &mut Store<()>, name: &str, args: &[Val]| {
+        let f = inst.get_func(&*store, name).unwrap();
+        f.call(&mut *store, args, &mut []).is_ok()
+    };
+    let p = 1000;
+    for _ in 0..3 {
+        assert!(run(&mut store, "i32", &[Val::I32(p), Val::I32(7)]));
+        assert!(run(&mut store, "i64", &[Val::I32(p), Val::I64(5)]));
+        assert!(run(&mut store, "f64", &[Val::I32(p), Val::F64(2.0f64.to_bits())]));
+    }
+    let word = |v: i64| v as u32 as i32;
+    assert_eq!(word(get(&mut store, p + 4)), 21);
+    assert_eq!(word(get(&mut store, p + 8)), -9);
+    assert_eq!(word(get(&mut store, p + 12)), 21);
+    assert_eq!(get(&mut store, p + 16), -3);
+    assert_eq!(get(&mut store, p + 24), -15);
+    assert_eq!(f64::from_bits(get(&mut store, p + 32) as u64), 6.0);
+    assert_eq!(f64::from_bits(get(&mut store, p + 40) as u64), -1.5);
+    assert_eq!(f64::from_bits(get(&mut store, p + 48) as u64), 0.0); // 0 * 2 * 2 * 2
+                                                                     // Out of bounds: the first access traps, nothing is written.
+    assert!(!run(&mut store, "i32", &[Val::I32(65530), Val::I32(1)]));
+    assert!(!run(&mut store, "f64", &[Val::I32(-32), Val::F64(0)]));
+    let q = 2000;
+    assert!(run(&mut store, "miss", &[Val::I32(q), Val::I32(q + 100)]));
+    assert_eq!(word(get(&mut store, q + 64)), 1); // loaded 60 (0) + 1
+    assert_eq!(word(get(&mut store, q + 168)), 1); // stored at q + 100 + 68
+    assert_eq!(word(get(&mut store, q + 68)), 0);
+    assert_eq!(get(&mut store, q + 72) & 0xffff_ffff, 1); // 16-bit store of 0x10001
+}

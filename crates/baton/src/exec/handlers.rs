@@ -978,6 +978,43 @@ add_br! {
     i32_add_si_br_eqz, |r| r == 0;
 }
 
+/// Read-modify-write of memory (`*p = *p op b`, a `+=` on a field):
+/// `[op, (addr, b), end]` (`_s`: `b` a slot) or `[op, (addr), imm, end]`
+/// (`_i`: a constant), `end` the offset plus the access width as for loads.
+/// One bounds check covers the load and the store of the same bytes.
+macro_rules! rmw {
+    ($($s:ident, $i:ident, $m:ty, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        rmw!(@one $s, $m, $t, |$a, $b| $e, slot, 2);
+        rmw!(@one $i, $m, $t, |$a, $b| $e, imm, 3);
+    )*};
+    (@one $name:ident, $m:ty, $t:ty, |$a:ident, $b:ident| $e:expr, $bk:ident, $off:expr) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let end = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, $off);
+            if end > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let p = mem.add(end as usize - std::mem::size_of::<$m>()) as *mut $m;
+            let $a = <$t>::from_slot(<$m>::from_le(p.read_unaligned()) as u64);
+            let $b = <$t>::from_slot(rmw!(@b $bk, fp, ip));
+            let v: $t = $e;
+            p.write_unaligned((SlotVal::to_slot(v) as $m).to_le());
+            next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
+        }
+    };
+    (@b slot, $fp:ident, $ip:ident) => { pslot!($fp, $ip, 1, 1) };
+    (@b imm, $fp:ident, $ip:ident) => { imm!($ip, 2) };
+}
+
+rmw! {
+    i32_add_rmw_s, i32_add_rmw_i, u32, u32, |a, b| a.wrapping_add(b);
+    i32_sub_rmw_s, i32_sub_rmw_i, u32, u32, |a, b| a.wrapping_sub(b);
+    i64_add_rmw_s, i64_add_rmw_i, u64, u64, |a, b| a.wrapping_add(b);
+    i64_sub_rmw_s, i64_sub_rmw_i, u64, u64, |a, b| a.wrapping_sub(b);
+    f64_add_rmw_s, f64_add_rmw_i, u64, f64, |a, b| a + b;
+    f64_sub_rmw_s, f64_sub_rmw_i, u64, f64, |a, b| a - b;
+    f64_mul_rmw_s, f64_mul_rmw_i, u64, f64, |a, b| a * b;
+}
+
 /// `[op, (dst, x, y), k]`: `dst = x + (y << k)` (wrapping i32; an index
 /// scaled into an address). The `_a` form takes `y` from the accumulator.
 macro_rules! add_shl {
