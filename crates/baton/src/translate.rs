@@ -344,6 +344,11 @@ struct Translator<'a> {
     copy_before: Option<usize>,
     /// Set by `binop_emit` for the `Last` that `push_result` makes next.
     rmw_candidate: Option<Rmw>,
+    /// Position of the last emitted handler if it is an `i32_add_si` that a
+    /// next one may pair with (see `pair_add_si`).
+    prev_add_si: Option<usize>,
+    /// Positions of `i32_add_si2` pairs (first handler), ascending.
+    add_pairs: Vec<usize>,
     /// What the last emitted handler left in the accumulators (cleared by
     /// every other emission and at labels).
     acc: Option<Acc>,
@@ -406,6 +411,8 @@ pub(crate) fn translate_validating(
         prev_copy: None,
         copy_before: None,
         rmw_candidate: None,
+        prev_add_si: None,
+        add_pairs: Vec::new(),
         acc: None,
         skip_depth: 0,
         fuel_cell: None,
@@ -689,6 +696,7 @@ impl Translator<'_> {
     }
     fn emit(&mut self, handler: Handler) {
         self.last = None;
+        self.prev_add_si = None;
         self.rmw_candidate = None;
         self.counter = None;
         self.copy_before = self.prev_copy.take();
@@ -750,8 +758,43 @@ impl Translator<'_> {
         // Also a possible label here: the counter update must stay before it.
         self.counter = None;
     }
+    /// An `i32_add_si` just emitted at `start` right after another one
+    /// (`prev_add_si` from before its emission): the
+    /// first becomes `i32_add_si2`, which runs both
+    /// (`[add_si2, (d1, a1), k1, add_si, (d2, a2), k2]`). The second keeps its
+    /// handler cell, so a branch to it still runs it alone, and its cells keep
+    /// their places (retargeting its destination works as before).
+    fn pair_add_si(&mut self, prev_add_si: Option<usize>, start: usize) {
+        match prev_add_si {
+            Some(first) if first + 3 == start => {
+                self.code[first] = Cell::handler(h::i32_add_si2);
+                self.add_pairs.push(first);
+                self.prev_add_si = None;
+            }
+            _ => self.prev_add_si = Some(start),
+        }
+    }
+
+    /// Code from `pos` on is about to be removed or moved: pairs whose second
+    /// add is in it become single adds again.
+    fn unpair_adds(&mut self, pos: usize) {
+        while let Some(&first) = self.add_pairs.last() {
+            if first + 3 < pos {
+                break;
+            }
+            if first < pos {
+                self.code[first] = Cell::handler(h::i32_add_si);
+            }
+            self.add_pairs.pop();
+        }
+        if self.prev_add_si.is_some_and(|p| p >= pos) {
+            self.prev_add_si = None;
+        }
+    }
+
     /// Drops the code from `pos` on (the last instruction, being fused).
     fn truncate_code(&mut self, pos: usize) {
+        self.unpair_adds(pos);
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -1426,8 +1469,21 @@ impl Translator<'_> {
 
     /// Removes the code of pending add `pa` (a store absorbs it).
     fn drain_pending(&mut self, pa: PendingAdd) {
-        self.code.drain(pa.start..pa.end);
+        // A pair whose second add is drained is a single add again; pairs
+        // after the drained code move with it.
         let removed = pa.end - pa.start;
+        for k in (0..self.add_pairs.len()).rev() {
+            let first = self.add_pairs[k];
+            if first + 3 == pa.start {
+                self.code[first] = Cell::handler(h::i32_add_si);
+                self.add_pairs.remove(k);
+            } else if first >= pa.start && first < pa.end {
+                self.add_pairs.remove(k);
+            } else if first >= pa.end {
+                self.add_pairs[k] -= removed;
+            }
+        }
+        self.code.drain(pa.start..pa.end);
         for other in &mut self.pending_adds {
             if other.start >= pa.end {
                 other.start -= removed;
@@ -2897,6 +2953,7 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add if t.add_scaled() => {}
             O::I32Add => {
+                let prev_add_si = t.prev_add_si;
                 let (start, dst_cell, a, b, imm, a_acc) = t.binop_emit(
                     bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai; rmw i32_add_rmw_s, i32_add_rmw_i, 4),
                     true,
@@ -2905,6 +2962,9 @@ impl Translator<'_> {
                 if let Some(last) = &mut t.last {
                     last.add = Some((a, b, imm));
                     last.add_acc = a_acc;
+                }
+                if imm.is_some() && !a_acc {
+                    t.pair_add_si(prev_add_si, start);
                 }
                 if a < t.nlocals && (imm.is_some() || b < t.nlocals) {
                     let (end, dst) = (t.pos(), t.home(t.stack.len() - 1));
@@ -3234,6 +3294,7 @@ impl Translator<'_> {
                     // before the instruction that now writes the local: move
                     // that instruction after the copies. (It has no branch
                     // targets, and its fuel was already counted.)
+                    self.unpair_adds(last.start);
                     let moved = self.code.split_off(last.start);
                     self.materialize_locals(Some(i));
                     dst_cell = self.code.len() + (last.dst_cell - last.start);

@@ -1315,3 +1315,52 @@ fn read_modify_write_of_memory_is_one_handler() {
     assert_eq!(word(get(&mut store, q + 68)), 0);
     assert_eq!(get(&mut store, q + 72) & 0xffff_ffff, 1); // 16-bit store of 0x10001
 }
+
+/// Two `i32.add`s of a constant in a row run as one handler, and become
+/// single adds again when a later fusion takes the second one (a counter
+/// branch, a load or store address) or a branch lands between them.
+#[test]
+fn consecutive_constant_adds_pair_up() {
+    let wat = r#"(module (memory 1)
+      ;; a pair, then a counter update whose branch takes the second add
+      (func (export "counter") (param $n i32) (result i32) (local $x i32) (local $i i32)
+        (loop $l
+          (local.set $x (i32.add (local.get $x) (i32.const 3)))
+          (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (i32.add (i32.mul (local.get $x) (i32.const 1000)) (local.get $i)))
+      ;; three adds: a pair and a single one
+      (func (export "three") (param $a i32) (result i32) (local $b i32) (local $c i32)
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (local.set $b (i32.add (local.get $a) (i32.const 10)))
+        (local.set $c (i32.add (local.get $b) (i32.const 100)))
+        (i32.add (i32.mul (local.get $c) (i32.const 7)) (local.get $a)))
+      ;; the second add is a load's address (folded into the load)
+      (func (export "load") (param $p i32) (result i32) (local $q i32)
+        (local.set $q (i32.add (local.get $p) (i32.const 2)))
+        (i32.add (i32.load (i32.add (local.get $p) (i32.const 4))) (local.get $q)))
+      ;; the second add is a pending store address, drained into the store
+      (func (export "store") (param $p i32) (param $v i32) (local $q i32)
+        (local.set $q (i32.add (local.get $v) (i32.const 1)))
+        (i32.add (local.get $p) (i32.const 8))
+        (i32.mul (local.get $q) (i32.const 3))
+        (i32.store))
+      ;; a branch target between two adds
+      (func (export "label") (param $a i32) (param $skip i32) (result i32)
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (block $b
+          (br_if $b (local.get $skip))
+          (local.set $a (i32.add (local.get $a) (i32.const 10))))
+        (local.set $a (i32.add (local.get $a) (i32.const 100)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1000)))
+        (local.get $a))
+      (func (export "word") (param $at i32) (result i32) (i32.load (local.get $at))))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "counter", &[Val::I32(5)]), 15 * 1000 + 5);
+    assert_eq!(call(&mut store, &inst, "three", &[Val::I32(1)]), 112 * 7 + 2);
+    let f = inst.get_func(&store, "store").unwrap();
+    f.call(&mut store, &[Val::I32(100), Val::I32(4)], &mut []).unwrap();
+    assert_eq!(call(&mut store, &inst, "word", &[Val::I32(108)]), 15);
+    assert_eq!(call(&mut store, &inst, "load", &[Val::I32(104)]), 15 + 106);
+    assert_eq!(call(&mut store, &inst, "label", &[Val::I32(0), Val::I32(0)]), 1111);
+    assert_eq!(call(&mut store, &inst, "label", &[Val::I32(0), Val::I32(1)]), 1101);
+}

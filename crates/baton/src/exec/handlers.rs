@@ -978,6 +978,15 @@ add_br! {
     i32_add_si_br_eqz, |r| r == 0;
 }
 
+/// `[add_si2, (d1, a1), k1, add_si, (d2, a2), k2]`: two `i32_add_si` in a
+/// row, in order (cell 3 is the second's own handler, skipped here).
+pub(crate) unsafe fn i32_add_si2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    pslot!(fp, ip, 1, 0) = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32) as u64;
+    let r = (pslot!(fp, ip, 4, 1) as u32).wrapping_add(imm!(ip, 5) as u32) as u64;
+    pslot!(fp, ip, 4, 0) = r;
+    next!(ip.add(6), fp, mem, len, ctx, r, facc)
+}
+
 /// Read-modify-write of memory (`*p = *p op b`, a `+=` on a field):
 /// `[op, (addr, b), end]` (`_s`: `b` a slot) or `[op, (addr), imm, end]`
 /// (`_i`: a constant), `end` the offset plus the access width as for loads.
