@@ -2951,7 +2951,7 @@ impl Translator<'_> {
             O::I32Clz => unop!(t, i32_clz, i32_clz_a),
             O::I32Ctz => unop!(t, i32_ctz, i32_ctz_a),
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
-            O::I32Add if t.add_scaled() => {}
+            O::I32Add if t.add_scaled() || t.mul_then(h::i32_mul_add, h::i32_mul_add) => {}
             O::I32Add => {
                 let prev_add_si = t.prev_add_si;
                 let (start, dst_cell, a, b, imm, a_acc) = t.binop_emit(
@@ -2989,13 +2989,15 @@ impl Translator<'_> {
                 }
             }
             O::I32Mul => {
-                let (start, dst_cell, a, _, imm, a_acc) =
+                let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai), true);
                 t.push_result(start, dst_cell, None);
-                if let (Some(k), Some(last)) = (imm, &mut t.last) {
-                    if (k as u32).is_power_of_two() {
+                match (imm, &mut t.last) {
+                    (Some(k), Some(last)) if (k as u32).is_power_of_two() => {
                         last.scale = Some((a, (k as u32).trailing_zeros(), a_acc));
                     }
+                    (None, Some(last)) => last.mul = Some((a, b)),
+                    _ => {}
                 }
             }
             O::I32DivS => binop!(t, i32_div_s_ss, i32_div_s_si, i32_div_s_as, i32_div_s_ai, false),

@@ -1364,3 +1364,24 @@ fn consecutive_constant_adds_pair_up() {
     assert_eq!(call(&mut store, &inst, "label", &[Val::I32(0), Val::I32(0)]), 1111);
     assert_eq!(call(&mut store, &inst, "label", &[Val::I32(0), Val::I32(1)]), 1101);
 }
+
+/// `a * b + c` on `i32` is one handler (either operand order, the product's
+/// left operand just produced or in a slot); it wraps like the two operations.
+#[test]
+fn integer_multiply_accumulate_is_one_handler() {
+    let wat = r#"(module (memory 1)
+      (func (export "madd") (param i32 i32 i32) (result i32) (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+      (func (export "addm") (param i32 i32 i32) (result i32) (i32.add (local.get 2) (i32.mul (local.get 0) (local.get 1))))
+      ;; the product's operand from a load (the accumulator form of the multiply)
+      (func (export "loaded") (param i32 i32 i32) (result i32)
+        (i32.store (i32.const 64) (local.get 0))
+        (i32.add (local.get 2) (i32.mul (i32.load (i32.const 64)) (local.get 1)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for (a, b, c) in [(3, 4, 5), (-7, 9, 100), (i32::MAX, 2, 1), (i32::MIN, -1, -1), (0x10000, 0x10000, 7)] {
+        let want = a.wrapping_mul(b).wrapping_add(c);
+        let args = [Val::I32(a), Val::I32(b), Val::I32(c)];
+        for f in ["madd", "addm", "loaded"] {
+            assert_eq!(call(&mut store, &inst, f, &args), want, "{f} {a} {b} {c}");
+        }
+    }
+}

@@ -713,6 +713,15 @@ mul_then! {
     f64_mul_rsub, f64, |p, c| c - p;
 }
 
+/// `[i32_mul_add, (dst, a, b), (c)]`: `dst = a * b + c` (wrapping), an
+/// integer multiply-accumulate.
+pub(crate) unsafe fn i32_mul_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let p = (pslot!(fp, ip, 1, 1) as u32).wrapping_mul(pslot!(fp, ip, 1, 2) as u32);
+    let v = p.wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a
 /// constant left operand; the `_ia` form takes `b` from the accumulator.
 macro_rules! binop_rev {
