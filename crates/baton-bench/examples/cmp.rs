@@ -15,20 +15,27 @@ use std::time::{Duration, Instant};
 fn time<E: Wasm>(wasm: &[u8], arg: i32, n: usize, input: Option<&[u8]>) -> anyhow::Result<Duration> {
     let clock = Clock::new(1);
     let mut inst = E::instantiate(wasm, &clock)?;
-    let setup = inst.func::<i32, i32>("setup")?;
+    // `setup` takes an i32, or an i64 (prime-sieve).
+    let setup32 = inst.func::<i32, i32>("setup");
+    let setup64 = inst.func::<i64, i32>("setup");
     let run = inst.func::<i32, ()>("run")?;
     let arg = input.map_or(arg, |d| d.len() as i32);
+    let mut setup = |inst: &mut E| match (&setup32, &setup64) {
+        (Ok(f), _) => inst.call(f, arg),
+        (_, Ok(f)) => inst.call(f, arg as i64),
+        (Err(e), _) => Err(anyhow::anyhow!("setup: {e}")),
+    };
     let input_ptr = input.map(|_| inst.func::<i32, i32>("input_ptr")).transpose()?;
     let teardown = input.map(|_| inst.func::<i32, ()>("teardown")).transpose()?;
     let mut best = Duration::MAX;
-    let mut ptr = inst.call(&setup, arg)?;
+    let mut ptr = setup(&mut inst)?;
     for k in 0..=n {
         if let (Some(data), Some(f)) = (input, &input_ptr) {
             if k > 0 {
                 if let Some(t) = &teardown {
                     inst.call(t, ptr)?;
                 }
-                ptr = inst.call(&setup, arg)?;
+                ptr = setup(&mut inst)?;
             }
             let at = inst.call(f, ptr)?;
             inst.memory_write("memory", at as u32 as usize, data)?;

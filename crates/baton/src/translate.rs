@@ -315,6 +315,9 @@ struct Last {
     mul: Option<(u32, u32)>,
     /// Set when the instruction was a binary operation on a value just loaded.
     rmw: Option<Rmw>,
+    /// Set when the instruction was `i32_add_shl_s`/`_a`: `x`, `y`, the
+    /// shift and whether `y` came from the accumulator (a load may take it).
+    shl_add: Option<(u32, u32, u32, bool)>,
     /// Set when the instruction was a load: its width in bytes and address.
     load: Option<(u8, Addr)>,
     cond: Option<Cond>,
@@ -491,8 +494,10 @@ struct ValueFromAcc {
 
 /// The forms of a load (see `LoadOps`).
 macro_rules! load_ops {
-    ($plain:ident, $a:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident) => {
+    ($plain:ident, $a:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $sx:ident, $sxa:ident) => {
         LoadOps {
+            sx: h::$sx,
+            sxa: h::$sxa,
             plain: h::$plain,
             a: h::$a,
             ss: h::$ss,
@@ -518,6 +523,9 @@ struct LoadOps {
     as_: Handler,
     ai: Handler,
     abs: Handler,
+    /// Scaled-index address `x + (y << k)`, `y` in a slot / the accumulator.
+    sx: Handler,
+    sxa: Handler,
     /// An `f64` load: the value goes to `facc`.
     float: bool,
 }
@@ -963,6 +971,7 @@ impl Translator<'_> {
             scale: None,
             mul: None,
             rmw: self.rmw_candidate.take(),
+            shl_add: None,
             load: None,
         });
     }
@@ -1189,6 +1198,9 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), sx, y]));
         self.imm(k as u64);
         self.push_value(start, dst_cell, false);
+        if let Some(last) = &mut self.last {
+            last.shl_add = Some((sx, y, k, y_acc));
+        }
         true
     }
 
@@ -1268,6 +1280,21 @@ impl Translator<'_> {
                 self.imm(end);
                 self.push_value(start, dst_cell, ops.float);
                 self.set_last_load(width, Addr::new(x, y, imm, offset));
+                return;
+            }
+        }
+        // A scaled index just computed: `[load_sx, (dst, x, y), k, end]`.
+        if let (Operand::Temp, Some(last)) = (a, self.last) {
+            if let (Some((x, y, k, y_acc)), true) = (last.shl_add, last.dst == self.home(p)) {
+                self.truncate_code(last.start);
+                self.last = None;
+                let start = self.pos();
+                self.emit(if y_acc { ops.sxa } else { ops.sx });
+                let dst_cell = self.pos();
+                self.imm(pack(&[self.home(p), x, y]));
+                self.imm(k as u64);
+                self.imm(end);
+                self.push_value(start, dst_cell, ops.float);
                 return;
             }
         }
@@ -2060,17 +2087,47 @@ impl Translator<'_> {
             O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
 
             O::I32Load { memarg } | O::F32Load { memarg } => t.load_fused(
-                load_ops!(i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, i32_load_abs),
+                load_ops!(
+                    i32_load,
+                    i32_load_a,
+                    i32_load_ss,
+                    i32_load_si,
+                    i32_load_as,
+                    i32_load_ai,
+                    i32_load_abs,
+                    i32_load_sx,
+                    i32_load_sxa
+                ),
                 memarg.offset,
                 4,
             ),
             O::I64Load { memarg } => t.load_fused(
-                load_ops!(i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, i64_load_abs),
+                load_ops!(
+                    i64_load,
+                    i64_load_a,
+                    i64_load_ss,
+                    i64_load_si,
+                    i64_load_as,
+                    i64_load_ai,
+                    i64_load_abs,
+                    i64_load_sx,
+                    i64_load_sxa
+                ),
                 memarg.offset,
                 8,
             ),
             O::F64Load { memarg } => t.load_fused(
-                load_ops!(f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, f64_load_abs),
+                load_ops!(
+                    f64_load,
+                    f64_load_a,
+                    f64_load_ss,
+                    f64_load_si,
+                    f64_load_as,
+                    f64_load_ai,
+                    f64_load_abs,
+                    f64_load_sx,
+                    f64_load_sxa
+                ),
                 memarg.offset,
                 8,
             ),
@@ -2082,7 +2139,9 @@ impl Translator<'_> {
                     i32_load8_s_si,
                     i32_load8_s_as,
                     i32_load8_s_ai,
-                    i32_load8_s_abs
+                    i32_load8_s_abs,
+                    i32_load8_s_sx,
+                    i32_load8_s_sxa
                 ),
                 memarg.offset,
                 1,
@@ -2095,7 +2154,9 @@ impl Translator<'_> {
                     i32_load8_u_si,
                     i32_load8_u_as,
                     i32_load8_u_ai,
-                    i32_load8_u_abs
+                    i32_load8_u_abs,
+                    i32_load8_u_sx,
+                    i32_load8_u_sxa
                 ),
                 memarg.offset,
                 1,
@@ -2108,7 +2169,9 @@ impl Translator<'_> {
                     i32_load16_s_si,
                     i32_load16_s_as,
                     i32_load16_s_ai,
-                    i32_load16_s_abs
+                    i32_load16_s_abs,
+                    i32_load16_s_sx,
+                    i32_load16_s_sxa
                 ),
                 memarg.offset,
                 2,
@@ -2121,7 +2184,9 @@ impl Translator<'_> {
                     i32_load16_u_si,
                     i32_load16_u_as,
                     i32_load16_u_ai,
-                    i32_load16_u_abs
+                    i32_load16_u_abs,
+                    i32_load16_u_sx,
+                    i32_load16_u_sxa
                 ),
                 memarg.offset,
                 2,
@@ -2134,7 +2199,9 @@ impl Translator<'_> {
                     i64_load8_s_si,
                     i64_load8_s_as,
                     i64_load8_s_ai,
-                    i64_load8_s_abs
+                    i64_load8_s_abs,
+                    i64_load8_s_sx,
+                    i64_load8_s_sxa
                 ),
                 memarg.offset,
                 1,
@@ -2147,7 +2214,9 @@ impl Translator<'_> {
                     i64_load8_u_si,
                     i64_load8_u_as,
                     i64_load8_u_ai,
-                    i64_load8_u_abs
+                    i64_load8_u_abs,
+                    i64_load8_u_sx,
+                    i64_load8_u_sxa
                 ),
                 memarg.offset,
                 1,
@@ -2160,7 +2229,9 @@ impl Translator<'_> {
                     i64_load16_s_si,
                     i64_load16_s_as,
                     i64_load16_s_ai,
-                    i64_load16_s_abs
+                    i64_load16_s_abs,
+                    i64_load16_s_sx,
+                    i64_load16_s_sxa
                 ),
                 memarg.offset,
                 2,
@@ -2173,7 +2244,9 @@ impl Translator<'_> {
                     i64_load16_u_si,
                     i64_load16_u_as,
                     i64_load16_u_ai,
-                    i64_load16_u_abs
+                    i64_load16_u_abs,
+                    i64_load16_u_sx,
+                    i64_load16_u_sxa
                 ),
                 memarg.offset,
                 2,
@@ -2186,7 +2259,9 @@ impl Translator<'_> {
                     i64_load32_s_si,
                     i64_load32_s_as,
                     i64_load32_s_ai,
-                    i64_load32_s_abs
+                    i64_load32_s_abs,
+                    i64_load32_s_sx,
+                    i64_load32_s_sxa
                 ),
                 memarg.offset,
                 4,
@@ -2199,7 +2274,9 @@ impl Translator<'_> {
                     i64_load32_u_si,
                     i64_load32_u_as,
                     i64_load32_u_ai,
-                    i64_load32_u_abs
+                    i64_load32_u_abs,
+                    i64_load32_u_sx,
+                    i64_load32_u_sxa
                 ),
                 memarg.offset,
                 4,
@@ -3043,8 +3120,8 @@ impl Translator<'_> {
                     last.shr = Some((a, k, a_acc));
                 }
             }
-            O::I32Rotl => binop!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, false),
-            O::I32Rotr => binop!(t, i32_rotr_ss, i32_rotr_si, i32_rotr_as, i32_rotr_ai, false),
+            O::I32Rotl => binop_rev!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, i32_rotl_is, i32_rotl_ia),
+            O::I32Rotr => binop_rev!(t, i32_rotr_ss, i32_rotr_si, i32_rotr_as, i32_rotr_ai, i32_rotr_is, i32_rotr_ia),
             O::I64Clz => unop!(t, i64_clz, i64_clz_a),
             O::I64Ctz => unop!(t, i64_ctz, i64_ctz_a),
             O::I64Popcnt => unop!(t, i64_popcnt, i64_popcnt_a),

@@ -892,7 +892,7 @@ fn counter_update_and_compare_branch_as_one() {
     }
 }
 
-/// Every unary operation, and `const - x` / `const / x` / `const << x`, with its operand just
+/// Every unary operation, and `const - x` / `const / x` / `const << x` / rotates of a constant, with its operand just
 /// produced (the accumulator form) and read from a local after a block (the
 /// slot form): same results, same traps, NaNs compared as NaNs.
 #[test]
@@ -962,6 +962,8 @@ fn unary_and_reversed_accumulator_forms_match_slot_forms() {
         ("i32.shl (i32.const -3)", "i32"),
         ("i64.shl (i64.const 1)", "i64"),
         ("i64.shl (i64.const -3)", "i64"),
+        ("i32.rotl (i32.const -2)", "i32"),
+        ("i32.rotr (i32.const 0x12345678)", "i32"),
     ];
     let values = |ty: &str| -> Vec<Val> {
         match ty {
@@ -1383,5 +1385,44 @@ fn integer_multiply_accumulate_is_one_handler() {
         for f in ["madd", "addm", "loaded"] {
             assert_eq!(call(&mut store, &inst, f, &args), want, "{f} {a} {b} {c}");
         }
+    }
+}
+
+/// A load from `x + (y << k)` (or `x + y * 2^k`) takes the scaled index into
+/// its address: each width, the index from a slot or just computed, the same
+/// values and traps as the separate instructions.
+#[test]
+fn loads_take_a_scaled_index() {
+    let wat = r#"(module (memory 1)
+      (data (i32.const 256) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14\15\16\17\18")
+      (func (export "w32") (param $x i32) (param $y i32) (result i64)
+        (i64.extend_i32_u (i32.load offset=4 (i32.add (local.get $x) (i32.shl (local.get $y) (i32.const 2))))))
+      (func (export "w64") (param $x i32) (param $y i32) (result i64)
+        (i64.load (i32.add (local.get $x) (i32.mul (local.get $y) (i32.const 8)))))
+      (func (export "w8") (param $x i32) (param $y i32) (result i64)
+        (i64.load8_s offset=1 (i32.add (i32.shl (i32.add (local.get $y) (i32.const 1)) (i32.const 1)) (local.get $x))))
+      (func (export "f64") (param $x i32) (param $y i32) (result i64)
+        (i64.reinterpret_f64 (f64.load (i32.add (local.get $x) (i32.shl (local.get $y) (i32.const 3)))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem: Vec<u8> = (0..65536usize).map(|i| if (256..280).contains(&i) { (i - 255) as u8 } else { 0 }).collect();
+    let read = |at: u64, n: usize| -> Option<u64> {
+        let at = at as usize;
+        (at + n <= mem.len()).then(|| mem[at..at + n].iter().rev().fold(0u64, |v, b| v << 8 | *b as u64))
+    };
+    let run = |store: &mut Store<()>, name: &str, x: i32, y: i32| {
+        let f = inst.get_func(&*store, name).unwrap();
+        let mut out = [Val::I64(0)];
+        f.call(&mut *store, &[Val::I32(x), Val::I32(y)], &mut out).ok().map(|_| out[0].i64().unwrap() as u64)
+    };
+    for (x, y) in [(256, 0), (256, 1), (252, 2), (200, 7), (256, -1), (0, 0x3fff_ffc0), (65532, 0), (65530, 1), (-4, 1)]
+    {
+        let (xu, yu) = (x as u32, y as u32);
+        let a32 = xu.wrapping_add(yu << 2) as u64 + 4;
+        assert_eq!(run(&mut store, "w32", x, y), read(a32, 4), "w32 {x} {y}");
+        let a64 = xu.wrapping_add(yu.wrapping_mul(8)) as u64;
+        assert_eq!(run(&mut store, "w64", x, y), read(a64, 8), "w64 {x} {y}");
+        assert_eq!(run(&mut store, "f64", x, y), read(a64, 8), "f64 {x} {y}");
+        let a8 = (yu.wrapping_add(1) << 1).wrapping_add(xu) as u64 + 1;
+        assert_eq!(run(&mut store, "w8", x, y), read(a8, 1).map(|b| b as u8 as i8 as i64 as u64), "w8 {x} {y}");
     }
 }

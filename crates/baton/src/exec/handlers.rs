@@ -750,6 +750,8 @@ binop_rev! {
     f64_div_is, f64_div_ia, f64, |a, b| a / b;
     i32_shl_is, i32_shl_ia, u32, |a, b| a.wrapping_shl(b);
     i64_shl_is, i64_shl_ia, u64, |a, b| a.wrapping_shl(b as u32);
+    i32_rotl_is, i32_rotl_ia, u32, |a, b| a.rotate_left(b & 31);
+    i32_rotr_is, i32_rotr_ia, u32, |a, b| a.rotate_right(b & 31);
 }
 
 binop_trap! {
@@ -1358,21 +1360,31 @@ macro_rules! address {
     (ai, $fp:ident, $ip:ident, $acc:ident) => {
         ($acc as u32).wrapping_add(imm!($ip, 2) as u32)
     };
+    // A scaled index: `x + (y << k)` (`handlers::i32_add_shl_s` folded in).
+    (sx, $fp:ident, $ip:ident, $acc:ident) => {
+        (pslot!($fp, $ip, 1, 1) as u32).wrapping_add((pslot!($fp, $ip, 1, 2) as u32) << (imm!($ip, 2) as u32 & 31))
+    };
+    (sxa, $fp:ident, $ip:ident, $acc:ident) => {
+        (pslot!($fp, $ip, 1, 1) as u32).wrapping_add(($acc as u32) << (imm!($ip, 2) as u32 & 31))
+    };
 }
 
-/// Loads, each in seven forms (see `address!`): `[load, (dst, addr), offset]`,
+/// Loads, each in nine forms (see `address!`): `[load, (dst, addr), offset]`,
 /// `[load_a, (dst), offset]` and `[load_abs, (dst), constant + offset]`;
 /// `[load_ss, (dst, a, b), offset]`, `[load_si, (dst, a), imm, offset]` and
-/// their `_as`/`_ai` twins. The value goes to `dst` and the accumulator.
+/// their `_as`/`_ai` twins; `[load_sx, (dst, x, y), k, offset]` (address
+/// `x + (y << k)`) and its `_sxa` twin (`y` from the accumulator). "offset"
+/// is the static offset plus the access width (see `@one`). The value goes
+/// to `dst` and the accumulator.
 macro_rules! load {
-    ($($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        load!(@all int, $plain, $pa, $ss, $si, $as, $ai, $abs, $m, |$v| $conv);
+    ($($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $sx:ident, $sxa:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        load!(@all int, $plain, $pa, $ss, $si, $as, $ai, $abs, $sx, $sxa, $m, |$v| $conv);
     )*};
     // `f64.load`: the same, with the value in `facc` instead of `acc`.
-    (float: $($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        load!(@all float, $plain, $pa, $ss, $si, $as, $ai, $abs, $m, |$v| $conv);
+    (float: $($plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $sx:ident, $sxa:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        load!(@all float, $plain, $pa, $ss, $si, $as, $ai, $abs, $sx, $sxa, $m, |$v| $conv);
     )*};
-    (@all $res:ident, $plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $m:ty, |$v:ident| $conv:expr) => {
+    (@all $res:ident, $plain:ident, $pa:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $abs:ident, $sx:ident, $sxa:ident, $m:ty, |$v:ident| $conv:expr) => {
         load!(@one $plain, $m, |$v| $conv, s1, 2, $res);
         load!(@one $abs, $m, |$v| $conv, abs, 2, $res);
         load!(@one $pa, $m, |$v| $conv, acc, 2, $res);
@@ -1380,6 +1392,8 @@ macro_rules! load {
         load!(@one $si, $m, |$v| $conv, si, 3, $res);
         load!(@one $as, $m, |$v| $conv, as_, 2, $res);
         load!(@one $ai, $m, |$v| $conv, ai, 3, $res);
+        load!(@one $sx, $m, |$v| $conv, sx, 3, $res);
+        load!(@one $sxa, $m, |$v| $conv, sxa, 3, $res);
     };
     (@result int, $v:ident, $acc:ident, $facc:ident) => {
         ($v, $facc)
@@ -1407,22 +1421,22 @@ macro_rules! load {
 }
 
 load! {
-    float: f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, f64_load_abs, u64, |v| v;
+    float: f64_load, f64_load_a, f64_load_ss, f64_load_si, f64_load_as, f64_load_ai, f64_load_abs, f64_load_sx, f64_load_sxa, u64, |v| v;
 }
 
 load! {
-    i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, i32_load_abs, u32, |v| v as u64;
-    i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, i64_load_abs, u64, |v| v;
-    i32_load8_s, i32_load8_s_a, i32_load8_s_ss, i32_load8_s_si, i32_load8_s_as, i32_load8_s_ai, i32_load8_s_abs, i8, |v| v as i32 as u32 as u64;
-    i32_load8_u, i32_load8_u_a, i32_load8_u_ss, i32_load8_u_si, i32_load8_u_as, i32_load8_u_ai, i32_load8_u_abs, u8, |v| v as u64;
-    i32_load16_s, i32_load16_s_a, i32_load16_s_ss, i32_load16_s_si, i32_load16_s_as, i32_load16_s_ai, i32_load16_s_abs, i16, |v| v as i32 as u32 as u64;
-    i32_load16_u, i32_load16_u_a, i32_load16_u_ss, i32_load16_u_si, i32_load16_u_as, i32_load16_u_ai, i32_load16_u_abs, u16, |v| v as u64;
-    i64_load8_s, i64_load8_s_a, i64_load8_s_ss, i64_load8_s_si, i64_load8_s_as, i64_load8_s_ai, i64_load8_s_abs, i8, |v| v as i64 as u64;
-    i64_load8_u, i64_load8_u_a, i64_load8_u_ss, i64_load8_u_si, i64_load8_u_as, i64_load8_u_ai, i64_load8_u_abs, u8, |v| v as u64;
-    i64_load16_s, i64_load16_s_a, i64_load16_s_ss, i64_load16_s_si, i64_load16_s_as, i64_load16_s_ai, i64_load16_s_abs, i16, |v| v as i64 as u64;
-    i64_load16_u, i64_load16_u_a, i64_load16_u_ss, i64_load16_u_si, i64_load16_u_as, i64_load16_u_ai, i64_load16_u_abs, u16, |v| v as u64;
-    i64_load32_s, i64_load32_s_a, i64_load32_s_ss, i64_load32_s_si, i64_load32_s_as, i64_load32_s_ai, i64_load32_s_abs, i32, |v| v as i64 as u64;
-    i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, i64_load32_u_abs, u32, |v| v as u64;
+    i32_load, i32_load_a, i32_load_ss, i32_load_si, i32_load_as, i32_load_ai, i32_load_abs, i32_load_sx, i32_load_sxa, u32, |v| v as u64;
+    i64_load, i64_load_a, i64_load_ss, i64_load_si, i64_load_as, i64_load_ai, i64_load_abs, i64_load_sx, i64_load_sxa, u64, |v| v;
+    i32_load8_s, i32_load8_s_a, i32_load8_s_ss, i32_load8_s_si, i32_load8_s_as, i32_load8_s_ai, i32_load8_s_abs, i32_load8_s_sx, i32_load8_s_sxa, i8, |v| v as i32 as u32 as u64;
+    i32_load8_u, i32_load8_u_a, i32_load8_u_ss, i32_load8_u_si, i32_load8_u_as, i32_load8_u_ai, i32_load8_u_abs, i32_load8_u_sx, i32_load8_u_sxa, u8, |v| v as u64;
+    i32_load16_s, i32_load16_s_a, i32_load16_s_ss, i32_load16_s_si, i32_load16_s_as, i32_load16_s_ai, i32_load16_s_abs, i32_load16_s_sx, i32_load16_s_sxa, i16, |v| v as i32 as u32 as u64;
+    i32_load16_u, i32_load16_u_a, i32_load16_u_ss, i32_load16_u_si, i32_load16_u_as, i32_load16_u_ai, i32_load16_u_abs, i32_load16_u_sx, i32_load16_u_sxa, u16, |v| v as u64;
+    i64_load8_s, i64_load8_s_a, i64_load8_s_ss, i64_load8_s_si, i64_load8_s_as, i64_load8_s_ai, i64_load8_s_abs, i64_load8_s_sx, i64_load8_s_sxa, i8, |v| v as i64 as u64;
+    i64_load8_u, i64_load8_u_a, i64_load8_u_ss, i64_load8_u_si, i64_load8_u_as, i64_load8_u_ai, i64_load8_u_abs, i64_load8_u_sx, i64_load8_u_sxa, u8, |v| v as u64;
+    i64_load16_s, i64_load16_s_a, i64_load16_s_ss, i64_load16_s_si, i64_load16_s_as, i64_load16_s_ai, i64_load16_s_abs, i64_load16_s_sx, i64_load16_s_sxa, i16, |v| v as i64 as u64;
+    i64_load16_u, i64_load16_u_a, i64_load16_u_ss, i64_load16_u_si, i64_load16_u_as, i64_load16_u_ai, i64_load16_u_abs, i64_load16_u_sx, i64_load16_u_sxa, u16, |v| v as u64;
+    i64_load32_s, i64_load32_s_a, i64_load32_s_ss, i64_load32_s_si, i64_load32_s_as, i64_load32_s_ai, i64_load32_s_abs, i64_load32_s_sx, i64_load32_s_sxa, i32, |v| v as i64 as u64;
+    i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, i64_load32_u_abs, i64_load32_u_sx, i64_load32_u_sxa, u32, |v| v as u64;
 }
 
 /// Every store: `[h, operand cells.., offset]`, named by address and value
