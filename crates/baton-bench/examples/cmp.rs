@@ -20,7 +20,7 @@ fn time<E: Wasm>(wasm: &[u8], arg: i32, n: usize, input: Option<&[u8]>) -> anyho
     let setup64 = inst.func::<i64, i32>("setup");
     let run = inst.func::<i32, ()>("run")?;
     let arg = input.map_or(arg, |d| d.len() as i32);
-    let mut setup = |inst: &mut E| match (&setup32, &setup64) {
+    let setup = |inst: &mut E| match (&setup32, &setup64) {
         (Ok(f), _) => inst.call(f, arg),
         (_, Ok(f)) => inst.call(f, arg as i64),
         (Err(e), _) => Err(anyhow::anyhow!("setup: {e}")),
