@@ -267,6 +267,11 @@ struct CtrForms {
 }
 
 impl CtrForms {
+    /// From the forms for the compare, its negation, and the same two with
+    /// the operands swapped.
+    fn new([when_true, when_false, mirrored_true, mirrored_false]: [[Handler; 4]; 4], wide: bool) -> CtrForms {
+        CtrForms { when_true, when_false, mirrored_true, mirrored_false, wide }
+    }
     /// The forms of the negated compare.
     fn negated(self) -> CtrForms {
         CtrForms {
@@ -599,62 +604,32 @@ macro_rules! unop {
 }
 
 macro_rules! cmpop {
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
-     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident) => {
-        $t.cmpop(
-            bin!($ss, $si, $as, $ai; compare),
-            (h::$bss, h::$bsi, h::$bas, h::$bai),
-            (h::$nss, h::$nsi, h::$nas, h::$nai),
-            None,
-            None,
-        )
-    };
-    ($t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
+    // The compare's value forms, branch forms (taken when true, when false),
+    // `select` forms and counter-update forms.
+    (@go $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
      $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
-     $sss:ident, $ssi:ident) => {
+     $sel:expr, $ctr:expr) => {
         $t.cmpop(
             bin!($ss, $si, $as, $ai; compare),
             (h::$bss, h::$bsi, h::$bas, h::$bai),
             (h::$nss, h::$nsi, h::$nas, h::$nai),
-            Some((h::$sss, h::$ssi)),
-            None,
+            $sel,
+            $ctr,
         )
     };
-    // An `i64` compare: also the counter-update forms (see below).
-    (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
-     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident) => {
-        $t.cmpop(
-            bin!($ss, $si, $as, $ai; compare),
-            (h::$bss, h::$bsi, h::$bas, h::$bai),
-            (h::$nss, h::$nsi, h::$nas, h::$nai),
-            None,
-            Some(CtrForms {
-                when_true: h::$ctr,
-                when_false: h::$nctr,
-                mirrored_true: h::$mctr,
-                mirrored_false: h::$nmctr,
-                wide: true,
-            }),
-        )
+    ($t:ident, $($op:ident),+; select $sss:ident, $ssi:ident) => {
+        cmpop!(@go $t, $($op),+, Some((h::$sss, h::$ssi)), None)
+    };
+    ($t:ident, $($op:ident),+) => {
+        cmpop!(@go $t, $($op),+, None, None)
     };
     // An `i32` compare: also the counter-update forms for it, its negation,
-    // and both with the operands swapped.
-    (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; $t:ident, $ss:ident, $si:ident, $as:ident, $ai:ident,
-     $bss:ident, $bsi:ident, $bas:ident, $bai:ident, $nss:ident, $nsi:ident, $nas:ident, $nai:ident,
-     $sss:ident, $ssi:ident) => {
-        $t.cmpop(
-            bin!($ss, $si, $as, $ai; compare),
-            (h::$bss, h::$bsi, h::$bas, h::$bai),
-            (h::$nss, h::$nsi, h::$nas, h::$nai),
-            Some((h::$sss, h::$ssi)),
-            Some(CtrForms {
-                when_true: h::$ctr,
-                when_false: h::$nctr,
-                mirrored_true: h::$mctr,
-                mirrored_false: h::$nmctr,
-                wide: false,
-            }),
-        )
+    // and both with the operands swapped (`i64`: `wide`, without `select`).
+    (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; $t:ident, $($op:ident),+; select $sss:ident, $ssi:ident) => {
+        cmpop!(@go $t, $($op),+, Some((h::$sss, h::$ssi)), Some(CtrForms::new([h::$ctr, h::$nctr, h::$mctr, h::$nmctr], false)))
+    };
+    (ctr $ctr:ident, $nctr:ident, $mctr:ident, $nmctr:ident; wide $t:ident, $($op:ident),+) => {
+        cmpop!(@go $t, $($op),+, None, Some(CtrForms::new([h::$ctr, h::$nctr, h::$mctr, h::$nmctr], true)))
     };
 }
 
@@ -1157,6 +1132,31 @@ impl Translator<'_> {
             _ => {
                 let acc = operand_acc.then_some(acc_forms);
                 last.cond = Some(Cond::Test { when_true, when_false, a, sel_swap, acc });
+            }
+        }
+    }
+
+    /// The right operand of the binary operation about to be translated, if
+    /// it is a constant (and the left one is not).
+    fn const_right(&self) -> Option<u64> {
+        let n = self.stack.len();
+        match self.stack.last() {
+            Some(Operand::Const(k)) if !matches!(self.stack[n - 2], Operand::Const(_)) => Some(*k),
+            _ => None,
+        }
+    }
+
+    /// The `sub` just emitted took constant `k` (`const_right`): record it as
+    /// `x + (-k)` (wrapping either way) for address folding (`i32`) and
+    /// counters (`wide`: `i64`).
+    fn sub_as_add(&mut self, k: Option<u64>, wide: bool) {
+        let (Some(k), Some(cell)) = (k, self.last.map(|l| l.dst_cell)) else { return };
+        let a = self.field(cell, 1);
+        if let Some(last) = &mut self.last {
+            if wide {
+                last.add64 = Some((a, 0, Some(k.wrapping_neg())));
+            } else {
+                last.add = Some((a, 0, Some((k as u32).wrapping_neg() as u64)));
             }
         }
     }
@@ -2449,201 +2449,35 @@ impl Translator<'_> {
                 (h::br_eqz_i32_a, h::br_nez_i32_a),
                 Some(true),
             ),
-            O::I32Eq => cmpop!(
-                ctr CTR_EQ, CTR_NE, CTR_EQ, CTR_NE;
-                t,
-                i32_eq_ss,
-                i32_eq_si,
-                i32_eq_as,
-                i32_eq_ai,
-                br_i32_eq_ss,
-                br_i32_eq_si,
-                br_i32_eq_as,
-                br_i32_eq_ai,
-                br_i32_ne_ss,
-                br_i32_ne_si,
-                br_i32_ne_as,
-                br_i32_ne_ai,
-                select_i32_eq_ss,
-                select_i32_eq_si
-            ),
-            O::I32Ne => cmpop!(
-                ctr CTR_NE, CTR_EQ, CTR_NE, CTR_EQ;
-                t,
-                i32_ne_ss,
-                i32_ne_si,
-                i32_ne_as,
-                i32_ne_ai,
-                br_i32_ne_ss,
-                br_i32_ne_si,
-                br_i32_ne_as,
-                br_i32_ne_ai,
-                br_i32_eq_ss,
-                br_i32_eq_si,
-                br_i32_eq_as,
-                br_i32_eq_ai,
-                select_i32_ne_ss,
-                select_i32_ne_si
-            ),
+            O::I32Eq => {
+                cmpop!(ctr CTR_EQ, CTR_NE, CTR_EQ, CTR_NE; t, i32_eq_ss, i32_eq_si, i32_eq_as, i32_eq_ai, br_i32_eq_ss, br_i32_eq_si, br_i32_eq_as, br_i32_eq_ai, br_i32_ne_ss, br_i32_ne_si, br_i32_ne_as, br_i32_ne_ai; select select_i32_eq_ss, select_i32_eq_si)
+            }
+            O::I32Ne => {
+                cmpop!(ctr CTR_NE, CTR_EQ, CTR_NE, CTR_EQ; t, i32_ne_ss, i32_ne_si, i32_ne_as, i32_ne_ai, br_i32_ne_ss, br_i32_ne_si, br_i32_ne_as, br_i32_ne_ai, br_i32_eq_ss, br_i32_eq_si, br_i32_eq_as, br_i32_eq_ai; select select_i32_ne_ss, select_i32_ne_si)
+            }
             O::I32LtS => {
-                cmpop!(
-                    ctr CTR_LT_S, CTR_GE_S, CTR_GT_S, CTR_LE_S;
-                    t,
-                    i32_lt_s_ss,
-                    i32_lt_s_si,
-                    i32_lt_s_as,
-                    i32_lt_s_ai,
-                    br_i32_lt_s_ss,
-                    br_i32_lt_s_si,
-                    br_i32_lt_s_as,
-                    br_i32_lt_s_ai,
-                    br_i32_ge_s_ss,
-                    br_i32_ge_s_si,
-                    br_i32_ge_s_as,
-                    br_i32_ge_s_ai,
-                    select_i32_lt_s_ss,
-                    select_i32_lt_s_si
-                )
+                cmpop!(ctr CTR_LT_S, CTR_GE_S, CTR_GT_S, CTR_LE_S; t, i32_lt_s_ss, i32_lt_s_si, i32_lt_s_as, i32_lt_s_ai, br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_lt_s_as, br_i32_lt_s_ai, br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_ge_s_as, br_i32_ge_s_ai; select select_i32_lt_s_ss, select_i32_lt_s_si)
             }
             O::I32LtU => {
-                cmpop!(
-                    ctr CTR_LT_U, CTR_GE_U, CTR_GT_U, CTR_LE_U;
-                    t,
-                    i32_lt_u_ss,
-                    i32_lt_u_si,
-                    i32_lt_u_as,
-                    i32_lt_u_ai,
-                    br_i32_lt_u_ss,
-                    br_i32_lt_u_si,
-                    br_i32_lt_u_as,
-                    br_i32_lt_u_ai,
-                    br_i32_ge_u_ss,
-                    br_i32_ge_u_si,
-                    br_i32_ge_u_as,
-                    br_i32_ge_u_ai,
-                    select_i32_lt_u_ss,
-                    select_i32_lt_u_si
-                )
+                cmpop!(ctr CTR_LT_U, CTR_GE_U, CTR_GT_U, CTR_LE_U; t, i32_lt_u_ss, i32_lt_u_si, i32_lt_u_as, i32_lt_u_ai, br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_lt_u_as, br_i32_lt_u_ai, br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_ge_u_as, br_i32_ge_u_ai; select select_i32_lt_u_ss, select_i32_lt_u_si)
             }
             O::I32GtS => {
-                cmpop!(
-                    ctr CTR_GT_S, CTR_LE_S, CTR_LT_S, CTR_GE_S;
-                    t,
-                    i32_gt_s_ss,
-                    i32_gt_s_si,
-                    i32_gt_s_as,
-                    i32_gt_s_ai,
-                    br_i32_gt_s_ss,
-                    br_i32_gt_s_si,
-                    br_i32_gt_s_as,
-                    br_i32_gt_s_ai,
-                    br_i32_le_s_ss,
-                    br_i32_le_s_si,
-                    br_i32_le_s_as,
-                    br_i32_le_s_ai,
-                    select_i32_gt_s_ss,
-                    select_i32_gt_s_si
-                )
+                cmpop!(ctr CTR_GT_S, CTR_LE_S, CTR_LT_S, CTR_GE_S; t, i32_gt_s_ss, i32_gt_s_si, i32_gt_s_as, i32_gt_s_ai, br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_gt_s_as, br_i32_gt_s_ai, br_i32_le_s_ss, br_i32_le_s_si, br_i32_le_s_as, br_i32_le_s_ai; select select_i32_gt_s_ss, select_i32_gt_s_si)
             }
             O::I32GtU => {
-                cmpop!(
-                    ctr CTR_GT_U, CTR_LE_U, CTR_LT_U, CTR_GE_U;
-                    t,
-                    i32_gt_u_ss,
-                    i32_gt_u_si,
-                    i32_gt_u_as,
-                    i32_gt_u_ai,
-                    br_i32_gt_u_ss,
-                    br_i32_gt_u_si,
-                    br_i32_gt_u_as,
-                    br_i32_gt_u_ai,
-                    br_i32_le_u_ss,
-                    br_i32_le_u_si,
-                    br_i32_le_u_as,
-                    br_i32_le_u_ai,
-                    select_i32_gt_u_ss,
-                    select_i32_gt_u_si
-                )
+                cmpop!(ctr CTR_GT_U, CTR_LE_U, CTR_LT_U, CTR_GE_U; t, i32_gt_u_ss, i32_gt_u_si, i32_gt_u_as, i32_gt_u_ai, br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_gt_u_as, br_i32_gt_u_ai, br_i32_le_u_ss, br_i32_le_u_si, br_i32_le_u_as, br_i32_le_u_ai; select select_i32_gt_u_ss, select_i32_gt_u_si)
             }
             O::I32LeS => {
-                cmpop!(
-                    ctr CTR_LE_S, CTR_GT_S, CTR_GE_S, CTR_LT_S;
-                    t,
-                    i32_le_s_ss,
-                    i32_le_s_si,
-                    i32_le_s_as,
-                    i32_le_s_ai,
-                    br_i32_le_s_ss,
-                    br_i32_le_s_si,
-                    br_i32_le_s_as,
-                    br_i32_le_s_ai,
-                    br_i32_gt_s_ss,
-                    br_i32_gt_s_si,
-                    br_i32_gt_s_as,
-                    br_i32_gt_s_ai,
-                    select_i32_le_s_ss,
-                    select_i32_le_s_si
-                )
+                cmpop!(ctr CTR_LE_S, CTR_GT_S, CTR_GE_S, CTR_LT_S; t, i32_le_s_ss, i32_le_s_si, i32_le_s_as, i32_le_s_ai, br_i32_le_s_ss, br_i32_le_s_si, br_i32_le_s_as, br_i32_le_s_ai, br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_gt_s_as, br_i32_gt_s_ai; select select_i32_le_s_ss, select_i32_le_s_si)
             }
             O::I32LeU => {
-                cmpop!(
-                    ctr CTR_LE_U, CTR_GT_U, CTR_GE_U, CTR_LT_U;
-                    t,
-                    i32_le_u_ss,
-                    i32_le_u_si,
-                    i32_le_u_as,
-                    i32_le_u_ai,
-                    br_i32_le_u_ss,
-                    br_i32_le_u_si,
-                    br_i32_le_u_as,
-                    br_i32_le_u_ai,
-                    br_i32_gt_u_ss,
-                    br_i32_gt_u_si,
-                    br_i32_gt_u_as,
-                    br_i32_gt_u_ai,
-                    select_i32_le_u_ss,
-                    select_i32_le_u_si
-                )
+                cmpop!(ctr CTR_LE_U, CTR_GT_U, CTR_GE_U, CTR_LT_U; t, i32_le_u_ss, i32_le_u_si, i32_le_u_as, i32_le_u_ai, br_i32_le_u_ss, br_i32_le_u_si, br_i32_le_u_as, br_i32_le_u_ai, br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_gt_u_as, br_i32_gt_u_ai; select select_i32_le_u_ss, select_i32_le_u_si)
             }
             O::I32GeS => {
-                cmpop!(
-                    ctr CTR_GE_S, CTR_LT_S, CTR_LE_S, CTR_GT_S;
-                    t,
-                    i32_ge_s_ss,
-                    i32_ge_s_si,
-                    i32_ge_s_as,
-                    i32_ge_s_ai,
-                    br_i32_ge_s_ss,
-                    br_i32_ge_s_si,
-                    br_i32_ge_s_as,
-                    br_i32_ge_s_ai,
-                    br_i32_lt_s_ss,
-                    br_i32_lt_s_si,
-                    br_i32_lt_s_as,
-                    br_i32_lt_s_ai,
-                    select_i32_ge_s_ss,
-                    select_i32_ge_s_si
-                )
+                cmpop!(ctr CTR_GE_S, CTR_LT_S, CTR_LE_S, CTR_GT_S; t, i32_ge_s_ss, i32_ge_s_si, i32_ge_s_as, i32_ge_s_ai, br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_ge_s_as, br_i32_ge_s_ai, br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_lt_s_as, br_i32_lt_s_ai; select select_i32_ge_s_ss, select_i32_ge_s_si)
             }
             O::I32GeU => {
-                cmpop!(
-                    ctr CTR_GE_U, CTR_LT_U, CTR_LE_U, CTR_GT_U;
-                    t,
-                    i32_ge_u_ss,
-                    i32_ge_u_si,
-                    i32_ge_u_as,
-                    i32_ge_u_ai,
-                    br_i32_ge_u_ss,
-                    br_i32_ge_u_si,
-                    br_i32_ge_u_as,
-                    br_i32_ge_u_ai,
-                    br_i32_lt_u_ss,
-                    br_i32_lt_u_si,
-                    br_i32_lt_u_as,
-                    br_i32_lt_u_ai,
-                    select_i32_ge_u_ss,
-                    select_i32_ge_u_si
-                )
+                cmpop!(ctr CTR_GE_U, CTR_LT_U, CTR_LE_U, CTR_GT_U; t, i32_ge_u_ss, i32_ge_u_si, i32_ge_u_as, i32_ge_u_ai, br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_ge_u_as, br_i32_ge_u_ai, br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_lt_u_as, br_i32_lt_u_ai; select select_i32_ge_u_ss, select_i32_ge_u_si)
             }
             O::I64Eqz => t.eqz(
                 (h::i64_eqz, h::i64_eqz_a),
@@ -2652,181 +2486,35 @@ impl Translator<'_> {
                 (h::br_eqz_i64_a, h::br_nez_i64_a),
                 None,
             ),
-            O::I64Eq => cmpop!(
-                ctr CTR64_EQ, CTR64_NE, CTR64_EQ, CTR64_NE;
-                t,
-                i64_eq_ss,
-                i64_eq_si,
-                i64_eq_as,
-                i64_eq_ai,
-                br_i64_eq_ss,
-                br_i64_eq_si,
-                br_i64_eq_as,
-                br_i64_eq_ai,
-                br_i64_ne_ss,
-                br_i64_ne_si,
-                br_i64_ne_as,
-                br_i64_ne_ai
-            ),
-            O::I64Ne => cmpop!(
-                ctr CTR64_NE, CTR64_EQ, CTR64_NE, CTR64_EQ;
-                t,
-                i64_ne_ss,
-                i64_ne_si,
-                i64_ne_as,
-                i64_ne_ai,
-                br_i64_ne_ss,
-                br_i64_ne_si,
-                br_i64_ne_as,
-                br_i64_ne_ai,
-                br_i64_eq_ss,
-                br_i64_eq_si,
-                br_i64_eq_as,
-                br_i64_eq_ai
-            ),
+            O::I64Eq => {
+                cmpop!(ctr CTR64_EQ, CTR64_NE, CTR64_EQ, CTR64_NE; wide t, i64_eq_ss, i64_eq_si, i64_eq_as, i64_eq_ai, br_i64_eq_ss, br_i64_eq_si, br_i64_eq_as, br_i64_eq_ai, br_i64_ne_ss, br_i64_ne_si, br_i64_ne_as, br_i64_ne_ai)
+            }
+            O::I64Ne => {
+                cmpop!(ctr CTR64_NE, CTR64_EQ, CTR64_NE, CTR64_EQ; wide t, i64_ne_ss, i64_ne_si, i64_ne_as, i64_ne_ai, br_i64_ne_ss, br_i64_ne_si, br_i64_ne_as, br_i64_ne_ai, br_i64_eq_ss, br_i64_eq_si, br_i64_eq_as, br_i64_eq_ai)
+            }
             O::I64LtS => {
-                cmpop!(
-                    ctr CTR64_LT_S, CTR64_GE_S, CTR64_GT_S, CTR64_LE_S;
-                    t,
-                    i64_lt_s_ss,
-                    i64_lt_s_si,
-                    i64_lt_s_as,
-                    i64_lt_s_ai,
-                    br_i64_lt_s_ss,
-                    br_i64_lt_s_si,
-                    br_i64_lt_s_as,
-                    br_i64_lt_s_ai,
-                    br_i64_ge_s_ss,
-                    br_i64_ge_s_si,
-                    br_i64_ge_s_as,
-                    br_i64_ge_s_ai
-                )
+                cmpop!(ctr CTR64_LT_S, CTR64_GE_S, CTR64_GT_S, CTR64_LE_S; wide t, i64_lt_s_ss, i64_lt_s_si, i64_lt_s_as, i64_lt_s_ai, br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_as, br_i64_lt_s_ai, br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_ge_s_as, br_i64_ge_s_ai)
             }
             O::I64LtU => {
-                cmpop!(
-                    ctr CTR64_LT_U, CTR64_GE_U, CTR64_GT_U, CTR64_LE_U;
-                    t,
-                    i64_lt_u_ss,
-                    i64_lt_u_si,
-                    i64_lt_u_as,
-                    i64_lt_u_ai,
-                    br_i64_lt_u_ss,
-                    br_i64_lt_u_si,
-                    br_i64_lt_u_as,
-                    br_i64_lt_u_ai,
-                    br_i64_ge_u_ss,
-                    br_i64_ge_u_si,
-                    br_i64_ge_u_as,
-                    br_i64_ge_u_ai
-                )
+                cmpop!(ctr CTR64_LT_U, CTR64_GE_U, CTR64_GT_U, CTR64_LE_U; wide t, i64_lt_u_ss, i64_lt_u_si, i64_lt_u_as, i64_lt_u_ai, br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_lt_u_as, br_i64_lt_u_ai, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_ge_u_as, br_i64_ge_u_ai)
             }
             O::I64GtS => {
-                cmpop!(
-                    ctr CTR64_GT_S, CTR64_LE_S, CTR64_LT_S, CTR64_GE_S;
-                    t,
-                    i64_gt_s_ss,
-                    i64_gt_s_si,
-                    i64_gt_s_as,
-                    i64_gt_s_ai,
-                    br_i64_gt_s_ss,
-                    br_i64_gt_s_si,
-                    br_i64_gt_s_as,
-                    br_i64_gt_s_ai,
-                    br_i64_le_s_ss,
-                    br_i64_le_s_si,
-                    br_i64_le_s_as,
-                    br_i64_le_s_ai
-                )
+                cmpop!(ctr CTR64_GT_S, CTR64_LE_S, CTR64_LT_S, CTR64_GE_S; wide t, i64_gt_s_ss, i64_gt_s_si, i64_gt_s_as, i64_gt_s_ai, br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_gt_s_as, br_i64_gt_s_ai, br_i64_le_s_ss, br_i64_le_s_si, br_i64_le_s_as, br_i64_le_s_ai)
             }
             O::I64GtU => {
-                cmpop!(
-                    ctr CTR64_GT_U, CTR64_LE_U, CTR64_LT_U, CTR64_GE_U;
-                    t,
-                    i64_gt_u_ss,
-                    i64_gt_u_si,
-                    i64_gt_u_as,
-                    i64_gt_u_ai,
-                    br_i64_gt_u_ss,
-                    br_i64_gt_u_si,
-                    br_i64_gt_u_as,
-                    br_i64_gt_u_ai,
-                    br_i64_le_u_ss,
-                    br_i64_le_u_si,
-                    br_i64_le_u_as,
-                    br_i64_le_u_ai
-                )
+                cmpop!(ctr CTR64_GT_U, CTR64_LE_U, CTR64_LT_U, CTR64_GE_U; wide t, i64_gt_u_ss, i64_gt_u_si, i64_gt_u_as, i64_gt_u_ai, br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_gt_u_as, br_i64_gt_u_ai, br_i64_le_u_ss, br_i64_le_u_si, br_i64_le_u_as, br_i64_le_u_ai)
             }
             O::I64LeS => {
-                cmpop!(
-                    ctr CTR64_LE_S, CTR64_GT_S, CTR64_GE_S, CTR64_LT_S;
-                    t,
-                    i64_le_s_ss,
-                    i64_le_s_si,
-                    i64_le_s_as,
-                    i64_le_s_ai,
-                    br_i64_le_s_ss,
-                    br_i64_le_s_si,
-                    br_i64_le_s_as,
-                    br_i64_le_s_ai,
-                    br_i64_gt_s_ss,
-                    br_i64_gt_s_si,
-                    br_i64_gt_s_as,
-                    br_i64_gt_s_ai
-                )
+                cmpop!(ctr CTR64_LE_S, CTR64_GT_S, CTR64_GE_S, CTR64_LT_S; wide t, i64_le_s_ss, i64_le_s_si, i64_le_s_as, i64_le_s_ai, br_i64_le_s_ss, br_i64_le_s_si, br_i64_le_s_as, br_i64_le_s_ai, br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_gt_s_as, br_i64_gt_s_ai)
             }
             O::I64LeU => {
-                cmpop!(
-                    ctr CTR64_LE_U, CTR64_GT_U, CTR64_GE_U, CTR64_LT_U;
-                    t,
-                    i64_le_u_ss,
-                    i64_le_u_si,
-                    i64_le_u_as,
-                    i64_le_u_ai,
-                    br_i64_le_u_ss,
-                    br_i64_le_u_si,
-                    br_i64_le_u_as,
-                    br_i64_le_u_ai,
-                    br_i64_gt_u_ss,
-                    br_i64_gt_u_si,
-                    br_i64_gt_u_as,
-                    br_i64_gt_u_ai
-                )
+                cmpop!(ctr CTR64_LE_U, CTR64_GT_U, CTR64_GE_U, CTR64_LT_U; wide t, i64_le_u_ss, i64_le_u_si, i64_le_u_as, i64_le_u_ai, br_i64_le_u_ss, br_i64_le_u_si, br_i64_le_u_as, br_i64_le_u_ai, br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_gt_u_as, br_i64_gt_u_ai)
             }
             O::I64GeS => {
-                cmpop!(
-                    ctr CTR64_GE_S, CTR64_LT_S, CTR64_LE_S, CTR64_GT_S;
-                    t,
-                    i64_ge_s_ss,
-                    i64_ge_s_si,
-                    i64_ge_s_as,
-                    i64_ge_s_ai,
-                    br_i64_ge_s_ss,
-                    br_i64_ge_s_si,
-                    br_i64_ge_s_as,
-                    br_i64_ge_s_ai,
-                    br_i64_lt_s_ss,
-                    br_i64_lt_s_si,
-                    br_i64_lt_s_as,
-                    br_i64_lt_s_ai
-                )
+                cmpop!(ctr CTR64_GE_S, CTR64_LT_S, CTR64_LE_S, CTR64_GT_S; wide t, i64_ge_s_ss, i64_ge_s_si, i64_ge_s_as, i64_ge_s_ai, br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_ge_s_as, br_i64_ge_s_ai, br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_as, br_i64_lt_s_ai)
             }
             O::I64GeU => {
-                cmpop!(
-                    ctr CTR64_GE_U, CTR64_LT_U, CTR64_LE_U, CTR64_GT_U;
-                    t,
-                    i64_ge_u_ss,
-                    i64_ge_u_si,
-                    i64_ge_u_as,
-                    i64_ge_u_ai,
-                    br_i64_ge_u_ss,
-                    br_i64_ge_u_si,
-                    br_i64_ge_u_as,
-                    br_i64_ge_u_ai,
-                    br_i64_lt_u_ss,
-                    br_i64_lt_u_si,
-                    br_i64_lt_u_as,
-                    br_i64_lt_u_ai
-                )
+                cmpop!(ctr CTR64_GE_U, CTR64_LT_U, CTR64_LE_U, CTR64_GT_U; wide t, i64_ge_u_ss, i64_ge_u_si, i64_ge_u_as, i64_ge_u_ai, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_ge_u_as, br_i64_ge_u_ai, br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_lt_u_as, br_i64_lt_u_ai)
             }
             O::F32Eq => cmpop!(
                 t,
@@ -3052,18 +2740,9 @@ impl Translator<'_> {
                 }
             }
             O::I32Sub => {
-                // `x - k` is `x + (-k)` for address folding (wrapping either way).
-                let k = match t.stack.last() {
-                    Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
-                    _ => None,
-                };
+                let k = t.const_right();
                 binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia; rmw i32_sub_rmw_s, i32_sub_rmw_i, 4);
-                if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
-                    let a = t.field(cell, 1);
-                    if let Some(last) = &mut t.last {
-                        last.add = Some((a, 0, Some((k as u32).wrapping_neg() as u64)));
-                    }
-                }
+                t.sub_as_add(k, false);
             }
             O::I32Mul => {
                 let (start, dst_cell, a, b, imm, a_acc) =
@@ -3136,17 +2815,9 @@ impl Translator<'_> {
                 }
             }
             O::I64Sub => {
-                let k = match t.stack.last() {
-                    Some(Operand::Const(k)) if !matches!(t.stack[t.stack.len() - 2], Operand::Const(_)) => Some(*k),
-                    _ => None,
-                };
+                let k = t.const_right();
                 binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia; rmw i64_sub_rmw_s, i64_sub_rmw_i, 8);
-                if let (Some(k), Some(cell)) = (k, t.last.map(|l| l.dst_cell)) {
-                    let a = t.field(cell, 1);
-                    if let Some(last) = &mut t.last {
-                        last.add64 = Some((a, 0, Some(k.wrapping_neg())));
-                    }
-                }
+                t.sub_as_add(k, true);
             }
             O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, true),
             O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, false),

@@ -723,6 +723,36 @@ fn store_through_a_just_loaded_pointer() {
     assert!(st.call(&mut store, (0, v)).is_err());
 }
 
+/// The loops of the counter tests, run in Rust: how many passes `n` (capped at
+/// 20) and the counter's last value. `bottom`: update then test at the end of
+/// each pass, continuing while `test` holds; `rotated`: test at the top,
+/// leaving when it holds.
+fn sim_bottom<T: Copy>(i0: T, step: impl Fn(T) -> T, test: impl Fn(T) -> bool) -> (i64, T) {
+    let (mut i, mut n) = (i0, 0);
+    loop {
+        n += 1;
+        if n < 20 {
+            i = step(i);
+            if test(i) {
+                continue;
+            }
+        }
+        return (n, i);
+    }
+}
+
+fn sim_rotated<T: Copy>(i0: T, step: impl Fn(T) -> T, test: impl Fn(T) -> bool) -> (i64, T) {
+    let (mut i, mut n) = (i0, 0);
+    while !test(i) {
+        n += 1;
+        if n >= 20 {
+            break;
+        }
+        i = step(i);
+    }
+    (n, i)
+}
+
 /// A counter update (`i += inc`, `inc` a local or a constant) followed by an
 /// `i32` compare of the counter with a local or a constant becomes one handler
 /// at a `br_if` back edge, at an `if`, and at a rotated loop's back edge, with
@@ -811,79 +841,24 @@ fn counter_update_and_compare_branch_as_one() {
                             let b = const_b.unwrap_or(b0);
                             let args = [Val::I32(i0), Val::I32(inc0), Val::I32(b0)];
                             let what = format!("{op} inc={inc_src} b={b_src} i={i0} inc={inc0} b={b0}");
-                            let (mut i, mut n) = (i0, 0i32);
-                            loop {
-                                n += 1;
-                                if n < 20 {
-                                    i = i.wrapping_add(inc);
-                                    if f(i, b) {
-                                        continue;
-                                    }
-                                }
-                                break;
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(call(&mut store, &inst, "bottom", &args), want, "bottom {what}");
+                            let want = |(n, i): (i64, i32)| (n as i32).wrapping_mul(1000).wrapping_add(i);
+                            let step = |i: i32| i.wrapping_add(inc);
+                            let got = call(&mut store, &inst, "bottom", &args);
+                            assert_eq!(got, want(sim_bottom(i0, step, |i| f(i, b))), "bottom {what}");
                             let i = i0.wrapping_add(inc);
-                            let want = if f(i, b) { i.wrapping_add(1) } else { i.wrapping_sub(1) };
-                            assert_eq!(call(&mut store, &inst, "if", &args), want, "if {what}");
-                            let (mut i, mut n) = (i0, 0i32);
-                            while !f(i, b) {
-                                n += 1;
-                                if n >= 20 {
-                                    break;
-                                }
-                                i = i.wrapping_add(inc);
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(call(&mut store, &inst, "rotated", &args), want, "rotated {what}");
-                            let (mut i, mut n) = (i0, 0i32);
-                            loop {
-                                n += 1;
-                                if n < 20 {
-                                    i = i.wrapping_add(inc);
-                                    if !f(i, b) {
-                                        continue;
-                                    }
-                                }
-                                break;
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(call(&mut store, &inst, "bottom_eqz", &args), want, "bottom_eqz {what}");
-                            let (mut i, mut n) = (i0, 0i32);
-                            while !f(i, b) {
-                                n += 1;
-                                if n >= 20 {
-                                    break;
-                                }
-                                i = i.wrapping_add(inc);
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(call(&mut store, &inst, "rotated_if", &args), want, "rotated_if {what}");
+                            let want_if = if f(i, b) { i.wrapping_add(1) } else { i.wrapping_sub(1) };
+                            assert_eq!(call(&mut store, &inst, "if", &args), want_if, "if {what}");
+                            let got = call(&mut store, &inst, "rotated", &args);
+                            assert_eq!(got, want(sim_rotated(i0, step, |i| f(i, b))), "rotated {what}");
+                            let got = call(&mut store, &inst, "bottom_eqz", &args);
+                            assert_eq!(got, want(sim_bottom(i0, step, |i| !f(i, b))), "bottom_eqz {what}");
+                            let got = call(&mut store, &inst, "rotated_if", &args);
+                            assert_eq!(got, want(sim_rotated(i0, step, |i| f(i, b))), "rotated_if {what}");
                             // The same loops with the operands swapped.
-                            let (mut i, mut n) = (i0, 0i32);
-                            loop {
-                                n += 1;
-                                if n < 20 {
-                                    i = i.wrapping_add(inc);
-                                    if f(b0, i) {
-                                        continue;
-                                    }
-                                }
-                                break;
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(call(&mut store, &inst, "bottom_rhs", &args), want, "bottom_rhs {what}");
-                            let (mut i, mut n) = (i0, 0i32);
-                            while !f(b0, i) {
-                                n += 1;
-                                if n >= 20 {
-                                    break;
-                                }
-                                i = i.wrapping_add(inc);
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(call(&mut store, &inst, "rotated_rhs", &args), want, "rotated_rhs {what}");
+                            let got = call(&mut store, &inst, "bottom_rhs", &args);
+                            assert_eq!(got, want(sim_bottom(i0, step, |i| f(b0, i))), "bottom_rhs {what}");
+                            let got = call(&mut store, &inst, "rotated_rhs", &args);
+                            assert_eq!(got, want(sim_rotated(i0, step, |i| f(b0, i))), "rotated_rhs {what}");
                         }
                     }
                 }
@@ -1178,30 +1153,17 @@ fn i64_counter_update_and_compare_branch_as_one() {
                             let b = const_b.unwrap_or(b0);
                             let args = [Val::I64(i0), Val::I64(inc0), Val::I64(b0)];
                             let what = format!("{op} inc={inc_src} b={b_src} i={i0} inc={inc0} b={b0}");
-                            let (mut i, mut n) = (i0, 0i64);
-                            loop {
-                                n += 1;
-                                if n < 20 {
-                                    i = i.wrapping_sub(inc);
-                                    if f(i, b) {
-                                        continue;
-                                    }
-                                }
-                                break;
-                            }
-                            let want = n.wrapping_mul(1000).wrapping_add(i);
-                            assert_eq!(run(&mut store, "bottom", &args), want, "bottom {what}");
-                            let (mut i, mut n) = (i0, 0i64);
+                            let want = |(n, i): (i64, i64)| n.wrapping_mul(1000).wrapping_add(i);
+                            let got = run(&mut store, "bottom", &args);
+                            assert_eq!(
+                                got,
+                                want(sim_bottom(i0, |i| i.wrapping_sub(inc), |i| f(i, b))),
+                                "bottom {what}"
+                            );
                             if const_b.is_none() {
-                                while !f(b, i) {
-                                    n += 1;
-                                    if n >= 20 {
-                                        break;
-                                    }
-                                    i = i.wrapping_add(inc);
-                                }
-                                let want = n.wrapping_mul(1000).wrapping_add(i);
-                                assert_eq!(run(&mut store, "rotated_rhs", &args), want, "rotated_rhs {what}");
+                                let got = run(&mut store, "rotated_rhs", &args);
+                                let sim = sim_rotated(i0, |i| i.wrapping_add(inc), |i| f(b, i));
+                                assert_eq!(got, want(sim), "rotated_rhs {what}");
                             }
                         }
                     }
