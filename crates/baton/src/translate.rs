@@ -298,15 +298,15 @@ impl CtrForms {
 }
 
 /// The last emitted instruction, if it wrote the top operand's home slot.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Last {
     start: usize,
     dst_cell: usize,
     dst: u32,
     /// Set when the instruction was `i32.add`: its operands (`b` or `imm`).
-    /// (`add64`: the same for `i64.add`, for counters only.)
-    add64: Option<(u32, u32, Option<u64>)>,
     add: Option<(u32, u32, Option<u64>)>,
+    /// The same for `i64.add` (for counters only).
+    add64: Option<(u32, u32, Option<u64>)>,
     /// The `i32.add` took its left operand from the accumulator.
     add_acc: bool,
     /// Set when the instruction was `i32.shr_u` by a constant: its operand,
@@ -599,7 +599,7 @@ macro_rules! float_mul {
 
 macro_rules! unop {
     ($t:ident, $h:ident, $ha:ident) => {
-        $t.unop(h::$h, Some(h::$ha), takes_f64(stringify!($h)), names_f64(stringify!($h)))
+        $t.unop(h::$h, h::$ha, takes_f64(stringify!($h)), names_f64(stringify!($h)))
     };
 }
 
@@ -678,12 +678,7 @@ impl Translator<'_> {
         self.code.len()
     }
     fn emit(&mut self, handler: Handler) {
-        self.last = None;
-        self.prev_add_si = None;
-        self.rmw_candidate = None;
-        self.counter = None;
-        self.copy_before = self.prev_copy.take();
-        self.acc = None;
+        self.new_instruction();
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` indexes an immediate cell written by `begin_block`.
@@ -741,6 +736,17 @@ impl Translator<'_> {
         // Also a possible label here: the counter update must stay before it.
         self.counter = None;
     }
+    /// Forgets what the previous instruction left for the next one to fuse
+    /// with: a new instruction starts (or the last one was rewritten).
+    fn new_instruction(&mut self) {
+        self.last = None;
+        self.prev_add_si = None;
+        self.rmw_candidate = None;
+        self.counter = None;
+        self.copy_before = self.prev_copy.take();
+        self.acc = None;
+    }
+
     /// An `i32_add_si` just emitted at `start` right after another one
     /// (`prev_add_si` from before its emission): the
     /// first becomes `i32_add_si2`, which runs both
@@ -934,36 +940,20 @@ impl Translator<'_> {
     fn push_result(&mut self, start: usize, dst_cell: usize, cond: Option<Cond>) {
         let dst = self.home(self.stack.len());
         self.push(Operand::Temp);
-        self.last = Some(Last {
-            start,
-            dst_cell,
-            dst,
-            cond,
-            add: None,
-            add64: None,
-            add_acc: false,
-            shr: None,
-            scale: None,
-            mul: None,
-            rmw: self.rmw_candidate.take(),
-            shl_add: None,
-            load: None,
-        });
+        let rmw = self.rmw_candidate.take();
+        self.last = Some(Last { start, dst_cell, dst, cond, rmw, ..Last::default() });
     }
 
     // ----- generic instruction shapes -----
 
     /// `[handler, (dst, a)]`, or `acc_form` when the accumulator holds `a`
     /// (of float-ness `f64_in`); `f64_out` if the result is an `f64`.
-    fn unop(&mut self, handler: Handler, acc_form: Option<Handler>, f64_in: bool, f64_out: bool) {
+    fn unop(&mut self, handler: Handler, acc_form: Handler, f64_in: bool, f64_out: bool) {
         let a = self.pop();
         let p = self.stack.len();
         let sa = self.slot_of(a, p);
         let start = self.pos();
-        match acc_form {
-            Some(h) if self.in_acc(sa, f64_in) => self.emit(h),
-            _ => self.emit(handler),
-        }
+        self.emit(if self.in_acc(sa, f64_in) { acc_form } else { handler });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
         self.push_value(start, dst_cell, f64_out);
@@ -1075,9 +1065,9 @@ impl Translator<'_> {
         self.push_result(start, dst_cell, Some(cond));
     }
 
-    /// `eqz` (its slot and accumulator handlers); `when_true`/`when_false` branch on its result (that is, on its
-    /// operand being zero or not), `acc_forms` are the same reading the
-    /// operand from the accumulator.
+    /// `eqz` (its slot and accumulator handlers); `when_true`/`when_false`
+    /// branch on its result (that is, on its operand being zero or not),
+    /// `acc_forms` are the same reading the operand from the accumulator.
     fn eqz(
         &mut self,
         (handler, acc_handler): (Handler, Handler),
@@ -1099,7 +1089,7 @@ impl Translator<'_> {
             Some(Operand::Local(i)) => self.in_acc(*i, false),
             _ => false,
         };
-        self.unop(handler, Some(acc_handler), false, false);
+        self.unop(handler, acc_handler, false, false);
         let Some(dst_cell) = self.last.map(|l| l.dst_cell) else { return };
         let a = self.field(dst_cell, 1);
         let Some(last) = &mut self.last else { return };
@@ -1178,16 +1168,17 @@ impl Translator<'_> {
         if n < 2 {
             return false;
         }
-        let sx = match (self.stack[n - 2], self.stack[n - 1]) {
-            (Operand::Local(i), Operand::Temp) | (Operand::Temp, Operand::Local(i)) => i,
-            (Operand::Temp, Operand::Temp) if dst == self.home(n - 1) => self.home(n - 2),
-            (Operand::Temp, Operand::Temp) if dst == self.home(n - 2) => self.home(n - 1),
-            _ => return false,
-        };
-        let shifted = if dst == self.home(n - 1) { n - 1 } else { n - 2 };
-        if dst != self.home(shifted) || self.stack[shifted] != Operand::Temp {
+        // The shift's result is one operand; the other is `x`.
+        let Some(shifted) = [n - 1, n - 2].into_iter().find(|&q| self.home(q) == dst) else { return false };
+        if self.stack[shifted] != Operand::Temp {
             return false;
         }
+        let other = if shifted == n - 1 { n - 2 } else { n - 1 };
+        let sx = match self.stack[other] {
+            Operand::Local(i) => i,
+            Operand::Temp => self.home(other),
+            Operand::Const(_) => return false,
+        };
         self.pop();
         self.pop();
         let p = self.stack.len();
@@ -1230,13 +1221,15 @@ impl Translator<'_> {
         true
     }
 
+    /// The last instruction, if it produced operand `o` at stack position `p`.
+    fn last_result(&self, o: Operand, p: usize) -> Option<Last> {
+        self.last.filter(|l| o == Operand::Temp && l.dst == self.home(p))
+    }
+
     /// The operands of the `i32.add` that just produced the operand at `p`, if
     /// it can be folded into its consumer (whose code is emitted next).
     fn take_add(&mut self, o: Operand, p: usize) -> Option<(u32, u32, Option<u64>)> {
-        let last = self.last?;
-        if o != Operand::Temp || last.dst != self.home(p) {
-            return None;
-        }
+        let last = self.last_result(o, p)?;
         let add = last.add?;
         self.truncate_code(last.start);
         self.last = None;
@@ -1284,8 +1277,8 @@ impl Translator<'_> {
             }
         }
         // A scaled index just computed: `[load_sx, (dst, x, y), k, end]`.
-        if let (Operand::Temp, Some(last)) = (a, self.last) {
-            if let (Some((x, y, k, y_acc)), true) = (last.shl_add, last.dst == self.home(p)) {
+        if let Some(last) = self.last_result(a, p) {
+            if let Some((x, y, k, y_acc)) = last.shl_add {
                 self.truncate_code(last.start);
                 self.last = None;
                 let start = self.pos();
@@ -1318,9 +1311,9 @@ impl Translator<'_> {
     /// has width `width` and its value can move straight to memory: the load
     /// is dropped (its consumer, emitted next, does the access).
     fn take_load(&mut self, o: Operand, p: usize, width: u8) -> Option<Addr> {
-        let last = self.last?;
+        let last = self.last_result(o, p)?;
         let (w, addr) = last.load?;
-        if o != Operand::Temp || last.dst != self.home(p) || w != width || addr.offset > u32::MAX as u64 {
+        if w != width || addr.offset > u32::MAX as u64 {
             return None;
         }
         self.truncate_code(last.start);
@@ -1390,16 +1383,7 @@ impl Translator<'_> {
             return;
         }
         if let Operand::Const(c) = v {
-            // The address's add folds in as below (the value needs no code).
-            let add = match (self.take_add(a, p), a, pending) {
-                (Some(add), ..) => Some(add),
-                (None, Operand::Temp, Some(pa)) => {
-                    self.drain_pending(pa);
-                    Some((pa.a, pa.b, pa.imm))
-                }
-                _ => None,
-            };
-            match add {
+            match self.take_address_add(a, p, pending) {
                 Some((x, _, Some(k))) => {
                     self.emit(imm.2);
                     self.imm(pack(&[x]));
@@ -1443,21 +1427,10 @@ impl Translator<'_> {
                 return;
             }
         }
-        // The address's `i32.add` is the last instruction only when the value
-        // needed no code (a local): fold it into the store.
-        if let Some((x, y, k)) = self.take_add(a, p) {
-            let sv = self.slot_of(v, p + 1);
-            self.emit_store_add(fused, x, y, k, sv, end);
-            return;
-        }
-        // Otherwise, the address's `i32.add` of two locals may still be pending
-        // further back, with only straight-line code that writes no local in
-        // between: move it into the store too.
-        if let (Operand::Temp, Some(pa)) = (a, pending) {
+        if let Some((x, y, k)) = self.take_address_add(a, p, pending) {
             let sv = self.slot_of(v, p + 1);
             let fused = if self.in_acc(sv, vacc.float) { (vacc.ss, vacc.si) } else { fused };
-            self.drain_pending(pa);
-            self.emit_store_add(fused, pa.a, pa.b, pa.imm, sv, end);
+            self.emit_store_add(fused, x, y, k, sv, end);
             return;
         }
         let sa = self.slot_of(a, p);
@@ -1473,20 +1446,37 @@ impl Translator<'_> {
         self.imm(end);
     }
 
+    /// The `i32.add` computing a store's address `a` (at `p`), to fold into
+    /// the store: the last instruction (only when the value needed no code: a
+    /// local or a constant), or `pending` further back, with only
+    /// straight-line code that writes no local in between (its code is
+    /// removed).
+    fn take_address_add(
+        &mut self,
+        a: Operand,
+        p: usize,
+        pending: Option<PendingAdd>,
+    ) -> Option<(u32, u32, Option<u64>)> {
+        if let Some(add) = self.take_add(a, p) {
+            return Some(add);
+        }
+        let pa = pending.filter(|_| a == Operand::Temp)?;
+        self.drain_pending(pa);
+        Some((pa.a, pa.b, pa.imm))
+    }
+
     /// The read-modify-write the store of `v` to `a + offset` completes: the
     /// value was computed by the last instruction from a load of the same
     /// bytes (same address slot, offset and width) just before it. Drops
     /// both; the store emits the fused form.
     fn take_rmw(&mut self, a: Operand, v: Operand, p: usize, offset: u64, width: u8) -> Option<Rmw> {
-        let last = self.last?;
-        let r = last.rmw?;
+        let r = self.last_result(v, p + 1)?.rmw?;
         let sa = match a {
             Operand::Local(i) => i,
             Operand::Temp => self.home(p),
             Operand::Const(_) => return None,
         };
-        let same = r.addr.a == sa && r.addr.offset == offset && r.width == width;
-        if v != Operand::Temp || last.dst != self.home(p + 1) || !same {
+        if r.addr.a != sa || r.addr.offset != offset || r.width != width {
             return None;
         }
         self.truncate_code(r.load_start);
@@ -1630,14 +1620,10 @@ impl Translator<'_> {
         if let Some(head) = self.frame(depth).head {
             // Loop rotation: test the loop's exit condition here; a counter
             // the exit compares, just updated, updates in the same handler.
-            let mut cond = head.cond;
-            if let (Cond::Cmp { ctr: Some(forms), a, b, imm, .. }, Some(update)) = (cond, self.counter) {
-                let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local));
-                if let (Some(fused), false) = (forms.fuse(update, a, b, imm), old_reads) {
-                    self.truncate_code(update.start);
-                    cond = fused;
-                }
-            }
+            let cond = match self.counter {
+                Some(update) => self.fuse_counter(head.cond, update).unwrap_or(head.cond),
+                None => head.cond,
+            };
             self.emit_cond(cond, !head.sense);
             self.target(head.body);
             self.emit(h::br);
@@ -1710,6 +1696,25 @@ impl Translator<'_> {
         self.truncate(height);
         self.last = None;
     }
+    /// Are reads of local `i` pending on the operand stack (`Operand::Local`)?
+    fn pending_reads(&self, i: u32) -> bool {
+        self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(i))
+    }
+
+    /// `cond`, a compare with counter forms, right after `update` wrote one
+    /// of its operands: drops the update's code and returns the fused test
+    /// (`Cond::CounterCmp`). Not when pending reads of the local's old value
+    /// would be materialised after the moved update.
+    fn fuse_counter(&mut self, cond: Cond, update: CounterUpdate) -> Option<Cond> {
+        let Cond::Cmp { ctr: Some(forms), a, b, imm, .. } = cond else { return None };
+        let fused = forms.fuse(update, a, b, imm)?;
+        if self.pending_reads(update.local) {
+            return None;
+        }
+        self.truncate_code(update.start);
+        Some(fused)
+    }
+
     /// Pops a condition; returns how to test it (fusing a preceding compare).
     fn pop_cond(&mut self) -> Cond {
         let o = self.pop();
@@ -1717,7 +1722,7 @@ impl Translator<'_> {
         if let (Operand::Local(x), Some(c)) = (o, self.counter) {
             // Pending reads of the local's old value would be materialised
             // after the (moved) update: keep the update in place then.
-            let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(x));
+            let old_reads = self.pending_reads(x);
             if let (true, false, Inc::Imm(imm), false) = (c.local == x, old_reads, c.inc, c.wide) {
                 self.truncate_code(c.start);
                 self.counter = None;
@@ -1727,10 +1732,8 @@ impl Translator<'_> {
         if o == Operand::Temp {
             if let Some(last) = self.last {
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
-                    if let Cond::Cmp { ctr: Some(forms), update: Some(update), a, b, imm, .. } = cond {
-                        let old_reads = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(update.local));
-                        if let (Some(fused), false) = (forms.fuse(update, a, b, imm), old_reads) {
-                            self.truncate_code(update.start);
+                    if let Cond::Cmp { update: Some(update), .. } = cond {
+                        if let Some(fused) = self.fuse_counter(cond, update) {
                             self.last = None;
                             return fused;
                         }
@@ -1757,10 +1760,9 @@ impl Translator<'_> {
                         let (dst, src) = (self.field(prev + 1, 0), self.field(prev + 1, 1));
                         self.code[prev] = Cell::handler(if sense != swap { h::copy_br_nez } else { h::copy_br_eqz });
                         self.code[prev + 1] = Cell::imm(pack(&[dst, src, a]));
-                        self.last = None;
-                        self.counter = None;
-                        self.prev_copy = None;
-                        self.acc = None;
+                        self.new_instruction();
+                        // The copy is gone: nothing to restore if this is dropped.
+                        self.copy_before = None;
                         return;
                     }
                 }
@@ -3035,7 +3037,7 @@ impl Translator<'_> {
         self.invalidate_adds();
         let v = self.pop();
         let p = self.stack.len();
-        let aliased = self.lazy.iter().any(|&q| self.stack[q] == Operand::Local(i));
+        let aliased = self.pending_reads(i);
         if let (Operand::Temp, Some(last)) = (v, self.last) {
             if last.dst == self.home(p) {
                 let mut dst_cell = last.dst_cell;
