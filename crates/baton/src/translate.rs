@@ -149,10 +149,6 @@ enum Cond {
     Test { when_true: Handler, when_false: Handler, a: u32, sel_swap: Option<bool>, acc: Option<(Handler, Handler)> },
     /// `[h, a, b|imm, target]`; (ss, si) pairs for true and false, and the
     /// fused `select` variants if any.
-    /// A local just updated by `local = a + imm` (`local.tee` of an `i32.add`
-    /// or `i32.sub` with a constant), tested for non-zero: the update moves
-    /// into the branch (`[h, (local, a), imm, target]`).
-    Counter { local: u32, a: u32, imm: u64 },
     /// `a_acc`: the accumulator holds `a` here (the `as`/`ai` forms apply).
     /// `ctr`: the counter-update forms of an `i32` compare; `update`: `a` is
     /// a local updated by the instruction just before.
@@ -168,7 +164,8 @@ enum Cond {
         update: Option<CounterUpdate>,
     },
     /// A counter update and a compare of the counter with `b`/`imm` (see
-    /// `handlers::ctr_br!`), the update moved into the branch.
+    /// `handlers::ctr_br!`), the update moved into the branch; also a test of
+    /// the counter itself (`!= 0`).
     /// `forms`: for the branch taken when the compare is true, and when false.
     CounterCmp { update: CounterUpdate, forms: ([Handler; 4], [Handler; 4]), b: u32, imm: Option<u64> },
 }
@@ -186,7 +183,7 @@ impl Cond {
             Cond::Cmp { when_true, when_false, sel, a, b, imm, ctr, update, .. } => {
                 Cond::Cmp { when_true, when_false, sel, a, b, imm, a_acc: false, ctr, update }
             }
-            c @ (Cond::Counter { .. } | Cond::CounterCmp { .. }) => c,
+            c @ Cond::CounterCmp { .. } => c,
         }
     }
 }
@@ -343,7 +340,7 @@ struct Translator<'a> {
     last: Option<Last>,
     /// Recent `i32.add`s of locals a later store may absorb (at most 4).
     pending_adds: Vec<PendingAdd>,
-    /// The last instruction, if it is `local = a + imm` (see `Cond::Counter`).
+    /// The last instruction, if it is a counter update (see `Cond::CounterCmp`).
     counter: Option<CounterUpdate>,
     /// Position of the last emitted handler if it is a `copy` that a next copy
     /// may merge with.
@@ -1722,11 +1719,10 @@ impl Translator<'_> {
         if let (Operand::Local(x), Some(c)) = (o, self.counter) {
             // Pending reads of the local's old value would be materialised
             // after the (moved) update: keep the update in place then.
-            let old_reads = self.pending_reads(x);
-            if let (true, false, Inc::Imm(imm), false) = (c.local == x, old_reads, c.inc, c.wide) {
+            if c.local == x && !c.wide && !self.pending_reads(x) {
                 self.truncate_code(c.start);
                 self.counter = None;
-                return Cond::Counter { local: x, a: c.a, imm };
+                return Cond::CounterCmp { update: c, forms: (h::CTR_NE, h::CTR_EQ), b: 0, imm: Some(0) };
             }
         }
         if o == Operand::Temp {
@@ -1769,11 +1765,6 @@ impl Translator<'_> {
                 let (when_true, when_false) = acc.unwrap_or((when_true, when_false));
                 self.emit(if sense { when_true } else { when_false });
                 self.imm(a as u64);
-            }
-            Cond::Counter { local, a, imm } => {
-                self.emit(if sense { h::i32_add_si_br_nez } else { h::i32_add_si_br_eqz });
-                self.imm(pack(&[local, a]));
-                self.imm(imm);
             }
             Cond::CounterCmp { update: u, forms, b, imm } => {
                 let forms = if sense { forms.0 } else { forms.1 };
@@ -3055,7 +3046,7 @@ impl Translator<'_> {
                 self.set_dst(dst_cell, i);
                 self.last = None;
                 // `local.tee` of `a + k` followed by a branch on the local: the
-                // branch may absorb the update (see `Cond::Counter`).
+                // branch may absorb the update (see `Cond::CounterCmp`).
                 let (add, wide) = match (last.add, last.add64) {
                     (Some(add), _) => (Some(add), false),
                     (None, add) => (add, true),

@@ -348,21 +348,22 @@ pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, a
 
 /// `[copy_br_nez, (dst, src, a), target]`: a copy, then a branch if the
 /// `i32` in slot `a` is not zero (`copy_br_eqz`: is zero).
-pub(crate) unsafe fn copy_br_nez(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
-    if pslot!(fp, ip, 1, 2) as u32 != 0 {
-        next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
-    }
-    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+macro_rules! copy_br {
+    ($($name:ident, |$c:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+            let $c = pslot!(fp, ip, 1, 2) as u32;
+            if $e {
+                next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
+            }
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
 }
 
-/// See `copy_br_nez`.
-pub(crate) unsafe fn copy_br_eqz(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
-    if pslot!(fp, ip, 1, 2) as u32 == 0 {
-        next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
-    }
-    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+copy_br! {
+    copy_br_nez, |c| c != 0;
+    copy_br_eqz, |c| c == 0;
 }
 
 /// `[copy2, (dst1, src1, dst2), (src2)]`: two copies, in order.
@@ -966,27 +967,6 @@ br_cmp! {
     br_f64_not_gt_ss, br_f64_not_gt_si, br_f64_not_gt_as, br_f64_not_gt_ai, f64, |a, b| !(a > b);
     br_f64_not_le_ss, br_f64_not_le_si, br_f64_not_le_as, br_f64_not_le_ai, f64, |a, b| !(a <= b);
     br_f64_not_ge_ss, br_f64_not_ge_si, br_f64_not_ge_as, br_f64_not_ge_ai, f64, |a, b| !(a >= b);
-}
-
-/// `[op, (dst, a), imm, target]`: `dst = a + imm` (wrapping i32), then branch
-/// if the result is (`nez`) or is not (`eqz`) zero: a loop counter's update
-/// and test in one handler.
-macro_rules! add_br {
-    ($($name:ident, |$r:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $r = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
-            pslot!(fp, ip, 1, 0) = $r as u64;
-            if $e {
-                next!(target!(ip, 3), fp, mem, len, ctx, acc, facc)
-            }
-            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-add_br! {
-    i32_add_si_br_nez, |r| r != 0;
-    i32_add_si_br_eqz, |r| r == 0;
 }
 
 /// `[add_si2, (d1, a1), k1, add_si, (d2, a2), k2]`: two `i32_add_si` in a
