@@ -25,8 +25,9 @@ use crate::exec::handlers as h;
 use crate::exec::{Cell, Handler};
 use crate::module::ModuleInner;
 
-/// Bits of one slot index in a packed operand cell.
-const FIELD_BITS: u32 = 21;
+/// Bits of one slot index in a packed operand cell: 16, so that a handler
+/// reads each field with one zero-extending 2-byte load (see `field!`).
+const FIELD_BITS: u32 = 16;
 const FIELD_MASK: u64 = (1 << FIELD_BITS) - 1;
 /// Functions whose frames need more slots than fit a field are rejected.
 pub(crate) const MAX_FRAME_SLOTS: usize = 1 << FIELD_BITS;
@@ -464,7 +465,8 @@ pub(crate) fn translate_validating(
     let frame_size = (t.nlocals as usize + t.max_height + 1).max(t.nresults).max(nparams as usize);
     if frame_size >= MAX_FRAME_SLOTS {
         return Err(Error::Limit(format!(
-            "function {func_index} needs {frame_size} value slots (at most {MAX_FRAME_SLOTS})"
+            "function {func_index} needs {frame_size} value slots (at most {})",
+            MAX_FRAME_SLOTS - 1
         )));
     }
     t.code[1] = Cell::imm(frame_size as u64);
@@ -722,7 +724,7 @@ impl Translator<'_> {
     fn field(&self, cell: usize, f: u32) -> u32 {
         // SAFETY: `cell` is a packed operand cell written by `pack`.
         let x = unsafe { self.code[cell].x };
-        ((x >> (21 * f)) & FIELD_MASK) as u32
+        ((x >> (FIELD_BITS * f)) & FIELD_MASK) as u32
     }
     fn imm(&mut self, x: u64) {
         self.code.push(Cell::imm(x));

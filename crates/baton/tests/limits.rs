@@ -466,17 +466,29 @@ fn too_many_locals_is_invalid() {
 #[test]
 fn hostile_many_locals_and_deep_stack() {
     let engine = eager();
-    // Locals 0, 1000, 2000, 3000 hold 1..=4 and are read once each.
-    assert_eq!(run_i32(&engine, &many_locals(50_000)).unwrap(), 10);
-    // A 100k-deep operand stack of constants.
-    let n = 100_000u32;
-    let mut code = Vec::new();
-    for _ in 0..n {
-        code.extend_from_slice(&[0x41, 1]);
+    // Locals 0, 1000, 2000, 3000 hold 1..=4 and are read once each; 50 000
+    // locals + a 15 000-deep operand stack still fit a frame.
+    assert_eq!(run_i32(&engine, &many_locals(15_000)).unwrap(), 10);
+    // A 60k-deep operand stack of constants.
+    let deep = |n: u32| {
+        let mut code = Vec::new();
+        for _ in 0..n {
+            code.extend_from_slice(&[0x41, 1]);
+        }
+        code.extend(std::iter::repeat_n(0x6a, n as usize - 1));
+        module_bytes(&[], &[0x7f], 0, &code, 0)
+    };
+    assert_eq!(run_i32(&engine, &deep(60_000)).unwrap(), 60_000);
+    // Handlers address slots with 16-bit fields (as wasmi and wasm3 limit
+    // frames too): a frame of more than 65 535 slots is a limit error, at
+    // compile time when eager and at the first call when lazy.
+    for bytes in [deep(100_000), many_locals(50_000)] {
+        let err = run_i32(&engine, &bytes).unwrap_err();
+        assert!(matches!(&err, Error::Limit(m) if m.contains("value slots")), "{err:?}");
+        let err = run_i32(&Engine::default(), &bytes).unwrap_err();
+        assert!(matches!(&err, Error::Limit(m) if m.contains("value slots")), "{err:?}");
     }
-    code.extend(std::iter::repeat_n(0x6a, n as usize - 1));
-    assert_eq!(run_i32(&engine, &module_bytes(&[], &[0x7f], 0, &code, 0)).unwrap(), n as i32);
-    assert_linear("locals + operand stack", 10_000, many_locals);
+    assert_linear("locals + operand stack", 1_500, many_locals);
 }
 
 /// `n` `local.get`s left on the stack, then `n` nested blocks, each of which

@@ -107,16 +107,11 @@ macro_rules! slot {
 }
 
 /// Slot index field `$f` (0, 1 or 2) of the packed operand cell `$k` (see
-/// `crate::translate::pack`): three 21-bit slot indices in one cell.
+/// `crate::translate::pack`): three 16-bit slot indices in one cell, field `f`
+/// in bits `16 f ..`, each read on its own with one 2-byte load.
 macro_rules! field {
-    ($ip:expr, $k:expr, 0) => {
-        (imm!($ip, $k) & 0x1f_ffff) as usize
-    };
-    ($ip:expr, $k:expr, 1) => {
-        ((imm!($ip, $k) >> 21) & 0x1f_ffff) as usize
-    };
-    ($ip:expr, $k:expr, 2) => {
-        (imm!($ip, $k) >> 42) as usize
+    ($ip:expr, $k:expr, $f:tt) => {
+        (*($ip.add($k) as *const u16).add(if cfg!(target_endian = "little") { $f } else { 3 - $f })) as usize
     };
 }
 
