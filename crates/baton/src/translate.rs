@@ -801,7 +801,61 @@ impl Translator<'_> {
         self.relocs.push(self.pos());
         self.imm(pos as u64);
     }
-    fn finish(self) -> Compiled {
+    /// Byte-copy loops run as one handler (see `handlers::copy_loop!`): an
+    /// `mcopy8_ss` at a branch target `p` whose next instruction is a
+    /// `ctr_ne_*` back to `p`, stepping the index slot of both addresses.
+    /// Only the handler of the `mcopy8_ss` cell changes, so every way into
+    /// the loop (and into the `ctr_ne` cell) keeps its meaning. Works on the
+    /// finished code: branch targets are handler cells, and the layouts of
+    /// those two handlers locate the rest.
+    fn fuse_copy_loops(&mut self) {
+        let x = |code: &[Cell], i: usize| -> Option<u64> {
+            // SAFETY: every cell is initialised; read as its 8 raw bytes.
+            code.get(i).map(|c| unsafe { c.x })
+        };
+        let addr = |f: Handler| f as usize as u64;
+        let fields = |v: u64| [v & FIELD_MASK, (v >> FIELD_BITS) & FIELD_MASK, (v >> (2 * FIELD_BITS)) & FIELD_MASK];
+        let fused: [(Handler, usize, bool); 4] = [
+            (h::copy_loop_ss, 3, true),
+            (h::copy_loop_si, 3, true),
+            (h::copy_loop_is, 4, false),
+            (h::copy_loop_ii, 4, false),
+        ];
+        for &r in &self.relocs {
+            let Some(p) = x(&self.code, r).map(|p| p as usize) else { continue };
+            if x(&self.code, p) != Some(addr(h::mcopy8_ss)) {
+                continue;
+            }
+            let c = p + 5;
+            let Some(form) = x(&self.code, c).and_then(|hc| h::CTR_NE.iter().position(|&f| addr(f) == hc)) else {
+                continue;
+            };
+            let (handler, target, inc_slot) = fused[form];
+            let (Some(m), Some(db), Some(ctr), Some(to)) =
+                (x(&self.code, p + 1), x(&self.code, p + 2), x(&self.code, c + 1), x(&self.code, c + target))
+            else {
+                continue;
+            };
+            let ([sa, sb, da], [db, ..], [local, a, inc]) = (fields(m), fields(db), fields(ctr));
+            let bound = match form {
+                0 | 2 => x(&self.code, c + target - 1).map(|b| fields(b)[0]),
+                _ => None,
+            };
+            if to as usize == p
+                && sb == local
+                && db == local
+                && a == local
+                && sa != local
+                && da != local
+                && !(inc_slot && inc == local)
+                && bound != Some(local)
+            {
+                self.code[p] = Cell::handler(handler);
+            }
+        }
+    }
+    fn finish(mut self) -> Compiled {
+        self.fuse_copy_loops();
         let len = self.code.len();
         let (compiled, base) = Compiled::new(self.code);
         for r in self.relocs {

@@ -1388,3 +1388,119 @@ fn loads_take_a_scaled_index() {
         assert_eq!(run(&mut store, "w8", x, y), read(a8, 1).map(|b| b as u8 as i8 as i64 as u64), "w8 {x} {y}");
     }
 }
+
+/// A byte-copy loop (`mem[d + i] = mem[s + i]; i += inc; while i != bound`,
+/// what Rust's `memcpy`/`memmove` compile to without bulk memory) runs as one
+/// bulk copy when it can; every shape of it, forwards and backwards, with
+/// overlaps either way, at the memory's end, with address wrap-around and
+/// with other steps, must leave memory and the counter as the byte loop does
+/// (checked against a Rust model of the loop).
+#[test]
+fn byte_copy_loops_match_the_byte_by_byte_loop() {
+    // (export name, step expression, bound expression)
+    let shapes = [
+        ("ss", "(local.get $inc)", "(local.get $bound)"),
+        ("si", "(local.get $inc)", "(i32.const 300)"),
+        ("is_up", "(i32.const 1)", "(local.get $bound)"),
+        ("is_down", "(i32.const -1)", "(local.get $bound)"),
+        ("ii", "(i32.const 1)", "(i32.const 300)"),
+    ];
+    let mut funcs = String::new();
+    for (name, step, bound) in shapes {
+        funcs += &format!(
+            r#"(func (export "{name}") (param $s i32) (param $d i32) (param $i i32) (param $bound i32) (param $inc i32) (result i32)
+                 (loop $l
+                   (i32.store8 offset=5 (i32.add (local.get $d) (local.get $i))
+                     (i32.load8_u offset=3 (i32.add (local.get $s) (local.get $i))))
+                   (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) {step})) {bound})))
+                 (local.get $i))"#
+        );
+    }
+    let wat = format!(r#"(module (memory (export "m") 1) {funcs})"#);
+    let (mut store, inst) = instantiate(&wat);
+    let memory = inst.get_memory(&store, "m").expect("memory");
+    const LEN: usize = 65536;
+    let fresh: Vec<u8> = (0..LEN).map(|k| (k * 7 + 3) as u8).collect();
+    // The byte loop itself: the counter at the end, or None for a trap.
+    let model = |mem: &mut [u8], s: u32, d: u32, mut i: u32, bound: u32, inc: u32| -> Option<u32> {
+        loop {
+            let from = s.wrapping_add(i) as usize + 3;
+            let to = d.wrapping_add(i) as usize + 5;
+            if from >= LEN || to >= LEN {
+                return None;
+            }
+            mem[to] = mem[from];
+            i = i.wrapping_add(inc);
+            if i == bound {
+                return Some(i);
+            }
+        }
+    };
+    let up = |i: u32, bound: u32| (i, bound, 1u32);
+    let cases: Vec<(u32, u32, (u32, u32, u32))> = vec![
+        (100, 1000, up(0, 300)),                  // disjoint
+        (1000, 100, up(0, 300)),                  // disjoint, dst below
+        (100, 110, up(0, 300)),                   // dst inside the source: a repeating pattern
+        (110, 100, up(0, 300)),                   // src inside the dst: a plain move
+        (100, 110, (299, u32::MAX, u32::MAX)),    // backwards, dst above: a plain move
+        (110, 100, (299, u32::MAX, u32::MAX)),    // backwards into the source: repeats
+        (500, 600, (40, 7, u32::MAX)),            // backwards over part of a range
+        (65000, 100, up(0, 600)),                 // source runs off the end: trap part-way
+        (100, 65300, up(0, 300)),                 // destination runs off the end
+        (100, 200, (65500, 65500 - 1, u32::MAX)), // backwards from the top: ends in bounds
+        (u32::MAX - 10, 4000, up(0, 300)),        // source address wraps around 2^32
+        (4000, u32::MAX - 10, up(0, 300)),        // destination address wraps
+        (100, 3000, (0, 300, 2)),                 // step 2: byte by byte
+        (100, 3000, (0, 0, 1)),                   // bound == start: 2^32 steps, traps at the end
+        (100, 3000, (5, 5, u32::MAX)),            // the same downwards
+        (100, 3000, (299, 300, 1)),               // a single byte? no: wraps all the way, traps
+    ];
+    for (name, _, _) in shapes {
+        for &(s, d, (i0, bound, inc)) in &cases {
+            // Shapes with constants only run the cases they match.
+            let (i0, bound, inc) = match name {
+                "si" | "ii" if bound != 300 => continue,
+                "is_up" | "ii" if inc != 1 => continue,
+                "is_down" if inc != u32::MAX => continue,
+                _ => (i0, bound, inc),
+            };
+            memory.write(&mut store, 0, &fresh).unwrap();
+            let mut want = fresh.clone();
+            let want_i = model(&mut want, s, d, i0, bound, inc);
+            let f = inst.get_func(&store, name).unwrap();
+            let mut out = [Val::I32(0)];
+            let args = [s, d, i0, bound, inc].map(|v| Val::I32(v as i32));
+            let got_i = f.call(&mut store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
+            let mut got = vec![0u8; LEN];
+            memory.read(&store, 0, &mut got).unwrap();
+            let case = format!("{name}: s={s} d={d} i={i0} bound={bound} inc={inc}");
+            assert_eq!(got_i, want_i, "{case}");
+            assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+        }
+    }
+}
+
+/// With fuel metering every iteration of a byte-copy loop is charged: the
+/// loop head is then a fuel check, so the loop is not run as a bulk copy.
+#[test]
+fn byte_copy_loops_are_charged_fuel_per_iteration() {
+    let wat = r#"(module (memory 1)
+      (func (export "copy") (param $s i32) (param $d i32) (param $n i32) (local $i i32)
+        (loop $l
+          (i32.store8 (i32.add (local.get $d) (local.get $i)) (i32.load8_u (i32.add (local.get $s) (local.get $i))))
+          (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))))"#;
+    let mut config = baton::Config::default();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, wat).unwrap();
+    let used = |n: i32| {
+        let mut store = Store::new(&engine, ());
+        store.set_fuel(1_000_000).unwrap();
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let f = inst.get_typed_func::<(i32, i32, i32), ()>(&store, "copy").unwrap();
+        f.call(&mut store, (0, 1000, n)).unwrap();
+        1_000_000 - store.get_fuel().unwrap()
+    };
+    let (small, large) = (used(10), used(1010));
+    assert!(large - small >= 1000, "fuel for 10 bytes: {small}, for 1010: {large}");
+}

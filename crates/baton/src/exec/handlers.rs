@@ -1580,6 +1580,64 @@ mcopy! {
     mcopy64_ii, u64, i, i; mcopy64_is, u64, i, s; mcopy64_si, u64, s, i; mcopy64_ss, u64, s, s;
 }
 
+/// A byte-copy loop: `mcopy8_ss` followed by a `ctr_ne_*` back edge to it,
+/// the counter being the index of both addresses (Rust's `memcpy`/`memmove`
+/// without bulk memory). The cell is the `mcopy8_ss` cell with its handler
+/// replaced (`translate::fuse_copy_loops`); the `ctr_ne` cells follow
+/// unchanged. When the counter steps by +1 or -1 and every byte the loop would
+/// touch is in bounds without address wrap-around, all of them are copied at
+/// once (with the loop's byte-by-byte meaning, forwards or backwards: a
+/// `memmove` unless the destination overlaps the bytes still to be read) and
+/// the counter is set to its bound; otherwise one iteration runs as
+/// `mcopy8_ss`, which traps where the loop would and comes back here through
+/// the back edge.
+macro_rules! copy_loop {
+    ($($name:ident, $inc:ident, $bk:ident, $target:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let c = ip.add(5);
+            let inc = ctr_br!(@inc $inc, fp, c) as u32;
+            let bound = ctr_br!(@b $bk, fp, c, $target) as u32;
+            let i0 = pslot!(fp, c, 1, 0) as u32;
+            // The lowest index and the number of iterations.
+            let (lo, n, forward) = match inc {
+                1 => (i0, bound.wrapping_sub(i0) as u64, true),
+                u32::MAX => (bound.wrapping_add(1), i0.wrapping_sub(bound) as u64, false),
+                _ => (0, 0, true),
+            };
+            let s = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(lo) as u64;
+            let d = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(lo) as u64;
+            let (so, dof) = (imm!(ip, 3) >> 32, imm!(ip, 4) >> 32);
+            const WRAP: u64 = 1 << 32;
+            if n != 0 && s + n <= WRAP && d + n <= WRAP && s + so + n <= len as u64 && d + dof + n <= len as u64 {
+                let (s, d, n) = ((s + so) as usize, (d + dof) as usize, n as usize);
+                if forward && d > s && d < s + n {
+                    // Forwards into the source: the first `d - s` bytes repeat.
+                    for j in 0..n {
+                        *mem.add(d + j) = *mem.add(s + j);
+                    }
+                } else if !forward && s > d && s < d + n {
+                    // Backwards into the source: the last `s - d` bytes repeat.
+                    for j in (0..n).rev() {
+                        *mem.add(d + j) = *mem.add(s + j);
+                    }
+                } else {
+                    std::ptr::copy(mem.add(s), mem.add(d), n);
+                }
+                pslot!(fp, c, 1, 0) = bound as u64;
+                next!(c.add($target + 1), fp, mem, len, ctx, acc, facc)
+            }
+            next!(ip, fp, mem, len, ctx, acc, facc; mcopy8_ss)
+        }
+    )*};
+}
+
+copy_loop! {
+    copy_loop_ss, slot, slot, 3;
+    copy_loop_si, slot, imm, 3;
+    copy_loop_is, imm, slot, 4;
+    copy_loop_ii, imm, imm, 4;
+}
+
 /// `[memory_size, dst]`
 pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     slot!(fp, ip, 1) = (len / crate::PAGE_SIZE) as u64;
