@@ -801,61 +801,86 @@ impl Translator<'_> {
         self.relocs.push(self.pos());
         self.imm(pos as u64);
     }
-    /// Byte-copy loops run as one handler (see `handlers::copy_loop!`): an
-    /// `mcopy8_ss` at a branch target `p` whose next instruction is a
-    /// `ctr_ne_*` back to `p`, stepping the index slot of both addresses.
-    /// Only the handler of the `mcopy8_ss` cell changes, so every way into
-    /// the loop (and into the `ctr_ne` cell) keeps its meaning. Works on the
-    /// finished code: branch targets are handler cells, and the layouts of
-    /// those two handlers locate the rest.
-    fn fuse_copy_loops(&mut self) {
-        let x = |code: &[Cell], i: usize| -> Option<u64> {
-            // SAFETY: every cell is initialised; read as its 8 raw bytes.
-            code.get(i).map(|c| unsafe { c.x })
-        };
-        let addr = |f: Handler| f as usize as u64;
-        let fields = |v: u64| [v & FIELD_MASK, (v >> FIELD_BITS) & FIELD_MASK, (v >> (2 * FIELD_BITS)) & FIELD_MASK];
-        let fused: [(Handler, usize, bool); 4] = [
-            (h::copy_loop_ss, 3, true),
-            (h::copy_loop_si, 3, true),
-            (h::copy_loop_is, 4, false),
-            (h::copy_loop_ii, 4, false),
-        ];
-        for &r in &self.relocs {
-            let Some(p) = x(&self.code, r).map(|p| p as usize) else { continue };
-            if x(&self.code, p) != Some(addr(h::mcopy8_ss)) {
-                continue;
-            }
-            let c = p + 5;
-            let Some(form) = x(&self.code, c).and_then(|hc| h::CTR_NE.iter().position(|&f| addr(f) == hc)) else {
-                continue;
-            };
-            let (handler, target, inc_slot) = fused[form];
-            let (Some(m), Some(db), Some(ctr), Some(to)) =
-                (x(&self.code, p + 1), x(&self.code, p + 2), x(&self.code, c + 1), x(&self.code, c + target))
-            else {
-                continue;
-            };
-            let ([sa, sb, da], [db, ..], [local, a, inc]) = (fields(m), fields(db), fields(ctr));
-            let bound = match form {
-                0 | 2 => x(&self.code, c + target - 1).map(|b| fields(b)[0]),
-                _ => None,
-            };
-            if to as usize == p
-                && sb == local
-                && db == local
-                && a == local
-                && sa != local
-                && da != local
-                && !(inc_slot && inc == local)
-                && bound != Some(local)
-            {
-                self.code[p] = Cell::handler(handler);
+    /// Byte-copy and byte-fill loops run as one handler (see
+    /// `handlers::copy_loop!`, `handlers::fill_loop!`): a loop of two or
+    /// three instructions at a branch target `p` whose last instruction
+    /// branches back to `p`. Only the handler of the cell at `p` changes, so
+    /// every way into the loop (and into its later cells) keeps its meaning.
+    /// Works on the finished code: branch targets are handler cells, and the
+    /// layouts of the handlers found locate the rest.
+    fn fuse_bulk_loops(&mut self) {
+        for i in 0..self.relocs.len() {
+            let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
+            if let Some(fused) = self.copy_loop_at(p).or_else(|| self.fill_loop_at(p)) {
+                self.code[p] = Cell::handler(fused);
             }
         }
     }
+    /// Cell `i` as its 8 raw bytes (branch targets still positions).
+    fn raw(&self, i: usize) -> Option<u64> {
+        // SAFETY: every cell is initialised; read as its 8 raw bytes.
+        self.code.get(i).map(|c| unsafe { c.x })
+    }
+    fn is(&self, i: usize, f: Handler) -> bool {
+        self.raw(i) == Some(f as usize as u64)
+    }
+    fn fields_at(&self, i: usize) -> [u32; 3] {
+        let v = self.raw(i).unwrap_or(u64::MAX);
+        [0, 1, 2].map(|f| ((v >> (FIELD_BITS * f)) & FIELD_MASK) as u32)
+    }
+    /// `mcopy8_ss` at `p`, then `ctr_ne_*` back to `p` stepping the index
+    /// slot of both addresses (and nothing else of the loop).
+    fn copy_loop_at(&self, p: usize) -> Option<Handler> {
+        if !self.is(p, h::mcopy8_ss) {
+            return None;
+        }
+        let c = p + 5;
+        let form = h::CTR_NE.iter().position(|&f| self.is(c, f))?;
+        let (fused, target, inc_slot) = [
+            (h::copy_loop_ss as Handler, 3, true),
+            (h::copy_loop_si, 3, true),
+            (h::copy_loop_is, 4, false),
+            (h::copy_loop_ii, 4, false),
+        ][form];
+        let ([sa, sb, da], [db, ..], [local, a, inc]) =
+            (self.fields_at(p + 1), self.fields_at(p + 2), self.fields_at(c + 1));
+        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
+        let ok = self.raw(c + target) == Some(p as u64)
+            && sb == local
+            && db == local
+            && a == local
+            && sa != local
+            && da != local
+            && !(inc_slot && inc == local)
+            && bound != Some(local);
+        ok.then_some(fused)
+    }
+    /// `i32_sub_si n, n, 1` at `p`, a byte store of a value other than `n`
+    /// at `n + q` (`q` another slot), then `br_nez_i32 n` back to `p`.
+    fn fill_loop_at(&self, p: usize) -> Option<Handler> {
+        let [n, a, _] = self.fields_at(p + 1);
+        if !self.is(p, h::i32_sub_si) || a != n || self.raw(p + 2) != Some(1) {
+            return None;
+        }
+        let st = p + 3;
+        let (fused, cells, value_slot) = if self.is(st, h::i32_store8_imm_ss) {
+            (h::fill_loop_imm as Handler, 4, None)
+        } else if self.is(st, h::i32_store8_ss) {
+            (h::fill_loop_slot as Handler, 3, Some(self.fields_at(st + 1)[2]))
+        } else {
+            return None;
+        };
+        let [x, y, _] = self.fields_at(st + 1);
+        let br = st + cells;
+        let ok = self.is(br, h::br_nez_i32)
+            && self.raw(br + 1) == Some(n as u64)
+            && self.raw(br + 2) == Some(p as u64)
+            && (x == n) != (y == n)
+            && value_slot != Some(n);
+        ok.then_some(fused)
+    }
     fn finish(mut self) -> Compiled {
-        self.fuse_copy_loops();
+        self.fuse_bulk_loops();
         let len = self.code.len();
         let (compiled, base) = Compiled::new(self.code);
         for r in self.relocs {

@@ -1504,3 +1504,68 @@ fn byte_copy_loops_are_charged_fuel_per_iteration() {
     let (small, large) = (used(10), used(1010));
     assert!(large - small >= 1000, "fuel for 10 bytes: {small}, for 1010: {large}");
 }
+
+/// A byte-fill loop (`n -= 1; mem[p + n] = v; while n != 0`, Rust's `memset`
+/// without bulk memory) runs as one fill when it can; in bounds, across the
+/// memory's end, with address wrap-around and from `n = 0` (2^32 steps) it
+/// must leave memory and `n` as the byte loop does.
+#[test]
+fn byte_fill_loops_match_the_byte_by_byte_loop() {
+    let wat = r#"(module (memory (export "m") 1)
+      (func (export "imm") (param $p i32) (param $n i32) (param $v i32) (result i32)
+        (loop $l
+          (i32.store8 offset=3 (i32.add (local.get $p) (local.tee $n (i32.sub (local.get $n) (i32.const 1))))
+            (i32.const 0x5a))
+          (br_if $l (local.get $n)))
+        (local.get $n))
+      (func (export "slot") (param $p i32) (param $n i32) (param $v i32) (result i32)
+        (loop $l
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (i32.store8 offset=3 (i32.add (local.get $n) (local.get $p)) (local.get $v))
+          (br_if $l (local.get $n)))
+        (local.get $n)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let memory = inst.get_memory(&store, "m").expect("memory");
+    const LEN: usize = 65536;
+    let fresh: Vec<u8> = (0..LEN).map(|k| (k * 7 + 3) as u8).collect();
+    let model = |mem: &mut [u8], p: u32, mut n: u32, v: u8| -> Option<u32> {
+        loop {
+            n = n.wrapping_sub(1);
+            let at = p.wrapping_add(n) as usize + 3;
+            if at >= LEN {
+                return None;
+            }
+            mem[at] = v;
+            if n == 0 {
+                return Some(0);
+            }
+        }
+    };
+    let cases: [(u32, u32); 8] = [
+        (100, 1),
+        (100, 1000),
+        (0, 65533),           // exactly to the end
+        (0, 65534),           // one past: traps before storing anything
+        (65000, 600),         // runs off the end
+        (u32::MAX - 10, 300), // the address wraps around 2^32: low bytes stored, then a trap
+        (u32::MAX - 10, 11),  // all of it above 2^32 - 11: traps at once
+        (100, 0),             // 2^32 steps: stores down from 2^32 - 1 + 100, i.e. wraps
+    ];
+    for name in ["imm", "slot"] {
+        for (p, n) in cases {
+            memory.write(&mut store, 0, &fresh).unwrap();
+            let mut want = fresh.clone();
+            let v = if name == "imm" { 0x5a } else { 0xc3 };
+            let want_n = model(&mut want, p, n, v);
+            let f = inst.get_func(&store, name).unwrap();
+            let mut out = [Val::I32(0)];
+            let args = [p, n, v as u32].map(|x| Val::I32(x as i32));
+            let got_n = f.call(&mut store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
+            let mut got = vec![0u8; LEN];
+            memory.read(&store, 0, &mut got).unwrap();
+            let case = format!("{name}: p={p} n={n}");
+            assert_eq!(got_n, want_n, "{case}");
+            assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+        }
+    }
+}

@@ -1583,7 +1583,7 @@ mcopy! {
 /// A byte-copy loop: `mcopy8_ss` followed by a `ctr_ne_*` back edge to it,
 /// the counter being the index of both addresses (Rust's `memcpy`/`memmove`
 /// without bulk memory). The cell is the `mcopy8_ss` cell with its handler
-/// replaced (`translate::fuse_copy_loops`); the `ctr_ne` cells follow
+/// replaced (`translate::fuse_bulk_loops`); the `ctr_ne` cells follow
 /// unchanged. When the counter steps by +1 or -1 and every byte the loop would
 /// touch is in bounds without address wrap-around, all of them are copied at
 /// once (with the loop's byte-by-byte meaning, forwards or backwards: a
@@ -1636,6 +1636,41 @@ copy_loop! {
     copy_loop_si, slot, imm, 3;
     copy_loop_is, imm, slot, 4;
     copy_loop_ii, imm, imm, 4;
+}
+
+/// A byte-fill loop: `n = n - 1` (`i32_sub_si`), a byte store of a fixed
+/// value at `p + n` (`i32_store8_imm_ss` or `i32_store8_ss`), then
+/// `br_nez_i32 n` back to the subtraction (Rust's `memset` without bulk
+/// memory). The cell is the `i32_sub_si` cell with its handler replaced
+/// (`translate::fuse_bulk_loops`); the other cells follow unchanged. When
+/// every byte the loop would store is in bounds without address wrap-around
+/// they are filled at once and `n` becomes 0; otherwise one iteration runs as
+/// `i32_sub_si` and the store, which traps where the loop would.
+macro_rules! fill_loop {
+    ($($name:ident, $v:ident, $cells:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let st = ip.add(3);
+            let n = pslot!(fp, ip, 1, 0) as u32;
+            // One of the address operands is the counter (after its decrement).
+            let lo = (pslot!(fp, st, 1, 0) as u32).wrapping_add(pslot!(fp, st, 1, 1) as u32).wrapping_sub(n) as u64;
+            let off = imm!(st, $cells - 1) - 1;
+            if n != 0 && lo + n as u64 <= 1 << 32 && lo + off + n as u64 <= len as u64 {
+                let v = fill_loop!(@v $v, fp, st) as u8;
+                std::ptr::write_bytes(mem.add((lo + off) as usize), v, n as usize);
+                pslot!(fp, ip, 1, 0) = 0;
+                // What the last `i32_sub_si` would have left in the accumulator.
+                next!(st.add($cells + 3), fp, mem, len, ctx, 0, facc)
+            }
+            next!(ip, fp, mem, len, ctx, acc, facc; i32_sub_si)
+        }
+    )*};
+    (@v imm, $fp:ident, $st:ident) => { imm!($st, 2) };
+    (@v slot, $fp:ident, $st:ident) => { pslot!($fp, $st, 1, 2) };
+}
+
+fill_loop! {
+    fill_loop_imm, imm, 4;
+    fill_loop_slot, slot, 3;
 }
 
 /// `[memory_size, dst]`
