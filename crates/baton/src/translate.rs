@@ -321,8 +321,9 @@ struct Last {
     /// Set when the instruction was `i32_add_shl_s`/`_a`: `x`, `y`, the
     /// shift and whether `y` came from the accumulator (a load may take it).
     shl_add: Option<(u32, u32, u32, bool)>,
-    /// Set when the instruction was a load: its width in bytes and address.
-    load: Option<(u8, Addr)>,
+    /// Set when the instruction was a load: its width in bytes, address and,
+    /// for a load from a slot address, its plain handler (see `load_then`).
+    load: Option<(u8, Addr, Option<Handler>)>,
     cond: Option<Cond>,
 }
 
@@ -1076,7 +1077,7 @@ impl Translator<'_> {
         } else {
             a_acc = false;
         }
-        let loaded = self.last.and_then(|l| l.load.map(|(w, addr)| (l.start, l.dst, w, addr)));
+        let loaded = self.last.and_then(|l| l.load.map(|(w, addr, _)| (l.start, l.dst, w, addr)));
         let start = self.pos();
         self.emit(handler);
         // The left operand was just loaded from a slot address: a store of
@@ -1350,7 +1351,7 @@ impl Translator<'_> {
                 }
                 self.imm(end);
                 self.push_value(start, dst_cell, ops.float);
-                self.set_last_load(width, Addr::new(x, y, imm, offset));
+                self.set_last_load(width, Addr::new(x, y, imm, offset), None);
                 return;
             }
         }
@@ -1376,12 +1377,12 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), sa]));
         self.imm(end);
         self.push_value(start, dst_cell, ops.float);
-        self.set_last_load(width, Addr::new(sa, 0, Some(0), offset));
+        self.set_last_load(width, Addr::new(sa, 0, Some(0), offset), Some(ops.plain));
     }
 
-    fn set_last_load(&mut self, width: u8, addr: Addr) {
+    fn set_last_load(&mut self, width: u8, addr: Addr, kind: Option<Handler>) {
         if let Some(last) = self.last.as_mut() {
-            last.load = Some((width, addr));
+            last.load = Some((width, addr, kind));
         }
     }
 
@@ -1390,7 +1391,7 @@ impl Translator<'_> {
     /// is dropped (its consumer, emitted next, does the access).
     fn take_load(&mut self, o: Operand, p: usize, width: u8) -> Option<Addr> {
         let last = self.last_result(o, p)?;
-        let (w, addr) = last.load?;
+        let (w, addr, _) = last.load?;
         if w != width || addr.offset > u32::MAX as u64 {
             return None;
         }
@@ -2790,7 +2791,18 @@ impl Translator<'_> {
             O::I32Clz => unop!(t, i32_clz, i32_clz_a),
             O::I32Ctz => unop!(t, i32_ctz, i32_ctz_a),
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
-            O::I32Add if t.add_scaled() || t.mul_then(h::i32_mul_add, h::i32_mul_add) => {}
+            O::I32Add
+                if t.add_scaled()
+                    || t.mul_then(h::i32_mul_add, h::i32_mul_add)
+                    || t.load_then(
+                        &[
+                            (h::i32_load, h::i32_add_load),
+                            (h::i32_load8_u, h::i32_add_load8_u),
+                            (h::i32_load16_u, h::i32_add_load16_u),
+                        ],
+                        Some((h::i32_add_rmw_s, h::i32_add_rmw_i, 4)),
+                        false,
+                    ) => {}
             O::I32Add => {
                 let prev_add_si = t.prev_add_si;
                 let (start, dst_cell, a, b, imm, a_acc) = t.binop_emit(
@@ -2878,6 +2890,16 @@ impl Translator<'_> {
             O::I64Clz => unop!(t, i64_clz, i64_clz_a),
             O::I64Ctz => unop!(t, i64_ctz, i64_ctz_a),
             O::I64Popcnt => unop!(t, i64_popcnt, i64_popcnt_a),
+            O::I64Add
+                if t.load_then(
+                    &[
+                        (h::i64_load, h::i64_add_load),
+                        (h::i64_load8_u, h::i64_add_load8_u),
+                        (h::i64_load32_u, h::i64_add_load32_u),
+                    ],
+                    Some((h::i64_add_rmw_s, h::i64_add_rmw_i, 8)),
+                    false,
+                ) => {}
             O::I64Add => {
                 let (start, dst_cell, a, b, imm, _) = t.binop_emit(
                     bin!(i64_add_ss, i64_add_si, i64_add_as, i64_add_ai; rmw i64_add_rmw_s, i64_add_rmw_i, 8),
@@ -2937,7 +2959,13 @@ impl Translator<'_> {
             O::F64Nearest => unop!(t, f64_nearest, f64_nearest_a),
             O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
-                if !t.mul_then(h::f64_mul_add, h::f64_mul_add) {
+                if !t.mul_then(h::f64_mul_add, h::f64_mul_add)
+                    && !t.load_then(
+                        &[(h::f64_load, h::f64_add_load)],
+                        Some((h::f64_add_rmw_s, h::f64_add_rmw_i, 8)),
+                        true,
+                    )
+                {
                     t.binop(
                         bin!(f64_add_ss, f64_add_si, f64_add_as, f64_add_ai; rmw f64_add_rmw_s, f64_add_rmw_i, 8),
                         true,
@@ -3101,6 +3129,52 @@ impl Translator<'_> {
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(pack(&[c]));
+        self.push_result(start, dst_cell, None);
+        true
+    }
+
+    /// `load(p) op b` (or `b op load(p)`; the operation is commutative) right
+    /// after the load from a slot address: one `op_load` handler. `forms`
+    /// maps the load's plain handler to the fused one; `rmw` are the
+    /// operation's read-modify-write forms, which a store back to `p` may
+    /// still take (`take_rmw`).
+    fn load_then(&mut self, forms: &[(Handler, Handler)], rmw: Option<(Handler, Handler, u8)>, float: bool) -> bool {
+        let Some(last) = self.last else { return false };
+        let Some((width, addr, Some(kind))) = last.load else { return false };
+        let Some(&(_, fused)) = forms.iter().find(|(l, _)| std::ptr::fn_addr_eq(*l, kind)) else {
+            return false;
+        };
+        if !matches!(addr.rhs, AddrRhs::Imm(0)) {
+            return false;
+        }
+        let n = self.stack.len();
+        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
+        let (other, other_pos) = if y == Operand::Temp && last.dst == self.home(n - 1) {
+            (x, n - 2)
+        } else if x == Operand::Temp && last.dst == self.home(n - 2) {
+            (y, n - 1)
+        } else {
+            return false;
+        };
+        // A constant would need a copy into a slot first.
+        if matches!(other, Operand::Const(_)) {
+            return false;
+        }
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        let b = self.slot_of(other, other_pos);
+        let start = self.pos();
+        self.emit(fused);
+        self.acc = Some(Acc { slot: self.home(p), float });
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), addr.a, b]));
+        self.imm(addr.offset + width as u64);
+        if let Some((rs, ri, w)) = rmw.filter(|r| r.2 == width) {
+            self.rmw_candidate = Some(Rmw { load_start: start, addr, width: w, b, imm: None, ops: (rs, ri) });
+        }
         self.push_result(start, dst_cell, None);
         true
     }

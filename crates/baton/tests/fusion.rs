@@ -1569,3 +1569,94 @@ fn byte_fill_loops_match_the_byte_by_byte_loop() {
         }
     }
 }
+
+/// An add whose operand was just loaded from a slot address (`sum += a[i]`)
+/// is one handler for `i32.load`/`load8_u`/`load16_u` + `i32.add`,
+/// `i64.load`/`load8_u`/`load32_u` + `i64.add` and `f64.load` + `f64.add`,
+/// with the loaded value on either side; it must match the unfused form
+/// (the load kept in a local), trap out of bounds, and `*p = *p + b` must
+/// still be one read-modify-write.
+#[test]
+fn add_of_a_just_loaded_value_matches_the_unfused_add() {
+    let forms = [
+        ("i32", "i32.load", "i32.add"),
+        ("i32", "i32.load8_u", "i32.add"),
+        ("i32", "i32.load16_u", "i32.add"),
+        ("i64", "i64.load", "i64.add"),
+        ("i64", "i64.load8_u", "i64.add"),
+        ("i64", "i64.load32_u", "i64.add"),
+        ("f64", "f64.load", "f64.add"),
+    ];
+    let mut funcs = String::new();
+    for (k, (ty, load, add)) in forms.iter().enumerate() {
+        funcs += &format!(
+            r#"(func (export "left{k}") (param $p i32) (param $b {ty}) (result {ty})
+                 ({add} ({load} offset=3 (local.get $p)) (local.get $b)))
+               (func (export "right{k}") (param $p i32) (param $b {ty}) (result {ty})
+                 ({add} (local.get $b) ({load} offset=3 (local.get $p))))
+               (func (export "plain{k}") (param $p i32) (param $b {ty}) (result {ty}) (local $t {ty})
+                 (local.set $t ({load} offset=3 (local.get $p)))
+                 ({add} (local.get $t) (local.get $b)))
+               (func (export "rmw{k}") (param $p i32) (param $b {ty})
+                 ({ty}.store offset=8 (local.get $p) ({add} ({ty}.load offset=8 (local.get $p)) (local.get $b))))"#
+        );
+    }
+    let wat = format!(
+        r#"(module (memory (export "m") 1)
+             (data (i32.const 0) "\01\02\03\04\05\06\07\08\f9\fa\fb\fc\fd\fe\ff\80\7f\00\00\00\00\00\f0\7f")
+             (data (i32.const 65520) "\11\22\33\44\55\66\77\88\99\aa\bb\cc\dd\ee\ff\01")
+             {funcs})"#
+    );
+    let (mut store, inst) = instantiate(&wat);
+    let call = |store: &mut Store<()>, name: &str, args: &[Val], ty: &str| -> Option<u64> {
+        let f = inst.get_func(&*store, name).unwrap();
+        let mut out = [match ty {
+            "i32" => Val::I32(0),
+            "i64" => Val::I64(0),
+            _ => Val::F64(0),
+        }];
+        f.call(&mut *store, args, &mut out).ok()?;
+        Some(match out[0] {
+            Val::I32(v) => v as u32 as u64,
+            Val::I64(v) => v as u64,
+            Val::F64(v) => v,
+            _ => unreachable!(),
+        })
+    };
+    for (k, (ty, _, _)) in forms.iter().enumerate() {
+        let bs: [u64; 4] = match *ty {
+            "f64" => [0, 1.5f64.to_bits(), f64::NAN.to_bits(), (-2.25f64).to_bits()],
+            _ => [0, 1, u64::MAX, 0x8000_0000_7fff_ffff],
+        };
+        for p in [0u32, 1, 5, 13, 65_512, 65_517, 65_525, 65_533, u32::MAX - 2] {
+            for b in bs {
+                let arg = match *ty {
+                    "i32" => Val::I32(b as i32),
+                    "i64" => Val::I64(b as i64),
+                    _ => Val::F64(b),
+                };
+                let args = [Val::I32(p as i32), arg];
+                let want = call(&mut store, &format!("plain{k}"), &args, ty);
+                for side in ["left", "right"] {
+                    let got = call(&mut store, &format!("{side}{k}"), &args, ty);
+                    let same = match (*ty, got, want) {
+                        ("f64", Some(g), Some(w)) => {
+                            g == w || (f64::from_bits(g).is_nan() && f64::from_bits(w).is_nan())
+                        }
+                        _ => got == want,
+                    };
+                    assert!(same, "{side}{k} ({ty}) p={p} b={b:#x}: {got:?} != {want:?}");
+                }
+            }
+        }
+    }
+    // `*p = *p + b` stays a read-modify-write (and computes the sum).
+    let (mut store, inst) = instantiate(&wat);
+    let memory = inst.get_memory(&store, "m").unwrap();
+    let f = inst.get_func(&store, "rmw3").unwrap();
+    f.call(&mut store, &[Val::I32(100), Val::I64(5)], &mut []).unwrap();
+    f.call(&mut store, &[Val::I32(100), Val::I64(-7i64)], &mut []).unwrap();
+    let mut word = [0u8; 8];
+    memory.read(&store, 108, &mut word).unwrap();
+    assert_eq!(i64::from_le_bytes(word), -2);
+}

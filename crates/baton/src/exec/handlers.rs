@@ -1414,6 +1414,40 @@ load! {
     i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, i64_load32_u_abs, i64_load32_u_sx, i64_load32_u_sxa, u32, |v| v as u64;
 }
 
+/// A binary operation on a value just loaded from a slot address:
+/// `[op_load, (dst, addr, b), offset]` is `dst = load(addr) op b` (`sum +=
+/// a[i]`), one bounds check as the load's; the result goes to `dst` and the
+/// accumulator (`facc` for `f64`).
+macro_rules! op_load {
+    ($($name:ident, $m:ty, |$v:ident| $conv:expr, $res:ident, |$x:ident, $y:ident| $e:expr;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
+            if end > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let at = end as usize - std::mem::size_of::<$m>();
+            let $v = <$m>::from_le((mem.add(at) as *const $m).read_unaligned());
+            let $x: u64 = $conv;
+            let $y: u64 = pslot!(fp, ip, 1, 2);
+            let r: u64 = $e;
+            pslot!(fp, ip, 1, 0) = r;
+            let (acc, facc) = load!(@result $res, r, acc, facc);
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+op_load! {
+    i32_add_load, u32, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
+    i32_add_load8_u, u8, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
+    i32_add_load16_u, u16, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
+    i64_add_load, u64, |v| v, int, |x, y| x.wrapping_add(y);
+    i64_add_load8_u, u8, |v| v as u64, int, |x, y| x.wrapping_add(y);
+    i64_add_load32_u, u32, |v| v as u64, int, |x, y| x.wrapping_add(y);
+    f64_add_load, u64, |v| v, float, |x, y| (f64::from_bits(x) + f64::from_bits(y)).to_bits();
+}
+
 /// Every store: `[h, operand cells.., offset]`, named by address and value
 /// source. Address: slot field 0 (`plain`), an `i32.add` folded into the
 /// access of fields 0 and 1 (`ss`) or of field 0 and the immediate at cell 2
