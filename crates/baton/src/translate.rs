@@ -812,7 +812,8 @@ impl Translator<'_> {
     fn fuse_bulk_loops(&mut self) {
         for i in 0..self.relocs.len() {
             let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
-            if let Some(fused) = self.copy_loop_at(p).or_else(|| self.fill_loop_at(p)) {
+            if let Some(fused) = self.copy_loop_at(p).or_else(|| self.store_loop_at(p)).or_else(|| self.fill_loop_at(p))
+            {
                 self.code[p] = Cell::handler(fused);
             }
         }
@@ -855,6 +856,30 @@ impl Translator<'_> {
             && !(inc_slot && inc == local)
             && bound != Some(local);
         ok.then_some(fused)
+    }
+    /// `i32_store8_ss`/`i32_store8_imm_ss` at `p` of a value other than the
+    /// counter at `i + q`, then `ctr_ne_*` back to `p` stepping `i`.
+    fn store_loop_at(&self, p: usize) -> Option<Handler> {
+        let (cells, value_slot, forms): (usize, _, [Handler; 4]) = if self.is(p, h::i32_store8_imm_ss) {
+            (4, None, [h::store_loop_imm_ss, h::store_loop_imm_si, h::store_loop_imm_is, h::store_loop_imm_ii])
+        } else if self.is(p, h::i32_store8_ss) {
+            let v = self.fields_at(p + 1)[2];
+            (3, Some(v), [h::store_loop_slot_ss, h::store_loop_slot_si, h::store_loop_slot_is, h::store_loop_slot_ii])
+        } else {
+            return None;
+        };
+        let c = p + cells;
+        let form = h::CTR_NE.iter().position(|&f| self.is(c, f))?;
+        let target = if form < 2 { 3 } else { 4 };
+        let ([x, y, _], [local, a, inc]) = (self.fields_at(p + 1), self.fields_at(c + 1));
+        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
+        let ok = self.raw(c + target) == Some(p as u64)
+            && a == local
+            && (x == local) != (y == local)
+            && value_slot != Some(local)
+            && !(form < 2 && inc == local)
+            && bound != Some(local);
+        ok.then_some(forms[form])
     }
     /// `i32_sub_si n, n, 1` at `p`, a byte store of a value other than `n`
     /// at `n + q` (`q` another slot), then `br_nez_i32 n` back to `p`.

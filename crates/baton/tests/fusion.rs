@@ -1660,3 +1660,81 @@ fn add_of_a_just_loaded_value_matches_the_unfused_add() {
     memory.read(&store, 108, &mut word).unwrap();
     assert_eq!(i64::from_le_bytes(word), -2);
 }
+
+/// A byte-store loop (`mem[q + i] = v; i += inc; while i != bound`, a memset
+/// written as a loop) runs as one fill when it can; forwards, backwards, at
+/// the memory's end, with wrap-around and other steps it must leave memory
+/// and the counter as the byte loop does.
+#[test]
+fn byte_store_loops_match_the_byte_by_byte_loop() {
+    // (export name, value expression, step expression, bound expression)
+    let shapes = [
+        ("slot_ss", "(local.get $v)", "(local.get $inc)", "(local.get $bound)"),
+        ("slot_si", "(local.get $v)", "(local.get $inc)", "(i32.const 300)"),
+        ("slot_is", "(local.get $v)", "(i32.const 1)", "(local.get $bound)"),
+        ("slot_is_down", "(local.get $v)", "(i32.const -1)", "(local.get $bound)"),
+        ("imm_ii", "(i32.const 0x5a)", "(i32.const 1)", "(i32.const 300)"),
+        ("imm_ss", "(i32.const 0x5a)", "(local.get $inc)", "(local.get $bound)"),
+    ];
+    let mut funcs = String::new();
+    for (name, value, step, bound) in shapes {
+        funcs += &format!(
+            r#"(func (export "{name}") (param $q i32) (param $v i32) (param $i i32) (param $bound i32) (param $inc i32) (result i32)
+                 (loop $l
+                   (i32.store8 offset=5 (i32.add (local.get $i) (local.get $q)) {value})
+                   (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) {step})) {bound})))
+                 (local.get $i))"#
+        );
+    }
+    let wat = format!(r#"(module (memory (export "m") 1) {funcs})"#);
+    let (mut store, inst) = instantiate(&wat);
+    let memory = inst.get_memory(&store, "m").expect("memory");
+    const LEN: usize = 65536;
+    let fresh: Vec<u8> = (0..LEN).map(|k| (k * 7 + 3) as u8).collect();
+    let model = |mem: &mut [u8], q: u32, v: u8, mut i: u32, bound: u32, inc: u32| -> Option<u32> {
+        loop {
+            let at = q.wrapping_add(i) as usize + 5;
+            if at >= LEN {
+                return None;
+            }
+            mem[at] = v;
+            i = i.wrapping_add(inc);
+            if i == bound {
+                return Some(i);
+            }
+        }
+    };
+    let cases: Vec<(u32, (u32, u32, u32))> = vec![
+        (100, (0, 300, 1)),
+        (100, (299, u32::MAX, u32::MAX)),
+        (65_300, (0, 300, 1)),           // runs off the end
+        (65_200, (0, 300, 1)),           // ends exactly... one past: 65_200 + 299 + 5 < 65_536
+        (0, (65_530, 65_529, u32::MAX)), // backwards from one past the end: traps at once
+        (u32::MAX - 10, (0, 300, 1)),    // wraps around 2^32
+        (100, (0, 300, 2)),              // step 2: byte by byte
+        (100, (7, 7, 1)),                // 2^32 steps: traps at the memory's end
+    ];
+    for (name, _, _, _) in shapes {
+        for &(q, (i0, bound, inc)) in &cases {
+            let (i0, bound, inc) = match name {
+                "slot_si" | "imm_ii" if bound != 300 => continue,
+                "slot_is" | "imm_ii" if inc != 1 => continue,
+                "slot_is_down" if inc != u32::MAX => continue,
+                _ => (i0, bound, inc),
+            };
+            let v: u8 = if name.starts_with("imm") { 0x5a } else { 0xc3 };
+            memory.write(&mut store, 0, &fresh).unwrap();
+            let mut want = fresh.clone();
+            let want_i = model(&mut want, q, v, i0, bound, inc);
+            let f = inst.get_func(&store, name).unwrap();
+            let mut out = [Val::I32(0)];
+            let args = [q, v as u32, i0, bound, inc].map(|x| Val::I32(x as i32));
+            let got_i = f.call(&mut store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
+            let mut got = vec![0u8; LEN];
+            memory.read(&store, 0, &mut got).unwrap();
+            let case = format!("{name}: q={q} i={i0} bound={bound} inc={inc}");
+            assert_eq!(got_i, want_i, "{case}");
+            assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+        }
+    }
+}

@@ -1614,6 +1614,60 @@ mcopy! {
     mcopy64_ii, u64, i, i; mcopy64_is, u64, i, s; mcopy64_si, u64, s, i; mcopy64_ss, u64, s, s;
 }
 
+/// The indices a `ctr_ne` loop visits from `i0`, stepping by `inc` until the
+/// counter equals `bound`: the lowest one, how many (0 when the step is not
+/// +1 or -1, or for 2^32 steps), and whether it counts upwards.
+#[inline(always)]
+fn ctr_range(i0: u32, bound: u32, inc: u32) -> (u32, u64, bool) {
+    match inc {
+        1 => (i0, bound.wrapping_sub(i0) as u64, true),
+        u32::MAX => (bound.wrapping_add(1), i0.wrapping_sub(bound) as u64, false),
+        _ => (0, 0, true),
+    }
+}
+
+/// A byte-store loop: `i32_store8_ss`/`i32_store8_imm_ss` of a value other
+/// than the counter at `q + i`, followed by a `ctr_ne_*` back edge to it
+/// stepping `i` by +1 or -1 (a `memset` written as a loop). The store's cell
+/// with its handler replaced (`translate::fuse_bulk_loops`), the other cells
+/// unchanged; like `copy_loop!`: all bytes at once when they are all in
+/// bounds without wrap-around, else one iteration as the store.
+macro_rules! store_loop {
+    ($($name:ident, $store:ident, $v:ident, $cells:expr, $inc:ident, $bk:ident, $target:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let c = ip.add($cells);
+            let inc = ctr_br!(@inc $inc, fp, c) as u32;
+            let bound = ctr_br!(@b $bk, fp, c, $target) as u32;
+            let i0 = pslot!(fp, c, 1, 0) as u32;
+            let (lo, n, _) = ctr_range(i0, bound, inc);
+            // One of the address operands is the counter.
+            let q = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(pslot!(fp, ip, 1, 1) as u32).wrapping_sub(i0);
+            let at = q.wrapping_add(lo) as u64;
+            let off = imm!(ip, $cells - 1) - 1;
+            if n != 0 && at + n <= 1 << 32 && at + off + n <= len as u64 {
+                let v = store_loop!(@v $v, fp, ip) as u8;
+                std::ptr::write_bytes(mem.add((at + off) as usize), v, n as usize);
+                pslot!(fp, c, 1, 0) = bound as u64;
+                next!(c.add($target + 1), fp, mem, len, ctx, acc, facc)
+            }
+            next!(ip, fp, mem, len, ctx, acc, facc; $store)
+        }
+    )*};
+    (@v imm, $fp:ident, $st:ident) => { imm!($st, 2) };
+    (@v slot, $fp:ident, $st:ident) => { pslot!($fp, $st, 1, 2) };
+}
+
+store_loop! {
+    store_loop_imm_ss, i32_store8_imm_ss, imm, 4, slot, slot, 3;
+    store_loop_imm_si, i32_store8_imm_ss, imm, 4, slot, imm, 3;
+    store_loop_imm_is, i32_store8_imm_ss, imm, 4, imm, slot, 4;
+    store_loop_imm_ii, i32_store8_imm_ss, imm, 4, imm, imm, 4;
+    store_loop_slot_ss, i32_store8_ss, slot, 3, slot, slot, 3;
+    store_loop_slot_si, i32_store8_ss, slot, 3, slot, imm, 3;
+    store_loop_slot_is, i32_store8_ss, slot, 3, imm, slot, 4;
+    store_loop_slot_ii, i32_store8_ss, slot, 3, imm, imm, 4;
+}
+
 /// A byte-copy loop: `mcopy8_ss` followed by a `ctr_ne_*` back edge to it,
 /// the counter being the index of both addresses (Rust's `memcpy`/`memmove`
 /// without bulk memory). The cell is the `mcopy8_ss` cell with its handler
@@ -1632,12 +1686,7 @@ macro_rules! copy_loop {
             let inc = ctr_br!(@inc $inc, fp, c) as u32;
             let bound = ctr_br!(@b $bk, fp, c, $target) as u32;
             let i0 = pslot!(fp, c, 1, 0) as u32;
-            // The lowest index and the number of iterations.
-            let (lo, n, forward) = match inc {
-                1 => (i0, bound.wrapping_sub(i0) as u64, true),
-                u32::MAX => (bound.wrapping_add(1), i0.wrapping_sub(bound) as u64, false),
-                _ => (0, 0, true),
-            };
+            let (lo, n, forward) = ctr_range(i0, bound, inc);
             let s = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(lo) as u64;
             let d = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(lo) as u64;
             let (so, dof) = (imm!(ip, 3) >> 32, imm!(ip, 4) >> 32);
@@ -1689,7 +1738,7 @@ macro_rules! fill_loop {
             let lo = (pslot!(fp, st, 1, 0) as u32).wrapping_add(pslot!(fp, st, 1, 1) as u32).wrapping_sub(n) as u64;
             let off = imm!(st, $cells - 1) - 1;
             if n != 0 && lo + n as u64 <= 1 << 32 && lo + off + n as u64 <= len as u64 {
-                let v = fill_loop!(@v $v, fp, st) as u8;
+                let v = store_loop!(@v $v, fp, st) as u8;
                 std::ptr::write_bytes(mem.add((lo + off) as usize), v, n as usize);
                 pslot!(fp, ip, 1, 0) = 0;
                 // What the last `i32_sub_si` would have left in the accumulator.
@@ -1698,8 +1747,6 @@ macro_rules! fill_loop {
             next!(ip, fp, mem, len, ctx, acc, facc; i32_sub_si)
         }
     )*};
-    (@v imm, $fp:ident, $st:ident) => { imm!($st, 2) };
-    (@v slot, $fp:ident, $st:ident) => { pslot!($fp, $st, 1, 2) };
 }
 
 fill_loop! {
