@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release -p baton-bench --example cmp -- mandelbrot 150 [N]`
 //! `cargo run --release -p baton-bench --example cmp -- json-parse 0 10 --input bench/rust-benchmarks/res/citm_catalog.json`
+//! `cargo run --release -p baton-bench --example cmp -- translate bench/coremark/coremark-minimal.wasm eager|lazy [N]`
 //!
 //! With `--features handler-stats` it counts Baton's executed handler pairs
 //! instead (see `scripts/handler-stats.py`).
@@ -102,6 +103,21 @@ fn main() -> anyhow::Result<()> {
         let b = calls::<Baton>(&wasm)?;
         let w = calls::<Wasmi>(&wasm)?;
         println!("1M host calls: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
+        return Ok(());
+    }
+    if name == "translate" {
+        // Module bytes to instance, best of N: `translate <corpus path> eager|lazy [N]`.
+        let rel = args.get(1).ok_or_else(|| anyhow::anyhow!("translate <corpus path> eager|lazy [N]"))?;
+        let lazy = args.get(2).is_some_and(|m| m == "lazy");
+        let n: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(200);
+        let wasm = std::fs::read(corpus_file(rel).ok_or_else(|| anyhow::anyhow!("no corpus file {rel}"))?)?;
+        fn best<E: Wasm>(wasm: &[u8], lazy: bool, n: usize) -> anyhow::Result<Duration> {
+            let Some(engine) = E::engine(lazy)? else { anyhow::bail!("no such mode") };
+            (0..n).map(|_| E::translate(&engine, wasm)).try_fold(Duration::MAX, |b, t| Ok(b.min(t?)))
+        }
+        let b = best::<Baton>(&wasm, lazy, n)?;
+        let w = best::<Wasmi>(&wasm, lazy, n)?;
+        println!("translate {rel}: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
         return Ok(());
     }
     if name == "coremark" {
