@@ -309,20 +309,34 @@ pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, 
     if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
         trap!(ctx, TrapCode::StackOverflow);
     }
-    let (start, n) = (imm!(ip, 2) as usize, imm!(ip, 3) as usize);
-    if n <= 8 {
-        for i in 0..n {
-            *fp.add(start + i) = 0;
+    let (p, n) = (fp.add(imm!(ip, 2) as usize), imm!(ip, 3) as usize);
+    // Fixed-size stores, two of them overlapping when `n` is not a power of
+    // two: a loop would become a `memset` call, and the registers it
+    // clobbers would be saved and restored on every call.
+    match n {
+        0 => {}
+        1..=2 => {
+            *p = 0;
+            *p.add(n - 1) = 0;
         }
-    } else {
-        zero_slots(fp.add(start), n);
+        3..=4 => {
+            (p as *mut [u64; 2]).write_unaligned([0; 2]);
+            (p.add(n - 2) as *mut [u64; 2]).write_unaligned([0; 2]);
+        }
+        5..=8 => {
+            (p as *mut [u64; 4]).write_unaligned([0; 4]);
+            (p.add(n - 4) as *mut [u64; 4]).write_unaligned([0; 4]);
+        }
+        // Many locals: a separate handler calls `memset`.
+        _ => next!(ip, fp, mem, len, ctx, acc, facc; enter_many),
     }
     next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
-#[inline(never)]
-unsafe fn zero_slots(p: Fp, n: usize) {
-    std::ptr::write_bytes(p, 0, n);
+/// `enter` of a function with more than 8 non-parameter locals (checks done).
+unsafe fn enter_many(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    std::ptr::write_bytes(fp.add(imm!(ip, 2) as usize), 0, imm!(ip, 3) as usize);
+    next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[enter_params, frame_size, _, _]`: first cell of a function without
@@ -1259,7 +1273,7 @@ pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
 }
 
 /// `[call_indirect, type_id, table, arg_base, index_slot]`
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
     let i = slot!(fp, ip, 4) as u32 as usize;
     let Some(&r) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
@@ -1267,6 +1281,36 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
         trap!(ctx, TrapCode::IndirectCallToNull);
     }
     let func = (r - 1) as u32;
+    // The common case, a translated wasm function of the same instance, is
+    // done here without a stack frame; everything else (host functions,
+    // other instances, translation) in `call_indirect_slow`.
+    let (fc, code) = match &store(ctx).funcs[func as usize] {
+        FuncEntity::Wasm { type_id, inst, code: fc, .. } if *inst == (*ctx).inst => {
+            if *type_id as u64 != imm!(ip, 1) {
+                trap!(ctx, TrapCode::BadSignature);
+            }
+            match (**fc).compiled.get() {
+                Some(c) => (*fc, c.entry()),
+                None => next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow),
+            }
+        }
+        _ => next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow),
+    };
+    let c = &mut *ctx;
+    if c.frame_sp >= c.frame_end {
+        trap!(ctx, TrapCode::StackOverflow);
+    }
+    *c.frame_sp = Frame { ret_ip: ip.add(5), fp, inst: c.inst, callee: fc };
+    c.frame_sp = c.frame_sp.add(1);
+    // Accumulator dead across calls (see `call`).
+    next_reload!(code, fp.add(imm!(ip, 3) as usize), mem, len, ctx, 0, facc)
+}
+
+/// `call_indirect` of a host function, a function of another instance or
+/// one not translated yet (the element was checked by `call_indirect`).
+unsafe fn call_indirect_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
+    let func = (table.elems[slot!(fp, ip, 4) as u32 as usize] - 1) as u32;
     let ty = match &store(ctx).funcs[func as usize] {
         FuncEntity::Wasm { type_id, .. } | FuncEntity::Host { type_id, .. } => *type_id,
     };
