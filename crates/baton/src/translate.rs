@@ -316,6 +316,9 @@ struct Last {
     scale: Option<(u32, u32, bool)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
+    /// Set when the instruction was an `f64.add` (false) or `f64.sub` (true)
+    /// of two slots: its operands (see `Translator::sum_then`).
+    fsum: Option<(u32, u32, bool)>,
     /// Set when the instruction was a binary operation on a value just loaded.
     rmw: Option<Rmw>,
     /// Set when the instruction was `i32_add_shl_s`/`_a`: `x`, `y`, the
@@ -2985,21 +2988,35 @@ impl Translator<'_> {
             O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
                 if !t.mul_then(h::f64_mul_add, h::f64_mul_add)
+                    && !t.sum_then()
                     && !t.load_then(
                         &[(h::f64_load, h::f64_add_load)],
                         Some((h::f64_add_rmw_s, h::f64_add_rmw_i, 8)),
                         true,
                     )
                 {
-                    t.binop(
+                    let (start, dst_cell, a, b, imm, _) = t.binop_emit(
                         bin!(f64_add_ss, f64_add_si, f64_add_as, f64_add_ai; rmw f64_add_rmw_s, f64_add_rmw_i, 8),
                         true,
-                    )
+                    );
+                    t.push_result(start, dst_cell, None);
+                    if let (None, Some(last)) = (imm, &mut t.last) {
+                        last.fsum = Some((a, b, false));
+                    }
                 }
             }
             O::F64Sub => {
                 if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub) {
-                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8)
+                    let n = t.stack.len();
+                    let slots = !matches!(t.stack[n - 2..], [Operand::Const(_), _] | [_, Operand::Const(_)]);
+                    binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8);
+                    if let (true, Some(last)) = (slots, t.last) {
+                        // The `_ss`/`_as` form's cell: (dst, a, b).
+                        let [_, a, b] = t.fields_at(last.dst_cell);
+                        if let Some(l) = &mut t.last {
+                            l.fsum = Some((a, b, true));
+                        }
+                    }
                 }
             }
             O::F64Mul => {
@@ -3123,8 +3140,25 @@ impl Translator<'_> {
     /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
     /// the left operand, `product_second` when it is the right one.
     fn mul_then(&mut self, product_first: Handler, product_second: Handler) -> bool {
+        let Some((a, b)) = self.last.and_then(|l| l.mul) else { return false };
+        self.fold_into_next(a, b, product_first, product_second)
+    }
+
+    /// `f64.add` of the sum or difference just computed by an `f64.add` or
+    /// `f64.sub` of two slots and a slot: `[f64_add_add | f64_sub_add, (dst,
+    /// a, b), (c)]`, `(a ± b) + c`, rounding twice as the two instructions do.
+    fn sum_then(&mut self) -> bool {
+        let Some((a, b, sub)) = self.last.and_then(|l| l.fsum) else { return false };
+        let h = if sub { h::f64_sub_add } else { h::f64_add_add };
+        self.fold_into_next(a, b, h, h)
+    }
+
+    /// The last instruction (operands `a`, `b`) produced one operand of the
+    /// binary operation being translated: both run as `[h, (dst, a, b), (c)]`,
+    /// `product_first` when the last result is the left operand,
+    /// `product_second` when it is the right one.
+    fn fold_into_next(&mut self, a: u32, b: u32, product_first: Handler, product_second: Handler) -> bool {
         let Some(last) = self.last else { return false };
-        let Some((a, b)) = last.mul else { return false };
         let n = self.stack.len();
         let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
         // The product must be one operand (a Temp just written) and the other
@@ -3151,6 +3185,11 @@ impl Translator<'_> {
         let c = self.slot_of(other, other_pos);
         let start = self.pos();
         self.emit(handler);
+        // The handlers leave their result in the accumulator (`facc` for f64).
+        let float = [h::f64_mul_add, h::f64_mul_sub, h::f64_mul_rsub, h::f64_add_add, h::f64_sub_add]
+            .iter()
+            .any(|&f| std::ptr::fn_addr_eq(f, handler));
+        self.acc = Some(Acc { slot: self.home(p), float });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(pack(&[c]));

@@ -1738,3 +1738,58 @@ fn byte_store_loops_match_the_byte_by_byte_loop() {
         }
     }
 }
+
+/// `(a + b) + c` and `(a - b) + c` on `f64` run as one handler that rounds
+/// twice, exactly as the two instructions do (not as one wider sum); the sum
+/// may be either operand of the second add.
+#[test]
+fn two_float_adds_round_like_two_instructions() {
+    let wat = r#"(module
+      (func (export "add_add") (param $a f64) (param $b f64) (param $c f64) (result f64)
+        (f64.add (f64.add (local.get $a) (local.get $b)) (local.get $c)))
+      (func (export "add_add_r") (param $a f64) (param $b f64) (param $c f64) (result f64)
+        (f64.add (local.get $c) (f64.add (local.get $a) (local.get $b))))
+      (func (export "sub_add") (param $a f64) (param $b f64) (param $c f64) (result f64)
+        (f64.add (f64.sub (local.get $a) (local.get $b)) (local.get $c)))
+      (func (export "sub_add_r") (param $a f64) (param $b f64) (param $c f64) (result f64)
+        (f64.add (local.get $c) (f64.sub (local.get $a) (local.get $b))))
+      ;; then a multiply of the result: its accumulator form
+      (func (export "sub_add_sq") (param $a f64) (param $b f64) (param $c f64) (result f64) (local $t f64)
+        (local.tee $t (f64.add (f64.sub (local.get $a) (local.get $b)) (local.get $c)))
+        (f64.mul (local.get $t)))
+      (func (export "ref") (param $a f64) (param $b f64) (param $c f64) (param $sub i32) (result f64) (local $s f64)
+        (local.set $s (if (result f64) (local.get $sub)
+          (then (f64.sub (local.get $a) (local.get $b))) (else (f64.add (local.get $a) (local.get $b)))))
+        (f64.add (local.get $s) (local.get $c))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let f64_of = |store: &mut Store<()>, name: &str, args: &[Val]| -> f64 {
+        let f = inst.get_func(&*store, name).unwrap();
+        let mut out = [Val::F64(0)];
+        f.call(&mut *store, args, &mut out).unwrap();
+        out[0].f64().unwrap()
+    };
+    let values = [0.0, -0.0, 1.0, 1e16, -1e16, 0.1, 3.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, f64::MIN_POSITIVE];
+    for a in values {
+        for b in values {
+            for c in values {
+                let args = [Val::F64(a.to_bits()), Val::F64(b.to_bits()), Val::F64(c.to_bits())];
+                for (name, sub) in [("add_add", 0), ("add_add_r", 0), ("sub_add", 1), ("sub_add_r", 1)] {
+                    let got = f64_of(&mut store, name, &args);
+                    let mut ref_args = args.to_vec();
+                    ref_args.push(Val::I32(sub));
+                    let want = f64_of(&mut store, "ref", &ref_args);
+                    assert!(
+                        got.to_bits() == want.to_bits() || got.is_nan() && want.is_nan(),
+                        "{name}({a}, {b}, {c}) = {got}, want {want}"
+                    );
+                }
+                let t = (a - b) + c;
+                let got = f64_of(&mut store, "sub_add_sq", &args);
+                assert!(got.to_bits() == (t * t).to_bits() || got.is_nan() && t.is_nan(), "sub_add_sq({a}, {b}, {c})");
+            }
+        }
+    }
+    // 1e16 + 1 rounds back to 1e16 before the second add.
+    let args = [Val::F64(1e16f64.to_bits()), Val::F64(1f64.to_bits()), Val::F64((-1e16f64).to_bits())];
+    assert_eq!(f64_of(&mut store, "add_add", &args), 0.0);
+}

@@ -701,18 +701,26 @@ binop! {
 /// product through its slot are saved.
 macro_rules! mul_then {
     ($($name:ident, $t:ty, |$p:ident, $c:ident| $e:expr;)*) => {$(
+        mul_then!(@one $name, $t, |a, b| a * b, |$p, $c| $e);
+    )*};
+    (@one $name:ident, $t:ty, |$a:ident, $b:ident| $first:expr, |$p:ident, $c:ident| $e:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
-            let $p = a * b;
+            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
+            let $p = $first;
             let $c = <$t>::from_slot(pslot!(fp, ip, 2, 0));
             let v = $e;
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
             next!(ip.add(3), fp, mem, len, ctx, acc, facc)
         }
-    )*};
+    };
 }
+
+// `(a + b) + c`, `(a - b) + c`: two `f64` additions in one handler (the same
+// roundings; see `Translator::sum_then`).
+mul_then!(@one f64_add_add, f64, |a, b| a + b, |p, c| p + c);
+mul_then!(@one f64_sub_add, f64, |a, b| a - b, |p, c| p + c);
 
 mul_then! {
     f32_mul_add, f32, |p, c| p + c;
