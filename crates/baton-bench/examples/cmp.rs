@@ -105,6 +105,35 @@ fn main() -> anyhow::Result<()> {
         println!("1M host calls: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
         return Ok(());
     }
+    if name == "validate" {
+        // Validation alone, best of N, with Baton's wasmparser and wasmi's.
+        let rel = args.get(1).ok_or_else(|| anyhow::anyhow!("validate <corpus path> [N]"))?;
+        let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200);
+        let wasm = std::fs::read(corpus_file(rel).ok_or_else(|| anyhow::anyhow!("no corpus file {rel}"))?)?;
+        let time = |f: &dyn Fn()| {
+            (0..n)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let new = time(&|| {
+            let features = wasmparser::WasmFeatures::WASM2 & !wasmparser::WasmFeatures::SIMD;
+            wasmparser::Validator::new_with_features(features).validate_all(&wasm).expect("valid");
+        });
+        let old = time(&|| {
+            let features = wasmparser228::WasmFeatures::WASM2 & !wasmparser228::WasmFeatures::SIMD;
+            wasmparser228::Validator::new_with_features(features).validate_all(&wasm).expect("valid");
+        });
+        println!(
+            "validate {rel}: wasmparser 0.263 {new:?}  0.228 {old:?}  ratio {:.2}x",
+            new.as_secs_f64() / old.as_secs_f64()
+        );
+        return Ok(());
+    }
     if name == "translate" {
         // Module bytes to instance, best of N: `translate <corpus path> eager|lazy [N]`.
         let rel = args.get(1).ok_or_else(|| anyhow::anyhow!("translate <corpus path> eager|lazy [N]"))?;
@@ -116,7 +145,8 @@ fn main() -> anyhow::Result<()> {
             (0..n).map(|_| E::translate(&engine, wasm)).try_fold(Duration::MAX, |b, t| Ok(b.min(t?)))
         }
         let b = best::<Baton>(&wasm, lazy, n)?;
-        let w = best::<Wasmi>(&wasm, lazy, n)?;
+        // `CMP_ONLY=baton` (for profiling Baton alone) skips wasmi.
+        let w = if std::env::var("CMP_ONLY").is_ok_and(|v| v == "baton") { b } else { best::<Wasmi>(&wasm, lazy, n)? };
         println!("translate {rel}: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
         return Ok(());
     }
