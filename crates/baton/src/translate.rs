@@ -653,6 +653,13 @@ struct Bin {
     rmw: Option<(Handler, Handler, u8)>,
 }
 
+/// A counter back edge found by `Translator::ctr_ne_back_to`: its form (the
+/// index into `handlers::CTR_NE`) and counter local.
+struct CtrNe {
+    form: usize,
+    local: u32,
+}
+
 /// A binary operation whose left operand was just loaded (see
 /// `Translator::take_rmw`): the load's start and address, the operation's
 /// right operand and read-modify-write forms.
@@ -726,9 +733,7 @@ impl Translator<'_> {
     }
     /// Field `f` of the packed operand cell `cell`.
     fn field(&self, cell: usize, f: u32) -> u32 {
-        // SAFETY: `cell` is a packed operand cell written by `pack`.
-        let x = unsafe { self.code[cell].x };
-        ((x >> (FIELD_BITS * f)) & FIELD_MASK) as u32
+        ((self.raw(cell).unwrap_or(u64::MAX) >> (FIELD_BITS * f)) & FIELD_MASK) as u32
     }
     fn imm(&mut self, x: u64) {
         self.code.push(Cell::imm(x));
@@ -830,8 +835,22 @@ impl Translator<'_> {
         self.raw(i) == Some(f as usize as u64)
     }
     fn fields_at(&self, i: usize) -> [u32; 3] {
-        let v = self.raw(i).unwrap_or(u64::MAX);
-        [0, 1, 2].map(|f| ((v >> (FIELD_BITS * f)) & FIELD_MASK) as u32)
+        [0, 1, 2].map(|f| self.field(i, f))
+    }
+    /// A `ctr_ne_*` instruction at `c` whose branch goes back to `p`.
+    fn ctr_ne_back_to(&self, c: usize, p: usize) -> Option<CtrNe> {
+        let form = h::CTR_NE.iter().position(|&f| self.is(c, f))?;
+        // `[ctr, (local, a, inc), bound, target]` or `[ctr, (local, a), inc, bound, target]`.
+        let target = if form < 2 { 3 } else { 4 };
+        if self.raw(c + target) != Some(p as u64) {
+            return None;
+        }
+        let [local, a, inc] = self.fields_at(c + 1);
+        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
+        // Only `local = local + inc` with an increment and bound other than
+        // the counter itself (so both stay fixed while the loop runs).
+        let plain = a == local && !(form < 2 && inc == local) && bound != Some(local);
+        plain.then_some(CtrNe { form, local })
     }
     /// `mcopy8_ss` at `p`, then `ctr_ne_*` back to `p` stepping the index
     /// slot of both addresses (and nothing else of the loop).
@@ -839,26 +858,10 @@ impl Translator<'_> {
         if !self.is(p, h::mcopy8_ss) {
             return None;
         }
-        let c = p + 5;
-        let form = h::CTR_NE.iter().position(|&f| self.is(c, f))?;
-        let (fused, target, inc_slot) = [
-            (h::copy_loop_ss as Handler, 3, true),
-            (h::copy_loop_si, 3, true),
-            (h::copy_loop_is, 4, false),
-            (h::copy_loop_ii, 4, false),
-        ][form];
-        let ([sa, sb, da], [db, ..], [local, a, inc]) =
-            (self.fields_at(p + 1), self.fields_at(p + 2), self.fields_at(c + 1));
-        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
-        let ok = self.raw(c + target) == Some(p as u64)
-            && sb == local
-            && db == local
-            && a == local
-            && sa != local
-            && da != local
-            && !(inc_slot && inc == local)
-            && bound != Some(local);
-        ok.then_some(fused)
+        let CtrNe { form, local } = self.ctr_ne_back_to(p + 5, p)?;
+        let ([sa, sb, da], [db, ..]) = (self.fields_at(p + 1), self.fields_at(p + 2));
+        let ok = sb == local && db == local && sa != local && da != local;
+        ok.then_some([h::copy_loop_ss as Handler, h::copy_loop_si, h::copy_loop_is, h::copy_loop_ii][form])
     }
     /// `i32_store8_ss`/`i32_store8_imm_ss` at `p` of a value other than the
     /// counter at `i + q`, then `ctr_ne_*` back to `p` stepping `i`.
@@ -871,17 +874,9 @@ impl Translator<'_> {
         } else {
             return None;
         };
-        let c = p + cells;
-        let form = h::CTR_NE.iter().position(|&f| self.is(c, f))?;
-        let target = if form < 2 { 3 } else { 4 };
-        let ([x, y, _], [local, a, inc]) = (self.fields_at(p + 1), self.fields_at(c + 1));
-        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
-        let ok = self.raw(c + target) == Some(p as u64)
-            && a == local
-            && (x == local) != (y == local)
-            && value_slot != Some(local)
-            && !(form < 2 && inc == local)
-            && bound != Some(local);
+        let CtrNe { form, local } = self.ctr_ne_back_to(p + cells, p)?;
+        let [x, y, _] = self.fields_at(p + 1);
+        let ok = (x == local) != (y == local) && value_slot != Some(local);
         ok.then_some(forms[form])
     }
     /// `i32_sub_si n, n, 1` at `p`, a byte store of a value other than `n`
