@@ -3153,31 +3153,8 @@ impl Translator<'_> {
     /// `product_first` when the last result is the left operand,
     /// `product_second` when it is the right one.
     fn fold_into_next(&mut self, a: u32, b: u32, product_first: Handler, product_second: Handler) -> bool {
-        let Some(last) = self.last else { return false };
-        let n = self.stack.len();
-        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
-        // The product must be one operand (a Temp just written) and the other
-        // must already be in a slot (a constant would need a copy that could
-        // overwrite the multiply's inputs).
-        let (handler, other, other_pos) = if y == Operand::Temp && last.dst == self.home(n - 1) {
-            if matches!(x, Operand::Const(_)) {
-                return false;
-            }
-            (product_second, x, n - 2)
-        } else if x == Operand::Temp && last.dst == self.home(n - 2) {
-            if matches!(y, Operand::Const(_)) {
-                return false;
-            }
-            (product_first, y, n - 1)
-        } else {
-            return false;
-        };
-        self.truncate_code(last.start);
-        self.last = None;
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        let c = self.slot_of(other, other_pos);
+        let Some((p, c, right)) = self.take_last_operand() else { return false };
+        let handler = if right { product_second } else { product_first };
         let start = self.pos();
         self.emit(handler);
         // The handlers leave their result in the accumulator (`facc` for f64).
@@ -3190,6 +3167,35 @@ impl Translator<'_> {
         self.imm(pack(&[c]));
         self.push_result(start, dst_cell, None);
         true
+    }
+
+    /// If the last instruction produced one operand of the binary operation
+    /// being translated (a Temp just written) and the other one is in a slot
+    /// (a constant would need a copy, which could overwrite the last
+    /// instruction's inputs): drops that instruction and both operands, and
+    /// returns the result's stack position, the other operand's slot and
+    /// whether the last result was the right operand. The caller emits the
+    /// fused instruction next.
+    fn take_last_operand(&mut self) -> Option<(usize, u32, bool)> {
+        let last = self.last?;
+        let n = self.stack.len();
+        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
+        let (other, other_pos, right) = if y == Operand::Temp && last.dst == self.home(n - 1) {
+            (x, n - 2, true)
+        } else if x == Operand::Temp && last.dst == self.home(n - 2) {
+            (y, n - 1, false)
+        } else {
+            return None;
+        };
+        if matches!(other, Operand::Const(_)) {
+            return None;
+        }
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        Some((p, self.slot_of(other, other_pos), right))
     }
 
     /// `load(p) op b` (or `b op load(p)`; the operation is commutative) right
@@ -3206,25 +3212,7 @@ impl Translator<'_> {
         if !matches!(addr.rhs, AddrRhs::Imm(0)) {
             return false;
         }
-        let n = self.stack.len();
-        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
-        let (other, other_pos) = if y == Operand::Temp && last.dst == self.home(n - 1) {
-            (x, n - 2)
-        } else if x == Operand::Temp && last.dst == self.home(n - 2) {
-            (y, n - 1)
-        } else {
-            return false;
-        };
-        // A constant would need a copy into a slot first.
-        if matches!(other, Operand::Const(_)) {
-            return false;
-        }
-        self.truncate_code(last.start);
-        self.last = None;
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        let b = self.slot_of(other, other_pos);
+        let Some((p, b, _)) = self.take_last_operand() else { return false };
         let start = self.pos();
         self.emit(fused);
         self.acc = Some(Acc { slot: self.home(p), float });

@@ -1389,6 +1389,40 @@ fn loads_take_a_scaled_index() {
     }
 }
 
+/// Bytes of one memory page.
+const LEN: usize = 65536;
+
+/// One page of memory with a byte pattern (no two neighbours equal).
+fn patterned_memory() -> Vec<u8> {
+    (0..LEN).map(|k| (k * 7 + 3) as u8).collect()
+}
+
+/// Runs export `name` (i32 arguments, i32 result) on memory "m" reset to
+/// `fresh`, and `model` (the loop in Rust: its result, or None for a trap) on
+/// a copy of `fresh`; both must give the same result and the same memory.
+fn check_loop_against_model(
+    store: &mut Store<()>,
+    inst: &Instance,
+    name: &str,
+    args: &[u32],
+    fresh: &[u8],
+    model: impl FnOnce(&mut [u8]) -> Option<u32>,
+    case: &str,
+) {
+    let memory = inst.get_memory(&*store, "m").expect("memory");
+    memory.write(&mut *store, 0, fresh).unwrap();
+    let mut want = fresh.to_vec();
+    let want_result = model(&mut want);
+    let f = inst.get_func(&*store, name).unwrap();
+    let mut out = [Val::I32(0)];
+    let args: Vec<Val> = args.iter().map(|&x| Val::I32(x as i32)).collect();
+    let got_result = f.call(&mut *store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
+    let mut got = vec![0u8; fresh.len()];
+    memory.read(&*store, 0, &mut got).unwrap();
+    assert_eq!(got_result, want_result, "{case}");
+    assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+}
+
 /// A byte-copy loop (`mem[d + i] = mem[s + i]; i += inc; while i != bound`,
 /// what Rust's `memcpy`/`memmove` compile to without bulk memory) runs as one
 /// bulk copy when it can; every shape of it, forwards and backwards, with
@@ -1416,11 +1450,8 @@ fn byte_copy_loops_match_the_byte_by_byte_loop() {
                  (local.get $i))"#
         );
     }
-    let wat = format!(r#"(module (memory (export "m") 1) {funcs})"#);
-    let (mut store, inst) = instantiate(&wat);
-    let memory = inst.get_memory(&store, "m").expect("memory");
-    const LEN: usize = 65536;
-    let fresh: Vec<u8> = (0..LEN).map(|k| (k * 7 + 3) as u8).collect();
+    let (mut store, inst) = instantiate(&format!(r#"(module (memory (export "m") 1) {funcs})"#));
+    let fresh = patterned_memory();
     // The byte loop itself: the counter at the end, or None for a trap.
     let model = |mem: &mut [u8], s: u32, d: u32, mut i: u32, bound: u32, inc: u32| -> Option<u32> {
         loop {
@@ -1464,18 +1495,9 @@ fn byte_copy_loops_match_the_byte_by_byte_loop() {
                 "is_down" if inc != u32::MAX => continue,
                 _ => (i0, bound, inc),
             };
-            memory.write(&mut store, 0, &fresh).unwrap();
-            let mut want = fresh.clone();
-            let want_i = model(&mut want, s, d, i0, bound, inc);
-            let f = inst.get_func(&store, name).unwrap();
-            let mut out = [Val::I32(0)];
-            let args = [s, d, i0, bound, inc].map(|v| Val::I32(v as i32));
-            let got_i = f.call(&mut store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
-            let mut got = vec![0u8; LEN];
-            memory.read(&store, 0, &mut got).unwrap();
             let case = format!("{name}: s={s} d={d} i={i0} bound={bound} inc={inc}");
-            assert_eq!(got_i, want_i, "{case}");
-            assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+            let model = |mem: &mut [u8]| model(mem, s, d, i0, bound, inc);
+            check_loop_against_model(&mut store, &inst, name, &[s, d, i0, bound, inc], &fresh, model, &case);
         }
     }
 }
@@ -1525,9 +1547,7 @@ fn byte_fill_loops_match_the_byte_by_byte_loop() {
           (br_if $l (local.get $n)))
         (local.get $n)))"#;
     let (mut store, inst) = instantiate(wat);
-    let memory = inst.get_memory(&store, "m").expect("memory");
-    const LEN: usize = 65536;
-    let fresh: Vec<u8> = (0..LEN).map(|k| (k * 7 + 3) as u8).collect();
+    let fresh = patterned_memory();
     let model = |mem: &mut [u8], p: u32, mut n: u32, v: u8| -> Option<u32> {
         loop {
             n = n.wrapping_sub(1);
@@ -1553,19 +1573,17 @@ fn byte_fill_loops_match_the_byte_by_byte_loop() {
     ];
     for name in ["imm", "slot"] {
         for (p, n) in cases {
-            memory.write(&mut store, 0, &fresh).unwrap();
-            let mut want = fresh.clone();
             let v = if name == "imm" { 0x5a } else { 0xc3 };
-            let want_n = model(&mut want, p, n, v);
-            let f = inst.get_func(&store, name).unwrap();
-            let mut out = [Val::I32(0)];
-            let args = [p, n, v as u32].map(|x| Val::I32(x as i32));
-            let got_n = f.call(&mut store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
-            let mut got = vec![0u8; LEN];
-            memory.read(&store, 0, &mut got).unwrap();
             let case = format!("{name}: p={p} n={n}");
-            assert_eq!(got_n, want_n, "{case}");
-            assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+            check_loop_against_model(
+                &mut store,
+                &inst,
+                name,
+                &[p, n, v as u32],
+                &fresh,
+                |mem| model(mem, p, n, v),
+                &case,
+            );
         }
     }
 }
@@ -1686,11 +1704,8 @@ fn byte_store_loops_match_the_byte_by_byte_loop() {
                  (local.get $i))"#
         );
     }
-    let wat = format!(r#"(module (memory (export "m") 1) {funcs})"#);
-    let (mut store, inst) = instantiate(&wat);
-    let memory = inst.get_memory(&store, "m").expect("memory");
-    const LEN: usize = 65536;
-    let fresh: Vec<u8> = (0..LEN).map(|k| (k * 7 + 3) as u8).collect();
+    let (mut store, inst) = instantiate(&format!(r#"(module (memory (export "m") 1) {funcs})"#));
+    let fresh = patterned_memory();
     let model = |mem: &mut [u8], q: u32, v: u8, mut i: u32, bound: u32, inc: u32| -> Option<u32> {
         loop {
             let at = q.wrapping_add(i) as usize + 5;
@@ -1723,18 +1738,9 @@ fn byte_store_loops_match_the_byte_by_byte_loop() {
                 _ => (i0, bound, inc),
             };
             let v: u8 = if name.starts_with("imm") { 0x5a } else { 0xc3 };
-            memory.write(&mut store, 0, &fresh).unwrap();
-            let mut want = fresh.clone();
-            let want_i = model(&mut want, q, v, i0, bound, inc);
-            let f = inst.get_func(&store, name).unwrap();
-            let mut out = [Val::I32(0)];
-            let args = [q, v as u32, i0, bound, inc].map(|x| Val::I32(x as i32));
-            let got_i = f.call(&mut store, &args, &mut out).ok().map(|_| out[0].i32().unwrap() as u32);
-            let mut got = vec![0u8; LEN];
-            memory.read(&store, 0, &mut got).unwrap();
             let case = format!("{name}: q={q} i={i0} bound={bound} inc={inc}");
-            assert_eq!(got_i, want_i, "{case}");
-            assert!(got == want, "{case}: memory differs at {:?}", got.iter().zip(&want).position(|(a, b)| a != b));
+            let model = |mem: &mut [u8]| model(mem, q, v, i0, bound, inc);
+            check_loop_against_model(&mut store, &inst, name, &[q, v as u32, i0, bound, inc], &fresh, model, &case);
         }
     }
 }
