@@ -327,6 +327,11 @@ struct Last {
     /// Set when the instruction was a load: its width in bytes, address and,
     /// for a load from a slot address, its plain handler (see `load_then`).
     load: Option<(u8, Addr, Option<Handler>)>,
+    /// Set (alone) when the instruction was such a load retargeted to a
+    /// local: its plain handler, for a test of the local that follows
+    /// (`load_to_test`); nothing else may fuse with it, as the local keeps
+    /// the value.
+    local_load: Option<Handler>,
     cond: Option<Cond>,
 }
 
@@ -1849,11 +1854,38 @@ impl Translator<'_> {
         let acc = self.in_acc(a, false).then_some((h::br_nez_i32_a as Handler, h::br_eqz_i32_a as Handler));
         Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a, sel_swap: Some(false), acc }
     }
+    /// The branch forms (`nez`, `eqz`) of the last instruction, if it is an
+    /// `i32.load`/`i32.load8_u` from a slot address into `a` that ends here.
+    fn load_to_test(&self, a: u32) -> Option<(Handler, Handler)> {
+        let (start, dst, kind) = match self.last? {
+            Last { start, dst, load: Some((_, _, Some(kind))), .. }
+            | Last { start, dst, local_load: Some(kind), .. } => (start, dst, kind),
+            _ => return None,
+        };
+        if dst != a || start + 3 != self.pos() {
+            return None;
+        }
+        if std::ptr::fn_addr_eq(kind, h::i32_load as Handler) {
+            Some((h::i32_load_br_nez, h::i32_load_br_eqz))
+        } else if std::ptr::fn_addr_eq(kind, h::i32_load8_u as Handler) {
+            Some((h::i32_load8_u_br_nez, h::i32_load8_u_br_eqz))
+        } else {
+            None
+        }
+    }
     /// Emits a conditional branch taken when the condition is `sense`, without
     /// its target cell (the caller emits it next).
     fn emit_cond(&mut self, c: Cond, sense: bool) {
         match c {
             Cond::Test { when_true, when_false, a, acc, sel_swap } => {
+                // A test of the value just loaded into `a` from a slot address
+                // (`[load, (a, addr), offset]`): one `load_br_*`.
+                if let Some((nez, eqz)) = self.load_to_test(a) {
+                    let start = self.pos() - 3;
+                    self.code[start] = Cell::handler(if sense { nez } else { eqz });
+                    self.new_instruction();
+                    return;
+                }
                 // An `i32` test right after a copy: one `copy_br_*` (the copy
                 // first, so a test of its destination sees the new value).
                 if let (None, Some(swap), Some(prev)) = (acc, sel_swap, self.prev_copy) {
@@ -3247,6 +3279,12 @@ impl Translator<'_> {
                 }
                 self.set_dst(dst_cell, i);
                 self.last = None;
+                // A load now writing the local stays visible to a test of
+                // the local that follows (`load_to_test`), and only to that.
+                if let (Some((_, _, Some(kind))), false) = (last.load, aliased) {
+                    self.last =
+                        Some(Last { start: last.start, dst_cell, dst: i, local_load: Some(kind), ..Last::default() });
+                }
                 // `local.tee` of `a + k` followed by a branch on the local: the
                 // branch may absorb the update (see `Cond::CounterCmp`).
                 let (add, wide) = match (last.add, last.add64) {

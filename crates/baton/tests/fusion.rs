@@ -1799,3 +1799,52 @@ fn two_float_adds_round_like_two_instructions() {
     let args = [Val::F64(1e16f64.to_bits()), Val::F64(1f64.to_bits()), Val::F64((-1e16f64).to_bits())];
     assert_eq!(f64_of(&mut store, "add_add", &args), 0.0);
 }
+
+/// A branch on a value just loaded (`while ((p = p->next))`, `if (*p)`) is one
+/// `load_br` handler that still writes the loaded value (to a temporary or to
+/// the local it was set to) and traps out of bounds before branching.
+#[test]
+fn branch_on_a_just_loaded_value() {
+    let wat = r#"(module (memory (export "m") 1)
+      ;; nodes at 16 * k: [value, next]; the list 16 -> 48 -> 32 -> 0
+      (data (i32.const 16) "\05\00\00\00\30\00\00\00")
+      (data (i32.const 32) "\07\00\00\00\00\00\00\00")
+      (data (i32.const 48) "\06\00\00\00\20\00\00\00")
+      (data (i32.const 64) "abc\00")
+      (func (export "list_sum") (param $p i32) (result i32) (local $s i32)
+        (block $done
+          (br_if $done (i32.eqz (local.get $p)))
+          (loop $l
+            (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+            (br_if $l (local.tee $p (i32.load offset=4 (local.get $p))))))
+        (i32.add (i32.mul (local.get $s) (i32.const 1000)) (local.get $p)))
+      (func (export "if_load") (param $p i32) (result i32)
+        (if (result i32) (i32.load (local.get $p)) (then (i32.const 1)) (else (i32.const 2))))
+      (func (export "if_byte") (param $p i32) (result i32)
+        (if (result i32) (i32.load8_u offset=1 (local.get $p)) (then (i32.const 1)) (else (i32.const 2))))
+      (func (export "br_if_set") (param $p i32) (result i32) (local $v i32)
+        (block $nz
+          (local.set $v (i32.load8_u (local.get $p)))
+          (br_if $nz (local.get $v))
+          (return (i32.const -1)))
+        (local.get $v)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mut run = |name: &str, p: i32| -> Option<i32> {
+        let f = inst.get_func(&store, name).unwrap();
+        let mut out = [Val::I32(0)];
+        f.call(&mut store, &[Val::I32(p)], &mut out).ok().map(|_| out[0].i32().unwrap())
+    };
+    assert_eq!(run("list_sum", 16), Some(18_000));
+    assert_eq!(run("list_sum", 48), Some(13_000));
+    assert_eq!(run("list_sum", 0), Some(0));
+    assert_eq!(run("list_sum", 65_532), None, "the next pointer's load traps");
+    assert_eq!(run("if_load", 16), Some(1));
+    assert_eq!(run("if_load", 0), Some(2));
+    assert_eq!(run("if_load", 65_533), None);
+    assert_eq!(run("if_byte", 64), Some(1));
+    assert_eq!(run("if_byte", 66), Some(2));
+    assert_eq!(run("if_byte", 65_535), None);
+    assert_eq!(run("br_if_set", 64), Some(97));
+    assert_eq!(run("br_if_set", 67), Some(-1));
+    assert_eq!(run("br_if_set", 65_536), None);
+}

@@ -1500,6 +1500,34 @@ op_load! {
     f64_add_load, u64, |v| v, float, |x, y| (f64::from_bits(x) + f64::from_bits(y)).to_bits();
 }
 
+/// `[load_br, (dst, addr), offset, target]`: an `i32` load from a slot
+/// address (to `dst` and the accumulator), then a branch if the value is not
+/// zero (`_nez`) or zero (`_eqz`): `while ((p = p->next))`, `if (*s)`.
+macro_rules! load_br {
+    ($($name:ident, $m:ty, $nez:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
+            if end > len as u64 {
+                trap!(ctx, TrapCode::MemoryOutOfBounds);
+            }
+            let at = end as usize - std::mem::size_of::<$m>();
+            let v = <$m>::from_le((mem.add(at) as *const $m).read_unaligned()) as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            if (v != 0) == $nez {
+                next!(target!(ip, 3), fp, mem, len, ctx, v, facc)
+            }
+            next!(ip.add(4), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+load_br! {
+    i32_load_br_nez, u32, true;
+    i32_load_br_eqz, u32, false;
+    i32_load8_u_br_nez, u8, true;
+    i32_load8_u_br_eqz, u8, false;
+}
+
 /// Every store: `[h, operand cells.., offset]`, named by address and value
 /// source. Address: slot field 0 (`plain`), an `i32.add` folded into the
 /// access of fields 0 and 1 (`ss`) or of field 0 and the immediate at cell 2
