@@ -1880,9 +1880,14 @@ impl Translator<'_> {
             Cond::Test { when_true, when_false, a, acc, sel_swap } => {
                 // A test of the value just loaded into `a` from a slot address
                 // (`[load, (a, addr), offset]`): one `load_br_*`.
-                if let Some((nez, eqz)) = self.load_to_test(a) {
+                // The test's own polarity: an `i32` test whose branch is
+                // `br_nez_i32`, or `br_eqz_i32` for a negated test.
+                let branch = if sense { when_true } else { when_false };
+                let zero = std::ptr::fn_addr_eq(branch, h::br_eqz_i32 as Handler);
+                let i32_test = zero || std::ptr::fn_addr_eq(branch, h::br_nez_i32 as Handler);
+                if let (true, Some((nez, eqz))) = (i32_test, self.load_to_test(a)) {
                     let start = self.pos() - 3;
-                    self.code[start] = Cell::handler(if sense { nez } else { eqz });
+                    self.code[start] = Cell::handler(if zero { eqz } else { nez });
                     self.new_instruction();
                     return;
                 }
