@@ -2853,7 +2853,7 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add
                 if t.add_scaled()
-                    || t.mul_then(h::i32_mul_add, h::i32_mul_add)
+                    || t.mul_then(h::i32_mul_add, h::i32_mul_add, false)
                     || t.load_then(
                         &[
                             (h::i32_load, h::i32_add_load),
@@ -2997,12 +2997,12 @@ impl Translator<'_> {
             O::F32Nearest => unop!(t, f32_nearest, f32_nearest_a),
             O::F32Sqrt => unop!(t, f32_sqrt, f32_sqrt_a),
             O::F32Add => {
-                if !t.mul_then(h::f32_mul_add, h::f32_mul_add) {
+                if !t.mul_then(h::f32_mul_add, h::f32_mul_add, false) {
                     binop!(t, f32_add_ss, f32_add_si, f32_add_as, f32_add_ai, true)
                 }
             }
             O::F32Sub => {
-                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub) {
+                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub, false) {
                     binop_rev!(t, f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32_sub_is, f32_sub_ia)
                 }
             }
@@ -3019,7 +3019,7 @@ impl Translator<'_> {
             O::F64Nearest => unop!(t, f64_nearest, f64_nearest_a),
             O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
-                if !t.mul_then(h::f64_mul_add, h::f64_mul_add)
+                if !t.mul_then(h::f64_mul_add, h::f64_mul_add, true)
                     && !t.sum_then()
                     && !t.load_then(
                         &[(h::f64_load, h::f64_add_load)],
@@ -3038,7 +3038,7 @@ impl Translator<'_> {
                 }
             }
             O::F64Sub => {
-                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub) {
+                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true) {
                     let n = t.stack.len();
                     let slots = !matches!(t.stack[n - 2..], [Operand::Const(_), _] | [_, Operand::Const(_)]);
                     binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8);
@@ -3171,9 +3171,9 @@ impl Translator<'_> {
     /// `add`/`sub` of the product just computed by a float `mul` and a slot:
     /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
     /// the left operand, `product_second` when it is the right one.
-    fn mul_then(&mut self, product_first: Handler, product_second: Handler) -> bool {
+    fn mul_then(&mut self, product_first: Handler, product_second: Handler, float: bool) -> bool {
         let Some((a, b)) = self.last.and_then(|l| l.mul) else { return false };
-        self.fold_into_next(a, b, product_first, product_second)
+        self.fold_into_next(a, b, product_first, product_second, float)
     }
 
     /// `f64.add` of the sum or difference just computed by an `f64.add` or
@@ -3182,22 +3182,19 @@ impl Translator<'_> {
     fn sum_then(&mut self) -> bool {
         let Some((a, b, sub)) = self.last.and_then(|l| l.fsum) else { return false };
         let h = if sub { h::f64_sub_add } else { h::f64_add_add };
-        self.fold_into_next(a, b, h, h)
+        self.fold_into_next(a, b, h, h, true)
     }
 
     /// The last instruction (operands `a`, `b`) produced one operand of the
     /// binary operation being translated: both run as `[h, (dst, a, b), (c)]`,
     /// `product_first` when the last result is the left operand,
-    /// `product_second` when it is the right one.
-    fn fold_into_next(&mut self, a: u32, b: u32, product_first: Handler, product_second: Handler) -> bool {
+    /// `product_second` when it is the right one. The handlers leave their
+    /// result in the accumulator (`facc` when `float`: an `f64`).
+    fn fold_into_next(&mut self, a: u32, b: u32, product_first: Handler, product_second: Handler, float: bool) -> bool {
         let Some((p, c, right)) = self.take_last_operand() else { return false };
         let handler = if right { product_second } else { product_first };
         let start = self.pos();
         self.emit(handler);
-        // The handlers leave their result in the accumulator (`facc` for f64).
-        let float = [h::f64_mul_add, h::f64_mul_sub, h::f64_mul_rsub, h::f64_add_add, h::f64_sub_add]
-            .iter()
-            .any(|&f| std::ptr::fn_addr_eq(f, handler));
         self.acc = Some(Acc { slot: self.home(p), float });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a, b]));

@@ -191,6 +191,20 @@ macro_rules! trap {
     }};
 }
 
+/// The `$m` in memory that ends at byte `$end` (a `u64`: address + static
+/// offset + access width, so at least the width and without overflow), as a
+/// pointer, after the one bounds check of the access (invariant 3): traps
+/// with "out of bounds memory access" past the end of memory.
+macro_rules! access {
+    ($m:ty, $mem:expr, $len:expr, $ctx:expr, $end:expr) => {{
+        let end: u64 = $end;
+        if end > $len as u64 {
+            trap!($ctx, TrapCode::MemoryOutOfBounds);
+        }
+        $mem.add(end as usize - std::mem::size_of::<$m>()) as *mut $m
+    }};
+}
+
 /// The running instance (see invariant 4).
 #[inline(always)]
 unsafe fn inst<'a>(ctx: *mut Ctx) -> &'a mut InstanceData {
@@ -1006,11 +1020,7 @@ macro_rules! rmw {
     )*};
     (@one $name:ident, $m:ty, $t:ty, |$a:ident, $b:ident| $e:expr, $bk:ident, $off:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let end = pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, $off);
-            if end > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let p = mem.add(end as usize - std::mem::size_of::<$m>()) as *mut $m;
+            let p = access!($m, mem, len, ctx, pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, $off));
             let $a = <$t>::from_slot(<$m>::from_le(p.read_unaligned()) as u64);
             let $b = <$t>::from_slot(rmw!(@b $bk, fp, ip));
             let v: $t = $e;
@@ -1431,14 +1441,9 @@ macro_rules! load {
     (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr, $res:ident) => {
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            // The immediate is the static offset plus the access size: `end`
-            // is one past the last byte read (at least the size, no overflow).
+            // The immediate is the static offset plus the access size.
             let end = address!($addr, fp, ip, acc) as u64 + imm!(ip, $off);
-            if end > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let at = end as usize - std::mem::size_of::<$m>();
-            let $v = <$m>::from_le((mem.add(at) as *const $m).read_unaligned());
+            let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned());
             let v: u64 = $conv;
             pslot!(fp, ip, 1, 0) = v;
             let (acc, facc) = load!(@result $res, v, acc, facc);
@@ -1475,11 +1480,7 @@ macro_rules! op_load {
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
-            if end > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let at = end as usize - std::mem::size_of::<$m>();
-            let $v = <$m>::from_le((mem.add(at) as *const $m).read_unaligned());
+            let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned());
             let $x: u64 = $conv;
             let $y: u64 = pslot!(fp, ip, 1, 2);
             let r: u64 = $e;
@@ -1507,11 +1508,7 @@ macro_rules! load_br {
     ($($name:ident, $m:ty, $nez:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
-            if end > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
-            let at = end as usize - std::mem::size_of::<$m>();
-            let v = <$m>::from_le((mem.add(at) as *const $m).read_unaligned()) as u64;
+            let v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()) as u64;
             pslot!(fp, ip, 1, 0) = v;
             if (v != 0) == $nez {
                 next!(target!(ip, 3), fp, mem, len, ctx, v, facc)
@@ -1548,13 +1545,9 @@ macro_rules! store {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let addr: u32 = store!(@addr $addr, fp, ip, acc);
             // The immediate is the static offset plus the access size (see `load!`).
-            let end = addr as u64 + imm!(ip, $off);
-            if end > len as u64 {
-                trap!(ctx, TrapCode::MemoryOutOfBounds);
-            }
+            let at = access!($m, mem, len, ctx, addr as u64 + imm!(ip, $off));
             let v = store!(@val $val, fp, ip, acc, facc) as $m;
-            let at = end as usize - std::mem::size_of::<$m>();
-            (mem.add(at) as *mut $m).write_unaligned(v.to_le());
+            at.write_unaligned(v.to_le());
             next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
         }
     )*};
@@ -1706,6 +1699,17 @@ fn ctr_range(i0: u32, bound: u32, inc: u32) -> (u32, u64, bool) {
     }
 }
 
+/// The `ctr_ne_*` cells at `$c` of a bulk loop (`store_loop!`, `copy_loop!`):
+/// the counter's value now, its bound, and `ctr_range` of them.
+macro_rules! ctr_loop_range {
+    ($fp:ident, $c:ident, $inc:ident, $bk:ident, $target:expr) => {{
+        let inc = ctr_br!(@inc $inc, $fp, $c) as u32;
+        let bound = ctr_br!(@b $bk, $fp, $c, $target) as u32;
+        let i0 = pslot!($fp, $c, 1, 0) as u32;
+        (i0, bound, ctr_range(i0, bound, inc))
+    }};
+}
+
 /// A byte-store loop: `i32_store8_ss`/`i32_store8_imm_ss` of a value other
 /// than the counter at `q + i`, followed by a `ctr_ne_*` back edge to it
 /// stepping `i` by +1 or -1 (a `memset` written as a loop). The store's cell
@@ -1716,10 +1720,7 @@ macro_rules! store_loop {
     ($($name:ident, $store:ident, $v:ident, $cells:expr, $inc:ident, $bk:ident, $target:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let c = ip.add($cells);
-            let inc = ctr_br!(@inc $inc, fp, c) as u32;
-            let bound = ctr_br!(@b $bk, fp, c, $target) as u32;
-            let i0 = pslot!(fp, c, 1, 0) as u32;
-            let (lo, n, _) = ctr_range(i0, bound, inc);
+            let (i0, bound, (lo, n, _)) = ctr_loop_range!(fp, c, $inc, $bk, $target);
             // One of the address operands is the counter.
             let q = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(pslot!(fp, ip, 1, 1) as u32).wrapping_sub(i0);
             let at = q.wrapping_add(lo) as u64;
@@ -1763,10 +1764,7 @@ macro_rules! copy_loop {
     ($($name:ident, $inc:ident, $bk:ident, $target:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let c = ip.add(5);
-            let inc = ctr_br!(@inc $inc, fp, c) as u32;
-            let bound = ctr_br!(@b $bk, fp, c, $target) as u32;
-            let i0 = pslot!(fp, c, 1, 0) as u32;
-            let (lo, n, forward) = ctr_range(i0, bound, inc);
+            let (_, bound, (lo, n, forward)) = ctr_loop_range!(fp, c, $inc, $bk, $target);
             let s = (pslot!(fp, ip, 1, 0) as u32).wrapping_add(lo) as u64;
             let d = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(lo) as u64;
             let (so, dof) = (imm!(ip, 3) >> 32, imm!(ip, 4) >> 32);
