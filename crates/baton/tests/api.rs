@@ -114,6 +114,65 @@ fn host_errors_and_exit_propagate() {
     assert_eq!(exit.call(&mut store, 3).unwrap_err().i32_exit_status(), Some(3));
 }
 
+/// Errors of nested executions (host -> wasm -> host -> wasm) reach the
+/// caller that made them, each exactly once, and leave the store usable.
+#[test]
+fn nested_errors_reach_their_own_caller() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::<String>::new());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("env", "fail", || -> Result<(), Error> { Err(Error::host("inner boom")) }).unwrap();
+    // Calls the guest's `inner` (which fails) and records what it got, then
+    // fails itself with a different error.
+    linker
+        .func_wrap("env", "reenter", |mut caller: Caller<'_, Vec<String>>, x: i32| -> Result<i32, Error> {
+            let inner = caller.get_export("inner").and_then(|e| e.into_func()).unwrap();
+            let inner = inner.typed::<i32, i32>(&caller).unwrap();
+            let e = inner.call(&mut caller, x).unwrap_err();
+            caller.data_mut().push(e.to_string());
+            if x == 0 {
+                return Ok(inner.call(&mut caller, 1).unwrap_or(-1));
+            }
+            Err(Error::host("outer boom"))
+        })
+        .unwrap();
+    let inst = instantiate(
+        &mut store,
+        &linker,
+        r#"(module
+            (import "env" "fail" (func $fail))
+            (import "env" "reenter" (func $reenter (param i32) (result i32)))
+            (func (export "inner") (param i32) (result i32)
+                (if (i32.eqz (local.get 0)) (then (call $fail)))
+                (if (i32.eq (local.get 0) (i32.const 2)) (then unreachable))
+                (local.get 0))
+            (func (export "outer") (param i32) (result i32) (call $reenter (local.get 0))))"#,
+    );
+    let outer = inst.get_typed_func::<i32, i32>(&store, "outer").unwrap();
+    // The inner call fails with the host error, a second inner call succeeds.
+    assert_eq!(outer.call(&mut store, 0).unwrap(), 1);
+    // The inner call traps; the outer host function then fails.
+    let err = outer.call(&mut store, 2).unwrap_err();
+    assert_eq!(err.to_string(), "outer boom");
+    assert_eq!(store.data().as_slice(), ["inner boom", "unreachable"]);
+    let inner = inst.get_typed_func::<i32, i32>(&store, "inner").unwrap();
+    assert_eq!(inner.call(&mut store, 5).unwrap(), 5);
+}
+
+/// A function of another store is a typed error, not a panic.
+#[test]
+fn func_of_another_store_is_an_error() {
+    let engine = Engine::default();
+    let mut big = Store::new(&engine, ());
+    let linker = Linker::new(&engine);
+    let src = r#"(module (func (export "a") (result i32) i32.const 1) (func (export "b") (result i32) i32.const 2))"#;
+    let inst = instantiate(&mut big, &linker, src);
+    let b = inst.get_typed_func::<(), i32>(&big, "b").unwrap();
+    let mut empty = Store::new(&engine, ());
+    let err = b.call(&mut empty, ()).unwrap_err();
+    assert!(matches!(err, Error::BadCall(_)), "{err:?}");
+}
+
 #[test]
 fn untyped_host_function() {
     let engine = Engine::default();

@@ -1161,7 +1161,7 @@ unsafe fn compile_cold(fc: *const FuncCode, ctx: *mut Ctx) -> Option<Ip> {
     match module.compiled(def) {
         Ok(c) => Some(c.entry()),
         Err(e) => {
-            (*ctx).error = Some(e);
+            (*ctx).fail(e);
             None
         }
     }
@@ -1272,7 +1272,7 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
     st.stack_top = saved.0;
     st.frames_top = saved.1;
     if let Err(e) = r {
-        (*ctx).error = Some(e);
+        (*ctx).fail(e);
         return (std::ptr::null_mut(), 0);
     }
     let (mem, len) = (*ctx).memory();

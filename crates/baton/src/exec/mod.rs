@@ -93,20 +93,23 @@ pub(crate) struct Ctx {
     pub(crate) stack_base: *mut u64,
     pub(crate) stack_end: *mut u64,
     pub(crate) trap: Option<TrapCode>,
-    pub(crate) error: Option<Error>,
+    /// Set with the error itself in `StoreInner::pending_error` (a host
+    /// function's error, a failed lazy translation): the context holds no
+    /// value with drop glue, so entering and leaving wasm stays cheap.
+    pub(crate) error: bool,
     host_call: HostCall,
     host_store: *mut (),
     /// Loop dispatcher only: registers handed back by handlers that change them.
-    #[cfg_attr(baton_tail, allow(dead_code))]
+    #[cfg(not(baton_tail))]
     pub(crate) fp: Fp,
-    #[cfg_attr(baton_tail, allow(dead_code))]
+    #[cfg(not(baton_tail))]
     pub(crate) mem: Mem,
-    #[cfg_attr(baton_tail, allow(dead_code))]
+    #[cfg(not(baton_tail))]
     pub(crate) len: usize,
     /// Loop dispatcher only: the accumulators between two handlers.
-    #[cfg_attr(baton_tail, allow(dead_code))]
+    #[cfg(not(baton_tail))]
     pub(crate) acc: u64,
-    #[cfg_attr(baton_tail, allow(dead_code))]
+    #[cfg(not(baton_tail))]
     pub(crate) facc: f64,
     pub(crate) interrupt: *const AtomicBool,
     /// Lowest native stack address a handler may run at (tail dispatch guard).
@@ -127,6 +130,15 @@ impl Ctx {
                 ((*m).data.as_mut_ptr(), (*m).data.len())
             }
         }
+    }
+
+    /// Records `e` as the reason this execution stops (see `error`).
+    #[cold]
+    pub(crate) unsafe fn fail(&mut self, e: Error) {
+        // SAFETY: `store` is live while the execution runs (invariant 4), and
+        // no host function is running at this point (they have returned).
+        unsafe { (*self.store).pending_error = Some(e) };
+        self.error = true;
     }
 
     /// Calls host function `host` with its arguments/results at `args`.
@@ -174,13 +186,40 @@ unsafe fn host_trampoline<T>(ctx: *mut Ctx, host: u32, args: *mut u64, len: usiz
 
 /// Runs the store function `func` with `slots` holding its arguments on entry
 /// and its results on return (`slots.len() == max(params, results)`).
+///
+/// The common case, a translated wasm function called while the store's
+/// stacks exist, takes the function's instance and code from its cached
+/// `FuncEntity` and goes straight to [`run_wasm`]; everything else (host
+/// functions, first use of the stacks, lazy translation, unknown functions)
+/// goes through [`invoke_slow`].
+#[inline]
 pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<()> {
-    let (instance, index) = match &store.inner.funcs[func as usize] {
-        FuncEntity::Host { host, .. } => {
+    let (inst, fc) = match store.inner.funcs.get(func as usize) {
+        Some(FuncEntity::Wasm { inst, code, .. }) if !inst.is_null() && !store.inner.stack.is_empty() => (*inst, *code),
+        _ => return invoke_slow(store, func, slots),
+    };
+    // SAFETY: `fc` points at a `FuncCode` of the module of the live instance
+    // `inst`, which keeps the module alive.
+    match unsafe { (*fc).compiled.get() } {
+        // SAFETY: `inst` is the (root) pointer to the instance that defines
+        // `fc`, and `code` is the entry of its threaded code.
+        Some(c) => unsafe { run_wasm(store, inst, fc, c.entry(), slots) },
+        None => invoke_slow(store, func, slots),
+    }
+}
+
+/// [`invoke`] for host functions, before the stacks exist, and for functions
+/// not translated yet.
+#[cold]
+#[inline(never)]
+fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<()> {
+    let (instance, index) = match store.inner.funcs.get(func as usize) {
+        Some(FuncEntity::Host { host, .. }) => {
             let f = store.host_funcs[*host as usize].clone();
             return f(Caller { store, instance: None }, slots);
         }
-        FuncEntity::Wasm { instance, index, .. } => (*instance, *index),
+        Some(FuncEntity::Wasm { instance, index, .. }) => (*instance, *index),
+        None => return Err(Error::BadCall("the function does not belong to this store".into())),
     };
     if store.inner.stack.is_empty() {
         let config = store.inner.engine.config();
@@ -189,6 +228,32 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         // Frames are written through raw pointers below `capacity()`; `len` stays 0.
         store.inner.frames = Vec::with_capacity(depth);
     }
+    // The root pointer (not a reborrow): frames and `ctx.inst` of suspended
+    // executions hold copies of it.
+    let inst: *mut InstanceData = store.inner.instances[instance as usize].as_ptr();
+    // SAFETY: `inst` is a live instance of this store; it keeps its module alive.
+    let module: &crate::module::ModuleInner = unsafe { &(*inst).module };
+    let def = (index - module.num_imported_funcs) as usize;
+    let code = module.compiled(def)?.entry();
+    let fc: *const FuncCode = &module.code[def];
+    // SAFETY: `inst` defines `fc`, and `code` is its translated entry.
+    unsafe { run_wasm(store, inst, fc, code, slots) }
+}
+
+/// Runs the translated function `fc` (entry `code`) of instance `inst` on
+/// `slots` (see [`invoke`]).
+///
+/// # Safety
+/// `inst` is the root pointer of a live instance of `store` that defines
+/// `fc`; `code` is `fc`'s translated entry; the store's stacks exist.
+#[inline(always)]
+unsafe fn run_wasm<T>(
+    store: &mut Store<T>,
+    inst: *mut InstanceData,
+    fc: *const FuncCode,
+    code: Ip,
+    slots: &mut [u64],
+) -> Result<()> {
     // The native stack budget is measured from the outermost entry, so nested
     // host -> wasm calls share it.
     if store.inner.frames_top == 0 {
@@ -205,18 +270,11 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     // SAFETY: `sp` comes from the `&mut Store<T>` this function owns; no other
     // reference to the store is used until the end of the function.
     let inner: *mut StoreInner = unsafe { &raw mut (*sp).inner };
-    // SAFETY: as above; the entity vectors are only read here.
-    let (inst, stack_base, stack_len, frames, frames_cap) = unsafe {
+    // SAFETY: as above; the stack vectors are only read here.
+    let (stack_base, stack_len, frames, frames_cap) = unsafe {
         let inner = &mut *inner;
-        // The root pointer (not a reborrow): frames and `ctx.inst` of suspended
-        // executions hold copies of it.
-        let inst: *mut InstanceData = inner.instances[instance as usize].as_ptr();
-        (inst, inner.stack.as_mut_ptr(), inner.stack.len(), inner.frames.as_mut_ptr(), inner.frames.capacity())
+        (inner.stack.as_mut_ptr(), inner.stack.len(), inner.frames.as_mut_ptr(), inner.frames.capacity())
     };
-    // SAFETY: `inst` is a live instance of this store; it keeps its module alive.
-    let module: &crate::module::ModuleInner = unsafe { &(*inst).module };
-    let def = (index - module.num_imported_funcs) as usize;
-    let code = module.compiled(def)?.entry();
     let (base, frame_base) = saved;
     if base + slots.len() > stack_len || frame_base >= frames_cap {
         return Err(Error::trap(TrapCode::StackOverflow));
@@ -230,12 +288,11 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     let (frame_base, frame_end) = unsafe { (frames.add(frame_base), frames.add(frames_cap)) };
     // SAFETY: `frame_base < frames.capacity()` was checked above.
     unsafe {
-        *frame_base =
-            Frame { ret_ip: &handlers::EXIT_CELL.0, fp: std::ptr::null_mut(), inst, callee: &module.code[def] };
+        *frame_base = Frame { ret_ip: &handlers::EXIT_CELL.0, fp: std::ptr::null_mut(), inst, callee: fc };
     }
     let mut ctx = Ctx {
         inst,
-        // SAFETY: `inst` is live (see above).
+        // SAFETY: `inst` is live (the caller's contract).
         globals: unsafe { (*inst).globals.as_ptr() },
         store: inner,
         frames,
@@ -247,13 +304,18 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         // SAFETY: one past the end of the value stack.
         stack_end: unsafe { stack_base.add(stack_len) },
         trap: None,
-        error: None,
+        error: false,
         host_call: host_trampoline::<T>,
         host_store: sp.cast(),
+        #[cfg(not(baton_tail))]
         fp: std::ptr::null_mut(),
+        #[cfg(not(baton_tail))]
         mem: std::ptr::null_mut(),
+        #[cfg(not(baton_tail))]
         len: 0,
+        #[cfg(not(baton_tail))]
         acc: 0,
+        #[cfg(not(baton_tail))]
         facc: 0.0,
         interrupt,
         native_limit,
@@ -267,17 +329,33 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         (*inner).stack_top = saved.0;
         (*inner).frames_top = saved.1;
     }
-    if let Some(e) = ctx.error.take() {
-        return Err(e);
-    }
-    if let Some(code) = ctx.trap {
-        // SAFETY: frames of this execution are still in place.
-        let backtrace = unsafe { ctx.backtrace() };
-        return Err(Error::Trap(Trap { code, backtrace }));
+    if ctx.error || ctx.trap.is_some() {
+        // SAFETY: `inner` is the store's (see above); frames of this execution
+        // are still in place.
+        return Err(unsafe { failure(&ctx, &mut *inner) });
     }
     // SAFETY: as above; the results are in the slots where the arguments were.
     unsafe { copy_slots(stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
     Ok(())
+}
+
+/// The error an execution that stopped early returns: the recorded error, or
+/// its trap with a backtrace.
+///
+/// # Safety
+/// `ctx` is the finished execution's context; its frames are still in place.
+#[cold]
+#[inline(never)]
+unsafe fn failure(ctx: &Ctx, inner: &mut StoreInner) -> Error {
+    if ctx.error {
+        if let Some(e) = inner.pending_error.take() {
+            return e;
+        }
+    }
+    let code = ctx.trap.unwrap_or(TrapCode::Unreachable);
+    // SAFETY: the caller's contract.
+    let backtrace = unsafe { ctx.backtrace() };
+    Error::Trap(Trap { code, backtrace })
 }
 
 /// Copies `n` slots between non-overlapping ranges; the few slots of a typical

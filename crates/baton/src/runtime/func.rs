@@ -81,6 +81,9 @@ impl Func {
     /// room for exactly the function's results.
     pub fn call<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: &[Val], results: &mut [Val]) -> Result<()> {
         let store = ctx.store_mut();
+        if self.0 as usize >= store.inner.funcs.len() {
+            return Err(Error::BadCall("the function does not belong to this store".into()));
+        }
         let ty = store.inner.func_type(self.0);
         if params.len() != ty.params().len() {
             return Err(Error::BadCall(format!("expected {} arguments, got {}", ty.params().len(), params.len())));
@@ -97,12 +100,20 @@ impl Func {
                 results.len()
             )));
         }
-        let mut slots = vec![0u64; params.len().max(results.len())];
+        // Up to 16 slots live on the native stack (no allocation per call).
+        let n = params.len().max(results.len());
+        let (mut buf, mut heap) = ([0u64; 16], Vec::new());
+        let slots: &mut [u64] = if n <= buf.len() {
+            &mut buf[..n]
+        } else {
+            heap.resize(n, 0);
+            &mut heap
+        };
         for (s, p) in slots.iter_mut().zip(params) {
             *s = p.to_raw();
         }
-        crate::exec::invoke(store, self.0, &mut slots)?;
-        for ((r, s), t) in results.iter_mut().zip(&slots).zip(ty.results()) {
+        crate::exec::invoke(store, self.0, slots)?;
+        for ((r, s), t) in results.iter_mut().zip(slots.iter()).zip(ty.results()) {
             *r = Val::from_raw(*s, *t);
         }
         Ok(())

@@ -353,6 +353,8 @@ pub(crate) struct StoreInner {
     pub(crate) native_limit: usize,
     pub(crate) fuel: u64,
     pub(crate) interrupt: Arc<AtomicBool>,
+    /// The error that stopped the running execution (see `Ctx::error`).
+    pub(crate) pending_error: Option<Error>,
 }
 
 impl StoreInner {
@@ -404,6 +406,7 @@ impl<T> Store<T> {
                 stack_top: 0,
                 frames_top: 0,
                 native_limit: 0,
+                pending_error: None,
                 fuel: 0,
                 interrupt: Arc::new(AtomicBool::new(false)),
             },
