@@ -458,12 +458,8 @@ pub(crate) fn translate_validating(
     let mut ops = wasmparser::OperatorsReader::new(reader);
     while !ops.eof() {
         let offset = ops.original_position();
-        let op = ops.read().map_err(internal)?;
-        // Validate before translating: the translator relies on valid code.
-        if let Some(v) = validator.as_deref_mut() {
-            v.op(offset, &op).map_err(crate::module::invalid)?;
-        }
-        t.op(op)?;
+        ops.visit_operator(&mut ValidateThenTranslate { v: validator.as_deref_mut(), t: &mut t, offset })
+            .map_err(internal)??;
         if t.ctrl.is_empty() {
             break;
         }
@@ -480,6 +476,35 @@ pub(crate) fn translate_validating(
     }
     t.code[1] = Cell::imm(frame_size as u64);
     Ok(t.finish())
+}
+
+/// The decoder's visitor for one operator: validates it (when there is a
+/// validator: the translator relies on valid code), then translates it. The
+/// decoder calls the operator's own `visit_*` method, so the validator gets
+/// no `Operator` value to dispatch on again.
+struct ValidateThenTranslate<'v, 't, 'm> {
+    v: Option<&'v mut BodyValidator>,
+    t: &'t mut Translator<'m>,
+    offset: u64,
+}
+
+macro_rules! validate_then_translate {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Result<()> {
+                if let Some(v) = self.v.as_deref_mut() {
+                    v.visitor(self.offset).$visit($($($arg.clone()),*)?).map_err(crate::module::invalid)?;
+                }
+                self.t.op(Operator::$op $({ $($arg),* })?)
+            }
+        )*
+    };
+}
+
+#[allow(clippy::clone_on_copy)]
+impl<'a> wasmparser::VisitOperator<'a> for ValidateThenTranslate<'_, '_, '_> {
+    type Output = Result<()>;
+    wasmparser::for_each_visit_operator!(validate_then_translate);
 }
 
 fn block_arity(m: &ModuleInner, bt: BlockType) -> (usize, usize) {
