@@ -927,9 +927,10 @@ impl Translator<'_> {
             // SAFETY: `len` cells from `base`, each read as its raw 8 bytes.
             let cells: Vec<String> = (0..len).map(|i| format!("{:x}", unsafe { (*base.add(i)).x })).collect();
             eprintln!(
-                "baton-dump func={} copy={:x} cells={}",
+                "baton-dump func={} copy={:x} base={:x} cells={}",
                 self.func_index,
                 h::copy as *const () as usize,
+                base.addr(),
                 cells.join(",")
             );
         }

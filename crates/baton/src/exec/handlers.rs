@@ -228,7 +228,7 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
         let (mut ip, mut fp, mut mem, mut len) = (ip, fp, mem, len);
         loop {
             #[cfg(feature = "handler-stats")]
-            super::stats::record((*ip).h as usize);
+            super::stats::record((*ip).h as usize, ip.addr());
             let r = ((*ip).h)(ip, fp, mem, len, ctx, (*ctx).acc, (*ctx).facc);
             if r.is_null() {
                 #[cfg(feature = "handler-stats")]
