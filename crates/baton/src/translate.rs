@@ -1377,6 +1377,35 @@ impl Translator<'_> {
         true
     }
 
+    /// `i32.and` of a constant mask with the result of the `i32.add` of a
+    /// slot and a constant just emitted: one `i32_add_and`.
+    fn add_and(&mut self) -> bool {
+        let n = self.stack.len();
+        if n < 2 {
+            return false;
+        }
+        let (Some(last), Operand::Temp, Operand::Const(mask)) = (self.last, self.stack[n - 2], self.stack[n - 1])
+        else {
+            return false;
+        };
+        let (Some((a, _, Some(k))), false) = (last.add, last.add_acc) else { return false };
+        if last.dst != self.home(n - 2) {
+            return false;
+        }
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        let start = self.pos();
+        self.emit(h::i32_add_and);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a]));
+        self.imm(k as u32 as u64 | (mask as u32 as u64) << 32);
+        self.push_value(start, dst_cell, false);
+        true
+    }
+
     /// The last instruction, if it produced operand `o` at stack position `p`.
     fn last_result(&self, o: Operand, p: usize) -> Option<Last> {
         self.last.filter(|l| o == Operand::Temp && l.dst == self.home(p))
@@ -2975,7 +3004,7 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
-            O::I32And if t.shr_and() => {}
+            O::I32And if t.shr_and() || t.add_and() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);

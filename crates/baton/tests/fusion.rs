@@ -2004,3 +2004,47 @@ fn load_of_a_just_loaded_address_matches_two_loads() {
         }
     }
 }
+
+/// `(x + k) & m` (`i32_add_and`; also from `x - k`), as a value, under a
+/// compare-and-branch (a character range check) and as a `select` condition,
+/// against the add kept apart (`unfused`: its result goes through a local).
+#[test]
+fn add_then_mask_matches_the_unfused_and() {
+    for (op, k, m) in [
+        ("add", -48i32, 255i32),
+        ("sub", 48, 255),
+        ("add", 1, -1),
+        ("add", i32::MAX, 0x8000_0001u32 as i32),
+        ("sub", -7, 0),
+    ] {
+        let wat = format!(
+            r#"(module
+  (func (export "value") (param $x i32) (result i32)
+    (i32.and (i32.{op} (local.get $x) (i32.const {k})) (i32.const {m})))
+  (func (export "digit") (param $x i32) (result i32)
+    (block $yes
+      (br_if $yes (i32.le_u (i32.and (i32.{op} (local.get $x) (i32.const {k})) (i32.const {m})) (i32.const 9)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "sel") (param $x i32) (result i32)
+    (select (i32.const 10) (i32.const 20) (i32.and (i32.{op} (local.get $x) (i32.const {k})) (i32.const {m}))))
+  (func (export "unfused") (param $x i32) (result i32) (local $t i32)
+    (local.set $t (i32.{op} (local.get $x) (i32.const {k})))
+    (i32.and (local.get $t) (i32.const {m}))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for x in [0, 1, -1, 47, 48, 57, 58, 0x130, i32::MAX, i32::MIN] {
+            let args = [Val::I32(x)];
+            let t = if op == "add" { (x as u32).wrapping_add(k as u32) } else { (x as u32).wrapping_sub(k as u32) };
+            let want = (t & m as u32) as i32;
+            assert_eq!(call(&mut store, &inst, "unfused", &args), want, "{op} {k} {m} unfused {x}");
+            assert_eq!(call(&mut store, &inst, "value", &args), want, "{op} {k} {m} value {x}");
+            assert_eq!(
+                call(&mut store, &inst, "digit", &args),
+                i32::from((want as u32) <= 9),
+                "{op} {k} {m} digit {x}"
+            );
+            assert_eq!(call(&mut store, &inst, "sel", &args), if want != 0 { 10 } else { 20 }, "{op} {k} {m} sel {x}");
+        }
+    }
+}

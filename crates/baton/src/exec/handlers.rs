@@ -567,6 +567,15 @@ pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
 
+/// `[i32_add_and, (dst, a), k | mask << 32]`: `(a + k) & mask` (wrapping),
+/// as a range check of a character (`((c - '0') & 255) <= 9`) computes it.
+pub(crate) unsafe fn i32_add_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let k = imm!(ip, 2);
+    let v = ((pslot!(fp, ip, 1, 1) as u32).wrapping_add(k as u32) & (k >> 32) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
 /// `[op, (dst, src)]`
 /// `[op, (dst, a)]`; the `_a` form takes `a` from the accumulator (field 1
 /// unused). Both leave the result in the accumulator too.
