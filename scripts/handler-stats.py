@@ -25,6 +25,8 @@ pairs = []
 with open(stats) as f:
     base = int(f.readline().split()[1], 16) - exit_addr
     for line in f:
+        if line.startswith("cell "):
+            continue
         n, a, b = line.split()
         pairs.append((int(n), int(a, 16), int(b, 16)))
 name = lambda a: "-" if a == 0 else syms.get(a - base, hex(a))

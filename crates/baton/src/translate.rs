@@ -362,6 +362,10 @@ struct Translator<'a> {
     /// Position of the last emitted handler if it is an `i32_add_si` that a
     /// next one may pair with (see `pair_add_si`).
     prev_add_si: Option<usize>,
+    /// Position of the last emitted handler if it is an `i32.load` from a
+    /// slot address (`[i32_load, (dst, addr), end]`) that a load of its value
+    /// may chain with (see `LoadOps::chained`).
+    prev_load: Option<usize>,
     /// Positions of `i32_add_si2` pairs (first handler), ascending.
     add_pairs: Vec<usize>,
     /// What the last emitted handler left in the accumulators (cleared by
@@ -427,6 +431,7 @@ pub(crate) fn translate_validating(
         copy_before: None,
         rmw_candidate: None,
         prev_add_si: None,
+        prev_load: None,
         add_pairs: Vec::new(),
         acc: None,
         skip_depth: 0,
@@ -544,6 +549,8 @@ macro_rules! load_ops {
             ai: h::$ai,
             abs: h::$abs,
             float: names_f64(stringify!($plain)),
+            chained: load_load_of(stringify!($plain)),
+            chain_first: matches!(stringify!($plain).as_bytes(), b"i32_load"),
         }
     };
 }
@@ -566,6 +573,25 @@ struct LoadOps {
     sxa: Handler,
     /// An `f64` load: the value goes to `facc`.
     float: bool,
+    /// The `load_load` form: this load from an address that an `i32.load`
+    /// just loaded (see `handlers::load_load!`).
+    chained: Option<Handler>,
+    /// `i32.load` (the first load of a `load_load`).
+    chain_first: bool,
+}
+
+/// The `load_load` handler whose second load is the load named `plain`.
+/// Only narrow loads: a 32- or 64-bit value just loaded from a slot address
+/// may still become a read-modify-write (`take_rmw`), which needs its load
+/// alone.
+fn load_load_of(plain: &str) -> Option<Handler> {
+    Some(match plain {
+        "i32_load8_u" => h::i32_load_load8_u,
+        "i32_load8_s" => h::i32_load_load8_s,
+        "i32_load16_u" => h::i32_load_load16_u,
+        "i32_load16_s" => h::i32_load_load16_s,
+        _ => return None,
+    })
 }
 
 /// Does a handler's name say it works on `f64`s? Handler names start with
@@ -779,6 +805,7 @@ impl Translator<'_> {
     fn new_instruction(&mut self) {
         self.last = None;
         self.prev_add_si = None;
+        self.prev_load = None;
         self.rmw_candidate = None;
         self.counter = None;
         self.copy_before = self.prev_copy.take();
@@ -825,6 +852,7 @@ impl Translator<'_> {
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
+        self.prev_load = self.prev_load.filter(|&p| p < pos);
         // Dropping the instruction emitted right after a copy: the copy is
         // last again.
         self.prev_copy = self.copy_before.take().filter(|&c| c + 2 == pos);
@@ -952,9 +980,10 @@ impl Translator<'_> {
             // SAFETY: `len` cells from `base`, each read as its raw 8 bytes.
             let cells: Vec<String> = (0..len).map(|i| format!("{:x}", unsafe { (*base.add(i)).x })).collect();
             eprintln!(
-                "baton-dump func={} copy={:x} cells={}",
+                "baton-dump func={} copy={:x} base={:x} cells={}",
                 self.func_index,
                 h::copy as *const () as usize,
+                base.addr(),
                 cells.join(",")
             );
         }
@@ -1295,8 +1324,31 @@ impl Translator<'_> {
     /// (`i32_add_shl_s`, or `_a` when the shift read `y` from the accumulator,
     /// which then still holds it).
     fn add_scaled(&mut self) -> bool {
-        let n = self.stack.len();
         let Some(Last { start, dst, scale: Some((y, k, y_acc)), .. }) = self.last else { return false };
+        if !self.fold_shifted(start, dst, y, k, y_acc, (h::i32_add_shl_s, h::i32_add_shl_a)) {
+            return false;
+        }
+        let x = self.last.map(|l| self.field(l.dst_cell, 1));
+        if let (Some(last), Some(x)) = (&mut self.last, x) {
+            last.shl_add = Some((x, y, k, y_acc));
+        }
+        true
+    }
+
+    /// `i32.xor` of a value and the result of the `i32.shr_u` by a constant
+    /// just emitted: one `x ^ (y >> k)` (`i32_xor_shr_u_s`, or `_a` when the
+    /// shift read `y` from the accumulator, which then still holds it).
+    fn xor_shifted(&mut self) -> bool {
+        let Some(Last { start, dst, shr: Some((y, k, y_acc)), .. }) = self.last else { return false };
+        self.fold_shifted(start, dst, y, k as u32 & 31, y_acc, (h::i32_xor_shr_u_s, h::i32_xor_shr_u_a))
+    }
+
+    /// A commutative binary operation (the one being translated) of a value
+    /// `x` and the result, in slot `dst`, of the shift of `y` by `k` emitted
+    /// at `start`: the shift is dropped and `[op, (dst, x, y), k]` emitted
+    /// (`forms`: `y` from a slot, from the accumulator).
+    fn fold_shifted(&mut self, start: usize, dst: u32, y: u32, k: u32, y_acc: bool, forms: (Handler, Handler)) -> bool {
+        let n = self.stack.len();
         if n < 2 {
             return false;
         }
@@ -1316,14 +1368,11 @@ impl Translator<'_> {
         let p = self.stack.len();
         self.truncate_code(start);
         let start = self.pos();
-        self.emit(if y_acc { h::i32_add_shl_a } else { h::i32_add_shl_s });
+        self.emit(if y_acc { forms.1 } else { forms.0 });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sx, y]));
         self.imm(k as u64);
         self.push_value(start, dst_cell, false);
-        if let Some(last) = &mut self.last {
-            last.shl_add = Some((sx, y, k, y_acc));
-        }
         true
     }
 
@@ -1349,6 +1398,35 @@ impl Translator<'_> {
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a]));
         self.imm((k as u32 & 31) as u64 | (mask as u32 as u64) << 32);
+        self.push_value(start, dst_cell, false);
+        true
+    }
+
+    /// `i32.and` of a constant mask with the result of the `i32.add` of a
+    /// slot and a constant just emitted: one `i32_add_and`.
+    fn add_and(&mut self) -> bool {
+        let n = self.stack.len();
+        if n < 2 {
+            return false;
+        }
+        let (Some(last), Operand::Temp, Operand::Const(mask)) = (self.last, self.stack[n - 2], self.stack[n - 1])
+        else {
+            return false;
+        };
+        let (Some((a, _, Some(k))), false) = (last.add, last.add_acc) else { return false };
+        if last.dst != self.home(n - 2) {
+            return false;
+        }
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        let start = self.pos();
+        self.emit(h::i32_add_and);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a]));
+        self.imm(k as u32 as u64 | (mask as u32 as u64) << 32);
         self.push_value(start, dst_cell, false);
         true
     }
@@ -1424,6 +1502,23 @@ impl Translator<'_> {
             }
         }
         let sa = self.slot_of(a, p);
+        // The address was just loaded by an `i32.load` from a slot address
+        // (`p->q->x`): one `load_load` that still writes the first value.
+        if let (Some(chained), Some(first)) = (ops.chained, self.prev_load) {
+            if self.in_acc(sa, false) && first + 3 == self.pos() && self.field(first + 1, 0) == sa {
+                let (a1, end1) = (self.field(first + 1, 1), self.raw(first + 2).unwrap_or(0));
+                self.truncate_code(first);
+                self.last = None;
+                let start = self.pos();
+                self.emit(chained);
+                let dst_cell = self.pos();
+                self.imm(pack(&[self.home(p), a1, sa]));
+                self.imm(end1);
+                self.imm(end);
+                self.push_value(start, dst_cell, ops.float);
+                return;
+            }
+        }
         let start = self.pos();
         self.emit(if self.in_acc(sa, false) { ops.a } else { ops.plain });
         let dst_cell = self.pos();
@@ -1431,6 +1526,9 @@ impl Translator<'_> {
         self.imm(end);
         self.push_value(start, dst_cell, ops.float);
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset), Some(ops.plain));
+        if ops.chain_first && end <= u32::MAX as u64 {
+            self.prev_load = Some(start);
+        }
     }
 
     fn set_last_load(&mut self, width: u8, addr: Addr, kind: Option<Handler>) {
@@ -2931,7 +3029,7 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
-            O::I32And if t.shr_and() => {}
+            O::I32And if t.shr_and() || t.add_and() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);
@@ -2949,6 +3047,7 @@ impl Translator<'_> {
                 t.push_result(start, dst_cell, Some(cond));
             }
             O::I32Or => binop!(t, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, true),
+            O::I32Xor if t.xor_shifted() => {}
             O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
             O::I32Shl if t.const_left() => {
                 binop_rev!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, i32_shl_is, i32_shl_ia)

@@ -1848,3 +1848,203 @@ fn branch_on_a_just_loaded_value() {
     assert_eq!(run("br_if_set", 67), Some(-1));
     assert_eq!(run("br_if_set", 65_536), None);
 }
+
+/// `x ^ (y >> k)` (`i32_xor_shr_u_s`/`_a`): the shift on either side of the
+/// `xor`, its operand in a slot or the accumulator, shift counts taken mod 32;
+/// `unfused` keeps the shift apart (its result goes through a local).
+#[test]
+fn xor_of_a_shift_matches_the_unfused_xor() {
+    for k in [0u32, 1, 7, 31, 32, 33, -1i32 as u32] {
+        let k = k as i32;
+        let wat = format!(
+            r#"(module
+  (func (export "right") (param $x i32) (param $y i32) (result i32)
+    (i32.xor (local.get $x) (i32.shr_u (local.get $y) (i32.const {k}))))
+  (func (export "left") (param $x i32) (param $y i32) (result i32)
+    (i32.xor (i32.shr_u (local.get $y) (i32.const {k})) (local.get $x)))
+  (func (export "acc") (param $x i32) (param $y i32) (result i32)
+    (i32.xor (i32.shr_u (i32.add (local.get $y) (i32.const 1)) (i32.const {k})) (local.get $x)))
+  (func (export "temps") (param $x i32) (param $y i32) (result i32)
+    (i32.xor (i32.mul (local.get $x) (i32.const 3)) (i32.shr_u (local.get $y) (i32.const {k}))))
+  (func (export "tee") (param $x i32) (param $y i32) (result i32) (local $t i32)
+    (i32.add
+      (i32.xor (local.tee $t (i32.shr_u (local.get $y) (i32.const {k}))) (local.get $x))
+      (i32.mul (local.get $t) (i32.const 1000))))
+  (func (export "unfused") (param $x i32) (param $y i32) (result i32) (local $t i32)
+    (local.set $t (i32.shr_u (local.get $y) (i32.const {k})))
+    (i32.xor (local.get $x) (local.get $t))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for x in [0, 1, -1, 1000, i32::MAX, i32::MIN] {
+            for y in [0, 1, -1, 7, 0x1234_5678, i32::MIN] {
+                let args = [Val::I32(x), Val::I32(y)];
+                let (xu, yu, s) = (x as u32, y as u32, k as u32 & 31);
+                let want = (xu ^ (yu >> s)) as i32;
+                assert_eq!(call(&mut store, &inst, "unfused", &args), want, "{k} unfused {x} {y}");
+                assert_eq!(call(&mut store, &inst, "right", &args), want, "{k} right {x} {y}");
+                assert_eq!(call(&mut store, &inst, "left", &args), want, "{k} left {x} {y}");
+                let want = (xu ^ (yu.wrapping_add(1) >> s)) as i32;
+                assert_eq!(call(&mut store, &inst, "acc", &args), want, "{k} acc {x} {y}");
+                let want = (xu.wrapping_mul(3) ^ (yu >> s)) as i32;
+                assert_eq!(call(&mut store, &inst, "temps", &args), want, "{k} temps {x} {y}");
+                let t = yu >> s;
+                let want = (t ^ xu).wrapping_add(t.wrapping_mul(1000)) as i32;
+                assert_eq!(call(&mut store, &inst, "tee", &args), want, "{k} tee {x} {y}");
+            }
+        }
+    }
+}
+
+/// A CRC-16 bit loop written the way LLVM unrolls CoreMark's `crcu8`
+/// (`x ^ (y >> k)` feeding a `select` on its low bit) against the same CRC
+/// computed in Rust.
+#[test]
+fn crc_bit_steps_match_a_reference_crc() {
+    let mut body = String::new();
+    for k in 0..8 {
+        body += &format!(
+            r#"
+      (local.set $crc (select
+        (i32.xor (i32.and (i32.shr_u (local.get $crc) (i32.const 1)) (i32.const 32767)) (i32.const -24575))
+        (i32.and (i32.shr_u (local.get $crc) (i32.const 1)) (i32.const 32767))
+        (i32.and (i32.xor (i32.shr_u (local.get $data) (i32.const {k})) (local.get $crc)) (i32.const 1))))"#
+        );
+    }
+    let wat = format!(
+        r#"(module
+  (func (export "crcu8") (param $data i32) (param $crc i32) (result i32){body}
+    (local.get $crc)))"#
+    );
+    let (mut store, inst) = instantiate(&wat);
+    let crcu8 = |data: u8, mut crc: u16| -> u16 {
+        let mut data = data;
+        for _ in 0..8 {
+            let x16 = (data & 1) ^ (crc as u8 & 1);
+            data >>= 1;
+            crc = if x16 == 1 { ((crc ^ 0x4002) >> 1) | 0x8000 } else { (crc >> 1) & 0x7fff };
+        }
+        crc
+    };
+    let mut crc = 0u16;
+    for data in (0..=255u8).chain([0x5a, 0xa5, 0xff, 0x00]) {
+        let got = call(&mut store, &inst, "crcu8", &[Val::I32(data as i32), Val::I32(crc as i32)]);
+        crc = crcu8(data, crc);
+        assert_eq!(got as u32 & 0xffff, crc as u32, "data {data:#x}");
+    }
+}
+
+/// `p->q->x` with a narrow second load (`i32_load_load8_u`, ...): the first
+/// value still lands where the program put it (a temporary, a local by
+/// `local.tee`/`local.set`), each load traps on its own bounds, and the
+/// result matches the loads done apart (`unfused`: a call in between).
+#[test]
+fn load_of_a_just_loaded_address_matches_two_loads() {
+    for (load, width, signed) in
+        [("i32.load8_u", 1u32, false), ("i32.load8_s", 1, true), ("i32.load16_u", 2, false), ("i32.load16_s", 2, true)]
+    {
+        let wat = format!(
+            r#"(module (memory (export "m") 1)
+  ;; a pointer at 16 to 64, at 20 to 65533 (its 16-bit value is cut off by
+  ;; the end of memory at offset 2), at 24 to 70000 (out of bounds)
+  (data (i32.const 16) "\40\00\00\00\fd\ff\00\00\70\11\01\00")
+  (data (i32.const 64) "\81\92\a3\b4\c5\d6\e7\f8")
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "temp") (param $p i32) (result i32)
+    ({load} offset=1 (i32.load offset=4 (local.get $p))))
+  (func (export "tee") (param $p i32) (result i32) (local $q i32)
+    (i32.add
+      (i32.mul ({load} offset=2 (local.tee $q (i32.load offset=4 (local.get $p)))) (i32.const 1000))
+      (local.get $q)))
+  (func (export "set") (param $p i32) (result i32) (local $q i32)
+    (local.set $q (i32.load offset=4 (local.get $p)))
+    (i32.add (i32.mul ({load} (local.get $q)) (i32.const 1000)) (local.get $q)))
+  (func (export "self") (param $p i32) (result i32)
+    (local.set $p (i32.load offset=4 (local.get $p)))
+    (local.set $p ({load} offset=1 (local.get $p)))
+    (local.get $p))
+  (func (export "unfused") (param $p i32) (param $off i32) (result i32)
+    ({load} (i32.add (call $id (i32.load offset=4 (local.get $p))) (local.get $off)))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        let mem = |a: u32| -> Option<u32> {
+            let bytes = [0x81u8, 0x92, 0xa3, 0xb4, 0xc5, 0xd6, 0xe7, 0xf8];
+            if a + width > 65536 {
+                return None;
+            }
+            let v = (0..width).fold(0u32, |v, i| {
+                v | (bytes.get((a + i).wrapping_sub(64) as usize).copied().unwrap_or(0) as u32) << (8 * i)
+            });
+            Some(match (width, signed) {
+                (1, true) => v as u8 as i8 as i32 as u32,
+                (2, true) => v as u16 as i16 as i32 as u32,
+                _ => v,
+            })
+        };
+        let mut run = |name: &str, args: &[Val]| -> Option<i32> {
+            let f = inst.get_func(&store, name).unwrap();
+            let mut out = [Val::I32(0)];
+            f.call(&mut store, args, &mut out).ok().map(|_| out[0].i32().unwrap())
+        };
+        for (p, q) in [(12u32, Some(64u32)), (16, Some(65533)), (20, Some(70000)), (65533, None)] {
+            let unfused = |off: u32| q.and_then(|q| mem(q + off));
+            for off in [0u32, 1, 2] {
+                let want = unfused(off).map(|v| v as i32);
+                assert_eq!(
+                    run("unfused", &[Val::I32(p as i32), Val::I32(off as i32)]),
+                    want,
+                    "{load} unfused {p} {off}"
+                );
+            }
+            let args = [Val::I32(p as i32)];
+            assert_eq!(run("temp", &args), unfused(1).map(|v| v as i32), "{load} temp {p}");
+            assert_eq!(run("self", &args), unfused(1).map(|v| v as i32), "{load} self {p}");
+            let with_q = |off: u32| unfused(off).map(|v| v.wrapping_mul(1000).wrapping_add(q.unwrap()) as i32);
+            assert_eq!(run("tee", &args), with_q(2), "{load} tee {p}");
+            assert_eq!(run("set", &args), with_q(0), "{load} set {p}");
+        }
+    }
+}
+
+/// `(x + k) & m` (`i32_add_and`; also from `x - k`), as a value, under a
+/// compare-and-branch (a character range check) and as a `select` condition,
+/// against the add kept apart (`unfused`: its result goes through a local).
+#[test]
+fn add_then_mask_matches_the_unfused_and() {
+    for (op, k, m) in [
+        ("add", -48i32, 255i32),
+        ("sub", 48, 255),
+        ("add", 1, -1),
+        ("add", i32::MAX, 0x8000_0001u32 as i32),
+        ("sub", -7, 0),
+    ] {
+        let wat = format!(
+            r#"(module
+  (func (export "value") (param $x i32) (result i32)
+    (i32.and (i32.{op} (local.get $x) (i32.const {k})) (i32.const {m})))
+  (func (export "digit") (param $x i32) (result i32)
+    (block $yes
+      (br_if $yes (i32.le_u (i32.and (i32.{op} (local.get $x) (i32.const {k})) (i32.const {m})) (i32.const 9)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "sel") (param $x i32) (result i32)
+    (select (i32.const 10) (i32.const 20) (i32.and (i32.{op} (local.get $x) (i32.const {k})) (i32.const {m}))))
+  (func (export "unfused") (param $x i32) (result i32) (local $t i32)
+    (local.set $t (i32.{op} (local.get $x) (i32.const {k})))
+    (i32.and (local.get $t) (i32.const {m}))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for x in [0, 1, -1, 47, 48, 57, 58, 0x130, i32::MAX, i32::MIN] {
+            let args = [Val::I32(x)];
+            let t = if op == "add" { (x as u32).wrapping_add(k as u32) } else { (x as u32).wrapping_sub(k as u32) };
+            let want = (t & m as u32) as i32;
+            assert_eq!(call(&mut store, &inst, "unfused", &args), want, "{op} {k} {m} unfused {x}");
+            assert_eq!(call(&mut store, &inst, "value", &args), want, "{op} {k} {m} value {x}");
+            assert_eq!(
+                call(&mut store, &inst, "digit", &args),
+                i32::from((want as u32) <= 9),
+                "{op} {k} {m} digit {x}"
+            );
+            assert_eq!(call(&mut store, &inst, "sel", &args), if want != 0 { 10 } else { 20 }, "{op} {k} {m} sel {x}");
+        }
+    }
+}

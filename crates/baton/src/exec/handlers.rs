@@ -228,7 +228,7 @@ pub(crate) unsafe fn run(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx) {
         let (mut ip, mut fp, mut mem, mut len) = (ip, fp, mem, len);
         loop {
             #[cfg(feature = "handler-stats")]
-            super::stats::record((*ip).h as usize);
+            super::stats::record((*ip).h as usize, ip.addr());
             let r = ((*ip).h)(ip, fp, mem, len, ctx, (*ctx).acc, (*ctx).facc);
             if r.is_null() {
                 #[cfg(feature = "handler-stats")]
@@ -563,6 +563,15 @@ pub(crate) unsafe fn i32_shr_u_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
 pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let k = imm!(ip, 2);
     let v = ((acc as u32).wrapping_shr(k as u32) & (k >> 32) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
+/// `[i32_add_and, (dst, a), k | mask << 32]`: `(a + k) & mask` (wrapping),
+/// as a range check of a character (`((c - '0') & 255) <= 9`) computes it.
+pub(crate) unsafe fn i32_add_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let k = imm!(ip, 2);
+    let v = ((pslot!(fp, ip, 1, 1) as u32).wrapping_add(k as u32) & (k >> 32) as u32) as u64;
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
@@ -1043,13 +1052,15 @@ rmw! {
 }
 
 /// `[op, (dst, x, y), k]`: `dst = x + (y << k)` (wrapping i32; an index
-/// scaled into an address). The `_a` form takes `y` from the accumulator.
-macro_rules! add_shl {
-    ($($name:ident, $y:ident;)*) => {$(
+/// scaled into an address) or `dst = x ^ (y >> k)` (unsigned shift: hash and
+/// CRC steps). The `_a` forms take `y` from the accumulator.
+macro_rules! op_shifted {
+    ($($name:ident, $y:ident, |$x:ident, $s:ident, $k:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
-            let y = operand!($y, u32, fp, ip, acc, facc);
-            let v = x.wrapping_add(y << (imm!(ip, 2) as u32 & 31));
+            let $x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
+            let $s = operand!($y, u32, fp, ip, acc, facc);
+            let $k = imm!(ip, 2) as u32 & 31;
+            let v: u32 = $e;
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
             next!(ip.add(3), fp, mem, len, ctx, acc, facc)
@@ -1057,9 +1068,11 @@ macro_rules! add_shl {
     )*};
 }
 
-add_shl! {
-    i32_add_shl_s, s2;
-    i32_add_shl_a, acc;
+op_shifted! {
+    i32_add_shl_s, s2, |x, y, k| x.wrapping_add(y << k);
+    i32_add_shl_a, acc, |x, y, k| x.wrapping_add(y << k);
+    i32_xor_shr_u_s, s2, |x, y, k| x ^ (y >> k);
+    i32_xor_shr_u_a, acc, |x, y, k| x ^ (y >> k);
 }
 
 /// A loop counter's update and its compare-and-branch in one handler:
@@ -1499,6 +1512,33 @@ op_load! {
     i64_add_load8_u, u8, |v| v as u64, int, |x, y| x.wrapping_add(y);
     i64_add_load32_u, u32, |v| v as u64, int, |x, y| x.wrapping_add(y);
     f64_add_load, u64, |v| v, float, |x, y| (f64::from_bits(x) + f64::from_bits(y)).to_bits();
+}
+
+/// A load from an address just loaded: `[load_load, (dst, addr, mid), end1,
+/// end2]` is `mid = i32.load(addr)`, then `dst = load(mid)` (`p->q->x`),
+/// each with its own bounds check and trap (`end1`, `end2`: static offset
+/// plus width, as for loads); `mid` is written first, as by the two loads.
+/// The second value goes to `dst` and the accumulator.
+macro_rules! load_load {
+    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
+            let p = u32::from_le(access!(u32, mem, len, ctx, end).read_unaligned());
+            pslot!(fp, ip, 1, 2) = p as u64;
+            let end = p as u64 + imm!(ip, 3);
+            let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned());
+            let v: u64 = $conv;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(4), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+load_load! {
+    i32_load_load8_u, u8, |v| v as u64;
+    i32_load_load8_s, i8, |v| v as i32 as u32 as u64;
+    i32_load_load16_u, u16, |v| v as u64;
+    i32_load_load16_s, i16, |v| v as i32 as u32 as u64;
 }
 
 /// `[load_br, (dst, addr), offset, target]`: an `i32` load from a slot
