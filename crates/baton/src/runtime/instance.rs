@@ -11,7 +11,7 @@ use crate::module::{ConstExpr, Module, ModuleInner, SegmentMode};
 use crate::runtime::entities::{Global, Memory, Table};
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::runtime::store::{
-    AsContext, AsContextMut, FuncEntity, GlobalEntity, MemoryEntity, Pinned, StoreInner, TableEntity,
+    elem_of, AsContext, AsContextMut, Elem, FuncEntity, GlobalEntity, MemoryEntity, Pinned, StoreInner, TableEntity,
 };
 use crate::types::{ExternType, MemoryType, TableType};
 use crate::TrapCode;
@@ -244,7 +244,9 @@ impl Instance {
             if ty.minimum > s.limits.max_table_elements {
                 return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
             }
-            s.tables.push(Pinned::new(TableEntity { elems: vec![0; ty.minimum as usize], ty: *ty }));
+            let table = TableEntity::new(*ty, Elem::NULL)
+                .ok_or_else(|| Error::Limit(format!("cannot allocate a table of {} elements", ty.minimum)))?;
+            s.tables.push(Pinned::new(table));
             table_ids.push((s.tables.len() - 1) as u32);
         }
         for (ty, init) in m.globals[m.num_imported_globals as usize..].iter().zip(&m.global_inits) {
@@ -305,7 +307,9 @@ impl Instance {
                     if off.checked_add(items.len()).is_none_or(|end| end > table.elems.len()) {
                         return Err(TrapCode::TableOutOfBounds.into());
                     }
-                    table.elems[off..off + items.len()].copy_from_slice(items);
+                    for (dst, &raw) in table.elems[off..off + items.len()].iter_mut().zip(items.iter()) {
+                        *dst = elem_of(&s.funcs, table.ty.element, raw);
+                    }
                     inst.elems[i] = Box::new([]);
                 }
                 SegmentMode::Declared => inst.elems[i] = Box::new([]),
