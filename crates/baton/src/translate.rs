@@ -2189,7 +2189,7 @@ impl Translator<'_> {
                 t.materialize_top(np);
                 let arg_base = t.home(t.stack.len() - np);
                 t.truncate(t.stack.len() - np);
-                t.emit(h::call_indirect);
+                t.emit(if table_index == 0 { h::call_indirect0 } else { h::call_indirect });
                 t.imm(t.m.type_ids[type_index as usize] as u64);
                 t.imm(table_index as u64);
                 t.imm(arg_base as u64);

@@ -371,3 +371,37 @@ fn indirect_recursion_exhausts_the_stack() {
         assert_eq!(rec.call(&mut store, 10).unwrap(), 10);
     }
 }
+
+#[test]
+fn calls_through_a_second_table() {
+    for engine in engines() {
+        let mut store = Store::new(&engine, ());
+        let inst = instantiate(
+            &mut store,
+            &Linker::new(&engine),
+            r#"(module
+                (type $ii (func (param i32) (result i32)))
+                (table $a 2 funcref)
+                (table $b 2 funcref)
+                (elem (table $a) (i32.const 0) func $inc $dbl)
+                (elem (table $b) (i32.const 1) func $dbl)
+                (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+                (func $dbl (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+                (func (export "a") (param i32 i32) (result i32)
+                    (call_indirect $a (type $ii) (local.get 1) (local.get 0)))
+                (func (export "b") (param i32 i32) (result i32)
+                    (call_indirect $b (type $ii) (local.get 1) (local.get 0)))
+                (func (export "copy_ab") (table.copy $b $a (i32.const 0) (i32.const 0) (i32.const 2))))"#,
+        );
+        let a = inst.get_typed_func::<(i32, i32), i32>(&store, "a").unwrap();
+        let b = inst.get_typed_func::<(i32, i32), i32>(&store, "b").unwrap();
+        let copy_ab = inst.get_typed_func::<(), ()>(&store, "copy_ab").unwrap();
+        assert_eq!(a.call(&mut store, (0, 5)).unwrap(), 6);
+        assert_eq!(trap(b.call(&mut store, (0, 5))), TrapCode::IndirectCallToNull);
+        assert_eq!(b.call(&mut store, (1, 5)).unwrap(), 10);
+        assert_eq!(trap(b.call(&mut store, (2, 5))), TrapCode::UndefinedElement);
+        copy_ab.call(&mut store, ()).unwrap();
+        assert_eq!(b.call(&mut store, (0, 5)).unwrap(), 6);
+        assert_eq!(b.call(&mut store, (1, 5)).unwrap(), 10);
+    }
+}

@@ -1290,42 +1290,56 @@ pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
     }
 }
 
-/// `[call_indirect, type_id, table, arg_base, index_slot]`
+/// `[call_indirect, type_id, table, arg_base, index_slot]` (`call_indirect0`:
+/// of table 0, read from `InstanceData::table0`).
 ///
 /// The common case, a translated wasm function of the running instance, is
 /// done from the table element's call record (`store::Elem`) alone: bounds
-/// check, then one 32-byte record (entry, code, type, instance). Everything
-/// else (null, host functions, other instances, functions not translated yet)
-/// has a null entry or another instance and goes to `call_indirect_slow`.
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    let inst = (*ctx).inst;
-    let tables = &(*inst).tables;
-    let table = &**tables.get_unchecked(imm!(ip, 2) as usize);
-    let i = slot!(fp, ip, 4) as u32 as usize;
-    let Some(e) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
-    let code = e.code;
-    if code.is_null() || e.instance != (*inst).index {
-        next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow)
-    }
-    // A non-null entry is a wasm function of type `e.type_id`.
-    if e.type_id as u64 != imm!(ip, 1) {
-        trap!(ctx, TrapCode::BadSignature);
-    }
-    let fc = e.fc;
-    let c = &mut *ctx;
-    if c.frame_sp >= c.frame_end {
-        trap!(ctx, TrapCode::StackOverflow);
-    }
-    *c.frame_sp = Frame { ret_ip: ip.add(5), fp, inst, callee: fc };
-    c.frame_sp = c.frame_sp.add(1);
-    // Accumulator dead across calls (see `call`).
-    next_reload!(code, fp.add(imm!(ip, 3) as usize), mem, len, ctx, 0, facc)
+/// check, then one 32-byte record whose key must equal this call site's
+/// (`InstanceData::call_key` + type id). Everything else (null, host
+/// functions, other instances, functions not translated yet, and a signature
+/// mismatch) has another key and goes to `call_indirect_slow`.
+macro_rules! call_indirect {
+    ($($name:ident, |$inst:ident, $ip:ident| $table:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let inst = (*ctx).inst;
+            let table: &crate::runtime::store::TableEntity = {
+                let ($inst, $ip) = (inst, ip);
+                let _ = $ip;
+                &*$table
+            };
+            let i = slot!(fp, ip, 4) as u32 as usize;
+            let Some(e) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
+            if e.key != (*inst).call_key.wrapping_add(imm!(ip, 1)) {
+                next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow)
+            }
+            // A matching key: a translated wasm function of this instance and type.
+            let (code, fc) = (e.code, e.fc);
+            let c = &mut *ctx;
+            if c.frame_sp >= c.frame_end {
+                trap!(ctx, TrapCode::StackOverflow);
+            }
+            *c.frame_sp = Frame { ret_ip: ip.add(5), fp, inst, callee: fc };
+            c.frame_sp = c.frame_sp.add(1);
+            // Accumulator dead across calls (see `call`).
+            next_reload!(code, fp.add(imm!(ip, 3) as usize), mem, len, ctx, 0, facc)
+        }
+    )*};
+}
+
+call_indirect! {
+    call_indirect, |inst, ip| {
+        let tables = &(*inst).tables;
+        *tables.get_unchecked(imm!(ip, 2) as usize)
+    };
+    call_indirect0, |inst, ip| (*inst).table0;
 }
 
 /// `call_indirect` of a null element, a host function, a function of another
-/// instance or one not translated yet (the index was checked by
-/// `call_indirect`). Translates the callee if needed and then completes the
-/// element's call record, so the next call through it takes the fast path.
+/// instance or type, or one not translated yet (the index was checked by
+/// `call_indirect`): traps as the spec says, or translates the callee if
+/// needed and completes the element's call record (so the next call through
+/// it takes the fast path), then calls.
 /// Never inlined: its stack frame would become the fast path's.
 #[inline(never)]
 unsafe fn call_indirect_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
@@ -1343,13 +1357,16 @@ unsafe fn call_indirect_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx
     if ty as u64 != imm!(ip, 1) {
         trap!(ctx, TrapCode::BadSignature);
     }
-    if !fc.is_null() && (*fc).compiled.get().is_none() {
-        if compile_cold(fc, ctx).is_none() {
+    if !fc.is_null() {
+        if (*fc).compiled.get().is_none() && compile_cold(fc, ctx).is_none() {
             return std::ptr::null();
         }
-        // Nothing ran since the element was read: it is still at `i`.
-        let e = store(ctx).elem((*table).ty.element, raw);
-        (&mut (*table).elems)[i] = e;
+        // Translated now: complete the record if it is not (nothing ran
+        // since the element was read, so it is still at `i`).
+        if (&(*table).elems)[i].key == 0 {
+            let e = store(ctx).elem((*table).ty.element, raw);
+            (&mut (*table).elems)[i] = e;
+        }
     }
     match call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx) {
         // Accumulator dead across calls (see `call`).

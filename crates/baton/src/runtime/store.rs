@@ -263,21 +263,30 @@ pub(crate) struct GlobalEntity {
 /// without looking at the store: a record in one 32-byte line instead of a
 /// chain of loads through the store's function list.
 ///
-/// `code` is the entry cell of a wasm function that was already translated when
-/// the element was written (`call_indirect`'s slow path fills it in after
-/// translating); it is null for null references, host functions, functions
-/// not translated yet and externrefs, which all take the slow path, which
-/// decides from `raw` alone. When `code` is not null, `fc` is the function's
-/// code, `type_id` its engine-wide type id and `instance` the store index of
-/// its instance. All zero is the null reference.
+/// For a wasm function that was already translated when the element was
+/// written (`call_indirect`'s slow path completes the record after
+/// translating), `code` is its entry cell, `fc` its code and `key` is
+/// [`call_key`] of its type id and instance. Every other element (null
+/// reference, host function, function not translated yet, externref) has
+/// `key == 0`, which no call site's key equals, and null pointers: calls of
+/// those take the slow path, which decides from `raw` alone. All zero is the
+/// null reference.
 #[derive(Clone, Copy)]
 #[repr(C)]
 pub(crate) struct Elem {
     pub(crate) raw: u64,
+    pub(crate) key: u64,
     pub(crate) code: *const crate::exec::Cell,
     pub(crate) fc: *const crate::module::FuncCode,
-    pub(crate) type_id: u32,
-    pub(crate) instance: u32,
+}
+
+/// What `call_indirect` of type `type_id` in instance `instance` compares
+/// with an element's `key`: never 0, and equal only for the same type id and
+/// instance (type ids are far below `u32::MAX`, so the `+ 1` never carries
+/// into the instance half). `InstanceData::call_key` holds this for type 0,
+/// so a call site adds its type id to it.
+pub(crate) fn call_key(type_id: u32, instance: u32) -> u64 {
+    ((instance as u64) << 32).wrapping_add(type_id as u64 + 1)
 }
 
 // SAFETY: `code` and `fc` point into a module kept alive by an instance of the
@@ -290,8 +299,7 @@ unsafe impl Sync for Elem {}
 
 impl Elem {
     /// The null reference (also what an all-zero allocation holds).
-    pub(crate) const NULL: Elem =
-        Elem { raw: 0, code: std::ptr::null(), fc: std::ptr::null(), type_id: 0, instance: 0 };
+    pub(crate) const NULL: Elem = Elem { raw: 0, key: 0, code: std::ptr::null(), fc: std::ptr::null() };
 }
 
 pub(crate) struct TableEntity {
@@ -352,7 +360,7 @@ pub(crate) fn elem_of(funcs: &[FuncEntity], element: crate::types::ValType, raw:
         // SAFETY: `fc` points at a `FuncCode` of a module kept alive by the
         // function's instance, which lives as long as the store.
         if let Some(c) = unsafe { (**fc).compiled.get() } {
-            e = Elem { raw, code: c.entry(), fc: *fc, type_id: *type_id, instance: *instance };
+            e = Elem { raw, key: call_key(*type_id, *instance), code: c.entry(), fc: *fc };
         }
     }
     e
