@@ -479,6 +479,14 @@ pub(crate) fn translate_validating(
         )));
     }
     t.code[1] = Cell::imm(frame_size as u64);
+    // A few locals whose zeroing may spill into the (dead) operand slots
+    // above them: one fixed-size store, no branch on the count.
+    let (zero, end) = (nlocals - nparams, nparams as usize);
+    if (1..=4).contains(&zero) && end + 4 <= frame_size {
+        t.code[0] = Cell::handler(h::enter4);
+    } else if (5..=8).contains(&zero) && end + 8 <= frame_size {
+        t.code[0] = Cell::handler(h::enter8);
+    }
     Ok(t.finish())
 }
 

@@ -405,3 +405,56 @@ fn calls_through_a_second_table() {
         assert_eq!(b.call(&mut store, (1, 5)).unwrap(), 10);
     }
 }
+
+/// Every function entry zeroes its locals (`enter`, `enter4`, `enter8`,
+/// `enter_many`), also in slots a previous callee left dirty.
+#[test]
+fn locals_start_at_zero() {
+    for engine in engines() {
+        let mut store = Store::new(&engine, ());
+        let inst = instantiate(
+            &mut store,
+            &Linker::new(&engine),
+            r#"(module
+            (type $z (func (param i64) (result i64)))
+            (table funcref (elem $z1 $z2 $z3 $z4 $z5 $z6 $z7 $z8 $z9))
+            ;; Leaves non-zero values in the slots the next callee's locals reuse.
+            (func $dirty (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+                (local.set 0 (i64.const -1)) (local.set 1 (i64.const -1)) (local.set 2 (i64.const -1))
+                (local.set 3 (i64.const -1)) (local.set 4 (i64.const -1)) (local.set 5 (i64.const -1))
+                (local.set 6 (i64.const -1)) (local.set 7 (i64.const -1)) (local.set 8 (i64.const -1))
+                (local.set 9 (i64.const -1)) (local.set 10 (i64.const -1)) (local.set 11 (i64.const -1)))
+            (func $z1 (param i64) (result i64) (local i64) (i64.const 0)(i64.or (local.get 1)))
+            (func $z2 (param i64) (result i64) (local i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2)))
+            (func $z3 (param i64) (result i64) (local i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3)))
+            (func $z4 (param i64) (result i64) (local i64 i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3))(i64.or (local.get 4)))
+            (func $z5 (param i64) (result i64) (local i64 i64 i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3))(i64.or (local.get 4))(i64.or (local.get 5)))
+            (func $z6 (param i64) (result i64) (local i64 i64 i64 i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3))(i64.or (local.get 4))(i64.or (local.get 5))(i64.or (local.get 6)))
+            (func $z7 (param i64) (result i64) (local i64 i64 i64 i64 i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3))(i64.or (local.get 4))(i64.or (local.get 5))(i64.or (local.get 6))(i64.or (local.get 7)))
+            (func $z8 (param i64) (result i64) (local i64 i64 i64 i64 i64 i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3))(i64.or (local.get 4))(i64.or (local.get 5))(i64.or (local.get 6))(i64.or (local.get 7))(i64.or (local.get 8)))
+            (func $z9 (param i64) (result i64) (local i64 i64 i64 i64 i64 i64 i64 i64 i64) (i64.const 0)(i64.or (local.get 1))(i64.or (local.get 2))(i64.or (local.get 3))(i64.or (local.get 4))(i64.or (local.get 5))(i64.or (local.get 6))(i64.or (local.get 7))(i64.or (local.get 8))(i64.or (local.get 9)))
+            (func (export "run") (result i64) (local i64)
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z1 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 0))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z2 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 1))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z3 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 2))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z4 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 3))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z5 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 4))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z6 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 5))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z7 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 6))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z8 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 7))))
+                (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z9 (i64.const 0))))
+                (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 8))))
+                (local.get 0)))"#,
+        );
+        let run = inst.get_typed_func::<(), i64>(&store, "run").unwrap();
+        assert_eq!(run.call(&mut store, ()).unwrap(), 0);
+    }
+}

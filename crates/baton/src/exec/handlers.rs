@@ -347,6 +347,30 @@ pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, 
     next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
+/// `[enter4, frame_size, zero_start, _]` (`enter8`): `enter` of a function
+/// with 1-4 (5-8) locals besides its parameters and at least 4 (8) slots in
+/// its frame from `zero_start`: zeroes exactly 4 (8) slots, the ones past the
+/// locals being operand slots, which hold nothing yet.
+macro_rules! enter_n {
+    ($($name:ident, $n:literal;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let c = &*ctx;
+            if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
+                trap!(ctx, TrapCode::StackOverflow);
+            }
+            // In bounds: `zero_start + $n <= frame_size` (translator) and the
+            // frame fits the stack (checked above).
+            (fp.add(imm!(ip, 2) as usize) as *mut [u64; $n]).write_unaligned([0; $n]);
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+enter_n! {
+    enter4, 4;
+    enter8, 8;
+}
+
 /// `enter` of a function with more than 8 non-parameter locals (checks done).
 unsafe fn enter_many(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     std::ptr::write_bytes(fp.add(imm!(ip, 2) as usize), 0, imm!(ip, 3) as usize);
