@@ -480,6 +480,14 @@ pub(crate) fn translate_validating(
         )));
     }
     t.code[1] = Cell::imm(frame_size as u64);
+    // A few locals whose zeroing may spill into the (dead) operand slots
+    // above them: one fixed-size store, no branch on the count.
+    let (zero, end) = (nlocals - nparams, nparams as usize);
+    if (1..=4).contains(&zero) && end + 4 <= frame_size {
+        t.code[0] = Cell::handler(h::enter4);
+    } else if (5..=8).contains(&zero) && end + 8 <= frame_size {
+        t.code[0] = Cell::handler(h::enter8);
+    }
     Ok(t.finish())
 }
 
@@ -2312,7 +2320,7 @@ impl Translator<'_> {
                 t.materialize_top(np);
                 let arg_base = t.home(t.stack.len() - np);
                 t.truncate(t.stack.len() - np);
-                t.emit(h::call_indirect);
+                t.emit(if table_index == 0 { h::call_indirect0 } else { h::call_indirect });
                 t.imm(t.m.type_ids[type_index as usize] as u64);
                 t.imm(table_index as u64);
                 t.imm(arg_base as u64);

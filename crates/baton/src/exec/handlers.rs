@@ -347,6 +347,30 @@ pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, 
     next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
+/// `[enter4, frame_size, zero_start, _]` (`enter8`): `enter` of a function
+/// with 1-4 (5-8) locals besides its parameters and at least 4 (8) slots in
+/// its frame from `zero_start`: zeroes exactly 4 (8) slots, the ones past the
+/// locals being operand slots, which hold nothing yet.
+macro_rules! enter_n {
+    ($($name:ident, $n:literal;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let c = &*ctx;
+            if fp.add(imm!(ip, 1) as usize) > c.stack_end || native_sp() < c.native_limit {
+                trap!(ctx, TrapCode::StackOverflow);
+            }
+            // In bounds: `zero_start + $n <= frame_size` (translator) and the
+            // frame fits the stack (checked above).
+            (fp.add(imm!(ip, 2) as usize) as *mut [u64; $n]).write_unaligned([0; $n]);
+            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+enter_n! {
+    enter4, 4;
+    enter8, 8;
+}
+
 /// `enter` of a function with more than 8 non-parameter locals (checks done).
 unsafe fn enter_many(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     std::ptr::write_bytes(fp.add(imm!(ip, 2) as usize), 0, imm!(ip, 3) as usize);
@@ -1303,50 +1327,83 @@ pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut
     }
 }
 
-/// `[call_indirect, type_id, table, arg_base, index_slot]`
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
-    let i = slot!(fp, ip, 4) as u32 as usize;
-    let Some(&r) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
-    if r == 0 {
-        trap!(ctx, TrapCode::IndirectCallToNull);
-    }
-    let func = (r - 1) as u32;
-    // The common case, a translated wasm function of the same instance, is
-    // done here without a stack frame; everything else (host functions,
-    // other instances, translation) in `call_indirect_slow`.
-    let (fc, code) = match &store(ctx).funcs[func as usize] {
-        FuncEntity::Wasm { type_id, inst, code: fc, .. } if *inst == (*ctx).inst => {
-            if *type_id as u64 != imm!(ip, 1) {
-                trap!(ctx, TrapCode::BadSignature);
+/// `[call_indirect, type_id, table, arg_base, index_slot]` (`call_indirect0`:
+/// of table 0, read from `InstanceData::table0`).
+///
+/// The common case, a translated wasm function of the running instance, is
+/// done from the table element's call record (`store::Elem`) alone: bounds
+/// check, then one 32-byte record whose key must equal this call site's
+/// (`InstanceData::call_key` + type id). Everything else (null, host
+/// functions, other instances, functions not translated yet, and a signature
+/// mismatch) has another key and goes to `call_indirect_slow`.
+macro_rules! call_indirect {
+    ($($name:ident, |$inst:ident, $ip:ident| $table:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let inst = (*ctx).inst;
+            let table: &crate::runtime::store::TableEntity = {
+                let ($inst, $ip) = (inst, ip);
+                let _ = $ip;
+                &*$table
+            };
+            let i = slot!(fp, ip, 4) as u32 as usize;
+            let Some(e) = table.elems.get(i) else { trap!(ctx, TrapCode::UndefinedElement) };
+            if e.key != (*inst).call_key.wrapping_add(imm!(ip, 1)) {
+                next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow)
             }
-            match (**fc).compiled.get() {
-                Some(c) => (*fc, c.entry()),
-                None => next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow),
+            // A matching key: a translated wasm function of this instance and type.
+            let (code, fc) = (e.code, e.fc);
+            let c = &mut *ctx;
+            if c.frame_sp >= c.frame_end {
+                trap!(ctx, TrapCode::StackOverflow);
             }
+            *c.frame_sp = Frame { ret_ip: ip.add(5), fp, inst, callee: fc };
+            c.frame_sp = c.frame_sp.add(1);
+            // Accumulator dead across calls (see `call`).
+            next_reload!(code, fp.add(imm!(ip, 3) as usize), mem, len, ctx, 0, facc)
         }
-        _ => next!(ip, fp, mem, len, ctx, acc, facc; call_indirect_slow),
-    };
-    let c = &mut *ctx;
-    if c.frame_sp >= c.frame_end {
-        trap!(ctx, TrapCode::StackOverflow);
-    }
-    *c.frame_sp = Frame { ret_ip: ip.add(5), fp, inst: c.inst, callee: fc };
-    c.frame_sp = c.frame_sp.add(1);
-    // Accumulator dead across calls (see `call`).
-    next_reload!(code, fp.add(imm!(ip, 3) as usize), mem, len, ctx, 0, facc)
+    )*};
 }
 
-/// `call_indirect` of a host function, a function of another instance or
-/// one not translated yet (the element was checked by `call_indirect`).
+call_indirect! {
+    call_indirect, |inst, ip| {
+        let tables = &(*inst).tables;
+        *tables.get_unchecked(imm!(ip, 2) as usize)
+    };
+    call_indirect0, |inst, ip| (*inst).table0;
+}
+
+/// `call_indirect` of a null element, a host function, a function of another
+/// instance or type, or one not translated yet (the index was checked by
+/// `call_indirect`): traps as the spec says, or translates the callee if
+/// needed and completes the element's call record (so the next call through
+/// it takes the fast path), then calls.
+/// Never inlined: its stack frame would become the fast path's.
+#[inline(never)]
 unsafe fn call_indirect_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-    let table = &**inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
-    let func = (table.elems[slot!(fp, ip, 4) as u32 as usize] - 1) as u32;
-    let ty = match &store(ctx).funcs[func as usize] {
-        FuncEntity::Wasm { type_id, .. } | FuncEntity::Host { type_id, .. } => *type_id,
+    let table = *inst(ctx).tables.get_unchecked(imm!(ip, 2) as usize);
+    let i = slot!(fp, ip, 4) as u32 as usize;
+    let raw = (&(*table).elems)[i].raw;
+    if raw == 0 {
+        trap!(ctx, TrapCode::IndirectCallToNull);
+    }
+    let func = (raw - 1) as u32;
+    let (ty, fc) = match &store(ctx).funcs[func as usize] {
+        FuncEntity::Wasm { type_id, code, .. } => (*type_id, *code),
+        FuncEntity::Host { type_id, .. } => (*type_id, std::ptr::null()),
     };
     if ty as u64 != imm!(ip, 1) {
         trap!(ctx, TrapCode::BadSignature);
+    }
+    if !fc.is_null() {
+        if (*fc).compiled.get().is_none() && compile_cold(fc, ctx).is_none() {
+            return std::ptr::null();
+        }
+        // Translated now: complete the record if it is not (nothing ran
+        // since the element was read, so it is still at `i`).
+        if (&(*table).elems)[i].key == 0 {
+            let e = store(ctx).elem((*table).ty.element, raw);
+            (&mut (*table).elems)[i] = e;
+        }
     }
     match call_func(ip.add(5), fp, imm!(ip, 3) as usize, func, mem, len, ctx) {
         // Accumulator dead across calls (see `call`).
@@ -1945,15 +2002,15 @@ unsafe fn table<'a>(ctx: *mut Ctx, t: u64) -> &'a mut crate::runtime::store::Tab
 /// `[table_get, table, dst, index]`
 pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let t = table(ctx, imm!(ip, 1));
-    let Some(&v) = t.elems.get(slot!(fp, ip, 3) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
-    slot!(fp, ip, 2) = v;
+    let Some(e) = t.elems.get(slot!(fp, ip, 3) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
+    slot!(fp, ip, 2) = e.raw;
     next!(ip.add(4), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[table_set, table, index, value]`
 pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let t = table(ctx, imm!(ip, 1));
-    let v = slot!(fp, ip, 3);
+    let v = store(ctx).elem(t.ty.element, slot!(fp, ip, 3));
     let Some(e) = t.elems.get_mut(slot!(fp, ip, 2) as u32 as usize) else { trap!(ctx, TrapCode::TableOutOfBounds) };
     *e = v;
     next!(ip.add(4), fp, mem, len, ctx, acc, facc)
@@ -1969,7 +2026,8 @@ pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
 pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let limit = store(ctx).limits.max_table_elements;
     let t = table(ctx, imm!(ip, 1));
-    let r = t.grow(slot!(fp, ip, 4) as u32, slot!(fp, ip, 3), limit).unwrap_or(u32::MAX);
+    let init = store(ctx).elem(t.ty.element, slot!(fp, ip, 3));
+    let r = t.grow(slot!(fp, ip, 4) as u32, init, limit).unwrap_or(u32::MAX);
     slot!(fp, ip, 2) = r as u64;
     next!(ip.add(5), fp, mem, len, ctx, acc, facc)
 }
@@ -1981,6 +2039,7 @@ pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
     if !in_bounds(i, n, t.elems.len()) {
         trap!(ctx, TrapCode::TableOutOfBounds);
     }
+    let v = store(ctx).elem(t.ty.element, v);
     t.elems[i as usize..(i + n) as usize].fill(v);
     next!(ip.add(5), fp, mem, len, ctx, acc, facc)
 }
@@ -2008,7 +2067,10 @@ pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
     if !in_bounds(d, n, t.elems.len()) || !in_bounds(s, n, seg.len()) {
         trap!(ctx, TrapCode::TableOutOfBounds);
     }
-    t.elems[d as usize..(d + n) as usize].copy_from_slice(&seg[s as usize..(s + n) as usize]);
+    let funcs = &store(ctx).funcs;
+    for (e, &raw) in t.elems[d as usize..(d + n) as usize].iter_mut().zip(&seg[s as usize..(s + n) as usize]) {
+        *e = crate::runtime::store::elem_of(funcs, t.ty.element, raw);
+    }
     next!(ip.add(6), fp, mem, len, ctx, acc, facc)
 }
 

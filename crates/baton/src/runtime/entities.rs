@@ -124,7 +124,10 @@ impl Table {
         if ty.minimum > s.limits.max_table_elements {
             return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
         }
-        s.tables.push(Pinned::new(TableEntity { elems: vec![init.to_raw(); ty.minimum as usize], ty }));
+        let init = s.elem(ty.element, init.to_raw());
+        let table = TableEntity::new(ty, init)
+            .ok_or_else(|| Error::Limit(format!("cannot allocate a table of {} elements", ty.minimum)))?;
+        s.tables.push(Pinned::new(table));
         Ok(Table((s.tables.len() - 1) as u32))
     }
     fn entity<'a>(&self, ctx: &'a impl AsContext) -> &'a TableEntity {
@@ -139,25 +142,33 @@ impl Table {
     }
     pub fn get(&self, ctx: impl AsContext, index: u32) -> Option<Val> {
         let e = self.entity(&ctx);
-        e.elems.get(index as usize).map(|r| Val::from_raw(*r, e.ty.element))
+        e.elems.get(index as usize).map(|r| Val::from_raw(r.raw, e.ty.element))
     }
     pub fn set(&self, mut ctx: impl AsContextMut, index: u32, value: Val) -> Result<()> {
-        let e = &mut ctx.store_mut().inner.tables[self.0 as usize];
-        if value.ty() != e.ty.element {
+        let s = &mut ctx.store_mut().inner;
+        let element = s.tables[self.0 as usize].ty.element;
+        if value.ty() != element {
             return Err(Error::BadCall("table element type mismatch".into()));
         }
-        let slot = e.elems.get_mut(index as usize).ok_or(Error::trap(crate::TrapCode::TableOutOfBounds))?;
-        *slot = value.to_raw();
+        let elem = s.elem(element, value.to_raw());
+        let slot = s.tables[self.0 as usize]
+            .elems
+            .get_mut(index as usize)
+            .ok_or(Error::trap(crate::TrapCode::TableOutOfBounds))?;
+        *slot = elem;
         Ok(())
     }
     /// Grows by `delta` elements set to `init`; returns the previous size.
     pub fn grow(&self, mut ctx: impl AsContextMut, delta: u32, init: Val) -> Result<u32> {
         let s = &mut ctx.store_mut().inner;
         let limit = s.limits.max_table_elements;
-        let e = &mut s.tables[self.0 as usize];
-        if init.ty() != e.ty.element {
+        let element = s.tables[self.0 as usize].ty.element;
+        if init.ty() != element {
             return Err(Error::BadCall("table element type mismatch".into()));
         }
-        e.grow(delta, init.to_raw(), limit).ok_or_else(|| Error::Limit(format!("cannot grow table by {delta}")))
+        let init = s.elem(element, init.to_raw());
+        s.tables[self.0 as usize]
+            .grow(delta, init, limit)
+            .ok_or_else(|| Error::Limit(format!("cannot grow table by {delta}")))
     }
 }

@@ -11,7 +11,8 @@ use crate::module::{ConstExpr, Module, ModuleInner, SegmentMode};
 use crate::runtime::entities::{Global, Memory, Table};
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::runtime::store::{
-    AsContext, AsContextMut, FuncEntity, GlobalEntity, MemoryEntity, Pinned, StoreInner, TableEntity,
+    call_key, elem_of, AsContext, AsContextMut, Elem, FuncEntity, GlobalEntity, MemoryEntity, Pinned, StoreInner,
+    TableEntity,
 };
 use crate::types::{ExternType, MemoryType, TableType};
 use crate::TrapCode;
@@ -108,6 +109,11 @@ pub(crate) struct InstanceData {
     /// Memory 0, or null.
     pub(crate) memory: *mut MemoryEntity,
     pub(crate) tables: Vec<*mut TableEntity>,
+    /// `tables[0]`, or null: `call_indirect` of table 0 reads it directly.
+    pub(crate) table0: *mut TableEntity,
+    /// `store::call_key(0, index)`: a `call_indirect` of type `t` in this
+    /// instance matches elements whose key is `call_key + t`.
+    pub(crate) call_key: u64,
     /// Resolved element segments (emptied by `elem.drop`).
     pub(crate) elems: Vec<Box<[u64]>>,
     /// Data segments (emptied by `data.drop`), as ranges of the module bytes.
@@ -169,7 +175,8 @@ impl Instance {
         if !m.engine.same(&s.engine) {
             return Err(Error::Link("module and store belong to different engines".into()));
         }
-        if s.instances.len() >= s.limits.max_instances {
+        // Instance indices stay below `u32::MAX` (see `store::call_key`).
+        if s.instances.len() >= s.limits.max_instances.min(u32::MAX as usize) {
             return Err(Error::Limit(format!("more than {} instances in a store", s.limits.max_instances)));
         }
         if imports.len() != m.imports.len() {
@@ -244,7 +251,9 @@ impl Instance {
             if ty.minimum > s.limits.max_table_elements {
                 return Err(Error::Limit(format!("table of {} elements exceeds the limit", ty.minimum)));
             }
-            s.tables.push(Pinned::new(TableEntity { elems: vec![0; ty.minimum as usize], ty: *ty }));
+            let table = TableEntity::new(*ty, Elem::NULL)
+                .ok_or_else(|| Error::Limit(format!("cannot allocate a table of {} elements", ty.minimum)))?;
+            s.tables.push(Pinned::new(table));
             table_ids.push((s.tables.len() - 1) as u32);
         }
         for (ty, init) in m.globals[m.num_imported_globals as usize..].iter().zip(&m.global_inits) {
@@ -259,7 +268,8 @@ impl Instance {
         let elems: Vec<Box<[u64]>> =
             m.elems.iter().map(|seg| seg.items.iter().map(|e| eval_const(&funcs, &globals, *e)).collect()).collect();
         let memory = memories.first().map_or(std::ptr::null_mut(), |&i| s.memories[i as usize].as_ptr());
-        let table_ptrs = table_ids.iter().map(|&i| s.tables[i as usize].as_ptr()).collect();
+        let table_ptrs: Vec<*mut TableEntity> = table_ids.iter().map(|&i| s.tables[i as usize].as_ptr()).collect();
+        let table0 = table_ptrs.first().copied().unwrap_or(std::ptr::null_mut());
         let mut exports = HashMap::new();
         for (name, kind, idx) in &m.exports {
             let e = match kind {
@@ -280,6 +290,8 @@ impl Instance {
             memories,
             memory,
             tables: table_ptrs,
+            table0,
+            call_key: call_key(0, index),
             elems,
             datas,
             exports,
@@ -305,7 +317,9 @@ impl Instance {
                     if off.checked_add(items.len()).is_none_or(|end| end > table.elems.len()) {
                         return Err(TrapCode::TableOutOfBounds.into());
                     }
-                    table.elems[off..off + items.len()].copy_from_slice(items);
+                    for (dst, &raw) in table.elems[off..off + items.len()].iter_mut().zip(items.iter()) {
+                        *dst = elem_of(&s.funcs, table.ty.element, raw);
+                    }
                     inst.elems[i] = Box::new([]);
                 }
                 SegmentMode::Declared => inst.elems[i] = Box::new([]),

@@ -258,13 +258,82 @@ pub(crate) struct GlobalEntity {
     pub(crate) ty: GlobalType,
 }
 
+/// One table element: the reference itself (`raw`, in the slot encoding of
+/// `runtime::values`) and, for a funcref, what `call_indirect` needs to call it
+/// without looking at the store: a record in one 32-byte line instead of a
+/// chain of loads through the store's function list.
+///
+/// For a wasm function that was already translated when the element was
+/// written (`call_indirect`'s slow path completes the record after
+/// translating), `code` is its entry cell, `fc` its code and `key` is
+/// [`call_key`] of its type id and instance. Every other element (null
+/// reference, host function, function not translated yet, externref) has
+/// `key == 0`, which no call site's key equals, and null pointers: calls of
+/// those take the slow path, which decides from `raw` alone. All zero is the
+/// null reference.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) struct Elem {
+    pub(crate) raw: u64,
+    pub(crate) key: u64,
+    pub(crate) code: *const crate::exec::Cell,
+    pub(crate) fc: *const crate::module::FuncCode,
+}
+
+/// What `call_indirect` of type `type_id` in instance `instance` compares
+/// with an element's `key`: never 0, and equal only for the same type id and
+/// instance (type ids are far below `u32::MAX`, so the `+ 1` never carries
+/// into the instance half). `InstanceData::call_key` holds this for type 0,
+/// so a call site adds its type id to it.
+pub(crate) fn call_key(type_id: u32, instance: u32) -> u64 {
+    ((instance as u64) << 32).wrapping_add(type_id as u64 + 1)
+}
+
+// SAFETY: `code` and `fc` point into a module kept alive by an instance of the
+// store that owns the table (instances are never freed before their store);
+// the module's code is immutable and `Sync`. Elements move between threads only
+// with their store.
+unsafe impl Send for Elem {}
+// SAFETY: as above; the pointers are only read.
+unsafe impl Sync for Elem {}
+
+impl Elem {
+    /// The null reference (also what an all-zero allocation holds).
+    pub(crate) const NULL: Elem = Elem { raw: 0, key: 0, code: std::ptr::null(), fc: std::ptr::null() };
+}
+
 pub(crate) struct TableEntity {
-    pub(crate) elems: Vec<u64>,
+    pub(crate) elems: Vec<Elem>,
     pub(crate) ty: TableType,
 }
 
 impl TableEntity {
-    pub(crate) fn grow(&mut self, delta: u32, init: u64, limit: u32) -> Option<u32> {
+    /// A table of `ty.minimum` elements `init`, or `None` if that cannot be
+    /// allocated. A null-initialised table comes from the allocator's zeroed
+    /// path, so its untouched pages cost address space only.
+    pub(crate) fn new(ty: TableType, init: Elem) -> Option<TableEntity> {
+        let n = ty.minimum as usize;
+        let elems = if init.raw != 0 || n == 0 {
+            let mut v = Vec::new();
+            v.try_reserve_exact(n).ok()?;
+            v.resize(n, init);
+            v
+        } else {
+            let layout = std::alloc::Layout::array::<Elem>(n).ok()?;
+            // SAFETY: `layout` has a non-zero size (`n > 0`, `Elem` is not zero-sized).
+            let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Elem>();
+            if ptr.is_null() {
+                return None;
+            }
+            // SAFETY: `ptr` was allocated by the global allocator with the layout
+            // of `n` elements, and all `n` are initialised: all zero bytes is a
+            // valid `Elem` (`Elem::NULL`).
+            unsafe { Vec::from_raw_parts(ptr, n, n) }
+        };
+        Some(TableEntity { elems, ty })
+    }
+
+    pub(crate) fn grow(&mut self, delta: u32, init: Elem, limit: u32) -> Option<u32> {
         let old = self.elems.len() as u32;
         let new = old.checked_add(delta)?;
         let max = self.ty.maximum.unwrap_or(u32::MAX).min(limit.max(self.ty.minimum));
@@ -277,6 +346,24 @@ impl TableEntity {
         self.elems.resize(new as usize, init);
         Some(old)
     }
+}
+
+/// The table element for reference `raw` (slot encoding) of a table of
+/// `element`s, given the store's functions: for a funcref of a translated wasm
+/// function, with the record `call_indirect` uses (see [`Elem`]).
+pub(crate) fn elem_of(funcs: &[FuncEntity], element: crate::types::ValType, raw: u64) -> Elem {
+    let mut e = Elem { raw, ..Elem::NULL };
+    if element != crate::types::ValType::FuncRef || raw == 0 {
+        return e;
+    }
+    if let Some(FuncEntity::Wasm { instance, type_id, code: fc, .. }) = funcs.get((raw - 1) as usize) {
+        // SAFETY: `fc` points at a `FuncCode` of a module kept alive by the
+        // function's instance, which lives as long as the store.
+        if let Some(c) = unsafe { (**fc).compiled.get() } {
+            e = Elem { raw, key: call_key(*type_id, *instance), code: c.entry(), fc: *fc };
+        }
+    }
+    e
 }
 
 /// A store entity on the heap at a fixed address, owned through a raw pointer.
@@ -370,6 +457,10 @@ impl StoreInner {
             }
             FuncEntity::Host { ty, .. } => ty.clone(),
         }
+    }
+    /// The table element for reference `raw` (see [`elem_of`]).
+    pub(crate) fn elem(&self, element: crate::types::ValType, raw: u64) -> Elem {
+        elem_of(&self.funcs, element, raw)
     }
     pub(crate) fn check_entities(&self, n: usize) -> Result<()> {
         if n >= self.limits.max_entities {
