@@ -1384,58 +1384,52 @@ impl Translator<'_> {
         true
     }
 
-    /// `i32.and` of a constant mask with the result of the `i32.shr_u` by a
-    /// constant just emitted: one bit-field extract (`i32_shr_u_and`).
-    fn shr_and(&mut self) -> bool {
+    /// The instruction just emitted and the constant mask of an `i32.and`
+    /// whose left operand is that instruction's result.
+    fn and_mask_of_last(&self) -> Option<(Last, u64)> {
         let n = self.stack.len();
+        if n < 2 {
+            return None;
+        }
         let (Some(last), Operand::Temp, Operand::Const(mask)) = (self.last, self.stack[n - 2], self.stack[n - 1])
         else {
-            return false;
+            return None;
         };
-        let Some((a, k, a_acc)) = last.shr else { return false };
-        if last.dst != self.home(n - 2) {
-            return false;
-        }
+        (last.dst == self.home(n - 2)).then_some((last, mask))
+    }
+
+    /// Replaces the instruction just emitted (`last`) and the `i32.and` of
+    /// its result with `mask` by one `[handler, (dst, a), lo | mask << 32]`.
+    fn fuse_and_mask(&mut self, last: Last, handler: Handler, a: u32, lo: u32, mask: u64) {
         self.truncate_code(last.start);
         self.last = None;
         self.pop();
         self.pop();
         let p = self.stack.len();
         let start = self.pos();
-        self.emit(if a_acc { h::i32_shr_u_and_a } else { h::i32_shr_u_and });
+        self.emit(handler);
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a]));
-        self.imm((k as u32 & 31) as u64 | (mask as u32 as u64) << 32);
+        self.imm(lo as u64 | (mask as u32 as u64) << 32);
         self.push_value(start, dst_cell, false);
+    }
+
+    /// `i32.and` of a constant mask with the result of the `i32.shr_u` by a
+    /// constant just emitted: one bit-field extract (`i32_shr_u_and`).
+    fn shr_and(&mut self) -> bool {
+        let Some((last, mask)) = self.and_mask_of_last() else { return false };
+        let Some((a, k, a_acc)) = last.shr else { return false };
+        let handler = if a_acc { h::i32_shr_u_and_a } else { h::i32_shr_u_and };
+        self.fuse_and_mask(last, handler, a, k as u32 & 31, mask);
         true
     }
 
     /// `i32.and` of a constant mask with the result of the `i32.add` of a
     /// slot and a constant just emitted: one `i32_add_and`.
     fn add_and(&mut self) -> bool {
-        let n = self.stack.len();
-        if n < 2 {
-            return false;
-        }
-        let (Some(last), Operand::Temp, Operand::Const(mask)) = (self.last, self.stack[n - 2], self.stack[n - 1])
-        else {
-            return false;
-        };
+        let Some((last, mask)) = self.and_mask_of_last() else { return false };
         let (Some((a, _, Some(k))), false) = (last.add, last.add_acc) else { return false };
-        if last.dst != self.home(n - 2) {
-            return false;
-        }
-        self.truncate_code(last.start);
-        self.last = None;
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        let start = self.pos();
-        self.emit(h::i32_add_and);
-        let dst_cell = self.pos();
-        self.imm(pack(&[self.home(p), a]));
-        self.imm(k as u32 as u64 | (mask as u32 as u64) << 32);
-        self.push_value(start, dst_cell, false);
+        self.fuse_and_mask(last, h::i32_add_and, a, k as u32, mask);
         true
     }
 
