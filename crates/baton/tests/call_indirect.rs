@@ -19,6 +19,15 @@ fn instantiate<T>(store: &mut Store<T>, linker: &Linker<T>, wat: &str) -> Instan
     linker.instantiate(store, &module).expect("module instantiates")
 }
 
+/// A store and an instance of `wat` (no imports) for each of `engines()`.
+fn each_engine(wat: &str) -> impl Iterator<Item = (Store<()>, Instance)> + '_ {
+    engines().into_iter().map(move |engine| {
+        let mut store = Store::new(&engine, ());
+        let inst = instantiate(&mut store, &Linker::new(&engine), wat);
+        (store, inst)
+    })
+}
+
 fn trap(r: Result<i32, Error>) -> TrapCode {
     match r {
         Err(e) => e.trap_code().unwrap_or_else(|| panic!("not a trap: {e:?}")),
@@ -54,9 +63,7 @@ const KERNEL: &str = r#"
 
 #[test]
 fn table_writes_change_the_callee() {
-    for engine in engines() {
-        let mut store = Store::new(&engine, ());
-        let inst = instantiate(&mut store, &Linker::new(&engine), &format!("(module {KERNEL})"));
+    for (mut store, inst) in each_engine(&format!("(module {KERNEL})")) {
         let call = inst.get_typed_func::<(i32, i32), i32>(&store, "call").unwrap();
         let call_v = inst.get_typed_func::<i32, i32>(&store, "call_v").unwrap();
         let set = inst.get_typed_func::<(i32, i32), ()>(&store, "set").unwrap();
@@ -92,9 +99,7 @@ fn table_writes_change_the_callee() {
 
 #[test]
 fn grow_fill_copy_init_then_call() {
-    for engine in engines() {
-        let mut store = Store::new(&engine, ());
-        let inst = instantiate(&mut store, &Linker::new(&engine), &format!("(module {KERNEL})"));
+    for (mut store, inst) in each_engine(&format!("(module {KERNEL})")) {
         let call = inst.get_typed_func::<(i32, i32), i32>(&store, "call").unwrap();
         let call_v = inst.get_typed_func::<i32, i32>(&store, "call_v").unwrap();
         let f2 = |n: &str| inst.get_typed_func::<(i32, i32), ()>(&store, n).unwrap();
@@ -347,12 +352,8 @@ fn untranslatable_callee_is_an_error_every_time() {
 
 #[test]
 fn indirect_recursion_exhausts_the_stack() {
-    for engine in engines() {
-        let mut store = Store::new(&engine, ());
-        let inst = instantiate(
-            &mut store,
-            &Linker::new(&engine),
-            r#"(module
+    for (mut store, inst) in each_engine(
+        r#"(module
                 (type $ii (func (param i32) (result i32)))
                 (table $t 1 funcref)
                 (elem (table $t) (i32.const 0) func $rec)
@@ -363,7 +364,7 @@ fn indirect_recursion_exhausts_the_stack() {
                             (call_indirect $t (type $ii) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))))))
                 (func (export "rec") (param i32) (result i32)
                     (call_indirect $t (type $ii) (local.get 0) (i32.const 0))))"#,
-        );
+    ) {
         let rec = inst.get_typed_func::<i32, i32>(&store, "rec").unwrap();
         assert_eq!(rec.call(&mut store, 1000).unwrap(), 1000);
         assert_eq!(trap(rec.call(&mut store, -1)), TrapCode::StackOverflow);
@@ -374,12 +375,8 @@ fn indirect_recursion_exhausts_the_stack() {
 
 #[test]
 fn calls_through_a_second_table() {
-    for engine in engines() {
-        let mut store = Store::new(&engine, ());
-        let inst = instantiate(
-            &mut store,
-            &Linker::new(&engine),
-            r#"(module
+    for (mut store, inst) in each_engine(
+        r#"(module
                 (type $ii (func (param i32) (result i32)))
                 (table $a 2 funcref)
                 (table $b 2 funcref)
@@ -392,7 +389,7 @@ fn calls_through_a_second_table() {
                 (func (export "b") (param i32 i32) (result i32)
                     (call_indirect $b (type $ii) (local.get 1) (local.get 0)))
                 (func (export "copy_ab") (table.copy $b $a (i32.const 0) (i32.const 0) (i32.const 2))))"#,
-        );
+    ) {
         let a = inst.get_typed_func::<(i32, i32), i32>(&store, "a").unwrap();
         let b = inst.get_typed_func::<(i32, i32), i32>(&store, "b").unwrap();
         let copy_ab = inst.get_typed_func::<(), ()>(&store, "copy_ab").unwrap();
@@ -410,12 +407,8 @@ fn calls_through_a_second_table() {
 /// `enter_many`), also in slots a previous callee left dirty.
 #[test]
 fn locals_start_at_zero() {
-    for engine in engines() {
-        let mut store = Store::new(&engine, ());
-        let inst = instantiate(
-            &mut store,
-            &Linker::new(&engine),
-            r#"(module
+    for (mut store, inst) in each_engine(
+        r#"(module
             (type $z (func (param i64) (result i64)))
             (table funcref (elem $z1 $z2 $z3 $z4 $z5 $z6 $z7 $z8 $z9))
             ;; Leaves non-zero values in the slots the next callee's locals reuse.
@@ -453,7 +446,7 @@ fn locals_start_at_zero() {
                 (call $dirty) (local.set 0 (i64.or (local.get 0) (call $z9 (i64.const 0))))
                 (local.set 0 (i64.or (local.get 0) (call_indirect (type $z) (i64.const 0) (i32.const 8))))
                 (local.get 0)))"#,
-        );
+    ) {
         let run = inst.get_typed_func::<(), i64>(&store, "run").unwrap();
         assert_eq!(run.call(&mut store, ()).unwrap(), 0);
     }
