@@ -2024,12 +2024,20 @@ pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
 
 /// `[table_grow, table, dst, init, delta]`
 pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    let limit = store(ctx).limits.max_table_elements;
-    let t = table(ctx, imm!(ip, 1));
-    let init = store(ctx).elem(t.ty.element, slot!(fp, ip, 3));
-    let r = t.grow(slot!(fp, ip, 4) as u32, init, limit).unwrap_or(u32::MAX);
-    slot!(fp, ip, 2) = r as u64;
+    slot!(fp, ip, 2) = table_grow_by(ctx, imm!(ip, 1), slot!(fp, ip, 3), slot!(fp, ip, 4) as u32) as u64;
     next!(ip.add(5), fp, mem, len, ctx, acc, facc)
+}
+
+/// `table_grow`'s work, out of line: the element record it builds is a stack
+/// temporary whose address escapes, which (inlined) turned the handler's
+/// dispatch into a call in the dev profile's build (many codegen units, no
+/// LTO; `tests/dispatch.rs` caught it).
+#[inline(never)]
+unsafe fn table_grow_by(ctx: *mut Ctx, table_index: u64, value: u64, delta: u32) -> u32 {
+    let limit = store(ctx).limits.max_table_elements;
+    let t = table(ctx, table_index);
+    let init = store(ctx).elem(t.ty.element, value);
+    t.grow(delta, init, limit).unwrap_or(u32::MAX)
 }
 
 /// `[table_fill, table, index, value, n]`
