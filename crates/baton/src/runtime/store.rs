@@ -190,17 +190,29 @@ pub(crate) struct MemoryEntity {
 /// untouched pages, so a guest that declares or grows a big memory costs
 /// address space, not resident memory, until it writes to it.
 pub(crate) fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    // SAFETY: zero is a valid `u8`.
+    unsafe { zeroed_vec(len) }
+}
+
+/// `len` all-zero `T`s from the allocator's zeroed path (see
+/// [`zeroed_bytes`]), or `None` if the allocation fails.
+///
+/// # Safety
+/// All-zero bytes must be a valid `T`.
+pub(crate) unsafe fn zeroed_vec<T>(len: usize) -> Option<Vec<T>> {
+    const { assert!(std::mem::size_of::<T>() != 0) };
     if len == 0 {
         return Some(Vec::new());
     }
-    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
-    // SAFETY: `layout` has a non-zero size.
-    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    let layout = std::alloc::Layout::array::<T>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size (`len > 0`, `T` is not zero-sized).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
     if ptr.is_null() {
         return None;
     }
     // SAFETY: `ptr` was allocated by the global allocator with the layout of
-    // `len` bytes (align 1), and all `len` bytes are initialised (zero).
+    // `len` `T`s, and all of them are initialised: all zero bytes is a valid
+    // `T` (the caller's contract).
     Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
@@ -313,22 +325,15 @@ impl TableEntity {
     /// path, so its untouched pages cost address space only.
     pub(crate) fn new(ty: TableType, init: Elem) -> Option<TableEntity> {
         let n = ty.minimum as usize;
-        let elems = if init.raw != 0 || n == 0 {
+        let elems = if init.raw != 0 {
             let mut v = Vec::new();
             v.try_reserve_exact(n).ok()?;
             v.resize(n, init);
             v
         } else {
-            let layout = std::alloc::Layout::array::<Elem>(n).ok()?;
-            // SAFETY: `layout` has a non-zero size (`n > 0`, `Elem` is not zero-sized).
-            let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Elem>();
-            if ptr.is_null() {
-                return None;
-            }
-            // SAFETY: `ptr` was allocated by the global allocator with the layout
-            // of `n` elements, and all `n` are initialised: all zero bytes is a
-            // valid `Elem` (`Elem::NULL`).
-            unsafe { Vec::from_raw_parts(ptr, n, n) }
+            // SAFETY: all zero bytes is a valid `Elem` (`Elem::NULL`, which a
+            // null `init` is: see `elem_of`).
+            unsafe { zeroed_vec::<Elem>(n)? }
         };
         Some(TableEntity { elems, ty })
     }
