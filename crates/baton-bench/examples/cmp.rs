@@ -79,6 +79,11 @@ fn dump_stats(baton_time: Duration) -> anyhow::Result<bool> {
     Ok(false)
 }
 
+/// `CMP_ONLY=baton` (for profiling Baton alone, e.g. under callgrind) skips wasmi.
+fn baton_only() -> bool {
+    std::env::var("CMP_ONLY").is_ok_and(|v| v == "baton")
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let name = args.first().map(String::as_str).unwrap_or("mandelbrot");
@@ -145,8 +150,7 @@ fn main() -> anyhow::Result<()> {
             (0..n).map(|_| E::translate(&engine, wasm)).try_fold(Duration::MAX, |b, t| Ok(b.min(t?)))
         }
         let b = best::<Baton>(&wasm, lazy, n)?;
-        // `CMP_ONLY=baton` (for profiling Baton alone) skips wasmi.
-        let w = if std::env::var("CMP_ONLY").is_ok_and(|v| v == "baton") { b } else { best::<Wasmi>(&wasm, lazy, n)? };
+        let w = if baton_only() { b } else { best::<Wasmi>(&wasm, lazy, n)? };
         println!("translate {rel}: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
         return Ok(());
     }
@@ -156,6 +160,10 @@ fn main() -> anyhow::Result<()> {
         let wasm = std::fs::read(path)?;
         let b = coremark::<Baton>(&wasm, n)?;
         if dump_stats(b)? {
+            return Ok(());
+        }
+        if baton_only() {
+            println!("coremark: baton {b:?}");
             return Ok(());
         }
         let w = coremark::<Wasmi>(&wasm, n)?;
@@ -177,6 +185,10 @@ fn main() -> anyhow::Result<()> {
     };
     let b = time::<Baton>(&wasm, arg, n, input.as_deref())?;
     if dump_stats(b)? {
+        return Ok(());
+    }
+    if baton_only() {
+        println!("{name}({arg}): baton {b:?}");
         return Ok(());
     }
     let w = time::<Wasmi>(&wasm, arg, n, input.as_deref())?;

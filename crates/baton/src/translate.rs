@@ -357,6 +357,9 @@ struct Translator<'a> {
     prev_copy: Option<usize>,
     /// `prev_copy` as it was when the last handler was emitted.
     copy_before: Option<usize>,
+    /// Positions of the `copy`, `copy2` and `copy_imm` instructions emitted,
+    /// ascending, for `fuse_copies` (kept exact when code is removed or moved).
+    copies: Vec<usize>,
     /// Set by `binop_emit` for the `Last` that `push_result` makes next.
     rmw_candidate: Option<Rmw>,
     /// Position of the last emitted handler if it is an `i32_add_si` that a
@@ -429,6 +432,7 @@ pub(crate) fn translate_validating(
         counter: None,
         prev_copy: None,
         copy_before: None,
+        copies: Vec::new(),
         rmw_candidate: None,
         prev_add_si: None,
         prev_load: None,
@@ -775,11 +779,13 @@ impl Translator<'_> {
         }
         self.emit(h::copy);
         self.prev_copy = Some(self.pos() - 1);
+        self.copies.push(self.pos() - 1);
         self.imm(pack(&[dst, src]));
     }
     /// `[copy_imm, (dst), value]`
     fn emit_copy_imm(&mut self, dst: impl Into<u64>, value: u64) {
         self.emit(h::copy_imm);
+        self.copies.push(self.pos() - 1);
         self.imm(pack(&[dst.into() as u32]));
         self.imm(value);
     }
@@ -857,6 +863,7 @@ impl Translator<'_> {
     /// Drops the code from `pos` on (the last instruction, being fused).
     fn truncate_code(&mut self, pos: usize) {
         self.unpair_adds(pos);
+        self.forget_copies_from(pos);
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -888,6 +895,38 @@ impl Translator<'_> {
             let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
             if let Some(fused) = self.copy_loop_at(p).or_else(|| self.store_loop_at(p)).or_else(|| self.fill_loop_at(p))
             {
+                self.code[p] = Cell::handler(fused);
+            }
+        }
+    }
+    /// The copies at positions `pos` and later are about to be removed or
+    /// moved: `fuse_copies` must not look at them.
+    fn forget_copies_from(&mut self, pos: usize) {
+        while self.copies.last().is_some_and(|&c| c >= pos) {
+            self.copies.pop();
+        }
+    }
+    /// A `copy`, `copy2` or `copy_imm` followed by one of the handlers of
+    /// `handlers::copy_then!` becomes the handler doing both (one dispatch
+    /// fewer). Only the copy's handler cell changes: the next instruction
+    /// keeps its cells and handler, so a branch to it runs it alone. Works on
+    /// the finished code, where `copies` holds exactly the copy instructions'
+    /// positions (an instruction's cells follow it, so the next one starts
+    /// right after the copy's).
+    fn fuse_copies(&mut self) {
+        for i in 0..self.copies.len() {
+            let p = self.copies[i];
+            let (cells, table) = if self.is(p, h::copy) {
+                (2, h::COPY_THEN)
+            } else if self.is(p, h::copy_imm) {
+                (3, h::COPY_IMM_THEN)
+            } else if self.is(p, h::copy2) {
+                (3, h::COPY2_THEN)
+            } else {
+                // Merged into a `copy_br_*`: not a copy any more.
+                continue;
+            };
+            if let Some(&(_, fused)) = table.iter().find(|(next, _)| self.is(p + cells, *next)) {
                 self.code[p] = Cell::handler(fused);
             }
         }
@@ -971,6 +1010,7 @@ impl Translator<'_> {
     }
     fn finish(mut self) -> Compiled {
         self.fuse_bulk_loops();
+        self.fuse_copies();
         let len = self.code.len();
         let (compiled, base) = Compiled::new(self.code);
         for r in self.relocs {
@@ -1733,6 +1773,12 @@ impl Translator<'_> {
             }
         }
         self.code.drain(pa.start..pa.end);
+        self.copies.retain(|&c| c < pa.start || c >= pa.end);
+        for c in &mut self.copies {
+            if *c >= pa.end {
+                *c -= removed;
+            }
+        }
         for other in &mut self.pending_adds {
             if other.start >= pa.end {
                 other.start -= removed;
@@ -3400,6 +3446,7 @@ impl Translator<'_> {
                     // that instruction after the copies. (It has no branch
                     // targets, and its fuel was already counted.)
                     self.unpair_adds(last.start);
+                    self.forget_copies_from(last.start);
                     let moved = self.code.split_off(last.start);
                     self.materialize_locals(Some(i));
                     dst_cell = self.code.len() + (last.dst_cell - last.start);

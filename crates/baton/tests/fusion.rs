@@ -333,6 +333,42 @@ fn consecutive_copies_keep_their_order() {
 }
 
 #[test]
+fn copy_then_next_instruction_in_one_handler() {
+    // A copy (or constant store) and the instruction after it run as one
+    // handler; a branch to that second instruction must run it alone.
+    let wat = r#"(module
+      (func (export "post_dec") (param $n i32) (result i32) (local $i i32) (local $old i32) (local $sum i32)
+        (local.set $i (local.get $n))
+        (loop $l
+          ;; old = i; i = old - 1 (copy, then sub of a constant)
+          (local.set $i (i32.sub (local.tee $old (local.get $i)) (i32.const 1)))
+          (local.set $sum (i32.add (local.get $sum) (local.get $old)))
+          (br_if $l (local.get $old)))
+        (local.get $sum))
+      (func (export "into_second") (param $n i32) (result i32) (local $k i32) (local $i i32)
+        ;; copy_imm, then a loop whose first instruction follows it: the back
+        ;; edge must not store the constant again.
+        (local.set $k (i32.const 1))
+        (loop $l
+          (local.set $k (i32.add (local.get $k) (local.get $k)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.ne (local.get $i) (local.get $n))))
+        (local.get $k))
+      (func (export "save_then_step") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        ;; a pending read of $i saved before the add that writes it
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc)
+            (i32.mul (local.get $i) (local.tee $i (i32.add (local.get $i) (i32.const 1))))))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $acc)))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "post_dec", &[Val::I32(10)]), 55);
+    assert_eq!(call(&mut store, &inst, "into_second", &[Val::I32(10)]), 1024);
+    // sum of i * (i + 1) for i in 0..10
+    assert_eq!(call(&mut store, &inst, "save_then_step", &[Val::I32(10)]), 330);
+}
+
+#[test]
 fn multiply_then_add_or_subtract_rounds_twice() {
     // Fusing the dispatch must not fuse the rounding: (a*b)+c rounds the product.
     let wat = r#"(module

@@ -426,6 +426,83 @@ pub(crate) unsafe fn copy_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ct
     next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
+/// A copy and the instruction after it in one dispatch: `copy_then!(prefix,
+/// cells; name => X, ...)` makes `name`, which does the work of `prefix` (a
+/// copy of `cells` cells: `copy`, `copy_imm`, `copy2`) and continues in `X`
+/// (a direct jump) at the next cell, whose handler stays `X`, so a branch
+/// there still runs `X` alone. The translator picks them in
+/// `Translator::fuse_copies` from the tables made here.
+macro_rules! copy_then {
+    ($table:ident, $cells:expr, |$fp:ident, $ip:ident| $work:expr; $($name:ident => $x:ident,)*) => {
+        $(
+            pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+                {
+                    let ($fp, $ip) = (fp, ip);
+                    $work;
+                }
+                next!(ip.add($cells), fp, mem, len, ctx, acc, facc; $x)
+            }
+        )*
+        /// `(next handler, fused handler)` pairs.
+        pub(crate) const $table: &[(crate::exec::Handler, crate::exec::Handler)] = &[$(($x, $name)),*];
+    };
+}
+
+copy_then! {
+    COPY_THEN, 2, |fp, ip| pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+    copy_then_i32_sub_si => i32_sub_si,
+    copy_then_i32_add_si => i32_add_si,
+    copy_then_i64_add_si => i64_add_si,
+    copy_then_i32_and_si => i32_and_si,
+    copy_then_i32_add_ss => i32_add_ss,
+    copy_then_i32_xor_ss => i32_xor_ss,
+    copy_then_i32_mul_as => i32_mul_as,
+    copy_then_i32_add_shl_a => i32_add_shl_a,
+    copy_then_i64_shr_u_si => i64_shr_u_si,
+    copy_then_i64_load32_u => i64_load32_u,
+    copy_then_i64_load_ss => i64_load_ss,
+    copy_then_f64_mul_ss => f64_mul_ss,
+    copy_then_ctr_ne_is => ctr_ne_is,
+    copy_then_ctr_ne_ii => ctr_ne_ii,
+    copy_then_br => br,
+    copy_then_br_i32_eq_ss => br_i32_eq_ss,
+    copy_then_br_i32_and_si => br_i32_and_si,
+    copy_then_copy_br_eqz => copy_br_eqz,
+    copy_then_copy => copy,
+    copy_then_copy_imm => copy_imm,
+    copy_then_call => call,
+}
+
+copy_then! {
+    COPY_IMM_THEN, 3, |fp, ip| pslot!(fp, ip, 1, 0) = imm!(ip, 2);
+    copy_imm_then_ctr_ne_ii => ctr_ne_ii,
+    copy_imm_then_ctr_ne_is => ctr_ne_is,
+    copy_imm_then_copy_imm => copy_imm,
+    copy_imm_then_copy => copy,
+    copy_imm_then_select => select,
+    copy_imm_then_select_i32_and_si => select_i32_and_si,
+    copy_imm_then_br => br,
+    copy_imm_then_br_eqz_i32 => br_eqz_i32,
+    copy_imm_then_br_i32_eq_ss => br_i32_eq_ss,
+    copy_imm_then_i32_add_and => i32_add_and,
+    copy_imm_then_i32_add_ss => i32_add_ss,
+    copy_imm_then_i32_add_si => i32_add_si,
+    copy_imm_then_i32_load8_u_ss => i32_load8_u_ss,
+    copy_imm_then_i64_load32_u => i64_load32_u,
+}
+
+copy_then! {
+    COPY2_THEN, 3, |fp, ip| {
+        pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
+        pslot!(fp, ip, 1, 2) = pslot!(fp, ip, 2, 0);
+    };
+    copy2_then_call_indirect0 => call_indirect0,
+    copy2_then_call => call,
+    copy2_then_copy => copy,
+    copy2_then_copy_imm => copy_imm,
+    copy2_then_br_i32_lt_u_si => br_i32_lt_u_si,
+}
+
 /// `[select, (dst, cond, a), (b)]`
 pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
