@@ -314,6 +314,9 @@ struct Last {
     /// power of two: its operand, the shift, and whether the operand came
     /// from the accumulator (see `Translator::add_scaled`).
     scale: Option<(u32, u32, bool)>,
+    /// Set when the instruction was `i32.shl` of the constant 1 (`1 << y`):
+    /// `y` and whether it came from the accumulator (see `bit_and`).
+    bit: Option<(u32, bool)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
     /// Set when the instruction was an `f64.add` (false) or `f64.sub` (true)
@@ -358,8 +361,11 @@ struct Translator<'a> {
     /// `prev_copy` as it was when the last handler was emitted.
     copy_before: Option<usize>,
     /// Positions of the `copy`, `copy2` and `copy_imm` instructions emitted,
-    /// ascending, for `fuse_copies` (kept exact when code is removed or moved).
-    copies: Vec<usize>,
+    /// ascending, with the start of the instruction right before each (when
+    /// known), for `fuse_copies` (kept exact when code is removed or moved).
+    copies: Vec<(usize, Option<usize>)>,
+    /// Start of the last instruction emitted, if still known.
+    last_start: Option<usize>,
     /// Set by `binop_emit` for the `Last` that `push_result` makes next.
     rmw_candidate: Option<Rmw>,
     /// Position of the last emitted handler if it is an `i32_add_si` that a
@@ -433,6 +439,7 @@ pub(crate) fn translate_validating(
         prev_copy: None,
         copy_before: None,
         copies: Vec::new(),
+        last_start: None,
         rmw_candidate: None,
         prev_add_si: None,
         prev_load: None,
@@ -757,6 +764,7 @@ impl Translator<'_> {
     }
     fn emit(&mut self, handler: Handler) {
         self.new_instruction();
+        self.last_start = Some(self.pos());
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` indexes an immediate cell written by `begin_block`.
@@ -777,15 +785,17 @@ impl Translator<'_> {
                 return;
             }
         }
+        let before = self.last_start;
         self.emit(h::copy);
         self.prev_copy = Some(self.pos() - 1);
-        self.copies.push(self.pos() - 1);
+        self.copies.push((self.pos() - 1, before));
         self.imm(pack(&[dst, src]));
     }
     /// `[copy_imm, (dst), value]`
     fn emit_copy_imm(&mut self, dst: impl Into<u64>, value: u64) {
+        let before = self.last_start;
         self.emit(h::copy_imm);
-        self.copies.push(self.pos() - 1);
+        self.copies.push((self.pos() - 1, before));
         self.imm(pack(&[dst.into() as u32]));
         self.imm(value);
     }
@@ -864,6 +874,7 @@ impl Translator<'_> {
     fn truncate_code(&mut self, pos: usize) {
         self.unpair_adds(pos);
         self.forget_copies_from(pos);
+        self.last_start = None;
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -902,7 +913,7 @@ impl Translator<'_> {
     /// The copies at positions `pos` and later are about to be removed or
     /// moved: `fuse_copies` must not look at them.
     fn forget_copies_from(&mut self, pos: usize) {
-        while self.copies.last().is_some_and(|&c| c >= pos) {
+        while self.copies.last().is_some_and(|&(c, _)| c >= pos) {
             self.copies.pop();
         }
     }
@@ -915,7 +926,20 @@ impl Translator<'_> {
     /// right after the copy's).
     fn fuse_copies(&mut self) {
         for i in 0..self.copies.len() {
-            let p = self.copies[i];
+            let (p, before) = self.copies[i];
+            // `t = a + b` right before a `copy2`: one `*_add_ss_then_copy2`.
+            if let (Some(q), true) = (before, self.is(p, h::copy2)) {
+                let fused = if self.is(q, h::i32_add_ss) {
+                    Some(h::i32_add_ss_then_copy2 as Handler)
+                } else if self.is(q, h::i64_add_ss) {
+                    Some(h::i64_add_ss_then_copy2 as Handler)
+                } else {
+                    None
+                };
+                if let (Some(f), true) = (fused, q + 2 == p) {
+                    self.code[q] = Cell::handler(f);
+                }
+            }
             let (cells, table) = if self.is(p, h::copy) {
                 (2, h::COPY_THEN)
             } else if self.is(p, h::copy_imm) {
@@ -1473,6 +1497,54 @@ impl Translator<'_> {
         true
     }
 
+    /// `i32.and` of the `1 << y` just emitted with a constant or local mask:
+    /// one bit test (`i32_bit_*`), which a branch or select on it takes as
+    /// its condition (`br_i32_bit_*`, `select_i32_bit_si`).
+    fn bit_and(&mut self) -> bool {
+        let n = self.stack.len();
+        let Some(last) = self.last.filter(|l| n >= 2 && l.dst == self.home(n - 2)) else { return false };
+        let (Some((y, y_acc)), Operand::Temp) = (last.bit, self.stack[n - 2]) else { return false };
+        // The mask: a constant or a local (nothing was emitted since the shift).
+        let (mask, imm) = match self.stack[n - 1] {
+            Operand::Const(k) => (0, Some(k)),
+            Operand::Local(j) => (j, None),
+            Operand::Temp => return false,
+        };
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        let start = self.pos();
+        let dst_cell = start + 1;
+        match (imm, y_acc) {
+            (Some(k), _) => {
+                self.emit(if y_acc { h::i32_bit_ai } else { h::i32_bit_si });
+                self.imm(pack(&[self.home(p), y]));
+                self.imm(k);
+            }
+            (None, _) => {
+                self.emit(if y_acc { h::i32_bit_as } else { h::i32_bit_ss });
+                self.imm(pack(&[self.home(p), y, mask]));
+            }
+        }
+        self.push_value(start, dst_cell, false);
+        if let Some(l) = &mut self.last {
+            l.cond = Some(Cond::Cmp {
+                when_true: (h::br_i32_bit_ss, h::br_i32_bit_si, h::br_i32_bit_as, h::br_i32_bit_ai),
+                when_false: (h::br_i32_nbit_ss, h::br_i32_nbit_si, h::br_i32_nbit_as, h::br_i32_nbit_ai),
+                sel: Some((h::select_i32_bit_ss, h::select_i32_bit_si)),
+                a: y,
+                b: mask,
+                imm,
+                a_acc: y_acc,
+                ctr: None,
+                update: None,
+            });
+        }
+        true
+    }
+
     /// The last instruction, if it produced operand `o` at stack position `p`.
     fn last_result(&self, o: Operand, p: usize) -> Option<Last> {
         self.last.filter(|l| o == Operand::Temp && l.dst == self.home(p))
@@ -1773,12 +1845,19 @@ impl Translator<'_> {
             }
         }
         self.code.drain(pa.start..pa.end);
-        self.copies.retain(|&c| c < pa.start || c >= pa.end);
-        for c in &mut self.copies {
+        self.copies.retain(|&(c, _)| c < pa.start || c >= pa.end);
+        for (c, before) in &mut self.copies {
             if *c >= pa.end {
                 *c -= removed;
             }
+            // The instruction before moves too, or was the drained one.
+            *before = match *before {
+                Some(b) if b >= pa.end => Some(b - removed),
+                Some(b) if b >= pa.start => None,
+                b => b,
+            };
         }
+        self.last_start = None;
         for other in &mut self.pending_adds {
             if other.start >= pa.end {
                 other.start -= removed;
@@ -3077,7 +3156,7 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
-            O::I32And if t.shr_and() || t.add_and() => {}
+            O::I32And if t.shr_and() || t.add_and() || t.bit_and() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);
@@ -3098,7 +3177,12 @@ impl Translator<'_> {
             O::I32Xor if t.xor_shifted() => {}
             O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
             O::I32Shl if t.const_left() => {
-                binop_rev!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, i32_shl_is, i32_shl_ia)
+                let one = matches!(t.stack[t.stack.len() - 2], Operand::Const(1));
+                binop_rev!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, i32_shl_is, i32_shl_ia);
+                if let (true, Some(last)) = (one, t.last) {
+                    let bit = (t.field(last.dst_cell, 1), t.is(last.start, h::i32_shl_ia));
+                    t.last = Some(Last { bit: Some(bit), ..last });
+                }
             }
             O::I32Shl => {
                 let (start, dst_cell, a, _, imm, a_acc) =
@@ -3448,8 +3532,10 @@ impl Translator<'_> {
                     self.unpair_adds(last.start);
                     self.forget_copies_from(last.start);
                     let moved = self.code.split_off(last.start);
+                    self.last_start = None;
                     self.materialize_locals(Some(i));
                     dst_cell = self.code.len() + (last.dst_cell - last.start);
+                    self.last_start = Some(self.code.len());
                     self.code.extend_from_slice(&moved);
                 }
                 self.set_dst(dst_cell, i);

@@ -354,6 +354,18 @@ fn copy_then_next_instruction_in_one_handler() {
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br_if $l (i32.ne (local.get $i) (local.get $n))))
         (local.get $k))
+      (func (export "fib64") (param $n i32) (result i32) (local $a i64) (local $b i64)
+        ;; t = a + b; a = b; b = t: the add and the two copies in one handler
+        (local.set $b (i64.const 1))
+        (block $done
+          (loop $l
+            (br_if $done (i32.eqz (local.get $n)))
+            (i64.add (local.get $a) (local.get $b))
+            (local.set $a (local.get $b))
+            (local.set $b)
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $l)))
+        (i32.wrap_i64 (i64.shr_u (local.get $a) (i64.const 20))))
       (func (export "save_then_step") (param $n i32) (result i32) (local $i i32) (local $acc i32)
         ;; a pending read of $i saved before the add that writes it
         (loop $l
@@ -364,8 +376,49 @@ fn copy_then_next_instruction_in_one_handler() {
     let (mut store, inst) = instantiate(wat);
     assert_eq!(call(&mut store, &inst, "post_dec", &[Val::I32(10)]), 55);
     assert_eq!(call(&mut store, &inst, "into_second", &[Val::I32(10)]), 1024);
+    // fib(60) = 1548008755920, >> 20
+    assert_eq!(call(&mut store, &inst, "fib64", &[Val::I32(60)]), (1548008755920u64 >> 20) as i32);
     // sum of i * (i + 1) for i in 0..10
     assert_eq!(call(&mut store, &inst, "save_then_step", &[Val::I32(10)]), 330);
+}
+
+#[test]
+fn shift_of_one_then_and_is_one_bit_test() {
+    // `(1 << y) & mask`: as a value, a branch condition and a select
+    // condition; `y` from a local or just computed (accumulator), the mask a
+    // constant or a local; shift counts are taken mod 32.
+    let wat = r#"(module
+      (func (export "value") (param $y i32) (param $m i32) (result i32)
+        (i32.and (i32.shl (i32.const 1) (local.get $y)) (i32.const 0x800013)))
+      (func (export "value_local_mask") (param $y i32) (param $m i32) (result i32)
+        (i32.and (i32.shl (i32.const 1) (local.get $y)) (local.get $m)))
+      (func (export "branch") (param $y i32) (param $m i32) (result i32)
+        (block $set
+          (br_if $set (i32.and (i32.shl (i32.const 1) (i32.sub (local.get $y) (i32.const 9))) (i32.const 0x800013)))
+          (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "branch_clear") (param $y i32) (param $m i32) (result i32)
+        (block $clear
+          (br_if $clear (i32.eqz (i32.and (i32.shl (i32.const 1) (local.get $y)) (local.get $m))))
+          (return (i32.const 1)))
+        (i32.const 0))
+      (func (export "select") (param $y i32) (param $m i32) (result i32)
+        (select (i32.const 7) (i32.const 3)
+          (i32.and (i32.shl (i32.const 1) (local.get $y)) (i32.const 0x800013)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for y in [0, 1, 4, 5, 9, 10, 13, 23, 31, 32, 33, 36, -1, -9] {
+        for m in [0x800013, 0, -1, 0x10, i32::MIN] {
+            let args = [Val::I32(y), Val::I32(m)];
+            let bit = |y: i32, m: i32| (1u32 << (y as u32 & 31)) & m as u32;
+            assert_eq!(call(&mut store, &inst, "value", &args) as u32, bit(y, 0x800013), "value {y}");
+            assert_eq!(call(&mut store, &inst, "value_local_mask", &args) as u32, bit(y, m), "{y} {m}");
+            let b = (bit(y.wrapping_sub(9), 0x800013) != 0) as i32;
+            assert_eq!(call(&mut store, &inst, "branch", &args), b, "branch {y}");
+            assert_eq!(call(&mut store, &inst, "branch_clear", &args), (bit(y, m) != 0) as i32, "clear {y} {m}");
+            let sel = if bit(y, 0x800013) != 0 { 7 } else { 3 };
+            assert_eq!(call(&mut store, &inst, "select", &args), sel, "select {y}");
+        }
+    }
 }
 
 #[test]

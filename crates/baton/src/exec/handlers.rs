@@ -503,6 +503,28 @@ copy_then! {
     copy2_then_br_i32_lt_u_si => br_i32_lt_u_si,
 }
 
+/// An `add` of two slots and the `copy2` right after it in one handler
+/// (`[add_ss_then_copy2, (dst, a, b), copy2, (d1, s1, d2), (s2)]`): the
+/// rotation `t = a + b; a = b; b = t` of an iterated recurrence. The `copy2`
+/// keeps its cells and handler, so a branch to it runs it alone.
+macro_rules! add_then_copy2 {
+    ($($name:ident, $t:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let v = (pslot!(fp, ip, 1, 1) as $t).wrapping_add(pslot!(fp, ip, 1, 2) as $t);
+            pslot!(fp, ip, 1, 0) = v as u64;
+            pslot!(fp, ip, 3, 0) = pslot!(fp, ip, 3, 1);
+            pslot!(fp, ip, 3, 2) = pslot!(fp, ip, 4, 0);
+            // The add's result stays the accumulator, as after the two handlers.
+            next!(ip.add(5), fp, mem, len, ctx, v as u64, facc)
+        }
+    )*};
+}
+
+add_then_copy2! {
+    i32_add_ss_then_copy2, u32;
+    i64_add_ss_then_copy2, u64;
+}
+
 /// `[select, (dst, cond, a), (b)]`
 pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
@@ -540,6 +562,7 @@ select_cmp! {
     select_i32_gt_u_ss, select_i32_gt_u_si, u32, |x, y| x > y;
     select_i32_le_s_ss, select_i32_le_s_si, i32, |x, y| x <= y;
     select_i32_le_u_ss, select_i32_le_u_si, u32, |x, y| x <= y;
+    select_i32_bit_ss, select_i32_bit_si, u32, |x, y| (1 << (x & 31)) & y != 0;
     select_i32_ge_s_ss, select_i32_ge_s_si, i32, |x, y| x >= y;
     select_i32_ge_u_ss, select_i32_ge_u_si, u32, |x, y| x >= y;
     select_i32_and_ss, select_i32_and_si, u32, |x, y| x & y != 0;
@@ -750,6 +773,8 @@ binop! {
     i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, u32, |a, b| a.wrapping_sub(b);
     i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai, u32, |a, b| a.wrapping_mul(b);
     i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, u32, |a, b| a & b;
+    // `(1 << a) & b`: a bit-set membership test (`i32.and` of `i32.shl` of 1).
+    i32_bit_ss, i32_bit_si, i32_bit_as, i32_bit_ai, u32, |a, b| (1 << (a & 31)) & b;
     i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, u32, |a, b| a | b;
     i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, u32, |a, b| a ^ b;
     i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, u32, |a, b| a.wrapping_shl(b);
@@ -1075,6 +1100,8 @@ br_cmp! {
     br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_ge_u_as, br_i32_ge_u_ai, u32, |a, b| a >= b;
     br_i32_and_ss, br_i32_and_si, br_i32_and_as, br_i32_and_ai, u32, |a, b| a & b != 0;
     br_i32_nand_ss, br_i32_nand_si, br_i32_nand_as, br_i32_nand_ai, u32, |a, b| a & b == 0;
+    br_i32_bit_ss, br_i32_bit_si, br_i32_bit_as, br_i32_bit_ai, u32, |a, b| (1 << (a & 31)) & b != 0;
+    br_i32_nbit_ss, br_i32_nbit_si, br_i32_nbit_as, br_i32_nbit_ai, u32, |a, b| (1 << (a & 31)) & b == 0;
     br_i64_eq_ss, br_i64_eq_si, br_i64_eq_as, br_i64_eq_ai, u64, |a, b| a == b;
     br_i64_ne_ss, br_i64_ne_si, br_i64_ne_as, br_i64_ne_ai, u64, |a, b| a != b;
     br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_as, br_i64_lt_s_ai, i64, |a, b| a < b;
