@@ -2087,6 +2087,22 @@ impl Translator<'_> {
         }
         if o == Operand::Temp {
             if let Some(last) = self.last {
+                // A test of an `i32.add` just computed: the add becomes the
+                // update of a counter compare with 0 (its result still goes
+                // to its slot).
+                if let (None, Some((a, b, k)), true) = (last.cond, last.add, last.dst == self.home(p)) {
+                    let inc = match k {
+                        Some(k) if last.start + 3 == self.pos() => Some(Inc::Imm(k)),
+                        None if last.start + 2 == self.pos() => Some(Inc::Slot(b)),
+                        _ => None,
+                    };
+                    if let Some(inc) = inc {
+                        let update = CounterUpdate { start: last.start, local: last.dst, a, inc, wide: false };
+                        self.truncate_code(last.start);
+                        self.last = None;
+                        return Cond::CounterCmp { update, forms: (h::CTR_NE, h::CTR_EQ), b: 0, imm: Some(0) };
+                    }
+                }
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
                     if let Cond::Cmp { update: Some(update), .. } = cond {
                         if let Some(fused) = self.fuse_counter(cond, update) {

@@ -422,6 +422,40 @@ fn shift_of_one_then_and_is_one_bit_test() {
 }
 
 #[test]
+fn test_of_an_add_just_computed_is_one_handler() {
+    // `br_if`/`if` on `a + b` or `a + k` (and on its `eqz`) becomes a counter
+    // compare with zero; the sum wraps.
+    let wat = r#"(module
+      (func (export "br_if_ss") (param $a i32) (param $b i32) (result i32)
+        (block $nz
+          (br_if $nz (i32.add (local.get $a) (local.get $b)))
+          (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "br_if_si") (param $a i32) (param $b i32) (result i32)
+        (block $nz
+          (br_if $nz (i32.add (local.get $a) (i32.const 7)))
+          (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "if_eqz") (param $a i32) (param $b i32) (result i32)
+        (if (result i32) (i32.eqz (i32.sub (local.get $a) (i32.const 3)))
+          (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "if_sum") (param $a i32) (param $b i32) (result i32)
+        (if (result i32) (i32.add (i32.mul (local.get $a) (local.get $b)) (local.get $b))
+          (then (i32.const 1)) (else (i32.const 0)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for a in [0, 1, -1, 3, -7, 7, i32::MIN, i32::MAX] {
+        for b in [0, 1, -1, -3, 7, i32::MIN, i32::MAX] {
+            let args = [Val::I32(a), Val::I32(b)];
+            assert_eq!(call(&mut store, &inst, "br_if_ss", &args), (a.wrapping_add(b) != 0) as i32, "{a} {b}");
+            assert_eq!(call(&mut store, &inst, "br_if_si", &args), (a.wrapping_add(7) != 0) as i32, "{a}");
+            assert_eq!(call(&mut store, &inst, "if_eqz", &args), (a == 3) as i32, "{a}");
+            let sum = a.wrapping_mul(b).wrapping_add(b);
+            assert_eq!(call(&mut store, &inst, "if_sum", &args), (sum != 0) as i32, "{a} {b}");
+        }
+    }
+}
+
+#[test]
 fn multiply_then_add_or_subtract_rounds_twice() {
     // Fusing the dispatch must not fuse the rounding: (a*b)+c rounds the product.
     let wat = r#"(module
