@@ -1465,17 +1465,24 @@ impl Translator<'_> {
     /// Replaces the instruction just emitted (`last`) and the `i32.and` of
     /// its result with `mask` by one `[handler, (dst, a), lo | mask << 32]`.
     fn fuse_and_mask(&mut self, last: Last, handler: Handler, a: u32, lo: u32, mask: u64) {
-        self.truncate_code(last.start);
-        self.last = None;
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
+        let p = self.drop_last_and_operands(last);
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a]));
         self.imm(lo as u64 | (mask as u32 as u64) << 32);
         self.push_value(start, dst_cell, false);
+    }
+
+    /// Drops the instruction just emitted (`last`) and the two operands of the
+    /// binary operation that fuses with it; returns the stack position of its
+    /// result.
+    fn drop_last_and_operands(&mut self, last: Last) -> usize {
+        self.truncate_code(last.start);
+        self.last = None;
+        self.pop();
+        self.pop();
+        self.stack.len()
     }
 
     /// `i32.and` of a constant mask with the result of the `i32.shr_u` by a
@@ -1510,20 +1517,16 @@ impl Translator<'_> {
             Operand::Local(j) => (j, None),
             Operand::Temp => return false,
         };
-        self.truncate_code(last.start);
-        self.last = None;
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
+        let p = self.drop_last_and_operands(last);
         let start = self.pos();
         let dst_cell = start + 1;
-        match (imm, y_acc) {
-            (Some(k), _) => {
+        match imm {
+            Some(k) => {
                 self.emit(if y_acc { h::i32_bit_ai } else { h::i32_bit_si });
                 self.imm(pack(&[self.home(p), y]));
                 self.imm(k);
             }
-            (None, _) => {
+            None => {
                 self.emit(if y_acc { h::i32_bit_as } else { h::i32_bit_ss });
                 self.imm(pack(&[self.home(p), y, mask]));
             }
