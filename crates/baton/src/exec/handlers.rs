@@ -481,6 +481,7 @@ copy_then! {
     copy_imm_then_copy => copy,
     copy_imm_then_select => select,
     copy_imm_then_select_i32_and_si => select_i32_and_si,
+    copy_imm_then_select_i32_bit_si => select_i32_bit_si,
     copy_imm_then_br => br,
     copy_imm_then_br_eqz_i32 => br_eqz_i32,
     copy_imm_then_br_i32_eq_ss => br_i32_eq_ss,
