@@ -2093,18 +2093,11 @@ impl Translator<'_> {
                 // A test of an `i32.add` just computed: the add becomes the
                 // update of a counter compare with 0 (its result still goes
                 // to its slot).
-                if let (None, Some((a, b, k)), true) = (last.cond, last.add, last.dst == self.home(p)) {
-                    let inc = match k {
-                        Some(k) if last.start + 3 == self.pos() => Some(Inc::Imm(k)),
-                        None if last.start + 2 == self.pos() => Some(Inc::Slot(b)),
-                        _ => None,
-                    };
-                    if let Some(inc) = inc {
-                        let update = CounterUpdate { start: last.start, local: last.dst, a, inc, wide: false };
-                        self.truncate_code(last.start);
-                        self.last = None;
-                        return Cond::CounterCmp { update, forms: (h::CTR_NE, h::CTR_EQ), b: 0, imm: Some(0) };
-                    }
+                let update = self.counter_update(last, last.dst).filter(|u| !u.wide);
+                if let (None, Some(update), true) = (last.cond, update, last.dst == self.home(p)) {
+                    self.truncate_code(last.start);
+                    self.last = None;
+                    return Cond::CounterCmp { update, forms: (h::CTR_NE, h::CTR_EQ), b: 0, imm: Some(0) };
                 }
                 if let (Some(cond), true) = (last.cond, last.dst == self.home(p)) {
                     if let Cond::Cmp { update: Some(update), .. } = cond {
@@ -2122,6 +2115,20 @@ impl Translator<'_> {
         let a = self.slot_of(o, p);
         let acc = self.in_acc(a, false).then_some((h::br_nez_i32_a as Handler, h::br_eqz_i32_a as Handler));
         Cond::Test { when_true: h::br_nez_i32, when_false: h::br_eqz_i32, a, sel_swap: Some(false), acc }
+    }
+    /// The last instruction as the update of counter `local`, if it is an
+    /// `i32.add`/`i64.add` (or `sub` of a constant) that ends here.
+    fn counter_update(&self, last: Last, local: u32) -> Option<CounterUpdate> {
+        let (add, wide) = match (last.add, last.add64) {
+            (Some(add), _) => (add, false),
+            (None, add) => (add?, true),
+        };
+        let (start, len) = (last.start, self.code.len());
+        match add {
+            (a, _, Some(k)) if start + 3 == len => Some(CounterUpdate { start, local, a, inc: Inc::Imm(k), wide }),
+            (a, b, None) if start + 2 == len => Some(CounterUpdate { start, local, a, inc: Inc::Slot(b), wide }),
+            _ => None,
+        }
     }
     /// The branch forms (`nez`, `eqz`) of the last instruction, if it is an
     /// `i32.load`/`i32.load8_u` from a slot address into `a` that ends here.
@@ -3567,20 +3574,7 @@ impl Translator<'_> {
                 }
                 // `local.tee` of `a + k` followed by a branch on the local: the
                 // branch may absorb the update (see `Cond::CounterCmp`).
-                let (add, wide) = match (last.add, last.add64) {
-                    (Some(add), _) => (Some(add), false),
-                    (None, add) => (add, true),
-                };
-                let (start, len) = (last.start, self.code.len());
-                match add {
-                    Some((a, _, Some(k))) if start + 3 == len => {
-                        self.counter = Some(CounterUpdate { start, local: i, a, inc: Inc::Imm(k), wide });
-                    }
-                    Some((a, b, None)) if start + 2 == len => {
-                        self.counter = Some(CounterUpdate { start, local: i, a, inc: Inc::Slot(b), wide });
-                    }
-                    _ => {}
-                }
+                self.counter = self.counter_update(last, i);
                 return;
             }
         }

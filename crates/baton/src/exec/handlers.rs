@@ -415,9 +415,16 @@ copy_br! {
 
 /// `[copy2, (dst1, src1, dst2), (src2)]`: two copies, in order.
 pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    copy2_work(ip, fp);
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+}
+
+/// The two copies of the `copy2` cell at `ip` (also run by the handlers that
+/// fuse a `copy2` with its neighbour).
+#[inline(always)]
+unsafe fn copy2_work(ip: Ip, fp: Fp) {
     pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
     pslot!(fp, ip, 1, 2) = pslot!(fp, ip, 2, 0);
-    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
 /// `[copy_imm, (dst), value]`
@@ -493,10 +500,7 @@ copy_then! {
 }
 
 copy_then! {
-    COPY2_THEN, 3, |fp, ip| {
-        pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
-        pslot!(fp, ip, 1, 2) = pslot!(fp, ip, 2, 0);
-    };
+    COPY2_THEN, 3, |fp, ip| copy2_work(ip, fp);
     copy2_then_call_indirect0 => call_indirect0,
     copy2_then_call => call,
     copy2_then_copy => copy,
@@ -513,8 +517,7 @@ macro_rules! add_then_copy2 {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let v = (pslot!(fp, ip, 1, 1) as $t).wrapping_add(pslot!(fp, ip, 1, 2) as $t);
             pslot!(fp, ip, 1, 0) = v as u64;
-            pslot!(fp, ip, 3, 0) = pslot!(fp, ip, 3, 1);
-            pslot!(fp, ip, 3, 2) = pslot!(fp, ip, 4, 0);
+            copy2_work(ip.add(2), fp);
             // The add's result stays the accumulator, as after the two handlers.
             next!(ip.add(5), fp, mem, len, ctx, v as u64, facc)
         }
