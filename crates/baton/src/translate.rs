@@ -929,12 +929,17 @@ impl Translator<'_> {
             let (p, before) = self.copies[i];
             // `t = a + b` right before a `copy2`: one `*_add_ss_then_copy2`.
             if let (Some(q), true) = (before, self.is(p, h::copy2)) {
-                let fused = if self.is(q, h::i32_add_ss) {
-                    Some(h::i32_add_ss_then_copy2 as Handler)
-                } else if self.is(q, h::i64_add_ss) {
-                    Some(h::i64_add_ss_then_copy2 as Handler)
-                } else {
-                    None
+                // The rotation proper (`b = t`, `a` not `t`) stores the sum
+                // from its register.
+                let [d1, _, _] = self.fields_at(p + 1);
+                let dst = self.field(q + 1, 0);
+                let rotate = self.field(p + 2, 0) == dst && d1 != dst;
+                let fused = match (self.is(q, h::i32_add_ss), self.is(q, h::i64_add_ss), rotate) {
+                    (true, _, false) => Some(h::i32_add_ss_then_copy2 as Handler),
+                    (true, _, true) => Some(h::i32_add_ss_then_rotate as Handler),
+                    (_, true, false) => Some(h::i64_add_ss_then_copy2 as Handler),
+                    (_, true, true) => Some(h::i64_add_ss_then_rotate as Handler),
+                    _ => None,
                 };
                 if let (Some(f), true) = (fused, q + 2 == p) {
                     self.code[q] = Cell::handler(f);

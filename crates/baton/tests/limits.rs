@@ -3,7 +3,9 @@
 //!
 //! The translation tests build hostile function bodies directly in the binary
 //! format (huge nesting, huge `br_table`s, 50k locals, deep operand stacks) and
-//! check that they translate, run, and that translation time grows linearly.
+//! check that they translate, run, and that translation's allocations (bytes,
+//! calls and peak) grow linearly. Those counts are exact, so the checks do
+//! not depend on the machine's load; translation speed is `cargo bench`'s.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -19,6 +21,7 @@ thread_local! {
     static LIVE: Cell<usize> = const { Cell::new(0) };
     static PEAK: Cell<usize> = const { Cell::new(0) };
     static TOTAL: Cell<usize> = const { Cell::new(0) };
+    static CALLS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note_alloc(n: usize) {
@@ -27,6 +30,7 @@ fn note_alloc(n: usize) {
         let _ = PEAK.try_with(|p| p.set(p.get().max(l.get())));
     });
     let _ = TOTAL.try_with(|t| t.set(t.get() + n));
+    let _ = CALLS.try_with(|c| c.set(c.get() + 1));
 }
 
 fn note_free(n: usize) {
@@ -62,14 +66,14 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-/// (bytes allocated in total, peak of bytes live above the starting point)
-/// while `f` runs on this thread.
-fn measure_alloc(f: impl FnOnce()) -> (usize, usize) {
+/// (bytes allocated in total, allocation calls, peak of bytes live above the
+/// starting point) while `f` runs on this thread.
+fn measure_alloc(f: impl FnOnce()) -> (usize, usize, usize) {
     let live0 = LIVE.with(Cell::get);
     PEAK.with(|p| p.set(live0));
-    let total0 = TOTAL.with(Cell::get);
+    let (total0, calls0) = (TOTAL.with(Cell::get), CALLS.with(Cell::get));
     f();
-    (TOTAL.with(Cell::get) - total0, PEAK.with(Cell::get) - live0)
+    (TOTAL.with(Cell::get) - total0, CALLS.with(Cell::get) - calls0, PEAK.with(Cell::get) - live0)
 }
 
 fn instantiate(engine: &Engine, store: &mut Store<()>, wat_or_wasm: impl AsRef<[u8]>) -> baton::Instance {
@@ -329,38 +333,32 @@ fn run_i32(engine: &Engine, bytes: &[u8]) -> Result<i32, Error> {
     inst.get_typed_func::<(), i32>(&store, "run")?.call(&mut store, ())
 }
 
-/// Translation (with validation) time of a module, best of three.
-fn compile_time(engine: &Engine, bytes: &[u8]) -> Duration {
-    (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            Module::new(engine, bytes).expect("module compiles");
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
 /// Asserts that compiling `make(8n)` costs about 8 times what compiling
-/// `make(n)` does, not 64. Memory is measured exactly (bytes allocated and
-/// peak live bytes, bound: 16x); time only loosely (bound: 48x, best of three
-/// runs, small case padded to a measurable size) since the machine is shared.
+/// `make(n)` does, not 64, in what can be counted exactly: bytes allocated,
+/// allocation calls and peak live bytes (bound: 16x each). A superlinear
+/// scan in the translator shows up in its buffers' growth; time is not
+/// asserted here (tests are not timed), only printed, and `cargo bench`
+/// measures translation speed.
 fn assert_linear(what: &str, n: u32, make: impl Fn(u32) -> Vec<u8>) {
     let engine = eager();
     let (small_bytes, large_bytes) = (make(n), make(8 * n));
-    let compile = |b: &[u8]| measure_alloc(|| drop(Module::new(&engine, b).expect("module compiles")));
-    let (small_total, small_peak) = compile(&small_bytes);
-    let (large_total, large_peak) = compile(&large_bytes);
+    let compile = |b: &[u8]| {
+        let t = Instant::now();
+        let (total, calls, peak) = measure_alloc(|| drop(Module::new(&engine, b).expect("module compiles")));
+        (total, calls, peak, t.elapsed())
+    };
+    let (small_total, small_calls, small_peak, small_time) = compile(&small_bytes);
+    let (large_total, large_calls, large_peak, large_time) = compile(&large_bytes);
     eprintln!(
-        "{what}: n={n}: allocated {small_total} B (peak {small_peak} B); 8n: {large_total} B (peak {large_peak} B)"
+        "{what}: n={n}: allocated {small_total} B in {small_calls} calls (peak {small_peak} B), {small_time:?}; \
+         8n: {large_total} B in {large_calls} calls (peak {large_peak} B), {large_time:?}"
     );
     assert!(large_total < 16 * small_total, "{what}: allocation grows superlinearly: {small_total} -> {large_total}");
+    assert!(
+        large_calls < 16 * small_calls,
+        "{what}: allocation calls grow superlinearly: {small_calls} -> {large_calls}"
+    );
     assert!(large_peak < 16 * small_peak, "{what}: peak memory grows superlinearly: {small_peak} -> {large_peak}");
-    let small = compile_time(&engine, &small_bytes).max(Duration::from_micros(200));
-    let large = compile_time(&engine, &large_bytes);
-    let ratio = large.as_secs_f64() / small.as_secs_f64();
-    eprintln!("{what}: n={n}: {small:?}, 8n: {large:?} (x{ratio:.1})");
-    assert!(ratio < 48.0, "{what}: translation looks superlinear: {small:?} for n={n}, {large:?} for 8n");
 }
 
 /// `n` nested `block (result i32)`s around `i32.const 7`, each ending with

@@ -529,6 +529,28 @@ add_then_copy2! {
     i64_add_ss_then_copy2, u64;
 }
 
+/// The same fusion when the `copy2` is the rotation itself: its second
+/// source is the add's destination and its first destination is another
+/// slot (`Translator::fuse_copies` checks both). Then the second copy stores
+/// the sum from its register instead of reloading the slot just written, so
+/// the loop-carried `b` goes through memory once per iteration, not twice.
+macro_rules! add_then_rotate {
+    ($($name:ident, $t:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let v = (pslot!(fp, ip, 1, 1) as $t).wrapping_add(pslot!(fp, ip, 1, 2) as $t);
+            pslot!(fp, ip, 1, 0) = v as u64;
+            pslot!(fp, ip, 3, 0) = pslot!(fp, ip, 3, 1);
+            pslot!(fp, ip, 3, 2) = v as u64;
+            next!(ip.add(5), fp, mem, len, ctx, v as u64, facc)
+        }
+    )*};
+}
+
+add_then_rotate! {
+    i32_add_ss_then_rotate, u32;
+    i64_add_ss_then_rotate, u64;
+}
+
 /// `[select, (dst, cond, a), (b)]`
 pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
