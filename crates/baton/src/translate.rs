@@ -241,6 +241,9 @@ struct CounterUpdate {
     inc: Inc,
     /// An `i64` counter.
     wide: bool,
+    /// The position of a `copy` emitted right before the update, with no
+    /// label in between (`copy_before` when the update was emitted).
+    after_copy: Option<usize>,
 }
 
 /// A counter's increment: a constant or a slot.
@@ -1013,11 +1016,11 @@ impl Translator<'_> {
         let ok = (x == local) != (y == local) && value_slot != Some(local);
         ok.then_some(forms[form])
     }
-    /// `i32_sub_si n, n, 1` at `p`, a byte store of a value other than `n`
+    /// `i32_add_si n, n, -1` at `p`, a byte store of a value other than `n`
     /// at `n + q` (`q` another slot), then `br_nez_i32 n` back to `p`.
     fn fill_loop_at(&self, p: usize) -> Option<Handler> {
         let [n, a, _] = self.fields_at(p + 1);
-        if !self.is(p, h::i32_sub_si) || a != n || self.raw(p + 2) != Some(1) {
+        if !self.is(p, h::i32_add_si) || a != n || self.raw(p + 2) != Some(u32::MAX as u64) {
             return None;
         }
         let st = p + 3;
@@ -1374,18 +1377,40 @@ impl Translator<'_> {
         }
     }
 
-    /// The `sub` just emitted took constant `k` (`const_right`): record it as
-    /// `x + (-k)` (wrapping either way) for address folding (`i32`) and
-    /// counters (`wide`: `i64`).
-    fn sub_as_add(&mut self, k: Option<u64>, wide: bool) {
+    /// `i32.add`, with the fusions an add takes part in: a pair of adds of
+    /// constants (`pair_add_si`), a counter update (`Last::add`) and an
+    /// address a later access may fold (`pending_adds`).
+    fn i32_add(&mut self) {
+        let prev_add_si = self.prev_add_si;
+        let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(
+            bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai; rmw i32_add_rmw_s, i32_add_rmw_i, 4),
+            true,
+        );
+        self.push_result(start, dst_cell, None);
+        if let Some(last) = &mut self.last {
+            last.add = Some((a, b, imm));
+            last.add_acc = a_acc;
+        }
+        if imm.is_some() && !a_acc {
+            self.pair_add_si(prev_add_si, start);
+        }
+        if a < self.nlocals && (imm.is_some() || b < self.nlocals) {
+            let (end, dst) = (self.pos(), self.home(self.stack.len() - 1));
+            if self.pending_adds.len() == 4 {
+                self.pending_adds.remove(0);
+            }
+            self.pending_adds.push(PendingAdd { start, end, dst, a, b, imm });
+        }
+    }
+
+    /// The `i64.sub` just emitted took constant `k` (`const_right`): record
+    /// it as `x + (-k)` (wrapping either way) for counters. (An `i32.sub` of
+    /// a constant is translated as the add itself.)
+    fn sub64_as_add(&mut self, k: Option<u64>) {
         let (Some(k), Some(cell)) = (k, self.last.map(|l| l.dst_cell)) else { return };
         let a = self.field(cell, 1);
         if let Some(last) = &mut self.last {
-            if wide {
-                last.add64 = Some((a, 0, Some(k.wrapping_neg())));
-            } else {
-                last.add = Some((a, 0, Some((k as u32).wrapping_neg() as u64)));
-            }
+            last.add64 = Some((a, 0, Some(k.wrapping_neg())));
         }
     }
 
@@ -2092,6 +2117,19 @@ impl Translator<'_> {
                 self.counter = None;
                 return Cond::CounterCmp { update: c, forms: (h::CTR_NE, h::CTR_EQ), b: 0, imm: Some(0) };
             }
+            // A test of the old value: `x = y; y = x + k; br_if x` (a
+            // post-decrement `while n-- != 0`). `x` is `y - k` now, so `x != 0`
+            // is `y != k`: the update of `y` is the counter (`x` keeps its
+            // copy, and the two may then share a handler, `fuse_copies`).
+            if let (Inc::Imm(k), Some(copy)) = (c.inc, c.after_copy) {
+                let copied = self.is(copy, h::copy) && self.fields_at(copy + 1)[..2] == [x, c.local];
+                if c.a == x && c.local != x && copied && !c.wide && !self.pending_reads(c.local) {
+                    self.truncate_code(c.start);
+                    self.counter = None;
+                    let update = CounterUpdate { a: c.local, ..c };
+                    return Cond::CounterCmp { update, forms: (h::CTR_NE, h::CTR_EQ), b: 0, imm: Some(k) };
+                }
+            }
         }
         if o == Operand::Temp {
             if let Some(last) = self.last {
@@ -2129,11 +2167,13 @@ impl Translator<'_> {
             (None, add) => (add?, true),
         };
         let (start, len) = (last.start, self.code.len());
-        match add {
-            (a, _, Some(k)) if start + 3 == len => Some(CounterUpdate { start, local, a, inc: Inc::Imm(k), wide }),
-            (a, b, None) if start + 2 == len => Some(CounterUpdate { start, local, a, inc: Inc::Slot(b), wide }),
-            _ => None,
-        }
+        let after_copy = self.copy_before.filter(|&c| c + 2 == start);
+        let inc = match add {
+            (_, _, Some(k)) if start + 3 == len => Inc::Imm(k),
+            (_, b, None) if start + 2 == len => Inc::Slot(b),
+            _ => return None,
+        };
+        Some(CounterUpdate { start, local, a: add.0, inc, wide, after_copy })
     }
     /// The branch forms (`nez`, `eqz`) of the last instruction, if it is an
     /// `i32.load`/`i32.load8_u` from a slot address into `a` that ends here.
@@ -3144,32 +3184,17 @@ impl Translator<'_> {
                         Some((h::i32_add_rmw_s, h::i32_add_rmw_i, 4)),
                         false,
                     ) => {}
-            O::I32Add => {
-                let prev_add_si = t.prev_add_si;
-                let (start, dst_cell, a, b, imm, a_acc) = t.binop_emit(
-                    bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai; rmw i32_add_rmw_s, i32_add_rmw_i, 4),
-                    true,
-                );
-                t.push_result(start, dst_cell, None);
-                if let Some(last) = &mut t.last {
-                    last.add = Some((a, b, imm));
-                    last.add_acc = a_acc;
+            O::I32Add => t.i32_add(),
+            // `x - k` is `x + (-k)`, wrapping either way: one form for every
+            // fusion of an add of a constant (pairs, counters, addresses).
+            O::I32Sub if t.const_right().is_some() => {
+                if let Some(Operand::Const(k)) = t.stack.last_mut() {
+                    *k = (*k as u32).wrapping_neg() as u64;
                 }
-                if imm.is_some() && !a_acc {
-                    t.pair_add_si(prev_add_si, start);
-                }
-                if a < t.nlocals && (imm.is_some() || b < t.nlocals) {
-                    let (end, dst) = (t.pos(), t.home(t.stack.len() - 1));
-                    if t.pending_adds.len() == 4 {
-                        t.pending_adds.remove(0);
-                    }
-                    t.pending_adds.push(PendingAdd { start, end, dst, a, b, imm });
-                }
+                t.i32_add();
             }
             O::I32Sub => {
-                let k = t.const_right();
                 binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia; rmw i32_sub_rmw_s, i32_sub_rmw_i, 4);
-                t.sub_as_add(k, false);
             }
             O::I32Mul => {
                 let (start, dst_cell, a, b, imm, a_acc) =
@@ -3260,7 +3285,7 @@ impl Translator<'_> {
             O::I64Sub => {
                 let k = t.const_right();
                 binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia; rmw i64_sub_rmw_s, i64_sub_rmw_i, 8);
-                t.sub_as_add(k, true);
+                t.sub64_as_add(k);
             }
             O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, true),
             O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, false),

@@ -422,6 +422,38 @@ fn shift_of_one_then_and_is_one_bit_test() {
 }
 
 #[test]
+fn test_of_the_value_before_a_decrement_is_a_counter() {
+    // `old = n; n = old - k; br_if old` (`while n-- != 0`) becomes a counter
+    // compare of the new `n` with `-k`; `old` keeps its copy. With a label
+    // between the copy and the update the two are unrelated on the back edge
+    // and must stay apart.
+    let wat = r#"(module
+      (func (export "post_dec") (param $n i32) (result i32) (local $old i32) (local $count i32)
+        (loop $l
+          (local.set $count (i32.add (local.get $count) (i32.const 1)))
+          (local.set $n (i32.sub (local.tee $old (local.get $n)) (i32.const 3)))
+          (br_if $l (local.get $old)))
+        (i32.add (i32.mul (local.get $count) (i32.const 1000))
+          (i32.add (i32.mul (local.get $old) (i32.const 100)) (local.get $n))))
+      (func (export "label_between") (param $n i32) (result i32) (local $x i32)
+        (local.set $x (local.get $n))
+        (block $out
+          (loop $l
+            (local.set $n (i32.sub (local.get $x) (i32.const 1)))
+            (br_if $out (local.get $x))
+            (local.set $x (i32.const 7))
+            (br $l)))
+        (i32.add (i32.mul (local.get $n) (i32.const 100)) (local.get $x))))"#;
+    let (mut store, inst) = instantiate(wat);
+    // 9, 6, 3, 0: four iterations, then old = 0 and n = -3.
+    assert_eq!(call(&mut store, &inst, "post_dec", &[Val::I32(9)]), 4000 - 3);
+    assert_eq!(call(&mut store, &inst, "post_dec", &[Val::I32(0)]), 1000 - 3);
+    // n = 0 - 1 with x = 0 (no exit), then x = 7 and n = 7 - 1 (exit).
+    assert_eq!(call(&mut store, &inst, "label_between", &[Val::I32(0)]), 607);
+    assert_eq!(call(&mut store, &inst, "label_between", &[Val::I32(5)]), 405);
+}
+
+#[test]
 fn test_of_an_add_just_computed_is_one_handler() {
     // `br_if`/`if` on `a + b` or `a + k` (and on its `eqz`) becomes a counter
     // compare with zero; the sum wraps.

@@ -2026,14 +2026,14 @@ copy_loop! {
     copy_loop_ii, imm, imm, 4;
 }
 
-/// A byte-fill loop: `n = n - 1` (`i32_sub_si`), a byte store of a fixed
+/// A byte-fill loop: `n = n - 1` (`i32_add_si` of -1), a byte store of a fixed
 /// value at `p + n` (`i32_store8_imm_ss` or `i32_store8_ss`), then
 /// `br_nez_i32 n` back to the subtraction (Rust's `memset` without bulk
-/// memory). The cell is the `i32_sub_si` cell with its handler replaced
+/// memory). The cell is the `i32_add_si` cell with its handler replaced
 /// (`translate::fuse_bulk_loops`); the other cells follow unchanged. When
 /// every byte the loop would store is in bounds without address wrap-around
 /// they are filled at once and `n` becomes 0; otherwise one iteration runs as
-/// `i32_sub_si` and the store, which traps where the loop would.
+/// `i32_add_si` and the store, which traps where the loop would.
 macro_rules! fill_loop {
     ($($name:ident, $v:ident, $cells:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
@@ -2046,10 +2046,10 @@ macro_rules! fill_loop {
                 let v = store_loop!(@v $v, fp, st) as u8;
                 std::ptr::write_bytes(mem.add((lo + off) as usize), v, n as usize);
                 pslot!(fp, ip, 1, 0) = 0;
-                // What the last `i32_sub_si` would have left in the accumulator.
+                // What the last `i32_add_si` would have left in the accumulator.
                 next!(st.add($cells + 3), fp, mem, len, ctx, 0, facc)
             }
-            next!(ip, fp, mem, len, ctx, acc, facc; i32_sub_si)
+            next!(ip, fp, mem, len, ctx, acc, facc; i32_add_si)
         }
     )*};
 }
