@@ -330,6 +330,9 @@ struct Last {
     /// Set when the instruction was `i32_add_shl_s`/`_a`: `x`, `y`, the
     /// shift and whether `y` came from the accumulator (a load may take it).
     shl_add: Option<(u32, u32, u32, bool)>,
+    /// An `i32_add_shl_s` (`x`, `y`, shift) whose result now goes to the
+    /// local `dst` (`local.tee`): a load of that local may take it.
+    local_shl_add: Option<(u32, u32, u32)>,
     /// Set when the instruction was a load: its width in bytes, address and,
     /// for a load from a slot address, its plain handler (see `load_then`).
     load: Option<(u8, Addr, Option<Handler>)>,
@@ -573,6 +576,7 @@ macro_rules! load_ops {
             float: names_f64(stringify!($plain)),
             chained: load_load_of(stringify!($plain)),
             chain_first: matches!(stringify!($plain).as_bytes(), b"i32_load"),
+            keep_addr: keep_addr_of(stringify!($plain)),
         }
     };
 }
@@ -600,6 +604,18 @@ struct LoadOps {
     chained: Option<Handler>,
     /// `i32.load` (the first load of a `load_load`).
     chain_first: bool,
+    /// The `_sxk` form (`handlers::load_keep_addr!`), if there is one.
+    keep_addr: Option<Handler>,
+}
+
+/// The `load_keep_addr!` handler of the load named `plain`.
+fn keep_addr_of(plain: &str) -> Option<Handler> {
+    Some(match plain {
+        "i32_load" => h::i32_load_sxk,
+        "i64_load" => h::i64_load_sxk,
+        "f64_load" => h::f64_load_sxk,
+        _ => return None,
+    })
 }
 
 /// The `load_load` handler whose second load is the load named `plain`.
@@ -1644,6 +1660,23 @@ impl Translator<'_> {
                 self.imm(pack(&[self.home(p), x, y]));
                 self.imm(k as u64);
                 self.imm(end);
+                self.push_value(start, dst_cell, ops.float);
+                return;
+            }
+        }
+        // A scaled address just computed into a local that is read here: one
+        // `_sxk` load that still writes the local.
+        if let (Some(keep), Operand::Local(l), Some(last)) = (ops.keep_addr, a, self.last) {
+            if let (Some((x, y, k)), true) = (last.local_shl_add, last.dst == l && last.start + 3 == self.pos()) {
+                self.truncate_code(last.start);
+                self.last = None;
+                let start = self.pos();
+                self.emit(keep);
+                let dst_cell = self.pos();
+                self.imm(pack(&[self.home(p), x, y]));
+                self.imm(k as u64);
+                self.imm(end);
+                self.imm(pack(&[l]));
                 self.push_value(start, dst_cell, ops.float);
                 return;
             }
@@ -3601,6 +3634,11 @@ impl Translator<'_> {
                 if let (Some((_, _, Some(kind))), false) = (last.load, aliased) {
                     self.last =
                         Some(Last { start: last.start, dst_cell, dst: i, local_load: Some(kind), ..Last::default() });
+                }
+                // Likewise a scaled address now in the local, to a load of it.
+                if let (Some((x, y, k, false)), false) = (last.shl_add, aliased) {
+                    let local_shl_add = Some((x, y, k));
+                    self.last = Some(Last { start: last.start, dst_cell, dst: i, local_shl_add, ..Last::default() });
                 }
                 // `local.tee` of `a + k` followed by a branch on the local: the
                 // branch may absorb the update (see `Cond::CounterCmp`).

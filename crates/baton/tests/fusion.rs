@@ -454,6 +454,39 @@ fn test_of_the_value_before_a_decrement_is_a_counter() {
 }
 
 #[test]
+fn scaled_address_kept_in_a_local_then_loaded() {
+    // `p = base + (i << 2)` tee'd to a local, then a load through it and a
+    // store back (a bit clear of a bitset word): one load that also writes
+    // the local. The index local may be the address local itself, and an
+    // address out of bounds traps as the separate load would.
+    let wat = r#"(module
+      (memory 1)
+      (data (i32.const 16) "\ff\ff\ff\ff\ff\ff\ff\ff")
+      (func (export "clear") (param $base i32) (param $bit i32) (result i32) (local $p i32)
+        (local.set $p (i32.shr_u (local.get $bit) (i32.const 5)))
+        (local.set $bit (i32.and (local.get $bit) (i32.const 31)))
+        (i32.store
+          (local.tee $p (i32.add (local.get $base) (i32.shl (local.get $p) (i32.const 2))))
+          (i32.and (i32.load (local.get $p)) (i32.rotl (i32.const -2) (local.get $bit))))
+        (i32.add (i32.load offset=4 (i32.const 16)) (i32.sub (local.get $p) (local.get $base))))
+      (func (export "sum64") (param $i i32) (param $base i32) (result i32) (local $q i32)
+        (i32.wrap_i64 (i64.add
+          (i64.load (local.tee $q (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 3)))))
+          (i64.extend_i32_u (local.get $q))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    // Bit 33 is bit 1 of the word at 20: 0xffff_fffd; p = 20, so p - base = 4.
+    assert_eq!(
+        call(&mut store, &inst, "clear", &[Val::I32(16), Val::I32(33)]),
+        (0xffff_fffdu32 as i32).wrapping_add(4)
+    );
+    assert_eq!(call(&mut store, &inst, "sum64", &[Val::I32(0), Val::I32(16)]), -1i32 + 16);
+    let f = inst.get_func(&store, "clear").expect("clear");
+    let mut out = [Val::I32(0)];
+    let err = f.call(&mut store, &[Val::I32(65536 - 2), Val::I32(0)], &mut out).unwrap_err();
+    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{err:?}");
+}
+
+#[test]
 fn test_of_an_add_just_computed_is_one_handler() {
     // `br_if`/`if` on `a + b` or `a + k` (and on its `eqz`) becomes a counter
     // compare with zero; the sum wraps.

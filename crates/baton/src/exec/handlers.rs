@@ -1671,6 +1671,32 @@ load! {
     i64_load32_u, i64_load32_u_a, i64_load32_u_ss, i64_load32_u_si, i64_load32_u_as, i64_load32_u_ai, i64_load32_u_abs, i64_load32_u_sx, i64_load32_u_sxa, u32, |v| v as u64;
 }
 
+/// A scaled-index load whose address is also kept in a local (`p = base +
+/// (i << k); ... *p ...` with the address tee'd to `p` for a later store):
+/// `[sxk, (dst, x, y), k, end, (addr)]` writes `addr = x + (y << k)`, then
+/// loads from it like the `_sx` form. Made by `Translator::load_fused` from
+/// the `i32_add_shl_s` and the load that reads the local right after it.
+macro_rules! load_keep_addr {
+    ($($name:ident, $m:ty, $res:ident, |$v:ident| $conv:expr;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let a = address!(sx, fp, ip, acc);
+            pslot!(fp, ip, 4, 0) = a as u64;
+            let $v = <$m>::from_le(access!($m, mem, len, ctx, a as u64 + imm!(ip, 3)).read_unaligned());
+            let v: u64 = $conv;
+            pslot!(fp, ip, 1, 0) = v;
+            let (acc, facc) = load!(@result $res, v, acc, facc);
+            next!(ip.add(5), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+load_keep_addr! {
+    i32_load_sxk, u32, int, |v| v as u64;
+    i64_load_sxk, u64, int, |v| v;
+    f64_load_sxk, u64, float, |v| v;
+}
+
 /// A binary operation on a value just loaded from a slot address:
 /// `[op_load, (dst, addr, b), offset]` is `dst = load(addr) op b` (`sum +=
 /// a[i]`), one bounds check as the load's; the result goes to `dst` and the
