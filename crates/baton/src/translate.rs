@@ -317,6 +317,9 @@ struct Last {
     /// power of two: its operand, the shift, and whether the operand came
     /// from the accumulator (see `Translator::add_scaled`).
     scale: Option<(u32, u32, bool)>,
+    /// Set when the instruction was `i32.rotl` of a constant `c` by `y`:
+    /// `y`, `c` and whether `y` came from the accumulator (`and_rotated`).
+    rot: Option<(u32, u32, bool)>,
     /// Set when the instruction was `i32.shl` of the constant 1 (`1 << y`):
     /// `y` and whether it came from the accumulator (see `bit_and`).
     bit: Option<(u32, bool)>,
@@ -1492,6 +1495,13 @@ impl Translator<'_> {
         self.imm(k as u64);
         self.push_value(start, dst_cell, false);
         true
+    }
+
+    /// `i32.and` of a value and the `i32.rotl` of a constant just emitted
+    /// (`x & !(1 << y)`, a bit clear): one `i32_and_rotl_s`/`_a`.
+    fn and_rotated(&mut self) -> bool {
+        let Some(Last { start, dst, rot: Some((y, c, y_acc)), .. }) = self.last else { return false };
+        self.fold_shifted(start, dst, y, c, y_acc, (h::i32_and_rotl_s, h::i32_and_rotl_a))
     }
 
     /// The instruction just emitted and the constant mask of an `i32.and`
@@ -3245,7 +3255,7 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
-            O::I32And if t.shr_and() || t.add_and() || t.bit_and() => {}
+            O::I32And if t.shr_and() || t.add_and() || t.bit_and() || t.and_rotated() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);
@@ -3288,6 +3298,17 @@ impl Translator<'_> {
                 t.push_result(start, dst_cell, None);
                 if let (Some(k), Some(last)) = (imm, &mut t.last) {
                     last.shr = Some((a, k, a_acc));
+                }
+            }
+            O::I32Rotl if t.const_left() => {
+                let c = match t.stack[t.stack.len() - 2] {
+                    Operand::Const(c) => c as u32,
+                    _ => 0,
+                };
+                binop_rev!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, i32_rotl_is, i32_rotl_ia);
+                if let Some(last) = t.last {
+                    let rot = (t.field(last.dst_cell, 1), c, t.is(last.start, h::i32_rotl_ia));
+                    t.last = Some(Last { rot: Some(rot), ..last });
                 }
             }
             O::I32Rotl => binop_rev!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, i32_rotl_is, i32_rotl_ia),

@@ -487,6 +487,24 @@ fn scaled_address_kept_in_a_local_then_loaded() {
 }
 
 #[test]
+fn and_of_a_rotated_constant_is_one_handler() {
+    // `x & rotl(c, y)` (`!(1 << y)` is `rotl(-2, y)`): the count from a slot
+    // or just computed (accumulator), taken mod 32 like the rotate's.
+    let wat = r#"(module
+      (func (export "slot") (param $x i32) (param $y i32) (result i32)
+        (i32.and (local.get $x) (i32.rotl (i32.const -2) (local.get $y))))
+      (func (export "acc") (param $x i32) (param $y i32) (result i32)
+        (i32.and (local.get $x) (i32.rotl (i32.const 0x8000_0003) (i32.add (local.get $y) (i32.const 1))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for (x, y) in [(-1i32, 0i32), (-1, 5), (0x1234_5678, 31), (-1, 33), (-1, -1), (0x7fff_ffff, 64)] {
+        let args = [Val::I32(x), Val::I32(y)];
+        assert_eq!(call(&mut store, &inst, "slot", &args), x & (-2i32).rotate_left(y as u32 % 32), "slot {x} {y}");
+        let r = 0x8000_0003u32.rotate_left((y as u32).wrapping_add(1) % 32) as i32;
+        assert_eq!(call(&mut store, &inst, "acc", &args), x & r, "acc {x} {y}");
+    }
+}
+
+#[test]
 fn test_of_an_add_just_computed_is_one_handler() {
     // `br_if`/`if` on `a + b` or `a + k` (and on its `eqz`) becomes a counter
     // compare with zero; the sum wraps.

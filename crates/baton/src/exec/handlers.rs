@@ -1229,6 +1229,27 @@ op_shifted! {
     i32_xor_shr_u_a, acc, |x, y, k| x ^ (y >> k);
 }
 
+/// `x & rotl(c, y)` with `c` a constant (`!(1 << y)` is `rotl(-2, y)`: a bit
+/// clear): `[op, (dst, x, y), c]`, `y` from a slot or (`_a`) the accumulator.
+macro_rules! op_rotated {
+    ($($name:ident, $y:ident, |$x:ident, $c:ident, $n:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
+            let $x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
+            let $n = operand!($y, u32, fp, ip, acc, facc);
+            let $c = imm!(ip, 2) as u32;
+            let v: u32 = $e;
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+op_rotated! {
+    i32_and_rotl_s, s2, |x, c, n| x & c.rotate_left(n);
+    i32_and_rotl_a, acc, |x, c, n| x & c.rotate_left(n);
+}
+
 /// A loop counter's update and its compare-and-branch in one handler:
 /// `local = a + inc` (wrapping, i32 or i64: `$u`), then branch if
 /// `local <op> b`.
