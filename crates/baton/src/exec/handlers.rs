@@ -1205,15 +1205,17 @@ rmw! {
     f64_mul_rmw_s, f64_mul_rmw_i, u64, f64, |a, b| a * b;
 }
 
-/// `[op, (dst, x, y), k]`: `dst = x + (y << k)` (wrapping i32; an index
-/// scaled into an address) or `dst = x ^ (y >> k)` (unsigned shift: hash and
-/// CRC steps). The `_a` forms take `y` from the accumulator.
+/// `[op, (dst, x, y), k]` with `k` a constant: `dst = x + (y << k)`
+/// (wrapping i32; an index scaled into an address), `dst = x ^ (y >> k)`
+/// (unsigned shift: hash and CRC steps) or `dst = x & rotl(k, y)` (`!(1 << y)`
+/// is `rotl(-2, y)`: a bit clear). Shift and rotate counts are taken mod 32.
+/// The `_a` forms take `y` from the accumulator.
 macro_rules! op_shifted {
     ($($name:ident, $y:ident, |$x:ident, $s:ident, $k:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let $x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
             let $s = operand!($y, u32, fp, ip, acc, facc);
-            let $k = imm!(ip, 2) as u32 & 31;
+            let $k = imm!(ip, 2) as u32;
             let v: u32 = $e;
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
@@ -1223,31 +1225,12 @@ macro_rules! op_shifted {
 }
 
 op_shifted! {
-    i32_add_shl_s, s2, |x, y, k| x.wrapping_add(y << k);
-    i32_add_shl_a, acc, |x, y, k| x.wrapping_add(y << k);
-    i32_xor_shr_u_s, s2, |x, y, k| x ^ (y >> k);
-    i32_xor_shr_u_a, acc, |x, y, k| x ^ (y >> k);
-}
-
-/// `x & rotl(c, y)` with `c` a constant (`!(1 << y)` is `rotl(-2, y)`: a bit
-/// clear): `[op, (dst, x, y), c]`, `y` from a slot or (`_a`) the accumulator.
-macro_rules! op_rotated {
-    ($($name:ident, $y:ident, |$x:ident, $c:ident, $n:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let $x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
-            let $n = operand!($y, u32, fp, ip, acc, facc);
-            let $c = imm!(ip, 2) as u32;
-            let v: u32 = $e;
-            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
-            SlotVal::set_acc(v, &mut acc, &mut facc);
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-op_rotated! {
-    i32_and_rotl_s, s2, |x, c, n| x & c.rotate_left(n);
-    i32_and_rotl_a, acc, |x, c, n| x & c.rotate_left(n);
+    i32_add_shl_s, s2, |x, y, k| x.wrapping_add(y << (k & 31));
+    i32_add_shl_a, acc, |x, y, k| x.wrapping_add(y << (k & 31));
+    i32_xor_shr_u_s, s2, |x, y, k| x ^ (y >> (k & 31));
+    i32_xor_shr_u_a, acc, |x, y, k| x ^ (y >> (k & 31));
+    i32_and_rotl_s, s2, |x, y, k| x & k.rotate_left(y);
+    i32_and_rotl_a, acc, |x, y, k| x & k.rotate_left(y);
 }
 
 /// A loop counter's update and its compare-and-branch in one handler:
