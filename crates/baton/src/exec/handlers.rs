@@ -457,7 +457,6 @@ macro_rules! copy_then {
 
 copy_then! {
     COPY_THEN, 2, |fp, ip| pslot!(fp, ip, 1, 0) = pslot!(fp, ip, 1, 1);
-    copy_then_i32_sub_si => i32_sub_si,
     copy_then_i32_add_si => i32_add_si,
     copy_then_i64_add_si => i64_add_si,
     copy_then_i32_and_si => i32_and_si,
