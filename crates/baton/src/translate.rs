@@ -211,6 +211,20 @@ struct Addr {
     offset: u64,
 }
 
+/// A 4- or 8-byte load from `a + k` (wrapping) with static offset `offset`
+/// whose result is the temporary `dst`, at code `start..end_pos`. Two in a
+/// row feeding a float multiply-add run as one `load2_mul_add` handler.
+#[derive(Clone, Copy)]
+struct PairLoad {
+    start: usize,
+    end_pos: usize,
+    dst: u32,
+    a: u32,
+    /// The handler's address cell: `k | (offset + width) << 32`.
+    cell: u64,
+    width: u8,
+}
+
 #[derive(Clone, Copy)]
 enum AddrRhs {
     Slot(u32),
@@ -325,6 +339,10 @@ struct Last {
     bit: Option<(u32, bool)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
+    /// Set on the second of two adjacent full-width loads whose values are
+    /// the two top temporaries, and on a float `mul` of those values (see
+    /// `Translator::mul_then`).
+    loads: Option<(PairLoad, PairLoad)>,
     /// Set when the instruction was an `f64.add` (false) or `f64.sub` (true)
     /// of two slots: its operands (see `Translator::sum_then`).
     fsum: Option<(u32, u32, bool)>,
@@ -384,6 +402,10 @@ struct Translator<'a> {
     /// slot address (`[i32_load, (dst, addr), end]`) that a load of its value
     /// may chain with (see `LoadOps::chained`).
     prev_load: Option<usize>,
+    /// The last load that a next adjacent load may pair with (`PairLoad`);
+    /// it outlives the address `add` between them, which the second load
+    /// folds. Cleared with the pending adds (labels, branches, local writes).
+    pair_first: Option<PairLoad>,
     /// Positions of `i32_add_si2` pairs (first handler), ascending.
     add_pairs: Vec<usize>,
     /// What the last emitted handler left in the accumulators (cleared by
@@ -452,6 +474,7 @@ pub(crate) fn translate_validating(
         rmw_candidate: None,
         prev_add_si: None,
         prev_load: None,
+        pair_first: None,
         add_pairs: Vec::new(),
         acc: None,
         skip_depth: 0,
@@ -843,6 +866,7 @@ impl Translator<'_> {
     /// Forgets the pending address adds (a local was written, or control flow).
     fn invalidate_adds(&mut self) {
         self.pending_adds.clear();
+        self.pair_first = None;
         // Also a possible label here: the counter update must stay before it.
         self.counter = None;
     }
@@ -1656,6 +1680,9 @@ impl Translator<'_> {
                 self.imm(end);
                 self.push_value(start, dst_cell, ops.float);
                 self.set_last_load(width, Addr::new(x, y, imm, offset), None);
+                if let Some(k) = imm {
+                    self.note_pair_load(start, x, k, end, width);
+                }
                 return;
             }
         }
@@ -1716,9 +1743,31 @@ impl Translator<'_> {
         self.imm(end);
         self.push_value(start, dst_cell, ops.float);
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset), Some(ops.plain));
+        self.note_pair_load(start, sa, 0, end, width);
         if ops.chain_first && end <= u32::MAX as u64 {
             self.prev_load = Some(start);
         }
+    }
+
+    /// The load just emitted at `start` (address `a + k`, end `end`) may be
+    /// the first or second of a `PairLoad` pair: the second must follow the
+    /// first's code directly, with the first's value the temporary below its
+    /// own and its address not in that temporary.
+    fn note_pair_load(&mut self, start: usize, a: u32, k: u64, end: u64, width: u8) {
+        let first = self.pair_first.take();
+        if !(width == 4 || width == 8) || end > u32::MAX as u64 || k > u32::MAX as u64 {
+            return;
+        }
+        let p = self.stack.len() - 1;
+        let this = PairLoad { start, end_pos: self.pos(), dst: self.home(p), a, cell: k | end << 32, width };
+        if let Some(f) = first {
+            let below = p > 0 && f.dst == self.home(p - 1) && self.stack[p - 1] == Operand::Temp;
+            if let (true, Some(last)) = (f.end_pos == start && f.width == width && below && f.dst != a, &mut self.last)
+            {
+                last.loads = Some((f, this));
+            }
+        }
+        self.pair_first = Some(this);
     }
 
     fn set_last_load(&mut self, width: u8, addr: Addr, kind: Option<Handler>) {
@@ -3217,7 +3266,7 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add
                 if t.add_scaled()
-                    || t.mul_then(h::i32_mul_add, h::i32_mul_add, false)
+                    || t.mul_then(h::i32_mul_add, h::i32_mul_add, false, None)
                     || t.load_then(
                         &[
                             (h::i32_load, h::i32_add_load),
@@ -3363,12 +3412,12 @@ impl Translator<'_> {
             O::F32Nearest => unop!(t, f32_nearest, f32_nearest_a),
             O::F32Sqrt => unop!(t, f32_sqrt, f32_sqrt_a),
             O::F32Add => {
-                if !t.mul_then(h::f32_mul_add, h::f32_mul_add, false) {
+                if !t.mul_then(h::f32_mul_add, h::f32_mul_add, false, Some(h::f32_load2_mul_add)) {
                     binop!(t, f32_add_ss, f32_add_si, f32_add_as, f32_add_ai, true)
                 }
             }
             O::F32Sub => {
-                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub, false) {
+                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub, false, None) {
                     binop_rev!(t, f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32_sub_is, f32_sub_ia)
                 }
             }
@@ -3385,7 +3434,7 @@ impl Translator<'_> {
             O::F64Nearest => unop!(t, f64_nearest, f64_nearest_a),
             O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
-                if !t.mul_then(h::f64_mul_add, h::f64_mul_add, true)
+                if !t.mul_then(h::f64_mul_add, h::f64_mul_add, true, Some(h::f64_load2_mul_add))
                     && !t.sum_then()
                     && !t.load_then(
                         &[(h::f64_load, h::f64_add_load)],
@@ -3404,7 +3453,7 @@ impl Translator<'_> {
                 }
             }
             O::F64Sub => {
-                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true) {
+                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true, None) {
                     let n = t.stack.len();
                     let slots = !matches!(t.stack[n - 2..], [Operand::Const(_), _] | [_, Operand::Const(_)]);
                     binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8);
@@ -3527,18 +3576,57 @@ impl Translator<'_> {
 
     /// A float `mul` whose product another instruction may absorb.
     fn float_mul(&mut self, ops: Bin) {
+        // The two loads just emitted produced both operands (`PairLoad`).
+        let n = self.stack.len();
+        let loads = self.last.and_then(|l| l.loads).filter(|&(_, s)| {
+            self.stack[n - 1] == Operand::Temp && s.dst == self.home(n - 1) && s.end_pos == self.pos()
+        });
         let (start, dst_cell, a, b, imm, _) = self.binop_emit(ops, true);
         self.push_result(start, dst_cell, None);
         if let (None, Some(last)) = (imm, &mut self.last) {
             last.mul = Some((a, b));
+            last.loads = loads;
         }
     }
 
     /// `add`/`sub` of the product just computed by a float `mul` and a slot:
     /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
     /// the left operand, `product_second` when it is the right one.
-    fn mul_then(&mut self, product_first: Handler, product_second: Handler, float: bool) -> bool {
-        let Some((a, b)) = self.last.and_then(|l| l.mul) else { return false };
+    /// `loads`: the `load2_mul_add` handler for a sum, taken when both
+    /// factors were just loaded (`PairLoad`): `[h, (dst, a1, a2), (c),
+    /// cell1, cell2]`, and the loads' code goes too.
+    fn mul_then(
+        &mut self,
+        product_first: Handler,
+        product_second: Handler,
+        float: bool,
+        loads: Option<Handler>,
+    ) -> bool {
+        let Some(last) = self.last else { return false };
+        let Some((a, b)) = last.mul else { return false };
+        if let (Some(handler), Some((f, s))) = (loads, last.loads) {
+            if s.end_pos == last.start {
+                if let Some((p, c, _)) = self.take_last_operand() {
+                    // The mul is gone; now the two loads.
+                    self.truncate_code(f.start);
+                    if let Some(fc) = self.fuel_cell {
+                        // SAFETY: `fc` is the immediate written by `begin_block`.
+                        unsafe { self.code[fc].x -= 1 };
+                    }
+                    let start = self.pos();
+                    self.emit(handler);
+                    self.acc = Some(Acc { slot: self.home(p), float });
+                    let dst_cell = self.pos();
+                    self.imm(pack(&[self.home(p), f.a, s.a]));
+                    self.imm(pack(&[c]));
+                    self.imm(f.cell);
+                    self.imm(s.cell);
+                    self.push_result(start, dst_cell, None);
+                    return true;
+                }
+                return false;
+            }
+        }
         self.fold_into_next(a, b, product_first, product_second, float)
     }
 

@@ -2254,3 +2254,98 @@ fn add_then_mask_matches_the_unfused_and() {
         }
     }
 }
+
+#[test]
+fn dot_product_step_of_two_loads_matches_the_separate_instructions() {
+    // `c + load(a + k) * load(b)` (and the product first, f32 and f64) runs as
+    // one handler: the address adds wrap in 32 bits before the static offset,
+    // each load traps in order, and a block parameter between the loads
+    // keeps them apart (the first load runs once, before the block).
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "dot32") (param $a i32) (param $b i32) (param $c f32) (result f32)
+        (f32.add (local.get $c)
+          (f32.mul (f32.load offset=4 (i32.add (local.get $a) (i32.const 8))) (f32.load (local.get $b)))))
+      (func (export "dot32r") (param $a i32) (param $b i32) (param $c f32) (result f32)
+        (f32.add
+          (f32.mul (f32.load (local.get $a)) (f32.load offset=8 (i32.add (local.get $b) (i32.const -4))))
+          (local.get $c)))
+      (func (export "dot64") (param $a i32) (param $b i32) (param $c f64) (result f64)
+        (f64.add (local.get $c)
+          (f64.mul (f64.load (i32.add (local.get $a) (i32.const 16))) (f64.load offset=8 (local.get $b)))))
+      (func (export "param") (param $a i32) (param $b i32) (param $c f32) (result f32)
+        (f32.add (local.get $c)
+          (f32.load (local.get $a))
+          (block (param f32) (result f32)
+            (f32.store (local.get $a) (f32.const 100))
+            (f32.mul (f32.load (local.get $b))))))
+      (func (export "sq") (param $a i32) (param $c f64) (result f64)
+        (f64.add (local.get $c) (f64.mul (f64.load (local.get $a)) (f64.load (local.get $a))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let f32s = [1.5f32, 2.0, -3.25, 0.1, f32::MAX, 7.0, f32::NAN, -0.0];
+    let f64s = [1.25f64, -4.5, 0.3, 1e300, 2.0, f64::INFINITY, 9.0, -0.0];
+    for (i, v) in f32s.iter().enumerate() {
+        mem.data_mut(&mut store)[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    for (i, v) in f64s.iter().enumerate() {
+        mem.data_mut(&mut store)[64 + i * 8..72 + i * 8].copy_from_slice(&v.to_le_bytes());
+    }
+    let call_f = |store: &mut Store<()>, name: &str, args: &[Val], ty: Val| {
+        let f = inst.get_func(&*store, name).expect(name);
+        let mut out = [ty];
+        f.call(&mut *store, args, &mut out).map(|()| out[0])
+    };
+    let rd32 = |store: &Store<()>, at: u32| f32::from_le_bytes(mem.data(store)[at as usize..][..4].try_into().unwrap());
+    let rd64 = |store: &Store<()>, at: u32| f64::from_le_bytes(mem.data(store)[at as usize..][..8].try_into().unwrap());
+    let same32 = |x: f32, y: f32| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+    let same64 = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+    for a in [0u32, 4, 8, 12, 16] {
+        for b in [4u32, 8, 16, 24] {
+            for c in [0.5f32, -0.0, f32::INFINITY] {
+                let args = [Val::I32(a as i32), Val::I32(b as i32), Val::from(c)];
+                let got = call_f(&mut store, "dot32", &args, Val::F32(0)).expect("dot32").f32().unwrap();
+                let want = c + rd32(&store, a + 12) * rd32(&store, b);
+                assert!(same32(got, want), "dot32 {a} {b} {c}: {got} {want}");
+                let got = call_f(&mut store, "dot32r", &args, Val::F32(0)).expect("dot32r").f32().unwrap();
+                let want = rd32(&store, a) * rd32(&store, b + 4) + c;
+                assert!(same32(got, want), "dot32r {a} {b} {c}: {got} {want}");
+                let args = [Val::I32(64 + a as i32), Val::I32(64 + b as i32), Val::from(c as f64)];
+                let got = call_f(&mut store, "dot64", &args, Val::F64(0)).expect("dot64").f64().unwrap();
+                let want = c as f64 + rd64(&store, 64 + a + 16) * rd64(&store, 64 + b + 8);
+                assert!(same64(got, want), "dot64 {a} {b} {c}: {got} {want}");
+                let args = [Val::I32(64 + a as i32), Val::from(c as f64)];
+                let got = call_f(&mut store, "sq", &args, Val::F64(0)).expect("sq").f64().unwrap();
+                let x = rd64(&store, 64 + a);
+                assert!(same64(got, c as f64 + x * x), "sq {a} {c}");
+            }
+        }
+    }
+    // `a + 8` wraps to 4: the offset 4 then reads at 8.
+    let args = [Val::I32(-4), Val::I32(0), Val::from(1.0f32)];
+    let got = call_f(&mut store, "dot32", &args, Val::F32(0)).expect("wrap").f32().unwrap();
+    assert_eq!(got, 1.0 + rd32(&store, 8) * rd32(&store, 0));
+    // Out of bounds: the first load, the second, and the wrapped second
+    // (`0 + -4` is 0xffff_fffc).
+    for (name, a, b) in [
+        ("dot32", 65536 - 15, 0),
+        ("dot32", 0, 65536 - 3),
+        ("dot32r", 0, 65536 - 7),
+        ("dot32r", -1, 4),
+        ("dot32r", 0, 0),
+    ] {
+        let args = [Val::I32(a), Val::I32(b), Val::from(0.0f32)];
+        let err = call_f(&mut store, name, &args, Val::F32(0)).unwrap_err();
+        assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{name} {a} {b}");
+    }
+    for (a, b) in [(65536 - 23, 0), (0, 65536 - 15)] {
+        let args = [Val::I32(a), Val::I32(b), Val::from(0.0f64)];
+        let err = call_f(&mut store, "dot64", &args, Val::F64(0)).unwrap_err();
+        assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "dot64 {a} {b}");
+    }
+    // The first load reads 1.5 before the block overwrites it with 100.
+    let args = [Val::I32(0), Val::I32(4), Val::from(0.5f32)];
+    let got = call_f(&mut store, "param", &args, Val::F32(0)).expect("param").f32().unwrap();
+    assert_eq!(got, 0.5 + 1.5 * 2.0);
+    assert_eq!(rd32(&store, 0), 100.0);
+}

@@ -905,6 +905,35 @@ mul_then! {
     f64_mul_rsub, f64, |p, c| c - p;
 }
 
+/// `[load2_mul_add, (dst, a, b), (c), ka | enda << 32, kb | endb << 32]`:
+/// two float loads, their product and its sum with `c` (a dot product's
+/// step, `acc += x[i] * y[j]`). Each load's address is its slot plus `k`
+/// (wrapping in 32 bits, the `i32.add` the translator folded) and its end
+/// the static offset plus the width, bounds-checked and trapping in order.
+/// The loaded values go to no slot: the translator fuses only loads whose
+/// results were temporaries the multiply consumed. Rounds as the separate
+/// instructions do.
+macro_rules! load2_mul_add {
+    ($($name:ident, $t:ty, $m:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
+            let (ka, kb) = (imm!(ip, 3), imm!(ip, 4));
+            let end = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(ka as u32) as u64 + (ka >> 32);
+            let x = <$t>::from_slot(<$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()) as u64);
+            let end = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(kb as u32) as u64 + (kb >> 32);
+            let y = <$t>::from_slot(<$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()) as u64);
+            let v = x * y + <$t>::from_slot(pslot!(fp, ip, 2, 0));
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            SlotVal::set_acc(v, &mut acc, &mut facc);
+            next!(ip.add(5), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+load2_mul_add! {
+    f32_load2_mul_add, f32, u32;
+    f64_load2_mul_add, f64, u64;
+}
+
 /// `[i32_mul_add, (dst, a, b), (c)]`: `dst = a * b + c` (wrapping), an
 /// integer multiply-accumulate.
 pub(crate) unsafe fn i32_mul_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
