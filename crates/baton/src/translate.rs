@@ -2122,10 +2122,57 @@ impl Translator<'_> {
         self.emit(h::br);
         self.label_ref(depth);
     }
+    /// `return a op b`: the instruction just emitted computed the result (at
+    /// stack position `top`) with a `binop!` handler that has a `_ret` form,
+    /// which then replaces it (same cells) and returns, saving the
+    /// `ret_slot` dispatch. No label can sit between the two: labels clear
+    /// `last`.
+    fn fold_into_return(&mut self, top: usize) -> bool {
+        const RET: [(Handler, Handler); 24] = [
+            (h::i32_add_ss, h::i32_add_ss_ret),
+            (h::i32_add_si, h::i32_add_si_ret),
+            (h::i32_sub_ss, h::i32_sub_ss_ret),
+            (h::i32_sub_si, h::i32_sub_si_ret),
+            (h::i32_mul_ss, h::i32_mul_ss_ret),
+            (h::i32_mul_si, h::i32_mul_si_ret),
+            (h::i32_and_ss, h::i32_and_ss_ret),
+            (h::i32_and_si, h::i32_and_si_ret),
+            (h::i32_or_ss, h::i32_or_ss_ret),
+            (h::i32_or_si, h::i32_or_si_ret),
+            (h::i32_xor_ss, h::i32_xor_ss_ret),
+            (h::i32_xor_si, h::i32_xor_si_ret),
+            (h::i64_add_ss, h::i64_add_ss_ret),
+            (h::i64_add_si, h::i64_add_si_ret),
+            (h::i64_sub_ss, h::i64_sub_ss_ret),
+            (h::i64_sub_si, h::i64_sub_si_ret),
+            (h::i64_mul_ss, h::i64_mul_ss_ret),
+            (h::i64_mul_si, h::i64_mul_si_ret),
+            (h::i64_and_ss, h::i64_and_ss_ret),
+            (h::i64_and_si, h::i64_and_si_ret),
+            (h::i64_or_ss, h::i64_or_ss_ret),
+            (h::i64_or_si, h::i64_or_si_ret),
+            (h::i64_xor_ss, h::i64_xor_ss_ret),
+            (h::i64_xor_si, h::i64_xor_si_ret),
+        ];
+        let Some(last) = self.last_result(Operand::Temp, top) else { return false };
+        let Some(&(_, ret)) = RET.iter().find(|(plain, _)| self.is(last.start, *plain)) else { return false };
+        // `_ss` is two cells, `_si` three: the instruction ends the code.
+        let cells = if RET.iter().step_by(2).any(|(plain, _)| self.is(last.start, *plain)) { 2 } else { 3 };
+        if last.start + cells != self.pos() || self.add_pairs.last().is_some_and(|&f| f + 3 >= last.start) {
+            return false;
+        }
+        self.code[last.start] = Cell::handler(ret);
+        self.last = None;
+        true
+    }
+
     fn emit_return(&mut self) {
         let n = self.nresults;
         let top = self.stack.len() - n;
         if n == 1 {
+            if self.stack[top] == Operand::Temp && self.fold_into_return(top) {
+                return;
+            }
             match self.stack[top] {
                 Operand::Temp => {
                     self.emit(h::ret_slot);

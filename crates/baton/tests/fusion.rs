@@ -2349,3 +2349,46 @@ fn dot_product_step_of_two_loads_matches_the_separate_instructions() {
     assert_eq!(got, 0.5 + 1.5 * 2.0);
     assert_eq!(rd32(&store, 0), 100.0);
 }
+
+#[test]
+fn return_of_a_binop_just_computed_matches_ret_slot() {
+    // `return a op b` runs the op and the return in one handler. Callers see
+    // the same values (wrapping, i32 results as i32), an add paired with the
+    // add before it keeps its own return, and a block end between the op
+    // and the return keeps them apart.
+    let wat = r#"(module
+      (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func $sub64 (param i64) (result i64) (return (i64.sub (local.get 0) (i64.const 5))))
+      (func $fib (export "fib") (param $n i64) (result i64)
+        (if (i64.le_s (local.get $n) (i64.const 1)) (then (return (local.get $n))))
+        (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1))) (call $fib (i64.sub (local.get $n) (i64.const 2)))))
+      (func (export "add") (param i32 i32) (result i32) (i32.mul (call $add (local.get 0) (local.get 1)) (i32.const 3)))
+      (func (export "sub64") (param i64) (result i64) (call $sub64 (local.get 0)))
+      (func (export "xor") (param i32 i32) (result i32) (i32.xor (local.get 0) (local.get 1)))
+      (func (export "paired") (param i32 i32) (result i32)
+        (local.set 1 (i32.add (local.get 1) (i32.const 5)))
+        (i32.add (i32.add (local.get 0) (i32.const 7)) (local.get 1)))
+      (func (export "pair_last") (param i32 i32) (result i32)
+        (local.set 1 (i32.add (local.get 1) (i32.const 5)))
+        (i32.add (local.get 0) (i32.const 7)))
+      (func (export "block") (param i32 i32) (result i32)
+        (block $b (result i32)
+          (drop (br_if $b (i32.const 99) (local.get 1)))
+          (i32.and (local.get 0) (i32.const 12)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let fib = inst.get_func(&store, "fib").expect("fib");
+    let mut out = [Val::I64(0)];
+    fib.call(&mut store, &[Val::I64(20)], &mut out).expect("fib");
+    assert_eq!(out[0].i64(), Some(6765));
+    let sub = inst.get_func(&store, "sub64").expect("sub64");
+    sub.call(&mut store, &[Val::I64(i64::MIN + 2)], &mut out).expect("sub64");
+    assert_eq!(out[0].i64(), Some((i64::MIN + 2).wrapping_sub(5)));
+    for (a, b) in [(1i32, 2i32), (i32::MAX, 1), (-1, -1), (0x1234_5678, -0x7654_3210)] {
+        let args = [Val::I32(a), Val::I32(b)];
+        assert_eq!(call(&mut store, &inst, "add", &args), a.wrapping_add(b).wrapping_mul(3));
+        assert_eq!(call(&mut store, &inst, "xor", &args), a ^ b);
+        assert_eq!(call(&mut store, &inst, "paired", &args), a.wrapping_add(7).wrapping_add(b.wrapping_add(5)));
+        assert_eq!(call(&mut store, &inst, "pair_last", &args), a.wrapping_add(7));
+        assert_eq!(call(&mut store, &inst, "block", &args), if b != 0 { 99 } else { a & 12 });
+    }
+}

@@ -664,6 +664,24 @@ macro_rules! binop {
         binop!(@one $as, $t, |$a, $b| $e, acc, s2, 2);
         binop!(@one $ai, $t, |$a, $b| $e, acc, imm, 3);
     )*};
+    // With `_ret` forms of `_ss` and `_si` (same cells): the result goes to
+    // slot 0 and the function returns (`return a op b`; see
+    // `Translator::emit_return`).
+    (ret $($ss:ident, $si:ident, $as:ident, $ai:ident, $ssr:ident, $sir:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        binop!($ss, $si, $as, $ai, $t, |$a, $b| $e;);
+        binop!(@ret $ssr, $t, |$a, $b| $e, s2);
+        binop!(@ret $sir, $t, |$a, $b| $e, imm);
+    )*};
+    (@ret $name:ident, $t:ty, |$a:ident, $b:ident| $e:expr, $y:ident) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let $a = operand!(s1, $t, fp, ip, acc, facc);
+            let $b = operand!($y, $t, fp, ip, acc, facc);
+            let v: $t = $e;
+            *fp = SlotVal::to_slot(v);
+            // The accumulator is dead across the return (as across calls).
+            next!(ip, fp, mem, len, ctx, acc, facc; ret)
+        }
+    };
     (@one $name:ident, $t:ty, |$a:ident, $b:ident| $e:expr, $x:ident, $y:ident, $n:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
             let $a = operand!($x, $t, fp, ip, acc, facc);
@@ -794,14 +812,24 @@ macro_rules! rem_s {
 }
 
 binop! {
-    i32_add_ss, i32_add_si, i32_add_as, i32_add_ai, u32, |a, b| a.wrapping_add(b);
-    i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, u32, |a, b| a.wrapping_sub(b);
-    i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai, u32, |a, b| a.wrapping_mul(b);
-    i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, u32, |a, b| a & b;
+    ret
+    i32_add_ss, i32_add_si, i32_add_as, i32_add_ai, i32_add_ss_ret, i32_add_si_ret, u32, |a, b| a.wrapping_add(b);
+    i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_ss_ret, i32_sub_si_ret, u32, |a, b| a.wrapping_sub(b);
+    i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai, i32_mul_ss_ret, i32_mul_si_ret, u32, |a, b| a.wrapping_mul(b);
+    i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, i32_and_ss_ret, i32_and_si_ret, u32, |a, b| a & b;
+    i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, i32_or_ss_ret, i32_or_si_ret, u32, |a, b| a | b;
+    i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, i32_xor_ss_ret, i32_xor_si_ret, u32, |a, b| a ^ b;
+    i64_add_ss, i64_add_si, i64_add_as, i64_add_ai, i64_add_ss_ret, i64_add_si_ret, u64, |a, b| a.wrapping_add(b);
+    i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_ss_ret, i64_sub_si_ret, u64, |a, b| a.wrapping_sub(b);
+    i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, i64_mul_ss_ret, i64_mul_si_ret, u64, |a, b| a.wrapping_mul(b);
+    i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, i64_and_ss_ret, i64_and_si_ret, u64, |a, b| a & b;
+    i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, i64_or_ss_ret, i64_or_si_ret, u64, |a, b| a | b;
+    i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, i64_xor_ss_ret, i64_xor_si_ret, u64, |a, b| a ^ b;
+}
+
+binop! {
     // `(1 << a) & b`: a bit-set membership test (`i32.and` of `i32.shl` of 1).
     i32_bit_ss, i32_bit_si, i32_bit_as, i32_bit_ai, u32, |a, b| (1 << (a & 31)) & b;
-    i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, u32, |a, b| a | b;
-    i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, u32, |a, b| a ^ b;
     i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, u32, |a, b| a.wrapping_shl(b);
     i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, i32, |a, b| a.wrapping_shr(b as u32);
     i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai, u32, |a, b| a.wrapping_shr(b);
@@ -818,12 +846,6 @@ binop! {
     i32_ge_s_ss, i32_ge_s_si, i32_ge_s_as, i32_ge_s_ai, i32, |a, b| a >= b;
     i32_ge_u_ss, i32_ge_u_si, i32_ge_u_as, i32_ge_u_ai, u32, |a, b| a >= b;
 
-    i64_add_ss, i64_add_si, i64_add_as, i64_add_ai, u64, |a, b| a.wrapping_add(b);
-    i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, u64, |a, b| a.wrapping_sub(b);
-    i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, u64, |a, b| a.wrapping_mul(b);
-    i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, u64, |a, b| a & b;
-    i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, u64, |a, b| a | b;
-    i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, u64, |a, b| a ^ b;
     i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, u64, |a, b| a.wrapping_shl(b as u32);
     i64_shr_s_ss, i64_shr_s_si, i64_shr_s_as, i64_shr_s_ai, i64, |a, b| a.wrapping_shr(b as u32);
     i64_shr_u_ss, i64_shr_u_si, i64_shr_u_as, i64_shr_u_ai, u64, |a, b| a.wrapping_shr(b as u32);
