@@ -200,6 +200,9 @@ struct PendingAdd {
     a: u32,
     b: u32,
     imm: Option<u64>,
+    /// `a + (b << shift)` (an `i32_add_shl_s`; `imm` is then `None`): only
+    /// a store with a `_sx` form takes it.
+    shift: u32,
 }
 
 /// A memory address as a fused access computes it: `i32.add(a, rhs)`
@@ -337,6 +340,9 @@ struct Last {
     /// Set when the instruction was `i32.shl` of the constant 1 (`1 << y`):
     /// `y` and whether it came from the accumulator (see `bit_and`).
     bit: Option<(u32, bool)>,
+    /// Set when the instruction was `i32.shr_u` of slot `w` by slot `y`
+    /// (`w` possibly also in the accumulator): `(w, y)` (see `bit_of_shr`).
+    shr_var: Option<(u32, u32)>,
     /// Set when the instruction was a float `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
     /// Set on the second of two adjacent full-width loads whose values are
@@ -584,6 +590,9 @@ struct ValueFromAcc {
     float: bool,
     /// The plain store with its address (not value) from the accumulator.
     addr: Handler,
+    /// The `_sx` forms (address `x + (y << k)`), value from a slot and from
+    /// the accumulator: `[h, (x, y, value), k, end]`.
+    sx: Option<(Handler, Handler)>,
 }
 
 /// The forms of a load (see `LoadOps`).
@@ -1442,7 +1451,7 @@ impl Translator<'_> {
             if self.pending_adds.len() == 4 {
                 self.pending_adds.remove(0);
             }
-            self.pending_adds.push(PendingAdd { start, end, dst, a, b, imm });
+            self.pending_adds.push(PendingAdd { start, end, dst, a, b, imm, shift: 0 });
         }
     }
 
@@ -1476,6 +1485,14 @@ impl Translator<'_> {
         let x = self.last.map(|l| self.field(l.dst_cell, 1));
         if let (Some(last), Some(x)) = (&mut self.last, x) {
             last.shl_add = Some((x, y, k, y_acc));
+            // Of two locals: an address a later store may absorb.
+            if !y_acc && x < self.nlocals && y < self.nlocals && k != 0 {
+                let (start, end, dst) = (last.start, self.code.len(), last.dst);
+                if self.pending_adds.len() == 4 {
+                    self.pending_adds.remove(0);
+                }
+                self.pending_adds.push(PendingAdd { start, end, dst, a: x, b: y, imm: None, shift: k });
+            }
         }
         true
     }
@@ -1621,6 +1638,39 @@ impl Translator<'_> {
                 b: mask,
                 imm,
                 a_acc: y_acc,
+                ctr: None,
+                update: None,
+            });
+        }
+        true
+    }
+
+    /// `(w >> y) & 1` with the shift just emitted (`Last::shr_var`): the
+    /// value as one `i32_shr1_ss`, and as a condition the bit test
+    /// `(1 << y) & w` (`br_i32_bit_*`). `w` is read from its slot: dropping
+    /// the shift leaves it there even when the shift overwrote it.
+    fn bit_of_shr(&mut self) -> bool {
+        let n = self.stack.len();
+        if n < 2 || self.stack[n - 1] != Operand::Const(1) {
+            return false;
+        }
+        let Some(last) = self.last_result(self.stack[n - 2], n - 2) else { return false };
+        let Some((w, y)) = last.shr_var else { return false };
+        let p = self.drop_last_and_operands(last);
+        let start = self.pos();
+        self.emit(h::i32_shr1_ss);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), y, w]));
+        self.push_value(start, dst_cell, false);
+        if let Some(l) = &mut self.last {
+            l.cond = Some(Cond::Cmp {
+                when_true: (h::br_i32_bit_ss, h::br_i32_bit_si, h::br_i32_bit_as, h::br_i32_bit_ai),
+                when_false: (h::br_i32_nbit_ss, h::br_i32_nbit_si, h::br_i32_nbit_as, h::br_i32_nbit_ai),
+                sel: Some((h::select_i32_bit_ss, h::select_i32_bit_si)),
+                a: y,
+                b: w,
+                imm: None,
+                a_acc: false,
                 ctr: None,
                 update: None,
             });
@@ -1830,6 +1880,11 @@ impl Translator<'_> {
         let addr_home = self.home(self.stack.len() - 2);
         let pending = self.pending_adds.iter().position(|pa| pa.dst == addr_home);
         let pending = pending.map(|k| self.pending_adds.remove(k));
+        // A scaled address goes only to the `_sx` forms (below).
+        let (pending, scaled) = match pending {
+            Some(pa) if pa.shift != 0 => (None, vacc.sx.map(|sx| (pa, sx))),
+            pa => (pa, None),
+        };
         let v = self.pop();
         let a = self.pop();
         let p = self.stack.len();
@@ -1896,6 +1951,15 @@ impl Translator<'_> {
                 return;
             }
         }
+        if let (Some((pa, sx)), Operand::Temp) = (scaled, a) {
+            self.drain_pending(pa);
+            let sv = self.slot_of(v, p + 1);
+            self.emit(if self.in_acc(sv, vacc.float) { sx.1 } else { sx.0 });
+            self.imm(pack(&[pa.a, pa.b, sv]));
+            self.imm(pa.shift as u64);
+            self.imm(end);
+            return;
+        }
         if let Some((x, y, k)) = self.take_address_add(a, p, pending) {
             let sv = self.slot_of(v, p + 1);
             let fused = if self.in_acc(sv, vacc.float) { (vacc.ss, vacc.si) } else { fused };
@@ -1955,6 +2019,8 @@ impl Translator<'_> {
 
     /// Removes the code of pending add `pa` (a store absorbs it).
     fn drain_pending(&mut self, pa: PendingAdd) {
+        // Code moves: a load before it can no longer be located by position.
+        self.pair_first = None;
         // A pair whose second add is drained is a single add again; pairs
         // after the drained code move with it.
         let removed = pa.end - pa.start;
@@ -2887,6 +2953,7 @@ impl Translator<'_> {
                     si: h::i32_store_si_v,
                     float: false,
                     addr: h::i32_store_a,
+                    sx: Some((h::i32_store_sx, h::i32_store_sx_v)),
                 },
                 memarg.offset,
                 4,
@@ -2902,6 +2969,7 @@ impl Translator<'_> {
                     si: h::i64_store_si_v,
                     float: false,
                     addr: h::i64_store_a,
+                    sx: Some((h::i64_store_sx, h::i64_store_sx_v)),
                 },
                 memarg.offset,
                 8,
@@ -2917,6 +2985,7 @@ impl Translator<'_> {
                     si: h::f64_store_si_f,
                     float: true,
                     addr: h::i64_store_a,
+                    sx: Some((h::i64_store_sx, h::f64_store_sx_f)),
                 },
                 memarg.offset,
                 8,
@@ -2932,6 +3001,7 @@ impl Translator<'_> {
                     si: h::i32_store8_si_v,
                     float: false,
                     addr: h::i32_store8_a,
+                    sx: None,
                 },
                 memarg.offset,
                 1,
@@ -2947,6 +3017,7 @@ impl Translator<'_> {
                     si: h::i32_store16_si_v,
                     float: false,
                     addr: h::i32_store16_a,
+                    sx: None,
                 },
                 memarg.offset,
                 2,
@@ -3351,7 +3422,7 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
-            O::I32And if t.shr_and() || t.add_and() || t.bit_and() || t.and_rotated() => {}
+            O::I32And if t.shr_and() || t.add_and() || t.bit_and() || t.bit_of_shr() || t.and_rotated() => {}
             O::I32And => {
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);
@@ -3389,11 +3460,13 @@ impl Translator<'_> {
             }
             O::I32ShrS => binop!(t, i32_shr_s_ss, i32_shr_s_si, i32_shr_s_as, i32_shr_s_ai, false),
             O::I32ShrU => {
-                let (start, dst_cell, a, _, imm, a_acc) =
+                let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_shr_u_ss, i32_shr_u_si, i32_shr_u_as, i32_shr_u_ai), false);
                 t.push_result(start, dst_cell, None);
-                if let (Some(k), Some(last)) = (imm, &mut t.last) {
-                    last.shr = Some((a, k, a_acc));
+                match (imm, &mut t.last) {
+                    (Some(k), Some(last)) => last.shr = Some((a, k, a_acc)),
+                    (None, Some(last)) => last.shr_var = Some((a, b)),
+                    _ => {}
                 }
             }
             O::I32Rotl if t.const_left() => {

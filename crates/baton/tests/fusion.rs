@@ -2392,3 +2392,87 @@ fn return_of_a_binop_just_computed_matches_ret_slot() {
         assert_eq!(call(&mut store, &inst, "block", &args), if b != 0 { 99 } else { a & 12 });
     }
 }
+
+#[test]
+fn bit_of_a_shift_by_a_slot_matches_shift_and_mask() {
+    // `(w >> y) & 1` as a value, through `br_if` and `if` (a bit test of `w`
+    // then), with the word just loaded (in the accumulator) and counts above
+    // 31 taken mod 32.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "value") (param $w i32) (param $y i32) (result i32)
+        (i32.and (i32.shr_u (local.get $w) (local.get $y)) (i32.const 1)))
+      (func (export "br_if") (param $w i32) (param $y i32) (result i32)
+        (block $set
+          (br_if $set (i32.and (i32.shr_u (local.get $w) (local.get $y)) (i32.const 1)))
+          (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "if_eqz") (param $w i32) (param $y i32) (result i32)
+        (i32.store (i32.const 8) (local.get $w))
+        (if (result i32) (i32.eqz (i32.and (i32.shr_u (i32.load (i32.const 8)) (local.get $y)) (i32.const 1)))
+          (then (i32.const 0)) (else (i32.const 1))))
+      (func (export "select") (param $w i32) (param $y i32) (result i32)
+        (select (i32.const 7) (i32.const 9) (i32.and (i32.shr_u (local.get $w) (local.get $y)) (i32.const 1)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for w in [0i32, 1, -1, 0x5555_5555, i32::MIN, 0x0001_0000] {
+        for y in [0i32, 1, 5, 16, 31, 32, 33, -1] {
+            let bit = (w as u32 >> (y as u32 % 32)) & 1;
+            let args = [Val::I32(w), Val::I32(y)];
+            assert_eq!(call(&mut store, &inst, "value", &args), bit as i32, "value {w} {y}");
+            assert_eq!(call(&mut store, &inst, "br_if", &args), bit as i32, "br_if {w} {y}");
+            assert_eq!(call(&mut store, &inst, "if_eqz", &args), bit as i32, "if_eqz {w} {y}");
+            assert_eq!(call(&mut store, &inst, "select", &args), if bit != 0 { 7 } else { 9 }, "select {w} {y}");
+        }
+    }
+}
+
+#[test]
+fn store_to_a_scaled_address_of_locals_matches_the_separate_add() {
+    // `p[i] = v` with the address `p + (i << k)` computed before the value:
+    // the store takes the address (i32, i64 and f64, value from a slot or
+    // just computed), wrapping in 32 bits; out of bounds traps, and a local
+    // written between the address and the store keeps them apart.
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "i32") (param $p i32) (param $i i32) (param $v i32)
+        (i32.store offset=4 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.add (local.get $v) (i32.const 1))))
+      (func (export "i64") (param $p i32) (param $i i32) (param $v i32)
+        (i64.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))
+          (i64.extend_i32_s (local.get $v))))
+      (func (export "f64") (param $p i32) (param $i i32) (param $v i32)
+        (f64.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.convert_i32_s (local.get $v)) (f64.const 0.5))))
+      (func (export "i64_slot") (param $p i32) (param $i i32) (param $v i32) (local $x i64)
+        (local.set $x (i64.extend_i32_u (local.get $v)))
+        (i64.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3))) (local.get $x)))
+      (func (export "written") (param $p i32) (param $i i32) (param $v i32)
+        (i32.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
+          (local.tee $i (i32.add (local.get $v) (i32.const 0)))))
+      (func (export "get") (param i32) (result i64) (i64.load (local.get 0))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let run = |store: &mut Store<()>, name: &str, p: i32, i: i32, v: i32| {
+        let f = inst.get_func(&*store, name).expect(name);
+        f.call(&mut *store, &[Val::I32(p), Val::I32(i), Val::I32(v)], &mut [])
+    };
+    let bytes = |store: &Store<()>, at: usize, n: usize| mem.data(store)[at..at + n].to_vec();
+    run(&mut store, "i32", 16, 3, 41).expect("i32");
+    assert_eq!(bytes(&store, 16 + 12 + 4, 4), 42i32.to_le_bytes());
+    // 0x4000_0001 << 2 wraps to 4: the store goes to 100 + 4 + 4.
+    run(&mut store, "i32", 100, 0x4000_0001, 6).expect("wrap");
+    assert_eq!(bytes(&store, 108, 4), 7i32.to_le_bytes());
+    run(&mut store, "i64", 200, 2, -5).expect("i64");
+    assert_eq!(bytes(&store, 216, 8), (-5i64).to_le_bytes());
+    run(&mut store, "f64", 300, 1, 3).expect("f64");
+    assert_eq!(bytes(&store, 308, 8), 3.5f64.to_le_bytes());
+    run(&mut store, "i64_slot", 400, 4, -1).expect("i64_slot");
+    assert_eq!(bytes(&store, 432, 8), 0xffff_ffffu64.to_le_bytes());
+    // The address uses the old `i` (5), not the value tee'd into it.
+    run(&mut store, "written", 500, 5, 77).expect("written");
+    assert_eq!(bytes(&store, 520, 4), 77i32.to_le_bytes());
+    for name in ["i32", "i64", "f64", "i64_slot"] {
+        let err = run(&mut store, name, 65536 - 8, 1, 0).unwrap_err();
+        assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{name}");
+    }
+}

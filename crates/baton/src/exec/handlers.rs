@@ -827,6 +827,10 @@ binop! {
     i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, i64_xor_ss_ret, i64_xor_si_ret, u64, |a, b| a ^ b;
 }
 
+// `(b >> a) & 1`, the bit `a` of `b` as a value (`i32.and` of an `i32.shr_u`
+// by a slot with 1): a branch on it tests `(1 << a) & b` (`br_i32_bit_*`).
+binop!(@one i32_shr1_ss, u32, |a, b| (b >> (a & 31)) & 1, s1, s2, 2);
+
 binop! {
     // `(1 << a) & b`: a bit-set membership test (`i32.and` of `i32.shl` of 1).
     i32_bit_ss, i32_bit_si, i32_bit_as, i32_bit_ai, u32, |a, b| (1 << (a & 31)) & b;
@@ -1870,6 +1874,9 @@ macro_rules! store {
     (@addr acc, $fp:ident, $ip:ident, $acc:ident) => {
         $acc as u32
     };
+    (@addr sx, $fp:ident, $ip:ident, $acc:ident) => {
+        (pslot!($fp, $ip, 1, 0) as u32).wrapping_add((pslot!($fp, $ip, 1, 1) as u32).wrapping_shl(imm!($ip, 2) as u32))
+    };
     (@addr abs, $fp:ident, $ip:ident, $acc:ident) => {
         0u32
     };
@@ -1948,6 +1955,11 @@ store! {
     i32_store16_ss_v, u16, ss, int, 2;
     i32_store16_si_v, u16, si, int, 3;
     i32_store16_a, u16, acc, f1, 2;
+    i32_store_sx, u32, sx, f2, 3;
+    i32_store_sx_v, u32, sx, int, 3;
+    i64_store_sx, u64, sx, f2, 3;
+    i64_store_sx_v, u64, sx, int, 3;
+    f64_store_sx_f, u64, sx, float, 3;
     f64_store_f, u64, plain, float, 2;
     f64_store_ss_f, u64, ss, float, 2;
     f64_store_si_f, u64, si, float, 3;
