@@ -1629,6 +1629,13 @@ impl Translator<'_> {
             }
         }
         self.push_value(start, dst_cell, false);
+        self.set_bit_test(y, mask, imm, y_acc);
+        true
+    }
+
+    /// The value just pushed is a bit test `(1 << y) & mask` (`mask` a slot,
+    /// or the constant `imm`): a branch or select on it takes the test.
+    fn set_bit_test(&mut self, y: u32, mask: u32, imm: Option<u64>, y_acc: bool) {
         if let Some(l) = &mut self.last {
             l.cond = Some(Cond::Cmp {
                 when_true: (h::br_i32_bit_ss, h::br_i32_bit_si, h::br_i32_bit_as, h::br_i32_bit_ai),
@@ -1642,7 +1649,6 @@ impl Translator<'_> {
                 update: None,
             });
         }
-        true
     }
 
     /// `(w >> y) & 1` with the shift just emitted (`Last::shr_var`): the
@@ -1662,19 +1668,7 @@ impl Translator<'_> {
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), y, w]));
         self.push_value(start, dst_cell, false);
-        if let Some(l) = &mut self.last {
-            l.cond = Some(Cond::Cmp {
-                when_true: (h::br_i32_bit_ss, h::br_i32_bit_si, h::br_i32_bit_as, h::br_i32_bit_ai),
-                when_false: (h::br_i32_nbit_ss, h::br_i32_nbit_si, h::br_i32_nbit_as, h::br_i32_nbit_ai),
-                sel: Some((h::select_i32_bit_ss, h::select_i32_bit_si)),
-                a: y,
-                b: w,
-                imm: None,
-                a_acc: false,
-                ctr: None,
-                update: None,
-            });
-        }
+        self.set_bit_test(y, w, None, false);
         true
     }
 
