@@ -165,16 +165,19 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub fn func(&self) -> Func {
         self.func
     }
-    pub fn call<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: P) -> Result<R> {
-        let mut buf = [0u64; 16];
+    pub fn call<T>(&self, ctx: impl AsContextMut<Data = T>, params: P) -> Result<R> {
+        // The argument/result buffer: the common small signatures zero only
+        // 4 slots (a host call's fixed cost; `n` is a constant here).
         let n = P::LEN.max(R::LEN);
-        let mut heap;
-        let slots: &mut [u64] = if n <= 16 {
-            &mut buf[..n]
+        if n <= 4 {
+            self.call_in(ctx, params, &mut [0u64; 4][..n])
+        } else if n <= 16 {
+            self.call_in(ctx, params, &mut [0u64; 16][..n])
         } else {
-            heap = vec![0u64; n];
-            &mut heap
-        };
+            self.call_in(ctx, params, &mut vec![0u64; n])
+        }
+    }
+    fn call_in<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: P, slots: &mut [u64]) -> Result<R> {
         params.store(slots);
         crate::exec::invoke(ctx.store_mut(), self.func.0, slots)?;
         Ok(R::load(slots))
