@@ -938,6 +938,11 @@ impl Translator<'_> {
         // last again.
         self.prev_copy = self.copy_before.take().filter(|&c| c + 2 == pos);
         self.pending_adds.retain(|pa| pa.end <= pos);
+        self.uncount_handler();
+    }
+    /// One handler less in the current block's fuel count (its code was
+    /// removed).
+    fn uncount_handler(&mut self) {
         if let Some(fc) = self.fuel_cell {
             // SAFETY: `fc` is the immediate written by `begin_block`.
             unsafe { self.code[fc].x -= 1 };
@@ -1448,11 +1453,16 @@ impl Translator<'_> {
         }
         if a < self.nlocals && (imm.is_some() || b < self.nlocals) {
             let (end, dst) = (self.pos(), self.home(self.stack.len() - 1));
-            if self.pending_adds.len() == 4 {
-                self.pending_adds.remove(0);
-            }
-            self.pending_adds.push(PendingAdd { start, end, dst, a, b, imm, shift: 0 });
+            self.push_pending(PendingAdd { start, end, dst, a, b, imm, shift: 0 });
         }
+    }
+
+    /// Records an address add a later store may absorb (the 4 most recent).
+    fn push_pending(&mut self, pa: PendingAdd) {
+        if self.pending_adds.len() == 4 {
+            self.pending_adds.remove(0);
+        }
+        self.pending_adds.push(pa);
     }
 
     /// The `i64.sub` just emitted took constant `k` (`const_right`): record
@@ -1488,10 +1498,7 @@ impl Translator<'_> {
             // Of two locals: an address a later store may absorb.
             if !y_acc && x < self.nlocals && y < self.nlocals && k != 0 {
                 let (start, end, dst) = (last.start, self.code.len(), last.dst);
-                if self.pending_adds.len() == 4 {
-                    self.pending_adds.remove(0);
-                }
-                self.pending_adds.push(PendingAdd { start, end, dst, a: x, b: y, imm: None, shift: k });
+                self.push_pending(PendingAdd { start, end, dst, a: x, b: y, imm: None, shift: k });
             }
         }
         true
@@ -2049,10 +2056,7 @@ impl Translator<'_> {
                 other.end -= removed;
             }
         }
-        if let Some(fc) = self.fuel_cell {
-            // SAFETY: `fc` is the immediate written by `begin_block`.
-            unsafe { self.code[fc].x -= 1 };
-        }
+        self.uncount_handler();
         self.last = None;
     }
 
@@ -2215,13 +2219,14 @@ impl Translator<'_> {
             (h::i64_xor_si, h::i64_xor_si_ret),
         ];
         let Some(last) = self.last_result(Operand::Temp, top) else { return false };
-        let Some(&(_, ret)) = RET.iter().find(|(plain, _)| self.is(last.start, *plain)) else { return false };
-        // `_ss` is two cells, `_si` three: the instruction ends the code.
-        let cells = if RET.iter().step_by(2).any(|(plain, _)| self.is(last.start, *plain)) { 2 } else { 3 };
+        let Some(i) = RET.iter().position(|(plain, _)| self.is(last.start, *plain)) else { return false };
+        // The table alternates `_ss` (two cells) and `_si` (three); the
+        // instruction must end the code.
+        let cells = 2 + i % 2;
         if last.start + cells != self.pos() || self.add_pairs.last().is_some_and(|&f| f + 3 >= last.start) {
             return false;
         }
-        self.code[last.start] = Cell::handler(ret);
+        self.code[last.start] = Cell::handler(RET[i].1);
         self.last = None;
         true
     }
@@ -3721,21 +3726,10 @@ impl Translator<'_> {
         if let (Some(handler), Some((f, s))) = (loads, last.loads) {
             if s.end_pos == last.start {
                 if let Some((p, c, _)) = self.take_last_operand() {
-                    // The mul is gone; now the two loads.
+                    // The mul is gone; now the two loads (one handler each).
                     self.truncate_code(f.start);
-                    if let Some(fc) = self.fuel_cell {
-                        // SAFETY: `fc` is the immediate written by `begin_block`.
-                        unsafe { self.code[fc].x -= 1 };
-                    }
-                    let start = self.pos();
-                    self.emit(handler);
-                    self.acc = Some(Acc { slot: self.home(p), float });
-                    let dst_cell = self.pos();
-                    self.imm(pack(&[self.home(p), f.a, s.a]));
-                    self.imm(pack(&[c]));
-                    self.imm(f.cell);
-                    self.imm(s.cell);
-                    self.push_result(start, dst_cell, None);
+                    self.uncount_handler();
+                    self.emit_folded(handler, p, (f.a, s.a, c), float, &[f.cell, s.cell]);
                     return true;
                 }
                 return false;
@@ -3761,14 +3755,23 @@ impl Translator<'_> {
     fn fold_into_next(&mut self, a: u32, b: u32, product_first: Handler, product_second: Handler, float: bool) -> bool {
         let Some((p, c, right)) = self.take_last_operand() else { return false };
         let handler = if right { product_second } else { product_first };
+        self.emit_folded(handler, p, (a, b, c), float, &[]);
+        true
+    }
+
+    /// `[h, (dst, a, b), (c), extra..]` with `dst` the home of stack position
+    /// `p`, the result left in the accumulator (`facc` when `float`).
+    fn emit_folded(&mut self, handler: Handler, p: usize, (a, b, c): (u32, u32, u32), float: bool, extra: &[u64]) {
         let start = self.pos();
         self.emit(handler);
         self.acc = Some(Acc { slot: self.home(p), float });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(pack(&[c]));
+        for &x in extra {
+            self.imm(x);
+        }
         self.push_result(start, dst_cell, None);
-        true
     }
 
     /// If the last instruction produced one operand of the binary operation
