@@ -337,6 +337,10 @@ struct Last {
     /// Set when the instruction was `i32.rotl` of a constant `c` by `y`:
     /// `y`, `c` and whether `y` came from the accumulator (`and_rotated`).
     rot: Option<(u32, u32, bool)>,
+    /// Set on an `i32.rotl` of a constant emitted right after an
+    /// `i32_load_sxk` (start), and on the `i32_and_rotl_s` that folds it with
+    /// that load's value: a bit clear of a word in memory (`bit_clear_store`).
+    after_sxk: Option<usize>,
     /// Set when the instruction was `i32.shl` of the constant 1 (`1 << y`):
     /// `y` and whether it came from the accumulator (see `bit_and`).
     bit: Option<(u32, bool)>,
@@ -1548,8 +1552,44 @@ impl Translator<'_> {
     /// `i32.and` of a value and the `i32.rotl` of a constant just emitted
     /// (`x & !(1 << y)`, a bit clear): one `i32_and_rotl_s`/`_a`.
     fn and_rotated(&mut self) -> bool {
-        let Some(Last { start, dst, rot: Some((y, c, y_acc)), .. }) = self.last else { return false };
-        self.fold_shifted(start, dst, y, c, y_acc, (h::i32_and_rotl_s, h::i32_and_rotl_a))
+        let Some(Last { start, dst, rot: Some((y, c, y_acc)), after_sxk, .. }) = self.last else { return false };
+        if !self.fold_shifted(start, dst, y, c, y_acc, (h::i32_and_rotl_s, h::i32_and_rotl_a)) {
+            return false;
+        }
+        // `word & !(1 << y)` of the word the `_sxk` load just read (`x` is
+        // its destination) and `y` not that word: a store of it back to the
+        // same place may take all three (`bit_clear_store`).
+        if let (Some(load), Some(mut last)) = (after_sxk, self.last) {
+            let (x, y) = (self.field(last.dst_cell, 1), self.field(last.dst_cell, 2));
+            let word = self.field(load + 1, 0);
+            if !y_acc && x == word && y != word && last.start == load + 5 {
+                last.after_sxk = Some(load);
+                self.last = Some(last);
+            }
+        }
+        true
+    }
+
+    /// The store of `v` to local `a` (offset `end - 4`) of the bit clear that
+    /// just computed `v` from an `i32_load_sxk` of the same bytes, kept in `a`
+    /// (see `and_rotated`): the load becomes `i32_and_rotl_rmw_sxk`, which does
+    /// the load, the bit clear and the store (`[h, (word, x, y), k, end,
+    /// (addr), and_rotl, (word, word, z), c]`); no store is emitted.
+    fn bit_clear_store(&mut self, a: Operand, v: Operand, p: usize, end: u64) -> bool {
+        let Some(load) = self.last_result(v, p + 1).and_then(|l| l.after_sxk) else { return false };
+        let Operand::Local(l) = a else { return false };
+        if self.field(load + 4, 0) != l
+            || self.raw(load + 3) != Some(end)
+            || !self.is(load + 5, h::i32_and_rotl_s)
+            || self.code.len() != load + 8
+        {
+            return false;
+        }
+        self.code[load] = Cell::handler(h::i32_and_rotl_rmw_sxk);
+        self.last = None;
+        self.last_start = None;
+        self.acc = None;
+        true
     }
 
     /// The instruction just emitted and the constant mask of an `i32.and`
@@ -1926,6 +1966,10 @@ impl Translator<'_> {
             }
             self.imm(c);
             self.imm(end);
+            return;
+        }
+        // (Only an `i32.store` can store an `i32_and_rotl_s` result.)
+        if width == 4 && self.bit_clear_store(a, v, p, end) {
             return;
         }
         // The value is `*p op b` just computed from a load of the same place.
@@ -3473,10 +3517,13 @@ impl Translator<'_> {
                     Operand::Const(c) => c as u32,
                     _ => 0,
                 };
+                // A word just loaded by an `_sxk` load, with nothing between.
+                let sxk = t.last.map(|l| l.start).filter(|&s| t.is(s, h::i32_load_sxk) && s + 5 == t.pos());
                 binop_rev!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, i32_rotl_is, i32_rotl_ia);
                 if let Some(last) = t.last {
                     let rot = (t.field(last.dst_cell, 1), c, t.is(last.start, h::i32_rotl_ia));
-                    t.last = Some(Last { rot: Some(rot), ..last });
+                    let after_sxk = sxk.filter(|&s| s + 5 == last.start);
+                    t.last = Some(Last { rot: Some(rot), after_sxk, ..last });
                 }
             }
             O::I32Rotl => binop_rev!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, i32_rotl_is, i32_rotl_ia),

@@ -487,6 +487,68 @@ fn scaled_address_kept_in_a_local_then_loaded() {
 }
 
 #[test]
+fn bit_clear_of_a_word_in_memory_is_one_handler() {
+    // `*p &= rotl(-2, b)` with `p = base + (i << 2)` tee'd to a local: the
+    // load, the bit clear and the store back run as one handler. The count
+    // may be the address local itself (read after the tee); a store to
+    // another local or offset is not the same place and stays separate.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "clear") (param $base i32) (param $i i32) (param $b i32) (result i32) (local $p i32)
+        (i32.store
+          (local.tee $p (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
+          (i32.and (i32.load (local.get $p)) (i32.rotl (i32.const -2) (local.get $b))))
+        (i32.load (local.get $p)))
+      (func (export "clear_by_p") (param $base i32) (param $i i32) (result i32) (local $p i32)
+        (i32.store
+          (local.tee $p (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
+          (i32.and (i32.load (local.get $p)) (i32.rotl (i32.const -2) (local.get $p))))
+        (i32.load (local.get $p)))
+      (func (export "clear_into") (param $base i32) (param $i i32) (param $b i32) (result i32) (local $p i32) (local $q i32)
+        (local.set $q (i32.const 8))
+        (i32.store
+          (local.get $q)
+          (i32.and (i32.load (local.tee $p (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+            (i32.rotl (i32.const -2) (local.get $b))))
+        (i32.add (i32.load (local.get $q)) (i32.load (local.get $p))))
+      (func (export "clear_next") (param $base i32) (param $i i32) (param $b i32) (result i32) (local $p i32)
+        (i32.store offset=4
+          (local.tee $p (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
+          (i32.and (i32.load (local.get $p)) (i32.rotl (i32.const -2) (local.get $b))))
+        (i32.load offset=4 (local.get $p)))
+      (func (export "fill") (memory.fill (i32.const 0) (i32.const 0xff) (i32.const 256)))
+      (func (export "word") (param $a i32) (result i32) (i32.load (local.get $a))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let fill = |store: &mut Store<()>| {
+        let f = inst.get_func(&*store, "fill").expect("fill");
+        f.call(&mut *store, &[], &mut []).expect("fill");
+    };
+    fill(&mut store);
+    let all = -1i32;
+    for (i, b) in [(0i32, 0i32), (1, 5), (3, 31), (2, 33), (0, -1)] {
+        let want = all & (-2i32).rotate_left(b as u32 % 32);
+        assert_eq!(call(&mut store, &inst, "clear", &[Val::I32(64), Val::I32(i), Val::I32(b)]), want, "clear {i} {b}");
+        fill(&mut store);
+        let p = 64 + 4 * i as u32;
+        assert_eq!(call(&mut store, &inst, "clear_by_p", &[Val::I32(64), Val::I32(i)]), all & (-2i32).rotate_left(p % 32), "by_p {i}");
+        fill(&mut store);
+        let got = call(&mut store, &inst, "clear_into", &[Val::I32(64), Val::I32(i), Val::I32(b)]);
+        assert_eq!(got, want.wrapping_add(all), "into {i} {b}");
+        fill(&mut store);
+        assert_eq!(call(&mut store, &inst, "clear_next", &[Val::I32(64), Val::I32(i), Val::I32(b)]), want, "next {i} {b}");
+        assert_eq!(call(&mut store, &inst, "word", &[Val::I32(64 + 4 * i)]), all, "next left {i} {b}");
+        fill(&mut store);
+    }
+    // The last word in bounds, then one past it: a trap, as the load would.
+    let last = (65536 - 64) / 4 - 1;
+    assert_eq!(call(&mut store, &inst, "clear", &[Val::I32(64), Val::I32(last), Val::I32(0)]), 0, "last word (zero memory)");
+    let f = inst.get_func(&store, "clear").expect("clear");
+    let mut out = [Val::I32(0)];
+    let err = f.call(&mut store, &[Val::I32(64), Val::I32(last + 1), Val::I32(0)], &mut out).unwrap_err();
+    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{err:?}");
+}
+
+#[test]
 fn and_of_a_rotated_constant_is_one_handler() {
     // `x & rotl(c, y)` (`!(1 << y)` is `rotl(-2, y)`): the count from a slot
     // or just computed (accumulator), taken mod 32 like the rotate's.

@@ -1755,6 +1755,23 @@ load_keep_addr! {
     f64_load_sxk, u64, float, |v| v;
 }
 
+/// A bit clear of a word in memory (`words[i] &= !(1 << b)`): the cells of an
+/// `i32_load_sxk` (`[h, (word, x, y), k, end, (addr)]`) and of the
+/// `i32_and_rotl_s` after it (`[and_rotl, (word, word, z), c]`), whose store
+/// back to `addr` was left out (`Translator::bit_clear_store`). Writes
+/// `addr = x + (y << k)`, then `*addr &= rotl(c, z)` under one bounds check;
+/// `z` is read after `addr` is written, as the separate instructions do.
+#[allow(unused_variables)]
+pub(crate) unsafe fn i32_and_rotl_rmw_sxk(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    let a = address!(sx, fp, ip, acc);
+    pslot!(fp, ip, 4, 0) = a as u64;
+    let p = access!(u32, mem, len, ctx, a as u64 + imm!(ip, 3));
+    let z = pslot!(fp, ip, 6, 2) as u32;
+    let v = u32::from_le(p.read_unaligned()) & (imm!(ip, 7) as u32).rotate_left(z);
+    p.write_unaligned(v.to_le());
+    next!(ip.add(8), fp, mem, len, ctx, v as u64, facc)
+}
+
 /// A binary operation on a value just loaded from a slot address:
 /// `[op_load, (dst, addr, b), offset]` is `dst = load(addr) op b` (`sum +=
 /// a[i]`), one bounds check as the load's; the result goes to `dst` and the
