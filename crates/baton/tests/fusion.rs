@@ -530,18 +530,30 @@ fn bit_clear_of_a_word_in_memory_is_one_handler() {
         assert_eq!(call(&mut store, &inst, "clear", &[Val::I32(64), Val::I32(i), Val::I32(b)]), want, "clear {i} {b}");
         fill(&mut store);
         let p = 64 + 4 * i as u32;
-        assert_eq!(call(&mut store, &inst, "clear_by_p", &[Val::I32(64), Val::I32(i)]), all & (-2i32).rotate_left(p % 32), "by_p {i}");
+        assert_eq!(
+            call(&mut store, &inst, "clear_by_p", &[Val::I32(64), Val::I32(i)]),
+            all & (-2i32).rotate_left(p % 32),
+            "by_p {i}"
+        );
         fill(&mut store);
         let got = call(&mut store, &inst, "clear_into", &[Val::I32(64), Val::I32(i), Val::I32(b)]);
         assert_eq!(got, want.wrapping_add(all), "into {i} {b}");
         fill(&mut store);
-        assert_eq!(call(&mut store, &inst, "clear_next", &[Val::I32(64), Val::I32(i), Val::I32(b)]), want, "next {i} {b}");
+        assert_eq!(
+            call(&mut store, &inst, "clear_next", &[Val::I32(64), Val::I32(i), Val::I32(b)]),
+            want,
+            "next {i} {b}"
+        );
         assert_eq!(call(&mut store, &inst, "word", &[Val::I32(64 + 4 * i)]), all, "next left {i} {b}");
         fill(&mut store);
     }
     // The last word in bounds, then one past it: a trap, as the load would.
     let last = (65536 - 64) / 4 - 1;
-    assert_eq!(call(&mut store, &inst, "clear", &[Val::I32(64), Val::I32(last), Val::I32(0)]), 0, "last word (zero memory)");
+    assert_eq!(
+        call(&mut store, &inst, "clear", &[Val::I32(64), Val::I32(last), Val::I32(0)]),
+        0,
+        "last word (zero memory)"
+    );
     let f = inst.get_func(&store, "clear").expect("clear");
     let mut out = [Val::I32(0)];
     let err = f.call(&mut store, &[Val::I32(64), Val::I32(last + 1), Val::I32(0)], &mut out).unwrap_err();

@@ -1762,7 +1762,15 @@ load_keep_addr! {
 /// `addr = x + (y << k)`, then `*addr &= rotl(c, z)` under one bounds check;
 /// `z` is read after `addr` is written, as the separate instructions do.
 #[allow(unused_variables)]
-pub(crate) unsafe fn i32_and_rotl_rmw_sxk(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+pub(crate) unsafe fn i32_and_rotl_rmw_sxk(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    acc: u64,
+    facc: f64,
+) -> Ip {
     let a = address!(sx, fp, ip, acc);
     pslot!(fp, ip, 4, 0) = a as u64;
     let p = access!(u32, mem, len, ctx, a as u64 + imm!(ip, 3));
