@@ -1556,16 +1556,10 @@ impl Translator<'_> {
         if !self.fold_shifted(start, dst, y, c, y_acc, (h::i32_and_rotl_s, h::i32_and_rotl_a)) {
             return false;
         }
-        // `word & !(1 << y)` of the word the `_sxk` load just read (`x` is
-        // its destination) and `y` not that word: a store of it back to the
-        // same place may take all three (`bit_clear_store`).
-        if let (Some(load), Some(mut last)) = (after_sxk, self.last) {
-            let (x, y) = (self.field(last.dst_cell, 1), self.field(last.dst_cell, 2));
-            let word = self.field(load + 1, 0);
-            if !y_acc && x == word && y != word && last.start == load + 5 {
-                last.after_sxk = Some(load);
-                self.last = Some(last);
-            }
+        // Right after an `_sxk` load: a store back to the same place may take
+        // the load and this `and` (`bit_clear_store` checks the operands).
+        if let Some(last) = self.last.as_mut() {
+            last.after_sxk = after_sxk;
         }
         true
     }
@@ -1574,13 +1568,19 @@ impl Translator<'_> {
     /// just computed `v` from an `i32_load_sxk` of the same bytes, kept in `a`
     /// (see `and_rotated`): the load becomes `i32_and_rotl_rmw_sxk`, which does
     /// the load, the bit clear and the store (`[h, (word, x, y), k, end,
-    /// (addr), and_rotl, (word, word, z), c]`); no store is emitted.
+    /// (addr), and_rotl, (v, word, z), c]`); no store is emitted. The `and`
+    /// must take the loaded word from its slot and its count `z` from
+    /// another slot (the handler reads `z` before it has the word).
     fn bit_clear_store(&mut self, a: Operand, v: Operand, p: usize, end: u64) -> bool {
         let Some(load) = self.last_result(v, p + 1).and_then(|l| l.after_sxk) else { return false };
         let Operand::Local(l) = a else { return false };
+        let word = self.field(load + 1, 0);
+        let [_, x, z] = self.fields_at(load + 6);
         if self.field(load + 4, 0) != l
             || self.raw(load + 3) != Some(end)
             || !self.is(load + 5, h::i32_and_rotl_s)
+            || x != word
+            || z == word
             || self.code.len() != load + 8
         {
             return false;
@@ -3517,8 +3517,8 @@ impl Translator<'_> {
                     Operand::Const(c) => c as u32,
                     _ => 0,
                 };
-                // A word just loaded by an `_sxk` load, with nothing between.
-                let sxk = t.last.map(|l| l.start).filter(|&s| t.is(s, h::i32_load_sxk) && s + 5 == t.pos());
+                // An `_sxk` load just before, with nothing between.
+                let sxk = t.last.map(|l| l.start).filter(|&s| t.is(s, h::i32_load_sxk));
                 binop_rev!(t, i32_rotl_ss, i32_rotl_si, i32_rotl_as, i32_rotl_ai, i32_rotl_is, i32_rotl_ia);
                 if let Some(last) = t.last {
                     let rot = (t.field(last.dst_cell, 1), c, t.is(last.start, h::i32_rotl_ia));
