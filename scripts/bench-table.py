@@ -3,7 +3,9 @@
 
 Reads criterion's output (<criterion-dir>/**/new/{benchmark,estimates}.json),
 one row per criterion group (workload), one column per engine, and the ratios
-peer time / Baton time (> 1 means Baton is faster). With --write-readme it
+peer time / Baton time (> 1 means Baton is faster); then the ratios of the
+bench's paired pass (<criterion-dir>/baton-bench-paired.txt: engines taking
+turns sample by sample, median of the per-round ratios), when present. With --write-readme it
 replaces the section between <!-- bench:start --> and <!-- bench:end --> of
 README.md (creating the file or the section if needed), adding the machine,
 the date and the command.
@@ -59,6 +61,28 @@ def load(criterion_dir):
     return results
 
 
+def load_paired(criterion_dir):
+    """{group: {engine: median per-round ratio peer / Baton}} of the paired pass."""
+    paired = {}
+    try:
+        with open(os.path.join(criterion_dir, "baton-bench-paired.txt")) as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 4:
+                    group, engine, _ns, ratio = parts
+                    paired.setdefault(group, {})[engine] = float(ratio)
+    except (OSError, ValueError):
+        pass
+    return paired
+
+
+def fmt_paired(ratio, target):
+    if ratio is None:
+        return "—"
+    mark = "" if target is None else (" ✓" if ratio >= target else " ✗")
+    return f"{ratio:.2f}x{mark}"
+
+
 def fmt_time(ns):
     if ns is None:
         return "—"
@@ -81,23 +105,26 @@ def order_key(group):
     return (kind, group)
 
 
-def table(results):
+def table(results, paired):
     lines = [
-        "| workload | Baton | wasmi | wasm3 | wasmi/Baton | wasm3/Baton |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| workload | Baton | wasmi | wasm3 | wasmi/Baton | wasm3/Baton | paired wasmi/Baton | paired wasm3/Baton |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     extras = []
     for group in sorted(results, key=order_key):
         funcs = results[group]
         targets = TARGET_TRANSLATE if group.startswith("translate") else TARGET_EXEC
         b, wi, w3 = (funcs.get(e) for e in ENGINES)
+        pg = paired.get(group, {})
         lines.append(
             f"| {group} | {fmt_time(b)} | {fmt_time(wi)} | {fmt_time(w3)} | "
-            f"{fmt_ratio(wi, b, targets.get('wasmi'))} | {fmt_ratio(w3, b, targets.get('wasm3'))} |"
+            f"{fmt_ratio(wi, b, targets.get('wasmi'))} | {fmt_ratio(w3, b, targets.get('wasm3'))} | "
+            f"{fmt_paired(pg.get('wasmi'), targets.get('wasmi'))} | {fmt_paired(pg.get('wasm3'), targets.get('wasm3'))} |"
         )
         for func, ns in sorted(funcs.items()):
             if func not in ENGINES:
-                extras.append(f"- {group}/{func}: {fmt_time(ns)} ({fmt_ratio(ns, b, None)} of Baton's time)")
+                note = f", paired {fmt_paired(pg[func], None)}" if func in pg else ""
+                extras.append(f"- {group}/{func}: {fmt_time(ns)} ({fmt_ratio(ns, b, None)} of Baton's time{note})")
     return "\n".join(lines), extras
 
 
@@ -116,8 +143,8 @@ def machine():
     return f"{model}, {cpus} CPUs"
 
 
-def section(results, command, skips):
-    tab, extras = table(results)
+def section(results, paired, command, skips):
+    tab, extras = table(results, paired)
     parts = [
         START,
         "## Performance",
@@ -134,7 +161,10 @@ def section(results, command, skips):
         "Ratios are peer time / Baton time (above 1: Baton is faster). ✓/✗: issue 4's targets "
         "(execution: 1.5x wasmi and 1.3x wasm3; translation: no slower than wasmi). wasmi 2.0.0 runs in "
         "its default configuration; wasm3 is 0.4.7, the C sources shipped by the `wasm3` crate 0.3.1, "
-        "and has no eager mode. A dash: the engine cannot run that workload (the bench prints why).",
+        "and has no eager mode. A dash: the engine cannot run that workload (the bench prints why). "
+        "The paired columns come from the bench's second pass over each group, in which the engines take "
+        "turns sample by sample (15 rounds, the order rotating): the median of the per-round ratios, so a "
+        "change in machine speed during the run hits all engines alike.",
         "",
         tab,
     ]
@@ -187,7 +217,7 @@ def main():
             skips = sorted({line.strip() for line in f if line.strip()})
     except OSError:
         pass
-    text = section(results, args.command, skips)
+    text = section(results, load_paired(args.criterion_dir), args.command, skips)
     print(text)
     if args.write_readme:
         write_readme(args.readme, text)

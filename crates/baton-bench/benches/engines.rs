@@ -8,8 +8,13 @@
 //! fails it (unsupported feature, Baton's "not yet" stub, wrong result) is
 //! skipped in that group with a printed note instead of aborting the run.
 //!
+//! After criterion has measured a group, a paired pass (see [`paired`]) runs
+//! the same runners again, the engines taking turns sample by sample, and
+//! records the median per-round ratios; `scripts/bench-table.py` shows both.
+//!
 //! Environment: `BATON_BENCH_QUICK=1` shrinks inputs and measurement time;
-//! `BATON_BENCH_ENGINES=wasmi,wasm3` restricts the engines. A positional
+//! `BATON_BENCH_ENGINES=wasmi,wasm3` restricts the engines;
+//! `BATON_BENCH_PAIRED=0` skips the paired pass. A positional
 //! regex (`cargo bench -p baton-bench -- 'fib|rust/'`) restricts the groups.
 
 use std::fmt::Debug;
@@ -346,49 +351,131 @@ fn configure(g: &mut BenchmarkGroup<'_, WallTime>) {
     }
 }
 
-fn measure(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, engine: &str, mut runner: Runner) {
+fn measure(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, engine: &str, runner: &mut Runner) {
     g.bench_function(engine, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                match runner() {
-                    Ok(d) => total += d,
-                    // Already passed one checked run: a failure now is a bug worth stopping for.
-                    Err(e) => panic!("{group}/{engine}: {e:#}"),
-                }
+                total += run_checked(group, engine, runner);
             }
             total
         })
     });
 }
 
-/// Where skipped (group, engine, reason) lines are recorded for scripts/bench-table.py.
-fn skips_file() -> std::path::PathBuf {
+/// One timed iteration of a runner that already passed its checked run.
+fn run_checked(group: &str, engine: &str, runner: &mut Runner) -> Duration {
+    match runner() {
+        Ok(d) => d,
+        // Already passed one checked run: a failure now is a bug worth stopping for.
+        Err(e) => panic!("{group}/{engine}: {e:#}"),
+    }
+}
+
+/// The directory criterion writes to, where the extra result files go too.
+fn criterion_dir() -> std::path::PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("criterion").join("baton-bench-skips.txt")
+    target.join("criterion")
 }
 
-fn skip(group: &str, engine: &str, e: &anyhow::Error) {
-    let line = format!("{group}/{engine}: {e:#}");
-    eprintln!("skip {line}");
-    let path = skips_file();
+/// Where skipped (group, engine, reason) lines are recorded for scripts/bench-table.py.
+fn skips_file() -> std::path::PathBuf {
+    criterion_dir().join("baton-bench-skips.txt")
+}
+
+/// Where the paired results (see [`paired`]) are recorded for scripts/bench-table.py.
+fn paired_file() -> std::path::PathBuf {
+    criterion_dir().join("baton-bench-paired.txt")
+}
+
+fn append_line(path: &std::path::Path, line: &str) {
     let _ = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")));
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
         use std::io::Write;
         let _ = writeln!(f, "{line}");
     }
 }
 
-fn one<E: Wasm + 'static, W: Workload>(g: &mut BenchmarkGroup<'_, WallTime>, w: &W) {
+fn skip(group: &str, engine: &str, e: &anyhow::Error) {
+    let line = format!("{group}/{engine}: {e:#}");
+    eprintln!("skip {line}");
+    append_line(&skips_file(), &line);
+}
+
+/// The median of `xs` (not empty).
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+/// The paired pass, after criterion has measured a group: the engines take
+/// turns sample by sample (`ROUNDS` rounds, the order rotating every round),
+/// so a change in the machine's speed during the run (other tenants of the
+/// host, frequency) hits every engine alike instead of whichever engine
+/// criterion happened to be measuring. Each sample runs an engine's
+/// iteration as often as fits in about 40 ms (at least once). Recorded per
+/// engine: the median time per iteration and the median over the rounds of
+/// the per-round ratio peer time / Baton time. `BATON_BENCH_PAIRED=0` skips it.
+fn paired(group: &str, runners: &mut [(&'static str, Runner)]) {
+    if std::env::var("BATON_BENCH_PAIRED").is_ok_and(|v| v == "0") || runners.len() < 2 || runners[0].0 != "baton" {
+        return;
+    }
+    let (budget, rounds) = if quick() { (0.005, 5) } else { (0.04, 15) };
+    let iters: Vec<u32> = runners
+        .iter_mut()
+        .map(|(name, r)| {
+            let t = run_checked(group, name, r).as_secs_f64();
+            (budget / t.max(1e-9)).ceil().clamp(1.0, 1e6) as u32
+        })
+        .collect();
+    let n = runners.len();
+    let mut samples = vec![Vec::with_capacity(rounds); n];
+    for round in 0..rounds {
+        for j in 0..n {
+            let e = (round + j) % n;
+            let (name, r) = &mut runners[e];
+            let total: Duration = (0..iters[e]).map(|_| run_checked(group, name, r)).sum();
+            samples[e].push(total.as_secs_f64() / iters[e] as f64);
+        }
+    }
+    let mut report = format!("paired {group} ({rounds} rounds):");
+    for (e, (name, _)) in runners.iter().enumerate() {
+        let ratios: Vec<f64> = (0..rounds).map(|k| samples[e][k] / samples[0][k]).collect();
+        let (t, ratio) = (median(samples[e].clone()), median(ratios));
+        append_line(&paired_file(), &format!("{group}\t{name}\t{:.1}\t{ratio:.4}", t * 1e9));
+        if e > 0 {
+            report += &format!("  {name}/baton {ratio:.2}x");
+        }
+    }
+    eprintln!("{report}");
+}
+
+fn add<E: Wasm + 'static, W: Workload>(runners: &mut Vec<(&'static str, Runner)>, w: &W) {
     if !engine_enabled(E::NAME) {
         return;
     }
     match w.prepare::<E>() {
-        Ok(runner) => measure(g, &w.id(), E::NAME, runner),
+        Ok(runner) => runners.push((E::NAME, runner)),
         Err(e) => skip(&w.id(), E::NAME, &e),
     }
+}
+
+/// Measures the runners of one group with criterion, then in the paired pass.
+fn measure_group(c: &mut Criterion, id: &str, mut runners: Vec<(&'static str, Runner)>) {
+    let mut g = c.benchmark_group(id);
+    configure(&mut g);
+    for (name, r) in &mut runners {
+        measure(&mut g, id, name, r);
+    }
+    g.finish();
+    paired(id, &mut runners);
 }
 
 fn group<W: Workload>(c: &mut Criterion, w: &W) {
@@ -396,12 +483,11 @@ fn group<W: Workload>(c: &mut Criterion, w: &W) {
     if !selected(&id) {
         return;
     }
-    let mut g = c.benchmark_group(id);
-    configure(&mut g);
-    one::<Baton, W>(&mut g, w);
-    one::<Wasmi, W>(&mut g, w);
-    one::<Wasm3, W>(&mut g, w);
-    g.finish();
+    let mut runners = Vec::new();
+    add::<Baton, W>(&mut runners, w);
+    add::<Wasmi, W>(&mut runners, w);
+    add::<Wasm3, W>(&mut runners, w);
+    measure_group(c, &id, runners);
 }
 
 fn translate_group(c: &mut Criterion, t: &Translate) {
@@ -409,31 +495,28 @@ fn translate_group(c: &mut Criterion, t: &Translate) {
     if !selected(&id) || !t.src.available() {
         return;
     }
-    let mut g = c.benchmark_group(id.clone());
-    configure(&mut g);
-    fn add<E: Wasm + 'static>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, t: &Translate) {
+    let mut runners: Vec<(&'static str, Runner)> = Vec::new();
+    fn add<E: Wasm + 'static>(runners: &mut Vec<(&'static str, Runner)>, id: &str, t: &Translate) {
         if !engine_enabled(E::NAME) {
             return;
         }
         match translate_runner::<E>(t) {
-            Ok(Some(r)) => measure(g, id, E::NAME, r),
+            Ok(Some(r)) => runners.push((E::NAME, r)),
             Ok(None) => {}
             Err(e) => skip(id, E::NAME, &e),
         }
     }
-    add::<Baton>(&mut g, &id, t);
-    add::<Wasmi>(&mut g, &id, t);
+    add::<Baton>(&mut runners, &id, t);
+    add::<Wasmi>(&mut runners, &id, t);
     if t.lazy && engine_enabled("wasmi") {
         let engine = WasmiLazyUnchecked::engine();
         match t.src.load().and_then(|wasm| Wasmi::translate(&engine, &wasm).map(|_| wasm)) {
-            Ok(wasm) => {
-                measure(&mut g, &id, WasmiLazyUnchecked::NAME, Box::new(move || Wasmi::translate(&engine, &wasm)))
-            }
+            Ok(wasm) => runners.push((WasmiLazyUnchecked::NAME, Box::new(move || Wasmi::translate(&engine, &wasm)))),
             Err(e) => skip(&id, WasmiLazyUnchecked::NAME, &e),
         }
     }
-    add::<Wasm3>(&mut g, &id, t);
-    g.finish();
+    add::<Wasm3>(&mut runners, &id, t);
+    measure_group(c, &id, runners);
 }
 
 /// Wrapping Fibonacci, as `fibonacci-iter.wat` computes it.
@@ -713,6 +796,7 @@ fn translation(c: &mut Criterion) {
 
 fn main() {
     let _ = std::fs::remove_file(skips_file());
+    let _ = std::fs::remove_file(paired_file());
     let mut c = Criterion::default().configure_from_args();
     execution(&mut c);
     rust_programs(&mut c);
