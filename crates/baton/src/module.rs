@@ -122,7 +122,7 @@ impl ModuleInner {
         self.names.get_or_init(|| {
             let mut map = std::collections::HashMap::new();
             if let Some(r) = &self.name_section {
-                read_names(&self.bytes[r.clone()], r.start as u64, &mut map);
+                read_names(&self.bytes[r.clone()], r.start, &mut map);
             }
             map
         })
@@ -130,7 +130,7 @@ impl ModuleInner {
     /// The body of defined function `def` (index among defined functions).
     pub(crate) fn body(&self, def: usize) -> FunctionBody<'_> {
         let r = self.bodies[def].clone();
-        FunctionBody::new(BinaryReader::new(&self.bytes[r.clone()], r.start as u64))
+        FunctionBody::new(BinaryReader::new(&self.bytes[r.clone()], r.start))
     }
     /// Threaded code of defined function `def`, translating it on first use.
     pub(crate) fn compiled(&self, def: usize) -> Result<&Compiled> {
@@ -233,7 +233,7 @@ impl Module {
         for payload in Parser::new(0).parse_all(&bytes) {
             let payload = payload.map_err(invalid)?;
             if let wasmparser::ValidPayload::Func(to_validate, body) = validator.payload(&payload).map_err(invalid)? {
-                code_bytes += (body.range().end - body.range().start) as usize;
+                code_bytes += body.range().end - body.range().start;
                 pending.push((to_validate, body));
             }
             match payload {
@@ -246,7 +246,7 @@ impl Module {
                     }
                 }
                 Payload::ImportSection(r) => {
-                    for imp in r.into_imports() {
+                    for imp in r {
                         let imp = imp.map_err(invalid)?;
                         let ty = match imp.ty {
                             TypeRef::Func(t) => {
@@ -292,8 +292,8 @@ impl Module {
                     }
                 }
                 Payload::MemorySection(r) => {
-                    let range = r.range().start as usize..r.range().end as usize;
-                    check_memory_limits_encoding(&bytes[range.clone()], range.start as u64)?;
+                    let range = r.range().start..r.range().end;
+                    check_memory_limits_encoding(&bytes[range.clone()], range.start)?;
                     for m in r {
                         memories.push(memory_type(&m.map_err(invalid)?)?);
                     }
@@ -354,10 +354,10 @@ impl Module {
                 }
                 Payload::CodeSectionEntry(body) => {
                     let r = body.range();
-                    bodies.push(r.start as usize..r.end as usize);
+                    bodies.push(r.start..r.end);
                 }
                 Payload::CustomSection(c) if c.name() == "name" => {
-                    let start = c.data_offset() as usize;
+                    let start = c.data_offset();
                     name_section = Some(start..start + c.data().len());
                 }
                 _ => {}
@@ -521,7 +521,7 @@ fn for_each_body<'a>(
 
 /// wasmparser reads memory limits as 64-bit LEBs even without memory64; a
 /// 32-bit memory's limits must be at most 5 bytes long.
-fn check_memory_limits_encoding(section: &[u8], offset: u64) -> Result<()> {
+fn check_memory_limits_encoding(section: &[u8], offset: usize) -> Result<()> {
     let malformed =
         |e: wasmparser::BinaryReaderError| Error::Malformed(format!("{} (at offset {:#x})", e.message(), e.offset()));
     let mut r = BinaryReader::new(section, offset);
@@ -540,7 +540,7 @@ fn check_memory_limits_encoding(section: &[u8], offset: u64) -> Result<()> {
     Ok(())
 }
 
-fn read_names(data: &[u8], offset: u64, names: &mut std::collections::HashMap<u32, String>) {
+fn read_names(data: &[u8], offset: usize, names: &mut std::collections::HashMap<u32, String>) {
     let reader = wasmparser::NameSectionReader::new(BinaryReader::new(data, offset));
     // The name section is advisory: stop quietly at the first malformed entry.
     for sub in reader {

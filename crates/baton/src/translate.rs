@@ -466,7 +466,7 @@ pub(crate) fn translate_validating(
     let mut t = Translator {
         m,
         func_index: func_index as u32,
-        code: Vec::with_capacity((body.range().end - body.range().start) as usize * 2),
+        code: Vec::with_capacity((body.range().end - body.range().start) * 2),
         relocs: Vec::new(),
         stack: Vec::new(),
         lazy: Vec::new(),
@@ -511,9 +511,8 @@ pub(crate) fn translate_validating(
     t.begin_block(true);
     // Decode with the module's features, as the validator does (they decide,
     // for example, whether a memory index byte must be a plain zero).
-    let mut reader = body.get_binary_reader_for_operators().map_err(internal)?;
-    reader.set_features(crate::module::features());
-    let mut ops = wasmparser::OperatorsReader::new(reader);
+    let mut ops = body.get_operators_reader().map_err(internal)?.get_binary_reader();
+    ops.set_features(crate::module::features());
     while !ops.eof() {
         let offset = ops.original_position();
         ops.visit_operator(&mut ValidateThenTranslate { v: validator.as_deref_mut(), t: &mut t, offset })
@@ -522,8 +521,9 @@ pub(crate) fn translate_validating(
             break;
         }
     }
-    if validator.is_some() {
-        ops.finish().map_err(crate::module::invalid)?;
+    if let Some(v) = validator {
+        // No operators after the function's `end`, every frame closed.
+        v.finish(ops.original_position()).map_err(crate::module::invalid)?;
     }
     let frame_size = (t.nlocals as usize + t.max_height + 1).max(t.nresults).max(nparams as usize);
     if frame_size >= MAX_FRAME_SLOTS {
@@ -551,7 +551,7 @@ pub(crate) fn translate_validating(
 struct ValidateThenTranslate<'v, 't, 'm> {
     v: Option<&'v mut BodyValidator>,
     t: &'t mut Translator<'m>,
-    offset: u64,
+    offset: usize,
 }
 
 macro_rules! validate_then_translate {
