@@ -61,19 +61,30 @@ def load(criterion_dir):
     return results
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
 def load_paired(criterion_dir):
-    """{group: {engine: median per-round ratio peer / Baton}} of the paired pass."""
-    paired = {}
+    """({group: {engine: ratio}}, processes): the paired pass's median
+    per-round ratio peer / Baton, and with repeats in several processes
+    (BATON_BENCH_PAIRED_ONLY=1) the median over the processes."""
+    ratios, processes = {}, set()
     try:
         with open(os.path.join(criterion_dir, "baton-bench-paired.txt")) as f:
             for line in f:
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) == 4:
-                    group, engine, _ns, ratio = parts
-                    paired.setdefault(group, {})[engine] = float(ratio)
+                if len(parts) >= 4:
+                    group, engine, _ns, ratio = parts[:4]
+                    process = parts[4] if len(parts) > 4 else "?"
+                    processes.add(process)
+                    ratios.setdefault(group, {}).setdefault(engine, []).append(float(ratio))
     except (OSError, ValueError):
         pass
-    return paired
+    paired = {g: {e: median(rs) for e, rs in es.items()} for g, es in ratios.items()}
+    return paired, len(processes)
 
 
 def fmt_paired(ratio, target):
@@ -143,7 +154,8 @@ def machine():
     return f"{model}, {cpus} CPUs"
 
 
-def section(results, paired, command, skips):
+def section(results, paired_runs, command, skips):
+    paired, processes = paired_runs
     tab, extras = table(results, paired)
     parts = [
         START,
@@ -164,7 +176,10 @@ def section(results, paired, command, skips):
         "and has no eager mode. A dash: the engine cannot run that workload (the bench prints why). "
         "The paired columns come from the bench's second pass over each group, in which the engines take "
         "turns sample by sample (15 rounds, the order rotating): the median of the per-round ratios, so a "
-        "change in machine speed during the run hits all engines alike.",
+        "change in machine speed during the run hits all engines alike"
+        + (f"; here the median over {processes} processes (the first run and "
+           f"{processes - 1} `BATON_BENCH_PAIRED_ONLY=1` repeats), since code and data placement differ "
+           "from process to process." if processes > 1 else "."),
         "",
         tab,
     ]
@@ -205,7 +220,9 @@ def main():
     ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
     ap.add_argument(
         "--command",
-        default="scripts/bench-deps.sh && cargo bench -p baton-bench && scripts/bench-table.py --write-readme",
+        default="scripts/bench-deps.sh && cargo bench -p baton-bench && "
+        "for i in 1 2; do BATON_BENCH_PAIRED_ONLY=1 cargo bench -p baton-bench; done && "
+        "scripts/bench-table.py --write-readme",
     )
     args = ap.parse_args()
     results = load(args.criterion_dir)

@@ -14,7 +14,8 @@
 //!
 //! Environment: `BATON_BENCH_QUICK=1` shrinks inputs and measurement time;
 //! `BATON_BENCH_ENGINES=wasmi,wasm3` restricts the engines;
-//! `BATON_BENCH_PAIRED=0` skips the paired pass. A positional
+//! `BATON_BENCH_PAIRED=0` skips the paired pass, `BATON_BENCH_PAIRED_ONLY=1`
+//! runs only it and adds to the last run's results. A positional
 //! regex (`cargo bench -p baton-bench -- 'fib|rust/'`) restricts the groups.
 
 use std::fmt::Debug;
@@ -449,7 +450,8 @@ fn paired(group: &str, runners: &mut [(&'static str, Runner)]) {
     for (e, (name, _)) in runners.iter().enumerate() {
         let ratios: Vec<f64> = (0..rounds).map(|k| samples[e][k] / samples[0][k]).collect();
         let (t, ratio) = (median(samples[e].clone()), median(ratios));
-        append_line(&paired_file(), &format!("{group}\t{name}\t{:.1}\t{ratio:.4}", t * 1e9));
+        let process = std::process::id();
+        append_line(&paired_file(), &format!("{group}\t{name}\t{:.1}\t{ratio:.4}\t{process}", t * 1e9));
         if e > 0 {
             report += &format!("  {name}/baton {ratio:.2}x");
         }
@@ -468,14 +470,23 @@ fn add<E: Wasm + 'static, W: Workload>(runners: &mut Vec<(&'static str, Runner)>
 }
 
 /// Measures the runners of one group with criterion, then in the paired pass.
+/// With `BATON_BENCH_PAIRED_ONLY=1` only the paired pass runs, and its
+/// results are added to the file of the previous run (a repeat in a new
+/// process: see `scripts/bench-table.py`).
 fn measure_group(c: &mut Criterion, id: &str, mut runners: Vec<(&'static str, Runner)>) {
-    let mut g = c.benchmark_group(id);
-    configure(&mut g);
-    for (name, r) in &mut runners {
-        measure(&mut g, id, name, r);
+    if !paired_only() {
+        let mut g = c.benchmark_group(id);
+        configure(&mut g);
+        for (name, r) in &mut runners {
+            measure(&mut g, id, name, r);
+        }
+        g.finish();
     }
-    g.finish();
     paired(id, &mut runners);
+}
+
+fn paired_only() -> bool {
+    std::env::var("BATON_BENCH_PAIRED_ONLY").is_ok_and(|v| v == "1")
 }
 
 fn group<W: Workload>(c: &mut Criterion, w: &W) {
@@ -795,8 +806,10 @@ fn translation(c: &mut Criterion) {
 }
 
 fn main() {
-    let _ = std::fs::remove_file(skips_file());
-    let _ = std::fs::remove_file(paired_file());
+    if !paired_only() {
+        let _ = std::fs::remove_file(skips_file());
+        let _ = std::fs::remove_file(paired_file());
+    }
     let mut c = Criterion::default().configure_from_args();
     execution(&mut c);
     rust_programs(&mut c);
