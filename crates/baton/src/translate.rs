@@ -261,6 +261,9 @@ struct CounterUpdate {
     /// The position of a `copy` emitted right before the update, with no
     /// label in between (`copy_before` when the update was emitted).
     after_copy: Option<usize>,
+    /// The position of an `i32_add_si`/`i32_add_ss` emitted right before
+    /// the update (`Last::after_add`): the counter's branch may continue it.
+    after_add: Option<usize>,
 }
 
 /// A counter's increment: a constant or a slot.
@@ -372,6 +375,9 @@ struct Last {
     /// (`load_to_test`); nothing else may fuse with it, as the local keeps
     /// the value.
     local_load: Option<Handler>,
+    /// Set on an `i32.add` whose code directly follows the code of an
+    /// `i32_add_si`/`i32_add_ss` (`prev_add`): that add's position.
+    after_add: Option<usize>,
     cond: Option<Cond>,
 }
 
@@ -418,6 +424,13 @@ struct Translator<'a> {
     pair_first: Option<PairLoad>,
     /// Positions of `i32_add_si2` pairs (first handler), ascending.
     add_pairs: Vec<usize>,
+    /// Adds whose handler also runs the next instruction
+    /// (`i32_add_si_then_store_v`, `handlers::add_then_ctr!`), ascending:
+    /// the add's position, the next instruction's and the add's plain handler.
+    add_fused: Vec<(usize, usize, Handler)>,
+    /// Position of the last emitted handler if it is an `i32_add_si` or
+    /// `i32_add_ss` (see `Last::after_add`).
+    prev_add: Option<usize>,
     /// What the last emitted handler left in the accumulators (cleared by
     /// every other emission and at labels).
     acc: Option<Acc>,
@@ -486,6 +499,8 @@ pub(crate) fn translate_validating(
         prev_load: None,
         pair_first: None,
         add_pairs: Vec::new(),
+        add_fused: Vec::new(),
+        prev_add: None,
         acc: None,
         skip_depth: 0,
         fuel_cell: None,
@@ -888,6 +903,7 @@ impl Translator<'_> {
     fn new_instruction(&mut self) {
         self.last = None;
         self.prev_add_si = None;
+        self.prev_add = None;
         self.prev_load = None;
         self.rmw_candidate = None;
         self.counter = None;
@@ -926,6 +942,16 @@ impl Translator<'_> {
         }
         if self.prev_add_si.is_some_and(|p| p >= pos) {
             self.prev_add_si = None;
+        }
+        // An add fused with the instruction after it: plain again if that goes.
+        while let Some(&(add, next, plain)) = self.add_fused.last() {
+            if next < pos {
+                break;
+            }
+            if add < pos {
+                self.code[add] = Cell::handler(plain);
+            }
+            self.add_fused.pop();
         }
     }
 
@@ -1443,6 +1469,7 @@ impl Translator<'_> {
     /// address a later access may fold (`pending_adds`).
     fn i32_add(&mut self) {
         let prev_add_si = self.prev_add_si;
+        let prev_add = self.prev_add;
         let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(
             bin!(i32_add_ss, i32_add_si, i32_add_as, i32_add_ai; rmw i32_add_rmw_s, i32_add_rmw_i, 4),
             true,
@@ -1452,6 +1479,7 @@ impl Translator<'_> {
             last.add = Some((a, b, imm));
             last.add_acc = a_acc;
         }
+        self.note_add(prev_add, start);
         if imm.is_some() && !a_acc {
             self.pair_add_si(prev_add_si, start);
         }
@@ -1467,6 +1495,22 @@ impl Translator<'_> {
             self.pending_adds.remove(0);
         }
         self.pending_adds.push(pa);
+    }
+
+    /// An add (a possible counter update) was just emitted at `start`, and
+    /// `prev_add` was `self.prev_add` before it: records in `Last::after_add`
+    /// the `i32_add_si`/`i32_add_ss` whose code it directly follows, and
+    /// makes it `prev_add` itself if it is one.
+    fn note_add(&mut self, prev_add: Option<usize>, start: usize) {
+        let after_add = prev_add.filter(|&q| {
+            (q + 3 == start && self.is(q, h::i32_add_si)) || (q + 2 == start && self.is(q, h::i32_add_ss))
+        });
+        if let Some(last) = &mut self.last {
+            last.after_add = after_add;
+        }
+        if self.is(start, h::i32_add_si) || self.is(start, h::i32_add_ss) {
+            self.prev_add = Some(start);
+        }
     }
 
     /// The `i64.sub` just emitted took constant `k` (`const_right`): record
@@ -2013,6 +2057,17 @@ impl Translator<'_> {
         }
         let sa = self.slot_of(a, p);
         let sv = self.slot_of(v, p + 1);
+        let start = self.pos();
+        // The value is the result of an `i32_add_si` right before (`x += k`
+        // then a store of `x`, as in `self.pos += 1`): the add's handler
+        // becomes one that also does the store, whose cells stay in place.
+        let after_add = width == 4
+            && !vacc.float
+            && self.in_acc(sv, false)
+            && start >= 3
+            && self.last_start == Some(start - 3)
+            && self.is(start - 3, h::i32_add_si)
+            && self.pending_adds.iter().all(|pa| pa.start != start - 3);
         self.emit(if self.in_acc(sv, vacc.float) {
             vacc.plain
         } else if self.in_acc(sa, false) {
@@ -2022,6 +2077,10 @@ impl Translator<'_> {
         });
         self.imm(pack(&[sa, sv]));
         self.imm(end);
+        if after_add && self.is(start, h::i32_store_v) {
+            self.code[start - 3] = Cell::handler(h::i32_add_si_then_store_v);
+            self.add_fused.push((start - 3, start, h::i32_add_si));
+        }
     }
 
     /// The `i32.add` computing a store's address `a` (at `p`), to fold into
@@ -2062,6 +2121,33 @@ impl Translator<'_> {
         Some(r)
     }
 
+    /// A counter branch about to be emitted at `at` (from `forms`, with
+    /// increment `inc` and bound `imm`) right after the code of the add at
+    /// `add` (`CounterUpdate::after_add`): that add's cell gets the handler
+    /// that does the add and continues in the counter's handler (see
+    /// `handlers::add_then_ctr!`), for the `ne` counters with a constant
+    /// step. Only the add's handler changes, so every way into the counter
+    /// keeps its meaning.
+    fn add_then_ctr(&mut self, add: Option<usize>, at: usize, forms: [Handler; 4], inc: Inc, imm: Option<u64>) {
+        let Some(add) = add else { return };
+        let si = add + 3 == at && self.is(add, h::i32_add_si);
+        let ss = add + 2 == at && self.is(add, h::i32_add_ss);
+        if !(si || ss) || !matches!(inc, Inc::Imm(_)) {
+            return;
+        }
+        let ctr = forms[if imm.is_some() { 3 } else { 2 }] as usize;
+        let table: [(Handler, Handler, Handler); 4] = [
+            (h::ctr_ne_ii, h::i32_add_si_then_ctr_ne_ii, h::i32_add_ss_then_ctr_ne_ii),
+            (h::ctr_ne_is, h::i32_add_si_then_ctr_ne_is, h::i32_add_ss_then_ctr_ne_is),
+            (h::ctr64_ne_ii, h::i32_add_si_then_ctr64_ne_ii, h::i32_add_ss_then_ctr64_ne_ii),
+            (h::ctr64_ne_is, h::i32_add_si_then_ctr64_ne_is, h::i32_add_ss_then_ctr64_ne_is),
+        ];
+        let Some(&(_, with_si, with_ss)) = table.iter().find(|(c, _, _)| *c as usize == ctr) else { return };
+        let fused = if si { with_si } else { with_ss };
+        self.code[add] = Cell::handler(fused);
+        self.add_fused.push((add, at, if si { h::i32_add_si } else { h::i32_add_ss }));
+    }
+
     /// Removes the code of pending add `pa` (a store absorbs it).
     fn drain_pending(&mut self, pa: PendingAdd) {
         // Code moves: a load before it can no longer be located by position.
@@ -2069,23 +2155,49 @@ impl Translator<'_> {
         // A pair whose second add is drained is a single add again; pairs
         // after the drained code move with it.
         let removed = pa.end - pa.start;
-        for k in (0..self.add_pairs.len()).rev() {
+        // Both lists are ascending and the drained code is recent: only
+        // their tails (positions from `pa.start - 3` on) can be affected,
+        // so a long function does not pay for every entry at every drain.
+        let from = self.add_pairs.partition_point(|&first| first + 3 < pa.start);
+        let mut k = from;
+        while k < self.add_pairs.len() {
             let first = self.add_pairs[k];
             if first + 3 == pa.start {
                 self.code[first] = Cell::handler(h::i32_add_si);
                 self.add_pairs.remove(k);
             } else if first >= pa.start && first < pa.end {
                 self.add_pairs.remove(k);
-            } else if first >= pa.end {
-                self.add_pairs[k] -= removed;
+            } else {
+                if first >= pa.end {
+                    self.add_pairs[k] -= removed;
+                }
+                k += 1;
+            }
+        }
+        let from = self.add_fused.partition_point(|&(_, next, _)| next < pa.start);
+        let mut k = from;
+        while k < self.add_fused.len() {
+            let (add, next, plain) = self.add_fused[k];
+            if next >= pa.start && add < pa.end {
+                // The add or the next instruction goes: the add (if it
+                // stays) is plain again.
+                if add < pa.start {
+                    self.code[add] = Cell::handler(plain);
+                }
+                self.add_fused.remove(k);
+            } else {
+                self.add_fused[k] = (add - removed, next - removed, plain);
+                k += 1;
             }
         }
         self.code.drain(pa.start..pa.end);
-        self.copies.retain(|&(c, _)| c < pa.start || c >= pa.end);
-        for (c, before) in &mut self.copies {
-            if *c >= pa.end {
-                *c -= removed;
-            }
+        let lo = self.copies.partition_point(|&(c, _)| c < pa.start);
+        let hi = self.copies.partition_point(|&(c, _)| c < pa.end);
+        self.copies.drain(lo..hi);
+        // Copies before `pa.start` keep their positions, and so does the
+        // instruction before each (it comes earlier still).
+        for (c, before) in &mut self.copies[lo..] {
+            *c -= removed;
             // The instruction before moves too, or was the drained one.
             *before = match *before {
                 Some(b) if b >= pa.end => Some(b - removed),
@@ -2421,7 +2533,7 @@ impl Translator<'_> {
             (_, b, None) if start + 2 == len => Inc::Slot(b),
             _ => return None,
         };
-        Some(CounterUpdate { start, local, a: add.0, inc, wide, after_copy })
+        Some(CounterUpdate { start, local, a: add.0, inc, wide, after_copy, after_add: last.after_add })
     }
     /// The branch forms (`nez`, `eqz`) of the last instruction, if it is an
     /// `i32.load`/`i32.load8_u` from a slot address into `a` that ends here.
@@ -2479,6 +2591,8 @@ impl Translator<'_> {
             }
             Cond::CounterCmp { update: u, forms, b, imm } => {
                 let forms = if sense { forms.0 } else { forms.1 };
+                let at = self.pos();
+                self.add_then_ctr(u.after_add, at, forms, u.inc, imm);
                 match u.inc {
                     Inc::Slot(inc) => {
                         self.emit(forms[if imm.is_some() { 1 } else { 0 }]);
@@ -3542,6 +3656,7 @@ impl Translator<'_> {
                     false,
                 ) => {}
             O::I64Add => {
+                let prev_add = t.prev_add;
                 let (start, dst_cell, a, b, imm, _) = t.binop_emit(
                     bin!(i64_add_ss, i64_add_si, i64_add_as, i64_add_ai; rmw i64_add_rmw_s, i64_add_rmw_i, 8),
                     true,
@@ -3550,11 +3665,15 @@ impl Translator<'_> {
                 if let Some(last) = &mut t.last {
                     last.add64 = Some((a, b, imm));
                 }
+                t.note_add(prev_add, start);
             }
             O::I64Sub => {
-                let k = t.const_right();
+                let (k, prev_add, start) = (t.const_right(), t.prev_add, t.pos());
                 binop_rev!(t, i64_sub_ss, i64_sub_si, i64_sub_as, i64_sub_ai, i64_sub_is, i64_sub_ia; rmw i64_sub_rmw_s, i64_sub_rmw_i, 8);
                 t.sub64_as_add(k);
+                if t.last.is_some_and(|l| l.start == start) {
+                    t.note_add(prev_add, start);
+                }
             }
             O::I64Mul => binop!(t, i64_mul_ss, i64_mul_si, i64_mul_as, i64_mul_ai, true),
             O::I64DivS => binop!(t, i64_div_s_ss, i64_div_s_si, i64_div_s_as, i64_div_s_ai, false),

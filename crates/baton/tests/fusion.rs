@@ -2550,3 +2550,108 @@ fn store_to_a_scaled_address_of_locals_matches_the_separate_add() {
         assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{name}");
     }
 }
+
+#[test]
+fn increment_then_store_of_it_is_one_handler() {
+    // `x += k; *p = x` (`self.pos += 1` with `pos` in a local and in memory):
+    // the add and the store run as one handler, also when the address is
+    // the incremented local's old value and in a loop; an out-of-bounds
+    // store traps, as the store alone would.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "bump") (param $p i32) (param $x i32) (result i32)
+        (i32.store offset=4 (local.get $p) (local.tee $x (i32.add (local.get $x) (i32.const 3))))
+        (i32.add (i32.load offset=4 (local.get $p)) (i32.mul (local.get $x) (i32.const 1000))))
+      (func (export "self") (param $x i32) (result i32)
+        (i32.store (local.get $x) (local.tee $x (i32.add (local.get $x) (i32.const 8))))
+        (i32.load (i32.sub (local.get $x) (i32.const 8))))
+      (func (export "count") (param $p i32) (param $n i32) (result i32) (local $i i32)
+        (loop $l
+          (i32.store (local.get $p) (local.tee $i (i32.add (local.get $i) (i32.const 1))))
+          (br_if $l (i32.ne (local.get $i) (local.get $n))))
+        (i32.load (local.get $p)))
+      (func (export "same") (param $x i32) (result i32)
+        (i32.store (local.tee $x (i32.add (local.get $x) (i32.const 4))) (local.get $x))
+        (i32.load (local.get $x))))"#;
+    let (mut store, inst) = instantiate(wat);
+    // Address and value both the new `x`: the address is read after the add.
+    assert_eq!(call(&mut store, &inst, "same", &[Val::I32(300)]), 304, "same");
+    for (p, x) in [(0i32, 0i32), (100, -3), (65528, 7), (4, i32::MAX)] {
+        let v = x.wrapping_add(3);
+        let want = v.wrapping_add(v.wrapping_mul(1000));
+        assert_eq!(call(&mut store, &inst, "bump", &[Val::I32(p), Val::I32(x)]), want, "bump {p} {x}");
+    }
+    // The address is the old value of `x` (read before the tee writes it).
+    assert_eq!(call(&mut store, &inst, "self", &[Val::I32(16)]), 24, "self 16");
+    assert_eq!(call(&mut store, &inst, "self", &[Val::I32(0)]), 8, "self 0");
+    assert_eq!(call(&mut store, &inst, "count", &[Val::I32(200), Val::I32(1000)]), 1000);
+    // 65532 + 4 bytes is the last word in bounds; 65533 + 4 is past it.
+    assert_eq!(call(&mut store, &inst, "bump", &[Val::I32(65528), Val::I32(1)]), 4 + 4000);
+    let f = inst.get_func(&store, "bump").expect("bump");
+    let mut out = [Val::I32(0)];
+    let err = f.call(&mut store, &[Val::I32(65529), Val::I32(1)], &mut out).unwrap_err();
+    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{err:?}");
+}
+
+#[test]
+fn pointer_bump_then_counter_back_edge_is_one_handler() {
+    // `p += q` or `p += k` right before a counter's update and back edge:
+    // the add's cell continues in the counter's handler. Also when the loop
+    // starts at the counter (the bump then runs once, on entry), with an
+    // `i64` counter, and when the bump is the counter's own bound.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "ss") (param $p i32) (param $q i32) (param $n i32) (result i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (local.get $q)))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
+      (func (export "si") (param $p i32) (param $n i32) (result i32) (local $i i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
+      (func (export "entry") (param $p i32) (param $n i32) (result i32) (local $i i32)
+        (local.set $p (i32.add (local.get $p) (i32.const 7)))
+        (loop $l
+          (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (i32.add (local.get $p) (i32.mul (local.get $i) (i32.const 1000))))
+      (func (export "wide") (param $p i32) (param $n i64) (result i32) (local $i i64) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l (i64.ne (local.tee $i (i64.add (local.get $i) (i64.const 1))) (local.get $n))))
+        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
+      (func (export "bound") (param $n i32) (result i32) (local $i i32)
+        (loop $l
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 3))) (local.get $n))))
+        (i32.add (local.get $i) (i32.mul (local.get $n) (i32.const 1000))))
+      (func (export "init") (param $n i32)
+        (loop $l
+          (i32.store (i32.shl (local.get $n) (i32.const 2)) (local.get $n))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let init = inst.get_func(&store, "init").expect("init");
+    init.call(&mut store, &[Val::I32(1000)], &mut []).expect("init");
+    // Word k holds k (1..=1000); word 0 holds 0.
+    let words = |from: i32, step: i32, n: i32| (0..n).map(|k| (from + k * step) / 4).sum::<i32>();
+    for (p, q, n) in [(0i32, 4i32, 1i32), (4, 8, 10), (40, 4, 100)] {
+        let want = words(p, q, n) + (p + q * n) * 1000;
+        assert_eq!(call(&mut store, &inst, "ss", &[Val::I32(p), Val::I32(q), Val::I32(n)]), want, "ss {p} {q} {n}");
+    }
+    for (p, n) in [(0i32, 1i32), (8, 50), (400, 200)] {
+        let want = words(p, 4, n) + (p + 4 * n) * 1000;
+        assert_eq!(call(&mut store, &inst, "si", &[Val::I32(p), Val::I32(n)]), want, "si {p} {n}");
+        assert_eq!(call(&mut store, &inst, "wide", &[Val::I32(p), Val::I64(n as i64)]), want, "wide {p} {n}");
+        assert_eq!(call(&mut store, &inst, "entry", &[Val::I32(p), Val::I32(n)]), p + 7 + n * 1000, "entry {p} {n}");
+    }
+    // i += 3 against n += 1 (n read after the bump): they meet when 2 k = n0.
+    for n0 in [2i32, 10, 40] {
+        let k = n0 / 2;
+        let want = 3 * k + (n0 + k) * 1000;
+        assert_eq!(call(&mut store, &inst, "bound", &[Val::I32(n0)]), want, "bound {n0}");
+    }
+}

@@ -1931,6 +1931,29 @@ macro_rules! store {
     };
 }
 
+/// `i32_add_si` (`[op, (dst, a), k]`) followed by the `i32_store_v` of its
+/// result (`[i32_store_v, (addr), end]`, cells 3..6): both in one handler.
+/// The store's cells are the store's own (`Translator::store_fused`), so a
+/// branch to the store runs it alone. The address is read after the add's
+/// destination is written, as the separate instructions would.
+pub(crate) unsafe fn i32_add_si_then_store_v(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let v = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
+    pslot!(fp, ip, 1, 0) = v as u64;
+    let s = ip.add(3);
+    let addr = pslot!(fp, s, 1, 0) as u32;
+    let at = access!(u32, mem, len, ctx, addr as u64 + imm!(s, 2));
+    at.write_unaligned(v.to_le());
+    next!(s.add(3), fp, mem, len, ctx, v as u64, facc)
+}
+
 store! {
     i32_store, u32, plain, f1, 2;
     i32_store_imm, u32, plain, imm2, 3;
@@ -2029,6 +2052,34 @@ mcopy! {
     mcopy16_ii, u16, i, i; mcopy16_is, u16, i, s; mcopy16_si, u16, s, i; mcopy16_ss, u16, s, s;
     mcopy32_ii, u32, i, i; mcopy32_is, u32, i, s; mcopy32_si, u32, s, i; mcopy32_ss, u32, s, s;
     mcopy64_ii, u64, i, i; mcopy64_is, u64, i, s; mcopy64_si, u64, s, i; mcopy64_ss, u64, s, s;
+}
+
+/// An `i32.add` of a constant (`[i32_add_si, (dst, a), k]`, `si`) or of a
+/// slot (`[i32_add_ss, (dst, a, b)]`, `ss`) right before a counter back
+/// edge, run by the add's cell and continued in the counter's handler
+/// without a dispatch (`Translator::emit_cond`). The counter's cells are its
+/// own, so a branch to the counter (a loop starting there) runs it alone.
+macro_rules! add_then_ctr {
+    ($($name:ident, $bump:ident, $cells:expr, $ctr:ident;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let v = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(add_then_ctr!(@b $bump, fp, ip) as u32);
+            pslot!(fp, ip, 1, 0) = v as u64;
+            next!(ip.add($cells), fp, mem, len, ctx, v as u64, facc; $ctr)
+        }
+    )*};
+    (@b si, $fp:ident, $ip:ident) => { imm!($ip, 2) };
+    (@b ss, $fp:ident, $ip:ident) => { pslot!($fp, $ip, 1, 2) };
+}
+
+add_then_ctr! {
+    i32_add_si_then_ctr_ne_ii, si, 3, ctr_ne_ii;
+    i32_add_si_then_ctr_ne_is, si, 3, ctr_ne_is;
+    i32_add_si_then_ctr64_ne_ii, si, 3, ctr64_ne_ii;
+    i32_add_si_then_ctr64_ne_is, si, 3, ctr64_ne_is;
+    i32_add_ss_then_ctr_ne_ii, ss, 2, ctr_ne_ii;
+    i32_add_ss_then_ctr_ne_is, ss, 2, ctr_ne_is;
+    i32_add_ss_then_ctr64_ne_ii, ss, 2, ctr64_ne_ii;
+    i32_add_ss_then_ctr64_ne_is, ss, 2, ctr64_ne_is;
 }
 
 /// The indices a `ctr_ne` loop visits from `i0`, stepping by `inc` until the
