@@ -20,6 +20,14 @@ fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> i32
     out[0].i32().expect("i32 result")
 }
 
+/// Asserts that export `name` (with one result) traps out of bounds on `args`.
+fn assert_oob(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) {
+    let f = inst.get_func(&*store, name).expect(name);
+    let mut out = [Val::I32(0)];
+    let err = f.call(&mut *store, args, &mut out).unwrap_err();
+    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{name} {args:?}: {err:?}");
+}
+
 /// For one compare op, functions computing it as a value, through `br_if`,
 /// through `if`, through `eqz` + `if`, and with a constant right operand.
 fn cmp_module(ty: &str, op: &str, konst: &str) -> String {
@@ -480,10 +488,7 @@ fn scaled_address_kept_in_a_local_then_loaded() {
         (0xffff_fffdu32 as i32).wrapping_add(4)
     );
     assert_eq!(call(&mut store, &inst, "sum64", &[Val::I32(0), Val::I32(16)]), -1i32 + 16);
-    let f = inst.get_func(&store, "clear").expect("clear");
-    let mut out = [Val::I32(0)];
-    let err = f.call(&mut store, &[Val::I32(65536 - 2), Val::I32(0)], &mut out).unwrap_err();
-    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{err:?}");
+    assert_oob(&mut store, &inst, "clear", &[Val::I32(65536 - 2), Val::I32(0)]);
 }
 
 #[test]
@@ -554,10 +559,7 @@ fn bit_clear_of_a_word_in_memory_is_one_handler() {
         0,
         "last word (zero memory)"
     );
-    let f = inst.get_func(&store, "clear").expect("clear");
-    let mut out = [Val::I32(0)];
-    let err = f.call(&mut store, &[Val::I32(64), Val::I32(last + 1), Val::I32(0)], &mut out).unwrap_err();
-    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{err:?}");
+    assert_oob(&mut store, &inst, "clear", &[Val::I32(64), Val::I32(last + 1), Val::I32(0)]);
 }
 
 #[test]
@@ -2587,10 +2589,7 @@ fn increment_then_store_of_it_is_one_handler() {
     assert_eq!(call(&mut store, &inst, "count", &[Val::I32(200), Val::I32(1000)]), 1000);
     // 65532 + 4 bytes is the last word in bounds; 65533 + 4 is past it.
     assert_eq!(call(&mut store, &inst, "bump", &[Val::I32(65528), Val::I32(1)]), 4 + 4000);
-    let f = inst.get_func(&store, "bump").expect("bump");
-    let mut out = [Val::I32(0)];
-    let err = f.call(&mut store, &[Val::I32(65529), Val::I32(1)], &mut out).unwrap_err();
-    assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{err:?}");
+    assert_oob(&mut store, &inst, "bump", &[Val::I32(65529), Val::I32(1)]);
 }
 
 #[test]
@@ -2599,7 +2598,20 @@ fn pointer_bump_then_counter_back_edge_is_one_handler() {
     // the add's cell continues in the counter's handler. Also when the loop
     // starts at the counter (the bump then runs once, on entry), with an
     // `i64` counter, and when the bump is the counter's own bound.
-    let wat = r#"(module
+    // `p += 4` before a counter of type `ty` counting up to `n`.
+    let counted = |name: &str, ty: &str| {
+        format!(
+            r#"(func (export "{name}") (param $p i32) (param $n {ty}) (result i32) (local $i {ty}) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l ({ty}.ne (local.tee $i ({ty}.add (local.get $i) ({ty}.const 1))) (local.get $n))))
+        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))"#
+        )
+    };
+    let (si, wide) = (counted("si", "i32"), counted("wide", "i64"));
+    let wat = format!(
+        r#"(module
       (memory 1)
       (func (export "ss") (param $p i32) (param $q i32) (param $n i32) (result i32) (local $s i32)
         (loop $l
@@ -2607,23 +2619,13 @@ fn pointer_bump_then_counter_back_edge_is_one_handler() {
           (local.set $p (i32.add (local.get $p) (local.get $q)))
           (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
         (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
-      (func (export "si") (param $p i32) (param $n i32) (result i32) (local $i i32) (local $s i32)
-        (loop $l
-          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
-          (local.set $p (i32.add (local.get $p) (i32.const 4)))
-          (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
-        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
+      {si}
       (func (export "entry") (param $p i32) (param $n i32) (result i32) (local $i i32)
         (local.set $p (i32.add (local.get $p) (i32.const 7)))
         (loop $l
           (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
         (i32.add (local.get $p) (i32.mul (local.get $i) (i32.const 1000))))
-      (func (export "wide") (param $p i32) (param $n i64) (result i32) (local $i i64) (local $s i32)
-        (loop $l
-          (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
-          (local.set $p (i32.add (local.get $p) (i32.const 4)))
-          (br_if $l (i64.ne (local.tee $i (i64.add (local.get $i) (i64.const 1))) (local.get $n))))
-        (i32.add (local.get $s) (i32.mul (local.get $p) (i32.const 1000))))
+      {wide}
       (func (export "bound") (param $n i32) (result i32) (local $i i32)
         (loop $l
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
@@ -2632,8 +2634,9 @@ fn pointer_bump_then_counter_back_edge_is_one_handler() {
       (func (export "init") (param $n i32)
         (loop $l
           (i32.store (i32.shl (local.get $n) (i32.const 2)) (local.get $n))
-          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#;
-    let (mut store, inst) = instantiate(wat);
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#
+    );
+    let (mut store, inst) = instantiate(&wat);
     let init = inst.get_func(&store, "init").expect("init");
     init.call(&mut store, &[Val::I32(1000)], &mut []).expect("init");
     // Word k holds k (1..=1000); word 0 holds 0.
