@@ -221,7 +221,7 @@ def main():
     ap.add_argument(
         "--command",
         default="scripts/bench-deps.sh && cargo bench -p baton-bench && "
-        "for i in 1 2; do BATON_BENCH_PAIRED_ONLY=1 cargo bench -p baton-bench; done && "
+        "for i in 1 2 3 4; do BATON_BENCH_PAIRED_ONLY=1 cargo bench -p baton-bench; done && "
         "scripts/bench-table.py --write-readme",
     )
     args = ap.parse_args()
