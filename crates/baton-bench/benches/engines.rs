@@ -459,13 +459,19 @@ fn paired(group: &str, runners: &mut [(&'static str, Runner)]) {
     eprintln!("{report}");
 }
 
-fn add<E: Wasm + 'static, W: Workload>(runners: &mut Vec<(&'static str, Runner)>, w: &W) {
-    if !engine_enabled(E::NAME) {
-        return;
+/// Adds engine `name`'s runner for `group`, if preparing it worked (else
+/// records why it is skipped; `Ok(None)`: the engine has no such mode).
+fn add_runner(runners: &mut Vec<(&'static str, Runner)>, group: &str, name: &'static str, r: Result<Option<Runner>>) {
+    match r {
+        Ok(Some(r)) => runners.push((name, r)),
+        Ok(None) => {}
+        Err(e) => skip(group, name, &e),
     }
-    match w.prepare::<E>() {
-        Ok(runner) => runners.push((E::NAME, runner)),
-        Err(e) => skip(&w.id(), E::NAME, &e),
+}
+
+fn add<E: Wasm + 'static, W: Workload>(runners: &mut Vec<(&'static str, Runner)>, w: &W) {
+    if engine_enabled(E::NAME) {
+        add_runner(runners, &w.id(), E::NAME, w.prepare::<E>().map(Some));
     }
 }
 
@@ -508,23 +514,20 @@ fn translate_group(c: &mut Criterion, t: &Translate) {
     }
     let mut runners: Vec<(&'static str, Runner)> = Vec::new();
     fn add<E: Wasm + 'static>(runners: &mut Vec<(&'static str, Runner)>, id: &str, t: &Translate) {
-        if !engine_enabled(E::NAME) {
-            return;
-        }
-        match translate_runner::<E>(t) {
-            Ok(Some(r)) => runners.push((E::NAME, r)),
-            Ok(None) => {}
-            Err(e) => skip(id, E::NAME, &e),
+        if engine_enabled(E::NAME) {
+            add_runner(runners, id, E::NAME, translate_runner::<E>(t));
         }
     }
     add::<Baton>(&mut runners, &id, t);
     add::<Wasmi>(&mut runners, &id, t);
     if t.lazy && engine_enabled("wasmi") {
         let engine = WasmiLazyUnchecked::engine();
-        match t.src.load().and_then(|wasm| Wasmi::translate(&engine, &wasm).map(|_| wasm)) {
-            Ok(wasm) => runners.push((WasmiLazyUnchecked::NAME, Box::new(move || Wasmi::translate(&engine, &wasm)))),
-            Err(e) => skip(&id, WasmiLazyUnchecked::NAME, &e),
-        }
+        let runner = t
+            .src
+            .load()
+            .and_then(|wasm| Wasmi::translate(&engine, &wasm).map(|_| wasm))
+            .map(|wasm| Some(Box::new(move || Wasmi::translate(&engine, &wasm)) as Runner));
+        add_runner(&mut runners, &id, WasmiLazyUnchecked::NAME, runner);
     }
     add::<Wasm3>(&mut runners, &id, t);
     measure_group(c, &id, runners);

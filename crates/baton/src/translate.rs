@@ -422,11 +422,10 @@ struct Translator<'a> {
     /// it outlives the address `add` between them, which the second load
     /// folds. Cleared with the pending adds (labels, branches, local writes).
     pair_first: Option<PairLoad>,
-    /// Positions of `i32_add_si2` pairs (first handler), ascending.
-    add_pairs: Vec<usize>,
-    /// Adds whose handler also runs the next instruction
-    /// (`i32_add_si_then_store_v`, `handlers::add_then_ctr!`), ascending:
-    /// the add's position, the next instruction's and the add's plain handler.
+    /// Adds whose handler also runs the next instruction (`i32_add_si2`
+    /// pairs, `i32_add_si_then_store_v`, `handlers::add_then_ctr!`),
+    /// ascending: the add's position, the next instruction's and the add's
+    /// plain handler. The next instruction keeps its cells and handler.
     add_fused: Vec<(usize, usize, Handler)>,
     /// Position of the last emitted handler if it is an `i32_add_si` or
     /// `i32_add_ss` (see `Last::after_add`).
@@ -498,7 +497,6 @@ pub(crate) fn translate_validating(
         prev_add_si: None,
         prev_load: None,
         pair_first: None,
-        add_pairs: Vec::new(),
         add_fused: Vec::new(),
         prev_add: None,
         acc: None,
@@ -921,29 +919,19 @@ impl Translator<'_> {
         match prev_add_si {
             Some(first) if first + 3 == start => {
                 self.code[first] = Cell::handler(h::i32_add_si2);
-                self.add_pairs.push(first);
+                self.add_fused.push((first, start, h::i32_add_si));
                 self.prev_add_si = None;
             }
             _ => self.prev_add_si = Some(start),
         }
     }
 
-    /// Code from `pos` on is about to be removed or moved: pairs whose second
-    /// add is in it become single adds again.
+    /// Code from `pos` on is about to be removed or moved: adds fused with
+    /// an instruction in it (`add_fused`) become plain adds again.
     fn unpair_adds(&mut self, pos: usize) {
-        while let Some(&first) = self.add_pairs.last() {
-            if first + 3 < pos {
-                break;
-            }
-            if first < pos {
-                self.code[first] = Cell::handler(h::i32_add_si);
-            }
-            self.add_pairs.pop();
-        }
         if self.prev_add_si.is_some_and(|p| p >= pos) {
             self.prev_add_si = None;
         }
-        // An add fused with the instruction after it: plain again if that goes.
         while let Some(&(add, next, plain)) = self.add_fused.last() {
             if next < pos {
                 break;
@@ -1502,15 +1490,21 @@ impl Translator<'_> {
     /// the `i32_add_si`/`i32_add_ss` whose code it directly follows, and
     /// makes it `prev_add` itself if it is one.
     fn note_add(&mut self, prev_add: Option<usize>, start: usize) {
-        let after_add = prev_add.filter(|&q| {
-            (q + 3 == start && self.is(q, h::i32_add_si)) || (q + 2 == start && self.is(q, h::i32_add_ss))
-        });
+        let after_add = prev_add.filter(|&q| self.add_ending_at(q, start).is_some());
         if let Some(last) = &mut self.last {
             last.after_add = after_add;
         }
         if self.is(start, h::i32_add_si) || self.is(start, h::i32_add_ss) {
             self.prev_add = Some(start);
         }
+    }
+
+    /// The handler and cell count of the `i32_add_si` (3 cells) or
+    /// `i32_add_ss` (2) at `q` if its code ends at `end`.
+    fn add_ending_at(&self, q: usize, end: usize) -> Option<(Handler, usize)> {
+        [(h::i32_add_si as Handler, 3), (h::i32_add_ss, 2)]
+            .into_iter()
+            .find(|&(add, cells)| q + cells == end && self.is(q, add))
     }
 
     /// The `i64.sub` just emitted took constant `k` (`const_right`): record
@@ -2058,16 +2052,14 @@ impl Translator<'_> {
         let sa = self.slot_of(a, p);
         let sv = self.slot_of(v, p + 1);
         let start = self.pos();
-        // The value is the result of an `i32_add_si` right before (`x += k`
-        // then a store of `x`, as in `self.pos += 1`): the add's handler
-        // becomes one that also does the store, whose cells stay in place.
-        let after_add = width == 4
-            && !vacc.float
-            && self.in_acc(sv, false)
-            && start >= 3
-            && self.last_start == Some(start - 3)
-            && self.is(start - 3, h::i32_add_si)
-            && self.pending_adds.iter().all(|pa| pa.start != start - 3);
+        // The value is the result of an `i32_add_si` just emitted (`x += k`
+        // then a store of `x`, as in `self.pos += 1`; the store is then
+        // `i32_store_v`): the add's handler becomes one that also does the
+        // store, whose cells stay in place.
+        let add = self.last_start.filter(|&q| {
+            self.add_ending_at(q, start).is_some_and(|(_, cells)| cells == 3)
+                && self.pending_adds.iter().all(|pa| pa.start != q)
+        });
         self.emit(if self.in_acc(sv, vacc.float) {
             vacc.plain
         } else if self.in_acc(sa, false) {
@@ -2077,9 +2069,9 @@ impl Translator<'_> {
         });
         self.imm(pack(&[sa, sv]));
         self.imm(end);
-        if after_add && self.is(start, h::i32_store_v) {
-            self.code[start - 3] = Cell::handler(h::i32_add_si_then_store_v);
-            self.add_fused.push((start - 3, start, h::i32_add_si));
+        if let (Some(q), true) = (add, self.is(start, h::i32_store_v)) {
+            self.code[q] = Cell::handler(h::i32_add_si_then_store_v);
+            self.add_fused.push((q, start, h::i32_add_si));
         }
     }
 
@@ -2129,12 +2121,11 @@ impl Translator<'_> {
     /// step. Only the add's handler changes, so every way into the counter
     /// keeps its meaning.
     fn add_then_ctr(&mut self, add: Option<usize>, at: usize, forms: [Handler; 4], inc: Inc, imm: Option<u64>) {
-        let Some(add) = add else { return };
-        let si = add + 3 == at && self.is(add, h::i32_add_si);
-        let ss = add + 2 == at && self.is(add, h::i32_add_ss);
-        if !(si || ss) || !matches!(inc, Inc::Imm(_)) {
+        let Some((add, (plain, cells))) = add.and_then(|q| Some((q, self.add_ending_at(q, at)?))) else { return };
+        if !matches!(inc, Inc::Imm(_)) {
             return;
         }
+        let si = cells == 3;
         let ctr = forms[if imm.is_some() { 3 } else { 2 }] as usize;
         let table: [(Handler, Handler, Handler); 4] = [
             (h::ctr_ne_ii, h::i32_add_si_then_ctr_ne_ii, h::i32_add_ss_then_ctr_ne_ii),
@@ -2145,37 +2136,19 @@ impl Translator<'_> {
         let Some(&(_, with_si, with_ss)) = table.iter().find(|(c, _, _)| *c as usize == ctr) else { return };
         let fused = if si { with_si } else { with_ss };
         self.code[add] = Cell::handler(fused);
-        self.add_fused.push((add, at, if si { h::i32_add_si } else { h::i32_add_ss }));
+        self.add_fused.push((add, at, plain));
     }
 
     /// Removes the code of pending add `pa` (a store absorbs it).
     fn drain_pending(&mut self, pa: PendingAdd) {
         // Code moves: a load before it can no longer be located by position.
         self.pair_first = None;
-        // A pair whose second add is drained is a single add again; pairs
-        // after the drained code move with it.
         let removed = pa.end - pa.start;
-        // Both lists are ascending and the drained code is recent: only
-        // their tails (positions from `pa.start - 3` on) can be affected,
-        // so a long function does not pay for every entry at every drain.
-        let from = self.add_pairs.partition_point(|&first| first + 3 < pa.start);
-        let mut k = from;
-        while k < self.add_pairs.len() {
-            let first = self.add_pairs[k];
-            if first + 3 == pa.start {
-                self.code[first] = Cell::handler(h::i32_add_si);
-                self.add_pairs.remove(k);
-            } else if first >= pa.start && first < pa.end {
-                self.add_pairs.remove(k);
-            } else {
-                if first >= pa.end {
-                    self.add_pairs[k] -= removed;
-                }
-                k += 1;
-            }
-        }
-        let from = self.add_fused.partition_point(|&(_, next, _)| next < pa.start);
-        let mut k = from;
+        // `add_fused` and `copies` are ascending and the drained code is
+        // recent: only their tails can be affected, so a long function does
+        // not pay for every entry at every drain. An add fused with drained
+        // code is a plain add again; fused adds after it move with it.
+        let mut k = self.add_fused.partition_point(|&(_, next, _)| next < pa.start);
         while k < self.add_fused.len() {
             let (add, next, plain) = self.add_fused[k];
             if next >= pa.start && add < pa.end {
@@ -2379,7 +2352,7 @@ impl Translator<'_> {
         // The table alternates `_ss` (two cells) and `_si` (three); the
         // instruction must end the code.
         let cells = 2 + i % 2;
-        if last.start + cells != self.pos() || self.add_pairs.last().is_some_and(|&f| f + 3 >= last.start) {
+        if last.start + cells != self.pos() || self.add_fused.last().is_some_and(|&(_, next, _)| next >= last.start) {
             return false;
         }
         self.code[last.start] = Cell::handler(RET[i].1);
