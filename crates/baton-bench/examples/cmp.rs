@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release -p baton-bench --example cmp -- mandelbrot 150 [N]`
 //! `cargo run --release -p baton-bench --example cmp -- json-parse 0 10 --input bench/rust-benchmarks/res/citm_catalog.json`
+//! `cargo run --release -p baton-bench --example cmp -- wat fibonacci-iter.wat run 2000000 [N]`
 //! `cargo run --release -p baton-bench --example cmp -- translate bench/coremark/coremark-minimal.wasm eager|lazy [N]`
 //!
 //! With `--features handler-stats` it counts Baton's executed handler pairs
@@ -140,6 +141,40 @@ fn main() -> anyhow::Result<()> {
         let b = best::<Baton>(&wasm, lazy, n)?;
         let w = if baton_only() { b } else { best::<Wasmi>(&wasm, lazy, n)? };
         println!("translate {rel}: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
+        return Ok(());
+    }
+    if name == "wat" {
+        // A vendored .wat kernel with one integer parameter, best of N:
+        // `wat fibonacci-iter.wat run 2000000 [N]` (an i64 export, else i32).
+        let file = args.get(1).ok_or_else(|| anyhow::anyhow!("wat <file> <export> <arg> [N]"))?;
+        let export = args.get(2).map_or("run", String::as_str);
+        let arg: i64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+        let n: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(10);
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/wat/");
+        let wasm = wat::parse_file(format!("{dir}{file}"))?;
+        fn best<E: Wasm>(wasm: &[u8], export: &str, arg: i64, n: usize) -> anyhow::Result<Duration> {
+            let mut inst = E::instantiate(wasm, &Clock::new(1))?;
+            let wide = inst.func::<i64, i64>(export);
+            let narrow = inst.func::<i32, i32>(export);
+            let mut best = Duration::MAX;
+            for _ in 0..n {
+                let t = Instant::now();
+                match (&wide, &narrow) {
+                    (Ok(f), _) => drop(inst.call(f, arg)?),
+                    (_, Ok(f)) => drop(inst.call(f, arg as i32)?),
+                    (Err(e), _) => anyhow::bail!("{export}: {e}"),
+                }
+                best = best.min(t.elapsed());
+            }
+            Ok(best)
+        }
+        let b = best::<Baton>(&wasm, export, arg, n)?;
+        if baton_only() {
+            println!("{file}: baton {b:?}");
+            return Ok(());
+        }
+        let w = best::<Wasmi>(&wasm, export, arg, n)?;
+        println!("{file}: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
         return Ok(());
     }
     if name == "coremark" {
