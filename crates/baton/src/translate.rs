@@ -409,6 +409,9 @@ struct Translator<'a> {
     copies: Vec<(usize, Option<usize>)>,
     /// Start of the last instruction emitted, if still known.
     last_start: Option<usize>,
+    /// Start of the last `i32_add_and`/`_a` emitted (`add_and`), for a
+    /// compare-branch right after it (`emit_cond`).
+    add_and_at: Option<usize>,
     /// Set by `binop_emit` for the `Last` that `push_result` makes next.
     rmw_candidate: Option<Rmw>,
     /// Position of the last emitted handler if it is an `i32_add_si` that a
@@ -493,6 +496,7 @@ pub(crate) fn translate_validating(
         copy_before: None,
         copies: Vec::new(),
         last_start: None,
+        add_and_at: None,
         rmw_candidate: None,
         prev_add_si: None,
         prev_load: None,
@@ -948,6 +952,7 @@ impl Translator<'_> {
         self.unpair_adds(pos);
         self.forget_copies_from(pos);
         self.last_start = None;
+        self.add_and_at = self.add_and_at.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -1678,11 +1683,14 @@ impl Translator<'_> {
     }
 
     /// `i32.and` of a constant mask with the result of the `i32.add` of a
-    /// slot and a constant just emitted: one `i32_add_and`.
+    /// slot (or the accumulator, which then still holds it) and a constant
+    /// just emitted: one `i32_add_and`/`_a`.
     fn add_and(&mut self) -> bool {
         let Some((last, mask)) = self.and_mask_of_last() else { return false };
-        let (Some((a, _, Some(k))), false) = (last.add, last.add_acc) else { return false };
-        self.fuse_and_mask(last, h::i32_add_and, a, k as u32, mask);
+        let Some((a, _, Some(k))) = last.add else { return false };
+        let handler = if last.add_acc { h::i32_add_and_a } else { h::i32_add_and };
+        self.fuse_and_mask(last, handler, a, k as u32, mask);
+        self.add_and_at = self.last.map(|l| l.start);
         true
     }
 
@@ -2527,6 +2535,23 @@ impl Translator<'_> {
             None
         }
     }
+    /// The `br_i32_add_and_*` form of the compare-branch `ai` (a constant
+    /// right operand, the left one `a` from the accumulator), if the code
+    /// ends with an `i32_add_and`/`_a` into `a` (`add_and_at`).
+    fn add_and_then(&self, ai: Handler, a: u32) -> Option<Handler> {
+        let start = self.add_and_at.filter(|&s| s + 3 == self.pos())?;
+        if self.field(start + 1, 0) != a {
+            return None;
+        }
+        let &(_, slot, acc) = h::BR_ADD_AND.iter().find(|(br, _, _)| std::ptr::fn_addr_eq(*br, ai))?;
+        if self.is(start, h::i32_add_and_a) {
+            Some(acc)
+        } else if self.is(start, h::i32_add_and) {
+            Some(slot)
+        } else {
+            None
+        }
+    }
     /// Emits a conditional branch taken when the condition is `sense`, without
     /// its target cell (the caller emits it next).
     fn emit_cond(&mut self, c: Cond, sense: bool) {
@@ -2584,6 +2609,15 @@ impl Translator<'_> {
             }
             Cond::Cmp { when_true, when_false, a, b, imm, a_acc, .. } => {
                 let (ss, si, as_, ai) = if sense { when_true } else { when_false };
+                // An unsigned compare of the `i32_add_and` result just computed
+                // with a constant: one `br_i32_add_and_*` in the add's cells.
+                if let (true, Some(k), Some(fused)) = (a_acc, imm, self.add_and_then(ai, a)) {
+                    let start = self.pos() - 3;
+                    self.code[start] = Cell::handler(fused);
+                    self.imm(k);
+                    self.new_instruction();
+                    return;
+                }
                 let (ss, si) = if a_acc { (as_, ai) } else { (ss, si) };
                 match imm {
                     Some(k) => {

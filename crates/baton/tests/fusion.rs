@@ -2658,3 +2658,61 @@ fn pointer_bump_then_counter_back_edge_is_one_handler() {
         assert_eq!(call(&mut store, &inst, "bound", &[Val::I32(n0)]), want, "bound {n0}");
     }
 }
+
+#[test]
+fn character_class_check_and_its_branch_are_one_handler() {
+    // `((c + k) & mask) <op> n` (unsigned) right before the branch on it:
+    // `i32_add_and` (or `_a`, `c` just loaded) and the compare-branch run as
+    // one handler. Checked against the compare as a value, through `br_if`
+    // and `if` (the negated branch), with the masked value kept in a local
+    // (the fused handler still writes it) and with wrapping adds.
+    let module = |op: &str| {
+        format!(
+            r#"(module
+      (memory 1)
+      (func (export "value") (param $c i32) (result i32)
+        (i32.{op} (i32.and (i32.add (local.get $c) (i32.const -97)) (i32.const 255)) (i32.const 25)))
+      (func (export "br_if") (param $c i32) (result i32)
+        (block $yes
+          (br_if $yes (i32.{op} (i32.and (i32.add (local.get $c) (i32.const -97)) (i32.const 255)) (i32.const 25)))
+          (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "if") (param $c i32) (result i32)
+        (if (result i32) (i32.{op} (i32.and (i32.add (local.get $c) (i32.const -97)) (i32.const 255)) (i32.const 25))
+          (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "loaded") (param $c i32) (result i32)
+        (i32.store8 (i32.const 7) (local.get $c))
+        (block $yes
+          (br_if $yes (i32.{op} (i32.and (i32.add (i32.load8_u (i32.const 7)) (i32.const -48)) (i32.const 255)) (i32.const 9)))
+          (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "loaded_value") (param $c i32) (result i32)
+        (i32.{op} (i32.and (i32.add (i32.and (local.get $c) (i32.const 255)) (i32.const -48)) (i32.const 255)) (i32.const 9)))
+      (func (export "kept") (param $c i32) (result i32) (local $x i32)
+        (block $yes
+          (br_if $yes (i32.{op} (local.tee $x (i32.and (i32.add (local.get $c) (i32.const 3)) (i32.const 65535))) (i32.const 1000)))
+          (return (i32.sub (i32.const 0) (local.get $x))))
+        (local.get $x)))"#
+        )
+    };
+    for op in ["lt_u", "le_u", "gt_u", "ge_u"] {
+        let (mut store, inst) = instantiate(&module(op));
+        for c in [0i32, 47, 48, 57, 58, 96, 97, 121, 122, 123, 255, 256, 353, -1, i32::MIN, 65533, 997, 996] {
+            let args = [Val::I32(c)];
+            let want = call(&mut store, &inst, "value", &args);
+            assert_eq!(call(&mut store, &inst, "br_if", &args), want, "{op} br_if {c}");
+            assert_eq!(call(&mut store, &inst, "if", &args), want, "{op} if {c}");
+            let want = call(&mut store, &inst, "loaded_value", &args);
+            assert_eq!(call(&mut store, &inst, "loaded", &args), want, "{op} loaded {c}");
+            let x = (c.wrapping_add(3) & 65535) as u32;
+            let taken = match op {
+                "lt_u" => x < 1000,
+                "le_u" => x <= 1000,
+                "gt_u" => x > 1000,
+                _ => x >= 1000,
+            };
+            let kept = if taken { x as i32 } else { -(x as i32) };
+            assert_eq!(call(&mut store, &inst, "kept", &args), kept, "{op} kept {c}");
+        }
+    }
+}

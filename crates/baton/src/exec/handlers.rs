@@ -736,12 +736,65 @@ pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
 
 /// `[i32_add_and, (dst, a), k | mask << 32]`: `(a + k) & mask` (wrapping),
 /// as a range check of a character (`((c - '0') & 255) <= 9`) computes it.
+/// The `_a` form takes `a` from the accumulator (field 1 unused).
 pub(crate) unsafe fn i32_add_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
     let k = imm!(ip, 2);
     let v = ((pslot!(fp, ip, 1, 1) as u32).wrapping_add(k as u32) & (k >> 32) as u32) as u64;
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
+
+pub(crate) unsafe fn i32_add_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    let k = imm!(ip, 2);
+    let v = ((acc as u32).wrapping_add(k as u32) & (k >> 32) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
+/// `[op, (dst, a), k | mask << 32, n, target]`: `dst = (a + k) & mask` as
+/// `i32_add_and` computes it (the `_a` forms take `a` from the
+/// accumulator), then a branch if `dst <op> n` (unsigned): a character-class
+/// check (`((c - 'a') & 255) < 26`) and its branch in one handler.
+macro_rules! br_add_and {
+    ($($name:ident, $src:ident, |$v:ident, $n:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let k = imm!(ip, 2);
+            let a = br_add_and!(@a $src, fp, ip, acc);
+            let $v = a.wrapping_add(k as u32) & (k >> 32) as u32;
+            pslot!(fp, ip, 1, 0) = $v as u64;
+            let $n = imm!(ip, 3) as u32;
+            if $e {
+                next!(target!(ip, 4), fp, mem, len, ctx, $v as u64, facc)
+            }
+            next!(ip.add(5), fp, mem, len, ctx, $v as u64, facc)
+        }
+    )*};
+    (@a slot, $fp:ident, $ip:ident, $acc:ident) => {{
+        let _ = $acc;
+        pslot!($fp, $ip, 1, 1) as u32
+    }};
+    (@a acc, $fp:ident, $ip:ident, $acc:ident) => { $acc as u32 };
+}
+
+br_add_and! {
+    br_i32_add_and_lt_u, slot, |v, n| v < n;
+    br_i32_add_and_lt_u_a, acc, |v, n| v < n;
+    br_i32_add_and_le_u, slot, |v, n| v <= n;
+    br_i32_add_and_le_u_a, acc, |v, n| v <= n;
+    br_i32_add_and_gt_u, slot, |v, n| v > n;
+    br_i32_add_and_gt_u_a, acc, |v, n| v > n;
+    br_i32_add_and_ge_u, slot, |v, n| v >= n;
+    br_i32_add_and_ge_u_a, acc, |v, n| v >= n;
+}
+
+/// `(compare-branch with a constant, the same after an i32_add_and, after
+/// an i32_add_and_a)`, for `Translator::emit_cond`.
+pub(crate) const BR_ADD_AND: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
+    (br_i32_lt_u_ai, br_i32_add_and_lt_u, br_i32_add_and_lt_u_a),
+    (br_i32_le_u_ai, br_i32_add_and_le_u, br_i32_add_and_le_u_a),
+    (br_i32_gt_u_ai, br_i32_add_and_gt_u, br_i32_add_and_gt_u_a),
+    (br_i32_ge_u_ai, br_i32_add_and_ge_u, br_i32_add_and_ge_u_a),
+];
 
 /// `[op, (dst, src)]`
 /// `[op, (dst, a)]`; the `_a` form takes `a` from the accumulator (field 1
