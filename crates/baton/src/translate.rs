@@ -425,11 +425,15 @@ struct Translator<'a> {
     /// it outlives the address `add` between them, which the second load
     /// folds. Cleared with the pending adds (labels, branches, local writes).
     pair_first: Option<PairLoad>,
-    /// Adds whose handler also runs the next instruction (`i32_add_si2`
-    /// pairs, `i32_add_si_then_store_v`, `handlers::add_then_ctr!`),
-    /// ascending: the add's position, the next instruction's and the add's
-    /// plain handler. The next instruction keeps its cells and handler.
-    add_fused: Vec<(usize, usize, Handler)>,
+    /// Instructions whose handler also runs the next instruction (`i32_add_si2`
+    /// pairs, `i32_add_si_then_store_v`, `handlers::add_then_ctr!`, a counter
+    /// compare then a bit test, `ctr_then_bit`), ascending: the first one's
+    /// position, the next instruction's and the first one's plain handler.
+    /// The next instruction keeps its cells and handler; truncating or
+    /// draining code at or before it restores the plain handler.
+    then_fused: Vec<(usize, usize, Handler)>,
+    /// Position of the last `ctr_*` counter compare emitted (`emit_cond`).
+    ctr_at: Option<usize>,
     /// Position of the last emitted handler if it is an `i32_add_si` or
     /// `i32_add_ss` (see `Last::after_add`).
     prev_add: Option<usize>,
@@ -501,7 +505,8 @@ pub(crate) fn translate_validating(
         prev_add_si: None,
         prev_load: None,
         pair_first: None,
-        add_fused: Vec::new(),
+        then_fused: Vec::new(),
+        ctr_at: None,
         prev_add: None,
         acc: None,
         skip_depth: 0,
@@ -921,9 +926,11 @@ impl Translator<'_> {
     /// their places (retargeting its destination works as before).
     fn pair_add_si(&mut self, prev_add_si: Option<usize>, start: usize) {
         match prev_add_si {
-            Some(first) if first + 3 == start => {
+            // The first add may have become something else since (a return,
+            // `fold_into_return`, after which this add is not its successor).
+            Some(first) if first + 3 == start && self.is(first, h::i32_add_si) => {
                 self.code[first] = Cell::handler(h::i32_add_si2);
-                self.add_fused.push((first, start, h::i32_add_si));
+                self.then_fused.push((first, start, h::i32_add_si));
                 self.prev_add_si = None;
             }
             _ => self.prev_add_si = Some(start),
@@ -931,19 +938,19 @@ impl Translator<'_> {
     }
 
     /// Code from `pos` on is about to be removed or moved: adds fused with
-    /// an instruction in it (`add_fused`) become plain adds again.
+    /// an instruction in it (`then_fused`) become plain adds again.
     fn unpair_adds(&mut self, pos: usize) {
         if self.prev_add_si.is_some_and(|p| p >= pos) {
             self.prev_add_si = None;
         }
-        while let Some(&(add, next, plain)) = self.add_fused.last() {
+        while let Some(&(add, next, plain)) = self.then_fused.last() {
             if next < pos {
                 break;
             }
             if add < pos {
                 self.code[add] = Cell::handler(plain);
             }
-            self.add_fused.pop();
+            self.then_fused.pop();
         }
     }
 
@@ -953,6 +960,7 @@ impl Translator<'_> {
         self.forget_copies_from(pos);
         self.last_start = None;
         self.add_and_at = self.add_and_at.filter(|&s| s < pos);
+        self.ctr_at = self.ctr_at.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -2079,7 +2087,7 @@ impl Translator<'_> {
         self.imm(end);
         if let (Some(q), true) = (add, self.is(start, h::i32_store_v)) {
             self.code[q] = Cell::handler(h::i32_add_si_then_store_v);
-            self.add_fused.push((q, start, h::i32_add_si));
+            self.then_fused.push((q, start, h::i32_add_si));
         }
     }
 
@@ -2144,30 +2152,33 @@ impl Translator<'_> {
         let Some(&(_, with_si, with_ss)) = table.iter().find(|(c, _, _)| *c as usize == ctr) else { return };
         let fused = if si { with_si } else { with_ss };
         self.code[add] = Cell::handler(fused);
-        self.add_fused.push((add, at, plain));
+        self.then_fused.push((add, at, plain));
     }
 
     /// Removes the code of pending add `pa` (a store absorbs it).
     fn drain_pending(&mut self, pa: PendingAdd) {
-        // Code moves: a load before it can no longer be located by position.
+        // Code moves: a load before it can no longer be located by position,
+        // nor the instructions `add_and_at` and `ctr_at` remember.
         self.pair_first = None;
+        self.add_and_at = None;
+        self.ctr_at = None;
         let removed = pa.end - pa.start;
-        // `add_fused` and `copies` are ascending and the drained code is
+        // `then_fused` and `copies` are ascending and the drained code is
         // recent: only their tails can be affected, so a long function does
         // not pay for every entry at every drain. An add fused with drained
         // code is a plain add again; fused adds after it move with it.
-        let mut k = self.add_fused.partition_point(|&(_, next, _)| next < pa.start);
-        while k < self.add_fused.len() {
-            let (add, next, plain) = self.add_fused[k];
+        let mut k = self.then_fused.partition_point(|&(_, next, _)| next < pa.start);
+        while k < self.then_fused.len() {
+            let (add, next, plain) = self.then_fused[k];
             if next >= pa.start && add < pa.end {
                 // The add or the next instruction goes: the add (if it
                 // stays) is plain again.
                 if add < pa.start {
                     self.code[add] = Cell::handler(plain);
                 }
-                self.add_fused.remove(k);
+                self.then_fused.remove(k);
             } else {
-                self.add_fused[k] = (add - removed, next - removed, plain);
+                self.then_fused[k] = (add - removed, next - removed, plain);
                 k += 1;
             }
         }
@@ -2360,11 +2371,14 @@ impl Translator<'_> {
         // The table alternates `_ss` (two cells) and `_si` (three); the
         // instruction must end the code.
         let cells = 2 + i % 2;
-        if last.start + cells != self.pos() || self.add_fused.last().is_some_and(|&(_, next, _)| next >= last.start) {
+        if last.start + cells != self.pos() || self.then_fused.last().is_some_and(|&(_, next, _)| next >= last.start) {
             return false;
         }
         self.code[last.start] = Cell::handler(RET[i].1);
         self.last = None;
+        // The code after a return is not its successor: nothing pairs with it.
+        self.prev_add_si = None;
+        self.prev_add = None;
         true
     }
 
@@ -2590,6 +2604,7 @@ impl Translator<'_> {
             Cond::CounterCmp { update: u, forms, b, imm } => {
                 let forms = if sense { forms.0 } else { forms.1 };
                 let at = self.pos();
+                self.ctr_at = Some(at);
                 self.add_then_ctr(u.after_add, at, forms, u.inc, imm);
                 match u.inc {
                     Inc::Slot(inc) => {
@@ -2621,9 +2636,11 @@ impl Translator<'_> {
                 let (ss, si) = if a_acc { (as_, ai) } else { (ss, si) };
                 match imm {
                     Some(k) => {
+                        let start = self.pos();
                         self.emit(si);
                         self.imm(pack(&[a]));
                         self.imm(k);
+                        self.ctr_then_bit(start, si, a);
                     }
                     None => {
                         self.emit(ss);
@@ -2631,6 +2648,24 @@ impl Translator<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// A bit-test branch `br_i32_{bit,nbit}_si` of slot `a` (at `start`)
+    /// right after a `ctr_{gt,le}_u_ii` that updated `a`, as
+    /// `matches!(c, b' ' | b'\n' ...)` compiles (`x = c - 9; x > 23 ||
+    /// !bit(x)`): the counter's cell gets the handler that continues in the
+    /// bit test by a direct call (`then_fused`).
+    fn ctr_then_bit(&mut self, start: usize, branch: Handler, a: u32) {
+        // `[ctr, (local, a), inc, b, target]`
+        let Some(c) = self.ctr_at.filter(|&c| c + 5 == start) else { return };
+        if self.field(c + 1, 0) != a {
+            return;
+        }
+        let found = h::CTR_THEN_BIT.iter().find(|(ctr, br, _)| self.is(c, *ctr) && std::ptr::fn_addr_eq(*br, branch));
+        if let Some(&(plain, _, fused)) = found {
+            self.code[c] = Cell::handler(fused);
+            self.then_fused.push((c, start, plain));
         }
     }
     fn enter_block(&mut self, kind: Kind, bt: BlockType) {

@@ -2716,3 +2716,63 @@ fn character_class_check_and_its_branch_are_one_handler() {
         }
     }
 }
+
+#[test]
+fn counter_compare_then_bit_test_is_one_handler() {
+    // `x = c + k; x > n` (or `<=`) branching, then a branch on bit `x` of a
+    // constant mask (set or clear): as `matches!(c, b' ' | b'\n' | ..)`
+    // compiles. The compare's handler continues in the bit test; the local
+    // keeps `x`, and a bit test of `x >= 32` takes the shift mod 32.
+    let func = |name: &str, cmp: &str, test: &str| {
+        let bit = "(i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const 8388627))";
+        let cond = if test == "nbit" { format!("(i32.eqz {bit})") } else { bit.to_string() };
+        format!(
+            r#"(func (export "{name}") (param $c i32) (result i32) (local $x i32)
+        (block $a
+          (block $b
+            (br_if $b (i32.{cmp} (local.tee $x (i32.add (local.get $c) (i32.const -9))) (i32.const 23)))
+            (br_if $a {cond})
+            (return (i32.add (i32.const 2000) (local.get $x))))
+          (return (i32.add (i32.const 1000) (local.get $x))))
+        (local.get $x))"#
+        )
+    };
+    let mut funcs = String::new();
+    for (cmp, test) in [("gt_u", "nbit"), ("gt_u", "bit"), ("le_u", "nbit"), ("le_u", "bit")] {
+        funcs += &func(&format!("{cmp}_{test}"), cmp, test);
+    }
+    let (mut store, inst) = instantiate(&format!("(module {funcs})"));
+    for (cmp, test) in [("gt_u", "nbit"), ("gt_u", "bit"), ("le_u", "nbit"), ("le_u", "bit")] {
+        for c in (-3..300).chain([i32::MIN, i32::MAX, 41, 73]) {
+            let x = c.wrapping_add(-9);
+            let first = if cmp == "gt_u" { x as u32 > 23 } else { x as u32 <= 23 };
+            let bit = (1u32 << (x as u32 & 31)) & 8388627 != 0;
+            let second = if test == "nbit" { !bit } else { bit };
+            let want = if first {
+                x.wrapping_add(1000)
+            } else if second {
+                x
+            } else {
+                x.wrapping_add(2000)
+            };
+            let name = format!("{cmp}_{test}");
+            assert_eq!(call(&mut store, &inst, &name, &[Val::I32(c)]), want, "{name} {c}");
+        }
+    }
+}
+
+#[test]
+fn add_folded_into_a_return_does_not_pair_with_the_next_add() {
+    // `return x + k` is one `i32_add_si_ret`; the add after it (at a label)
+    // is not its successor, so the two must not become an `i32_add_si2`
+    // pair (which ran both adds and returned the second sum).
+    let wat = r#"(module
+      (func (export "f") (param $c i32) (result i32)
+        (block $b
+          (br_if $b (local.get $c))
+          (return (i32.add (local.get $c) (i32.const 2000))))
+        (i32.add (local.get $c) (i32.const 1000))))"#;
+    let (mut store, inst) = instantiate(wat);
+    assert_eq!(call(&mut store, &inst, "f", &[Val::I32(0)]), 2000);
+    assert_eq!(call(&mut store, &inst, "f", &[Val::I32(5)]), 1005);
+}

@@ -1356,7 +1356,9 @@ macro_rules! ctr_br {
         /// The four forms, in the order `[ss, si, is, ii]`.
         pub(crate) const $forms: [crate::exec::Handler; 4] = [$ss, $si, $is, $ii];
     )*};
-    (@one $name:ident, $u:ty, $t:ty, |$a:ident, $b:ident| $e:expr, $inc:ident, $bk:ident, $target:expr) => {
+    // With `; $then`: continues in handler `$then` (a direct call) when the
+    // branch is not taken (see `CTR_THEN_BIT`).
+    (@one $name:ident, $u:ty, $t:ty, |$a:ident, $b:ident| $e:expr, $inc:ident, $bk:ident, $target:expr $(; $then:ident)?) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let r = (pslot!(fp, ip, 1, 1) as $u).wrapping_add(ctr_br!(@inc $inc, fp, ip) as $u);
             pslot!(fp, ip, 1, 0) = r as u64;
@@ -1365,7 +1367,7 @@ macro_rules! ctr_br {
             if $e {
                 next!(target!(ip, $target), fp, mem, len, ctx, acc, facc)
             }
-            next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc)
+            next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc $(; $then)?)
         }
     };
     (@inc slot, $fp:ident, $ip:ident) => { pslot!($fp, $ip, 1, 2) };
@@ -2134,6 +2136,21 @@ add_then_ctr! {
     i32_add_ss_then_ctr64_ne_ii, ss, 2, ctr64_ne_ii;
     i32_add_ss_then_ctr64_ne_is, ss, 2, ctr64_ne_is;
 }
+
+// A character-class test `x = c + k; x > n || !bit(x)` (or its negation):
+// the counter compare continues in the bit-test branch right after it.
+ctr_br!(@one ctr_gt_u_ii_then_br_i32_nbit_si, u32, u32, |a, b| a > b, imm, imm, 4; br_i32_nbit_si);
+ctr_br!(@one ctr_gt_u_ii_then_br_i32_bit_si, u32, u32, |a, b| a > b, imm, imm, 4; br_i32_bit_si);
+ctr_br!(@one ctr_le_u_ii_then_br_i32_nbit_si, u32, u32, |a, b| a <= b, imm, imm, 4; br_i32_nbit_si);
+ctr_br!(@one ctr_le_u_ii_then_br_i32_bit_si, u32, u32, |a, b| a <= b, imm, imm, 4; br_i32_bit_si);
+
+/// `(counter compare, bit-test branch after it, the two in one handler)`.
+pub(crate) const CTR_THEN_BIT: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
+    (ctr_gt_u_ii, br_i32_nbit_si, ctr_gt_u_ii_then_br_i32_nbit_si),
+    (ctr_gt_u_ii, br_i32_bit_si, ctr_gt_u_ii_then_br_i32_bit_si),
+    (ctr_le_u_ii, br_i32_nbit_si, ctr_le_u_ii_then_br_i32_nbit_si),
+    (ctr_le_u_ii, br_i32_bit_si, ctr_le_u_ii_then_br_i32_bit_si),
+];
 
 /// The indices a `ctr_ne` loop visits from `i0`, stepping by `inc` until the
 /// counter equals `bound`: the lowest one, how many (0 when the step is not
