@@ -434,6 +434,10 @@ struct Translator<'a> {
     then_fused: Vec<(usize, usize, Handler)>,
     /// Position of the last `ctr_*` counter compare emitted (`emit_cond`).
     ctr_at: Option<usize>,
+    /// Position of the last plain load from a slot address emitted
+    /// (`[load, (dst, addr), end]`), for a compare-branch after it
+    /// (`load_then_branch`).
+    load_at: Option<usize>,
     /// Position of the last emitted handler if it is an `i32_add_si` or
     /// `i32_add_ss` (see `Last::after_add`).
     prev_add: Option<usize>,
@@ -507,6 +511,7 @@ pub(crate) fn translate_validating(
         pair_first: None,
         then_fused: Vec::new(),
         ctr_at: None,
+        load_at: None,
         prev_add: None,
         acc: None,
         skip_depth: 0,
@@ -961,6 +966,7 @@ impl Translator<'_> {
         self.last_start = None;
         self.add_and_at = self.add_and_at.filter(|&s| s < pos);
         self.ctr_at = self.ctr_at.filter(|&s| s < pos);
+        self.load_at = self.load_at.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -1882,11 +1888,15 @@ impl Translator<'_> {
             }
         }
         let start = self.pos();
-        self.emit(if self.in_acc(sa, false) { ops.a } else { ops.plain });
+        let from_acc = self.in_acc(sa, false);
+        self.emit(if from_acc { ops.a } else { ops.plain });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), sa]));
         self.imm(end);
         self.push_value(start, dst_cell, ops.float);
+        if !from_acc {
+            self.load_at = Some(start);
+        }
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset), Some(ops.plain));
         self.note_pair_load(start, sa, 0, end, width);
         if ops.chain_first && end <= u32::MAX as u64 {
@@ -2162,6 +2172,7 @@ impl Translator<'_> {
         self.pair_first = None;
         self.add_and_at = None;
         self.ctr_at = None;
+        self.load_at = None;
         let removed = pa.end - pa.start;
         // `then_fused` and `copies` are ascending and the drained code is
         // recent: only their tails can be affected, so a long function does
@@ -2643,11 +2654,28 @@ impl Translator<'_> {
                         self.ctr_then_bit(start, si, a);
                     }
                     None => {
+                        let start = self.pos();
                         self.emit(ss);
                         self.imm(pack(&[a, b]));
+                        self.load_then_branch(start, ss);
                     }
                 }
             }
+        }
+    }
+
+    /// A compare-branch of two slots or of the accumulator and a slot
+    /// (`branch`, at `start`) right after a
+    /// plain `i32.load`/`i64.load32_u` (`load_at`), as a bounds check of an
+    /// index against a length field compiles: the load's cell gets the
+    /// handler that continues in the branch by a direct call (`then_fused`).
+    fn load_then_branch(&mut self, start: usize, branch: Handler) {
+        let Some(l) = self.load_at.filter(|&l| l + 3 == start) else { return };
+        let plain = [h::i32_load as Handler, h::i64_load32_u].into_iter().find(|&f| self.is(l, f));
+        let fused = h::LOAD_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch));
+        if let (Some(plain), Some(&(_, fused))) = (plain, fused) {
+            self.code[l] = Cell::handler(fused);
+            self.then_fused.push((l, start, plain));
         }
     }
 

@@ -2776,3 +2776,57 @@ fn add_folded_into_a_return_does_not_pair_with_the_next_add() {
     assert_eq!(call(&mut store, &inst, "f", &[Val::I32(0)]), 2000);
     assert_eq!(call(&mut store, &inst, "f", &[Val::I32(5)]), 1005);
 }
+
+#[test]
+fn field_load_then_bounds_check_is_one_handler() {
+    // `i <op> p->len` and `p->len <op> i` (unsigned) branching right after
+    // the `i32.load`/`i64.load32_u` of the field: the load continues in the
+    // branch. The loaded value stays in its local; a load out of bounds
+    // traps before any branch.
+    let func = |name: &str, op: &str, load: &str, swap: bool| {
+        let field = format!("({load} offset=8 (local.get $p))");
+        let field = if load == "i64.load32_u" { format!("(i32.wrap_i64 {field})") } else { field };
+        let len = format!("(local.tee $n {field})");
+        let (x, y) = if swap { (len, "(local.get $i)".to_string()) } else { ("(local.get $i)".to_string(), len) };
+        format!(
+            r#"(func (export "{name}") (param $p i32) (param $i i32) (result i32) (local $n i32)
+        (block $out
+          (br_if $out (i32.{op} {x} {y}))
+          (return (i32.add (local.get $n) (i32.const 1000))))
+        (local.get $n))"#
+        )
+    };
+    let ops = ["ge_u", "gt_u", "lt_u", "le_u"];
+    let mut funcs = String::new();
+    for op in ops {
+        for load in ["i32.load", "i64.load32_u"] {
+            for swap in [false, true] {
+                funcs += &func(&format!("{op}_{load}_{swap}"), op, load, swap);
+            }
+        }
+    }
+    let (mut store, inst) = instantiate(&format!(
+        r#"(module (memory 1) (data (i32.const 24) "\05\00\00\00") (data (i32.const 40) "\ff\ff\ff\ff") {funcs})"#
+    ));
+    for op in ops {
+        for load in ["i32.load", "i64.load32_u"] {
+            for swap in [false, true] {
+                let name = format!("{op}_{load}_{swap}");
+                for (p, n) in [(16, 5u32), (32, u32::MAX)] {
+                    for i in [0i32, 4, 5, 6, -1, -2] {
+                        let (x, y) = if swap { (n, i as u32) } else { (i as u32, n) };
+                        let taken = match op {
+                            "ge_u" => x >= y,
+                            "gt_u" => x > y,
+                            "lt_u" => x < y,
+                            _ => x <= y,
+                        };
+                        let want = if taken { n as i32 } else { (n as i32).wrapping_add(1000) };
+                        assert_eq!(call(&mut store, &inst, &name, &[Val::I32(p), Val::I32(i)]), want, "{name} {p} {i}");
+                    }
+                }
+                assert_oob(&mut store, &inst, &name, &[Val::I32(65529), Val::I32(0)]);
+            }
+        }
+    }
+}

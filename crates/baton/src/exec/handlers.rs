@@ -1751,7 +1751,9 @@ macro_rules! load {
     (@result float, $v:ident, $acc:ident, $facc:ident) => {
         ($acc, f64::from_bits($v))
     };
-    (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr, $res:ident) => {
+    // With `; $then`: continues in handler `$then` by a direct call (see
+    // `LOAD_THEN_BR`).
+    (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $addr:ident, $off:expr, $res:ident $(; $then:ident)?) => {
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             // The immediate is the static offset plus the access size.
@@ -1760,7 +1762,7 @@ macro_rules! load {
             let v: u64 = $conv;
             pslot!(fp, ip, 1, 0) = v;
             let (acc, facc) = load!(@result $res, v, acc, facc);
-            next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
+            next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc $(; $then)?)
         }
     };
 }
@@ -2143,6 +2145,32 @@ ctr_br!(@one ctr_gt_u_ii_then_br_i32_nbit_si, u32, u32, |a, b| a > b, imm, imm, 
 ctr_br!(@one ctr_gt_u_ii_then_br_i32_bit_si, u32, u32, |a, b| a > b, imm, imm, 4; br_i32_bit_si);
 ctr_br!(@one ctr_le_u_ii_then_br_i32_nbit_si, u32, u32, |a, b| a <= b, imm, imm, 4; br_i32_nbit_si);
 ctr_br!(@one ctr_le_u_ii_then_br_i32_bit_si, u32, u32, |a, b| a <= b, imm, imm, 4; br_i32_bit_si);
+
+// A field load (`[i32_load, (dst, addr), end]`) right before an unsigned
+// compare-branch of two slots or of the accumulator (the loaded value) and
+// a slot (a bounds check `i >= v.len`): the load's handler continues in the
+// branch's.
+load!(@one i32_load_then_br_i32_ge_u_ss, u32, |v| v as u64, s1, 2, int; br_i32_ge_u_ss);
+load!(@one i32_load_then_br_i32_gt_u_ss, u32, |v| v as u64, s1, 2, int; br_i32_gt_u_ss);
+load!(@one i32_load_then_br_i32_lt_u_ss, u32, |v| v as u64, s1, 2, int; br_i32_lt_u_ss);
+load!(@one i32_load_then_br_i32_le_u_ss, u32, |v| v as u64, s1, 2, int; br_i32_le_u_ss);
+load!(@one i32_load_then_br_i32_ge_u_as, u32, |v| v as u64, s1, 2, int; br_i32_ge_u_as);
+load!(@one i32_load_then_br_i32_gt_u_as, u32, |v| v as u64, s1, 2, int; br_i32_gt_u_as);
+load!(@one i32_load_then_br_i32_lt_u_as, u32, |v| v as u64, s1, 2, int; br_i32_lt_u_as);
+load!(@one i32_load_then_br_i32_le_u_as, u32, |v| v as u64, s1, 2, int; br_i32_le_u_as);
+
+/// `(compare-branch, i32_load then it)`; `i64.load32_u` has the same
+/// handler code as `i32.load` and takes the same fused forms.
+pub(crate) const LOAD_THEN_BR: [(crate::exec::Handler, crate::exec::Handler); 8] = [
+    (br_i32_ge_u_ss, i32_load_then_br_i32_ge_u_ss),
+    (br_i32_gt_u_ss, i32_load_then_br_i32_gt_u_ss),
+    (br_i32_lt_u_ss, i32_load_then_br_i32_lt_u_ss),
+    (br_i32_le_u_ss, i32_load_then_br_i32_le_u_ss),
+    (br_i32_ge_u_as, i32_load_then_br_i32_ge_u_as),
+    (br_i32_gt_u_as, i32_load_then_br_i32_gt_u_as),
+    (br_i32_lt_u_as, i32_load_then_br_i32_lt_u_as),
+    (br_i32_le_u_as, i32_load_then_br_i32_le_u_as),
+];
 
 /// `(counter compare, bit-test branch after it, the two in one handler)`.
 pub(crate) const CTR_THEN_BIT: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
