@@ -2658,9 +2658,33 @@ impl Translator<'_> {
                         self.emit(ss);
                         self.imm(pack(&[a, b]));
                         self.load_then_branch(start, ss);
+                        self.add_store_then_branch(start, ss);
                     }
                 }
             }
+        }
+    }
+
+    /// A compare-branch of two slots (`branch`, at `start`) right after an
+    /// `i32_add_si_then_store_v` pair (`x += k; *p = x; while x != n`): the
+    /// pair's handler continues in the branch too. Its `then_fused` entry
+    /// then reaches to the branch, so dropping the branch makes the add
+    /// plain (the store runs alone again).
+    fn add_store_then_branch(&mut self, start: usize, branch: Handler) {
+        let Some(add) = start.checked_sub(6) else { return };
+        let paired = match self.then_fused.last() {
+            Some(&(a, next, plain)) => {
+                a == add && next == start - 3 && std::ptr::fn_addr_eq(plain, h::i32_add_si as Handler)
+            }
+            None => false,
+        };
+        if !paired || !self.is(add, h::i32_add_si_then_store_v) {
+            return;
+        }
+        if let Some(&(_, fused)) = h::ADD_STORE_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch)) {
+            self.code[add] = Cell::handler(fused);
+            self.then_fused.pop();
+            self.then_fused.push((add, start, h::i32_add_si));
         }
     }
 

@@ -2830,3 +2830,46 @@ fn field_load_then_bounds_check_is_one_handler() {
         }
     }
 }
+
+#[test]
+fn increment_store_and_loop_branch_are_one_handler() {
+    // `x += 1; *p = x; while x <op> n` (`self.pos += 1` in a parser loop):
+    // the `i32_add_si_then_store_v` pair continues in the branch too. The
+    // loop runs from the add, the stored value is the last `x`, and a store
+    // out of bounds traps before the branch.
+    let func = |op: &str, exit: bool| {
+        let (cond, body) = if exit {
+            (format!("(br_if $out (i32.{op} (local.get $i) (local.get $n)))"), "(br $l)")
+        } else {
+            (format!("(br_if $l (i32.{op} (local.get $i) (local.get $n)))"), "")
+        };
+        format!(
+            r#"(func (export "{op}") (param $p i32) (param $n i32) (result i32) (local $i i32)
+        (block $out
+          (loop $l
+            (i32.store offset=4 (local.get $p) (local.tee $i (i32.add (local.get $i) (i32.const 1))))
+            {cond}
+            {body}))
+        (i32.add (i32.load offset=4 (local.get $p)) (i32.mul (local.get $i) (i32.const 1000))))"#
+        )
+    };
+    let wat = format!(
+        "(module (memory 1) {} {} {} {})",
+        func("ne", false),
+        func("lt_u", false),
+        func("eq", true),
+        func("ge_u", true)
+    );
+    let (mut store, inst) = instantiate(&wat);
+    for op in ["ne", "lt_u", "eq", "ge_u"] {
+        for n in [1i32, 2, 7, 100] {
+            let want = n.wrapping_add(n.wrapping_mul(1000));
+            assert_eq!(call(&mut store, &inst, op, &[Val::I32(16), Val::I32(n)]), want, "{op} {n}");
+        }
+        assert_oob(&mut store, &inst, op, &[Val::I32(65529), Val::I32(5)]);
+    }
+    // `n = 0`: the unsigned compares stop after the first increment.
+    for op in ["lt_u", "ge_u"] {
+        assert_eq!(call(&mut store, &inst, op, &[Val::I32(16), Val::I32(0)]), 1001, "{op} 0");
+    }
+}

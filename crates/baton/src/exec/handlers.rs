@@ -1993,23 +1993,38 @@ macro_rules! store {
 /// The store's cells are the store's own (`Translator::store_fused`), so a
 /// branch to the store runs it alone. The address is read after the add's
 /// destination is written, as the separate instructions would.
-pub(crate) unsafe fn i32_add_si_then_store_v(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: *mut Ctx,
-    _acc: u64,
-    facc: f64,
-) -> Ip {
-    let v = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
-    pslot!(fp, ip, 1, 0) = v as u64;
-    let s = ip.add(3);
-    let addr = pslot!(fp, s, 1, 0) as u32;
-    let at = access!(u32, mem, len, ctx, addr as u64 + imm!(s, 2));
-    at.write_unaligned(v.to_le());
-    next!(s.add(3), fp, mem, len, ctx, v as u64, facc)
+/// The `_then_<branch>` forms continue in the compare-branch right after the
+/// store by a direct call (`self.pos += 1` then `while pos != len`; see
+/// `Translator::add_store_then_branch`).
+macro_rules! add_then_store_v {
+    ($($name:ident $(, $then:ident)?;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let v = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32);
+            pslot!(fp, ip, 1, 0) = v as u64;
+            let s = ip.add(3);
+            let addr = pslot!(fp, s, 1, 0) as u32;
+            let at = access!(u32, mem, len, ctx, addr as u64 + imm!(s, 2));
+            at.write_unaligned(v.to_le());
+            next!(s.add(3), fp, mem, len, ctx, v as u64, facc $(; $then)?)
+        }
+    )*};
 }
+
+add_then_store_v! {
+    i32_add_si_then_store_v;
+    i32_add_si_then_store_v_then_br_i32_ne_ss, br_i32_ne_ss;
+    i32_add_si_then_store_v_then_br_i32_eq_ss, br_i32_eq_ss;
+    i32_add_si_then_store_v_then_br_i32_lt_u_ss, br_i32_lt_u_ss;
+    i32_add_si_then_store_v_then_br_i32_ge_u_ss, br_i32_ge_u_ss;
+}
+
+/// `(compare-branch, i32_add_si_then_store_v continuing in it)`.
+pub(crate) const ADD_STORE_THEN_BR: [(crate::exec::Handler, crate::exec::Handler); 4] = [
+    (br_i32_ne_ss, i32_add_si_then_store_v_then_br_i32_ne_ss),
+    (br_i32_eq_ss, i32_add_si_then_store_v_then_br_i32_eq_ss),
+    (br_i32_lt_u_ss, i32_add_si_then_store_v_then_br_i32_lt_u_ss),
+    (br_i32_ge_u_ss, i32_add_si_then_store_v_then_br_i32_ge_u_ss),
+];
 
 store! {
     i32_store, u32, plain, f1, 2;
