@@ -426,8 +426,10 @@ struct Translator<'a> {
     /// folds. Cleared with the pending adds (labels, branches, local writes).
     pair_first: Option<PairLoad>,
     /// Instructions whose handler also runs the next instruction (`i32_add_si2`
-    /// pairs, `i32_add_si_then_store_v`, `handlers::add_then_ctr!`, a counter
-    /// compare then a bit test, `ctr_then_bit`), ascending: the first one's
+    /// pairs, `i32_add_si_then_store_v`, `handlers::add_then_ctr!`, and the
+    /// compare-branches continued into from a counter compare
+    /// (`ctr_then_bit`), a load (`load_then_branch`) or an add-and-store pair
+    /// (`add_store_then_branch`)), ascending: the first one's
     /// position, the next instruction's and the first one's plain handler.
     /// The next instruction keeps its cells and handler; truncating or
     /// draining code at or before it restores the plain handler.
@@ -942,8 +944,8 @@ impl Translator<'_> {
         }
     }
 
-    /// Code from `pos` on is about to be removed or moved: adds fused with
-    /// an instruction in it (`then_fused`) become plain adds again.
+    /// Code from `pos` on is about to be removed or moved: instructions fused
+    /// with an instruction in it (`then_fused`) get their plain handlers back.
     fn unpair_adds(&mut self, pos: usize) {
         if self.prev_add_si.is_some_and(|p| p >= pos) {
             self.prev_add_si = None;
