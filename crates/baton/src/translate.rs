@@ -409,9 +409,13 @@ struct Translator<'a> {
     copies: Vec<(usize, Option<usize>)>,
     /// Start of the last instruction emitted, if still known.
     last_start: Option<usize>,
-    /// Start of the last `i32_add_and`/`_a` emitted (`add_and`), for a
-    /// compare-branch right after it (`emit_cond`).
-    add_and_at: Option<usize>,
+    /// Start of the last instruction emitted that a compare-branch right
+    /// after it may fuse with (`emit_cond`): an `i32_add_and`/`_a`
+    /// (`add_and_then`), a `ctr_*` counter compare (`ctr_then_bit`) or a
+    /// plain load from a slot address (`load_then_branch`). Each of them
+    /// checks the handler there and that its code ends where the branch
+    /// starts.
+    branch_source: Option<usize>,
     /// Set by `binop_emit` for the `Last` that `push_result` makes next.
     rmw_candidate: Option<Rmw>,
     /// Position of the last emitted handler if it is an `i32_add_si` that a
@@ -434,12 +438,6 @@ struct Translator<'a> {
     /// The next instruction keeps its cells and handler; truncating or
     /// draining code at or before it restores the plain handler.
     then_fused: Vec<(usize, usize, Handler)>,
-    /// Position of the last `ctr_*` counter compare emitted (`emit_cond`).
-    ctr_at: Option<usize>,
-    /// Position of the last plain load from a slot address emitted
-    /// (`[load, (dst, addr), end]`), for a compare-branch after it
-    /// (`load_then_branch`).
-    load_at: Option<usize>,
     /// Position of the last emitted handler if it is an `i32_add_si` or
     /// `i32_add_ss` (see `Last::after_add`).
     prev_add: Option<usize>,
@@ -506,14 +504,12 @@ pub(crate) fn translate_validating(
         copy_before: None,
         copies: Vec::new(),
         last_start: None,
-        add_and_at: None,
+        branch_source: None,
         rmw_candidate: None,
         prev_add_si: None,
         prev_load: None,
         pair_first: None,
         then_fused: Vec::new(),
-        ctr_at: None,
-        load_at: None,
         prev_add: None,
         acc: None,
         skip_depth: 0,
@@ -936,12 +932,20 @@ impl Translator<'_> {
             // The first add may have become something else since (a return,
             // `fold_into_return`, after which this add is not its successor).
             Some(first) if first + 3 == start && self.is(first, h::i32_add_si) => {
-                self.code[first] = Cell::handler(h::i32_add_si2);
-                self.then_fused.push((first, start, h::i32_add_si));
+                self.fuse_then(first, start, h::i32_add_si, h::i32_add_si2);
                 self.prev_add_si = None;
             }
             _ => self.prev_add_si = Some(start),
         }
+    }
+
+    /// The instruction at `first` (plain handler `plain`) gets handler
+    /// `fused`, which also runs the instruction at `next` (the one right
+    /// after it, which keeps its cells and handler): recorded in
+    /// `then_fused`, so truncating or draining code from `next` on reverts it.
+    fn fuse_then(&mut self, first: usize, next: usize, plain: Handler, fused: Handler) {
+        self.code[first] = Cell::handler(fused);
+        self.then_fused.push((first, next, plain));
     }
 
     /// Code from `pos` on is about to be removed or moved: instructions fused
@@ -966,9 +970,7 @@ impl Translator<'_> {
         self.unpair_adds(pos);
         self.forget_copies_from(pos);
         self.last_start = None;
-        self.add_and_at = self.add_and_at.filter(|&s| s < pos);
-        self.ctr_at = self.ctr_at.filter(|&s| s < pos);
-        self.load_at = self.load_at.filter(|&s| s < pos);
+        self.branch_source = self.branch_source.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
         self.counter = None;
@@ -1706,7 +1708,7 @@ impl Translator<'_> {
         let Some((a, _, Some(k))) = last.add else { return false };
         let handler = if last.add_acc { h::i32_add_and_a } else { h::i32_add_and };
         self.fuse_and_mask(last, handler, a, k as u32, mask);
-        self.add_and_at = self.last.map(|l| l.start);
+        self.branch_source = self.last.map(|l| l.start);
         true
     }
 
@@ -1897,7 +1899,7 @@ impl Translator<'_> {
         self.imm(end);
         self.push_value(start, dst_cell, ops.float);
         if !from_acc {
-            self.load_at = Some(start);
+            self.branch_source = Some(start);
         }
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset), Some(ops.plain));
         self.note_pair_load(start, sa, 0, end, width);
@@ -2098,8 +2100,7 @@ impl Translator<'_> {
         self.imm(pack(&[sa, sv]));
         self.imm(end);
         if let (Some(q), true) = (add, self.is(start, h::i32_store_v)) {
-            self.code[q] = Cell::handler(h::i32_add_si_then_store_v);
-            self.then_fused.push((q, start, h::i32_add_si));
+            self.fuse_then(q, start, h::i32_add_si, h::i32_add_si_then_store_v);
         }
     }
 
@@ -2163,18 +2164,15 @@ impl Translator<'_> {
         ];
         let Some(&(_, with_si, with_ss)) = table.iter().find(|(c, _, _)| *c as usize == ctr) else { return };
         let fused = if si { with_si } else { with_ss };
-        self.code[add] = Cell::handler(fused);
-        self.then_fused.push((add, at, plain));
+        self.fuse_then(add, at, plain, fused);
     }
 
     /// Removes the code of pending add `pa` (a store absorbs it).
     fn drain_pending(&mut self, pa: PendingAdd) {
         // Code moves: a load before it can no longer be located by position,
-        // nor the instructions `add_and_at` and `ctr_at` remember.
+        // nor the instruction `branch_source` remembers.
         self.pair_first = None;
-        self.add_and_at = None;
-        self.ctr_at = None;
-        self.load_at = None;
+        self.branch_source = None;
         let removed = pa.end - pa.start;
         // `then_fused` and `copies` are ascending and the drained code is
         // recent: only their tails can be affected, so a long function does
@@ -2564,9 +2562,9 @@ impl Translator<'_> {
     }
     /// The `br_i32_add_and_*` form of the compare-branch `ai` (a constant
     /// right operand, the left one `a` from the accumulator), if the code
-    /// ends with an `i32_add_and`/`_a` into `a` (`add_and_at`).
+    /// ends with an `i32_add_and`/`_a` into `a` (`branch_source`).
     fn add_and_then(&self, ai: Handler, a: u32) -> Option<Handler> {
-        let start = self.add_and_at.filter(|&s| s + 3 == self.pos())?;
+        let start = self.branch_source.filter(|&s| s + 3 == self.pos())?;
         if self.field(start + 1, 0) != a {
             return None;
         }
@@ -2617,7 +2615,7 @@ impl Translator<'_> {
             Cond::CounterCmp { update: u, forms, b, imm } => {
                 let forms = if sense { forms.0 } else { forms.1 };
                 let at = self.pos();
-                self.ctr_at = Some(at);
+                self.branch_source = Some(at);
                 self.add_then_ctr(u.after_add, at, forms, u.inc, imm);
                 match u.inc {
                     Inc::Slot(inc) => {
@@ -2684,24 +2682,23 @@ impl Translator<'_> {
             return;
         }
         if let Some(&(_, fused)) = h::ADD_STORE_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch)) {
-            self.code[add] = Cell::handler(fused);
+            // The pair's entry now reaches to the branch.
             self.then_fused.pop();
-            self.then_fused.push((add, start, h::i32_add_si));
+            self.fuse_then(add, start, h::i32_add_si, fused);
         }
     }
 
     /// A compare-branch of two slots or of the accumulator and a slot
     /// (`branch`, at `start`) right after a
-    /// plain `i32.load`/`i64.load32_u` (`load_at`), as a bounds check of an
+    /// plain `i32.load`/`i64.load32_u` (`branch_source`), as a bounds check of an
     /// index against a length field compiles: the load's cell gets the
     /// handler that continues in the branch by a direct call (`then_fused`).
     fn load_then_branch(&mut self, start: usize, branch: Handler) {
-        let Some(l) = self.load_at.filter(|&l| l + 3 == start) else { return };
+        let Some(l) = self.branch_source.filter(|&l| l + 3 == start) else { return };
         let plain = [h::i32_load as Handler, h::i64_load32_u].into_iter().find(|&f| self.is(l, f));
         let fused = h::LOAD_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch));
         if let (Some(plain), Some(&(_, fused))) = (plain, fused) {
-            self.code[l] = Cell::handler(fused);
-            self.then_fused.push((l, start, plain));
+            self.fuse_then(l, start, plain, fused);
         }
     }
 
@@ -2712,14 +2709,13 @@ impl Translator<'_> {
     /// bit test by a direct call (`then_fused`).
     fn ctr_then_bit(&mut self, start: usize, branch: Handler, a: u32) {
         // `[ctr, (local, a), inc, b, target]`
-        let Some(c) = self.ctr_at.filter(|&c| c + 5 == start) else { return };
+        let Some(c) = self.branch_source.filter(|&c| c + 5 == start) else { return };
         if self.field(c + 1, 0) != a {
             return;
         }
         let found = h::CTR_THEN_BIT.iter().find(|(ctr, br, _)| self.is(c, *ctr) && std::ptr::fn_addr_eq(*br, branch));
         if let Some(&(plain, _, fused)) = found {
-            self.code[c] = Cell::handler(fused);
-            self.then_fused.push((c, start, plain));
+            self.fuse_then(c, start, plain, fused);
         }
     }
     fn enter_block(&mut self, kind: Kind, bt: BlockType) {

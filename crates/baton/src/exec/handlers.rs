@@ -737,18 +737,27 @@ pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
 /// `[i32_add_and, (dst, a), k | mask << 32]`: `(a + k) & mask` (wrapping),
 /// as a range check of a character (`((c - '0') & 255) <= 9`) computes it.
 /// The `_a` form takes `a` from the accumulator (field 1 unused).
-pub(crate) unsafe fn i32_add_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-    let k = imm!(ip, 2);
-    let v = ((pslot!(fp, ip, 1, 1) as u32).wrapping_add(k as u32) & (k >> 32) as u32) as u64;
-    pslot!(fp, ip, 1, 0) = v;
-    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+macro_rules! add_and {
+    ($($name:ident, $src:ident;)*) => {$(
+        // `acc` is unused by the slot form.
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let v = add_and!(@v $src, fp, ip, acc, facc) as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(3), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+    // `(a + k) & mask` for the cells at `$ip` (`a` operand `$src`, see
+    // `operand!`), also for `br_add_and!`.
+    (@v $src:ident, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {{
+        let k = imm!($ip, 2);
+        operand!($src, u32, $fp, $ip, $acc, $facc).wrapping_add(k as u32) & (k >> 32) as u32
+    }};
 }
 
-pub(crate) unsafe fn i32_add_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    let k = imm!(ip, 2);
-    let v = ((acc as u32).wrapping_add(k as u32) & (k >> 32) as u32) as u64;
-    pslot!(fp, ip, 1, 0) = v;
-    next!(ip.add(3), fp, mem, len, ctx, v, facc)
+add_and! {
+    i32_add_and, s1;
+    i32_add_and_a, acc;
 }
 
 /// `[op, (dst, a), k | mask << 32, n, target]`: `dst = (a + k) & mask` as
@@ -757,10 +766,9 @@ pub(crate) unsafe fn i32_add_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *m
 /// check (`((c - 'a') & 255) < 26`) and its branch in one handler.
 macro_rules! br_add_and {
     ($($name:ident, $src:ident, |$v:ident, $n:ident| $e:expr;)*) => {$(
+        #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let k = imm!(ip, 2);
-            let a = br_add_and!(@a $src, fp, ip, acc);
-            let $v = a.wrapping_add(k as u32) & (k >> 32) as u32;
+            let $v = add_and!(@v $src, fp, ip, acc, facc);
             pslot!(fp, ip, 1, 0) = $v as u64;
             let $n = imm!(ip, 3) as u32;
             if $e {
@@ -769,21 +777,16 @@ macro_rules! br_add_and {
             next!(ip.add(5), fp, mem, len, ctx, $v as u64, facc)
         }
     )*};
-    (@a slot, $fp:ident, $ip:ident, $acc:ident) => {{
-        let _ = $acc;
-        pslot!($fp, $ip, 1, 1) as u32
-    }};
-    (@a acc, $fp:ident, $ip:ident, $acc:ident) => { $acc as u32 };
 }
 
 br_add_and! {
-    br_i32_add_and_lt_u, slot, |v, n| v < n;
+    br_i32_add_and_lt_u, s1, |v, n| v < n;
     br_i32_add_and_lt_u_a, acc, |v, n| v < n;
-    br_i32_add_and_le_u, slot, |v, n| v <= n;
+    br_i32_add_and_le_u, s1, |v, n| v <= n;
     br_i32_add_and_le_u_a, acc, |v, n| v <= n;
-    br_i32_add_and_gt_u, slot, |v, n| v > n;
+    br_i32_add_and_gt_u, s1, |v, n| v > n;
     br_i32_add_and_gt_u_a, acc, |v, n| v > n;
-    br_i32_add_and_ge_u, slot, |v, n| v >= n;
+    br_i32_add_and_ge_u, s1, |v, n| v >= n;
     br_i32_add_and_ge_u_a, acc, |v, n| v >= n;
 }
 
