@@ -9,7 +9,7 @@
 //! With `--features handler-stats` it counts Baton's executed handler pairs
 //! instead (see `scripts/handler-stats.py`).
 
-use baton_bench::{corpus_file, Baton, Clock, Wasm, Wasmi};
+use baton_bench::{corpus_file, vendored_wat, Baton, Clock, Wasm, Wasm3, Wasmi};
 use std::time::{Duration, Instant};
 
 /// Best of `n` timed `run(setup(arg))` calls; with `input`, the setup argument
@@ -109,6 +109,41 @@ fn main() -> anyhow::Result<()> {
         let b = calls::<Baton>(&wasm)?;
         let w = calls::<Wasmi>(&wasm)?;
         println!("1M host calls: baton {b:?}  wasmi {w:?}  wasmi/baton {:.2}x", w.as_secs_f64() / b.as_secs_f64());
+        return Ok(());
+    }
+    if name == "brtable" {
+        // The bench's br_table workload (host -> wasm calls of a small body),
+        // best of N runs of `reps` x 16 calls: `brtable [reps] [N]`.
+        let reps: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
+        let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
+        let wasm = vendored_wat("br_table.wat")?;
+        fn best<E: Wasm>(wasm: &[u8], reps: u32, n: usize) -> anyhow::Result<Duration> {
+            let mut inst = E::instantiate(wasm, &Clock::new(1))?;
+            let f = inst.func::<i32, i32>("br_table")?;
+            let mut best = Duration::MAX;
+            for _ in 0..n {
+                let t = Instant::now();
+                for _ in 0..reps {
+                    for k in 0..16 {
+                        std::hint::black_box(inst.call(&f, std::hint::black_box(k))?);
+                    }
+                }
+                best = best.min(t.elapsed());
+            }
+            Ok(best)
+        }
+        let b = best::<Baton>(&wasm, reps, n)?;
+        if baton_only() {
+            println!("br_table: baton {b:?}");
+            return Ok(());
+        }
+        let w = best::<Wasmi>(&wasm, reps, n)?;
+        let w3 = best::<Wasm3>(&wasm, reps, n)?;
+        println!(
+            "br_table: baton {b:?}  wasmi {w:?}  wasm3 {w3:?}  wasmi/baton {:.2}x  wasm3/baton {:.2}x",
+            w.as_secs_f64() / b.as_secs_f64(),
+            w3.as_secs_f64() / b.as_secs_f64()
+        );
         return Ok(());
     }
     if name == "validate" {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::runtime::bytes::ZeroedBytes;
 use crate::runtime::func::{Caller, HostFunc};
 use crate::types::{FuncType, GlobalType, MemoryType, TableType};
 
@@ -181,21 +182,13 @@ pub(crate) enum FuncEntity {
 unsafe impl Send for FuncEntity {}
 
 pub(crate) struct MemoryEntity {
-    pub(crate) data: Vec<u8>,
+    pub(crate) data: ZeroedBytes,
     pub(crate) ty: MemoryType,
 }
 
-/// `len` zero bytes from the allocator's zeroed path, or `None` if the
+/// `len` all-zero `T`s from the allocator's zeroed path, or `None` if the
 /// allocation fails. Large zeroed allocations come straight from the OS as
-/// untouched pages, so a guest that declares or grows a big memory costs
-/// address space, not resident memory, until it writes to it.
-pub(crate) fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
-    // SAFETY: zero is a valid `u8`.
-    unsafe { zeroed_vec(len) }
-}
-
-/// `len` all-zero `T`s from the allocator's zeroed path (see
-/// [`zeroed_bytes`]), or `None` if the allocation fails.
+/// untouched pages.
 ///
 /// # Safety
 /// All-zero bytes must be a valid `T`.
@@ -221,7 +214,7 @@ impl MemoryEntity {
     /// be allocated.
     pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntity> {
         let bytes = ty.minimum as usize * crate::PAGE_SIZE;
-        let data = zeroed_bytes(bytes)
+        let data = ZeroedBytes::new(bytes)
             .ok_or_else(|| Error::Limit(format!("cannot allocate a memory of {} pages", ty.minimum)))?;
         Ok(MemoryEntity { data, ty })
     }
@@ -229,13 +222,9 @@ impl MemoryEntity {
         (self.data.len() / crate::PAGE_SIZE) as u32
     }
     /// Grows by `delta` pages; returns the old size or `None` (the wasm `-1`).
-    ///
-    /// A growth at least as large as the current size moves the contents into
-    /// a fresh zeroed allocation (copying the non-zero parts of the old bytes,
-    /// leaving all other pages untouched); a smaller one extends in place and
-    /// zeroes the new part. Either way the work is at most `min(old, delta)`
-    /// bytes, so neither many small growths nor one huge one commit much more
-    /// memory than the guest actually uses.
+    /// The work is at most `min(old, delta)` bytes (see [`ZeroedBytes::grow`]),
+    /// so neither many small growths nor one huge one commit much more memory
+    /// than the guest actually uses.
     pub(crate) fn grow(&mut self, delta: u32, limit: u32) -> Option<u32> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
@@ -243,24 +232,7 @@ impl MemoryEntity {
         if new > max {
             return None;
         }
-        let bytes = new as usize * crate::PAGE_SIZE;
-        let added = bytes - self.data.len();
-        if added >= self.data.len() {
-            let mut fresh = zeroed_bytes(bytes)?;
-            // Copy only non-zero 4 KiB chunks: the fresh pages are already zero, and
-            // leaving them unwritten keeps pages the guest never used untouched.
-            for (dst, src) in fresh.chunks_mut(4096).zip(self.data.chunks(4096)) {
-                if src.iter().any(|&b| b != 0) {
-                    dst[..src.len()].copy_from_slice(src);
-                }
-            }
-            self.data = fresh;
-        } else {
-            if self.data.try_reserve_exact(added).is_err() {
-                return None;
-            }
-            self.data.resize(bytes, 0);
-        }
+        self.data.grow(new as usize * crate::PAGE_SIZE)?;
         Some(old)
     }
 }
