@@ -159,6 +159,68 @@ fn nested_errors_reach_their_own_caller() {
     assert_eq!(inner.call(&mut store, 5).unwrap(), 5);
 }
 
+/// A nested execution in another instance (its own memory and globals, which
+/// it grows and writes) leaves the outer execution's view of its instance
+/// intact, and a trap after it reports the outer frames. The store's one
+/// execution context is shared by both, and the store moves between calls.
+#[test]
+fn nested_execution_in_another_instance_restores_the_outer_one() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, None::<Func>);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "other", |mut caller: Caller<'_, Option<Func>>, x: i32| -> Result<i32, Error> {
+            let f = caller.data().unwrap().typed::<i32, i32>(&caller)?;
+            f.call(&mut caller, x)
+        })
+        .unwrap();
+    let b = instantiate(
+        &mut store,
+        &linker,
+        r#"(module
+            (memory 1) (global $g (mut i32) (i32.const 100))
+            (func (export "b") (param i32) (result i32)
+                (drop (memory.grow (i32.const 3)))
+                (i32.store (i32.const 200000) (local.get 0))
+                (global.set $g (i32.add (global.get $g) (local.get 0)))
+                (if (i32.eq (local.get 0) (i32.const 13)) (then unreachable))
+                (i32.add (global.get $g) (i32.load (i32.const 200000)))))"#,
+    );
+    *store.data_mut() = Some(b.get_func(&store, "b").unwrap());
+    let a = instantiate(
+        &mut store,
+        &linker,
+        r#"(module
+            (import "env" "other" (func $other (param i32) (result i32)))
+            (memory 1) (global $g (mut i32) (i32.const 7))
+            (data (i32.const 16) "\2a")
+            (func $a (export "a") (param i32) (result i32)
+                (local $r i32)
+                (local.set $r (call $other (local.get 0)))
+                (if (i32.eq (local.get 0) (i32.const 5)) (then unreachable))
+                ;; The outer instance's memory (1 page, byte 16) and global.
+                (i32.add (i32.add (local.get $r) (memory.size))
+                         (i32.add (i32.load8_u (i32.const 16)) (global.get $g)))))"#,
+    );
+    let f = a.get_typed_func::<i32, i32>(&store, "a").unwrap();
+    // b(1): global 101, + stored 1 = 102; then a adds 1 page + 42 + 7.
+    assert_eq!(f.call(&mut store, 1).unwrap(), 102 + 1 + 42 + 7);
+    let mut moved = vec![store];
+    let store = &mut moved[0];
+    // b(5) succeeds (global 106), then a traps: the backtrace is a's.
+    let err = f.call(&mut *store, 5).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::Unreachable), "{err:?}");
+    assert_eq!(err.backtrace().len(), 1, "{:?}", err.backtrace());
+    assert_eq!(err.backtrace()[0], "a");
+    // b(13) traps inside the nested execution; the host function returns
+    // that error, which ends the outer execution too.
+    let err = f.call(&mut *store, 13).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::Unreachable), "{err:?}");
+    // Still usable: b's global kept every update (b(13) set it before it
+    // trapped), a's memory has its one page.
+    assert_eq!(f.call(&mut *store, 2).unwrap(), (100 + 1 + 5 + 13 + 2) + 2 + 1 + 42 + 7);
+}
+
 /// A function of another store is a typed error, not a panic.
 #[test]
 fn func_of_another_store_is_an_error() {

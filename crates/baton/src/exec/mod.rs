@@ -77,6 +77,13 @@ type HostCall = unsafe fn(ctx: *mut Ctx, host: u32, args: *mut u64, len: usize) 
 
 /// State of one execution that handlers reach through their `ctx` argument.
 /// Only cold paths (calls, traps, memory growth, tables, globals) touch it.
+///
+/// Each store has one, made with its stacks ([`CtxBox`]): the fields that
+/// describe the stacks and the store's host-call glue are written once, and
+/// an entry from the host writes only the few that name this execution. A
+/// nested entry (a host function calling back into wasm) saves the outer
+/// execution's context by value and puts it back when it returns.
+#[derive(Clone, Copy)]
 pub(crate) struct Ctx {
     pub(crate) inst: *mut InstanceData,
     /// `inst.globals.as_ptr()`.
@@ -169,6 +176,29 @@ impl Ctx {
     }
 }
 
+/// The store's [`Ctx`], allocated with its stacks (null before that).
+pub(crate) struct CtxBox(*mut Ctx);
+
+impl Default for CtxBox {
+    fn default() -> Self {
+        CtxBox(std::ptr::null_mut())
+    }
+}
+
+impl Drop for CtxBox {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: a non-null pointer came from `Box::into_raw` in
+            // `invoke_slow` and is dropped only here.
+            drop(unsafe { Box::from_raw(self.0) });
+        }
+    }
+}
+
+// SAFETY: the context holds only raw pointers into its own store; it moves
+// between threads only with the store, and is used only while the store runs.
+unsafe impl Send for CtxBox {}
+
 unsafe fn host_trampoline<T>(ctx: *mut Ctx, host: u32, args: *mut u64, len: usize) -> Result<()> {
     // SAFETY: `host_store` is the `&mut Store<T>` that started this execution; the
     // interpreter holds no references into it while the host function runs (only
@@ -195,7 +225,7 @@ unsafe fn host_trampoline<T>(ctx: *mut Ctx, host: u32, args: *mut u64, len: usiz
 #[inline]
 pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<()> {
     let (inst, fc) = match store.inner.funcs.get(func as usize) {
-        Some(FuncEntity::Wasm { inst, code, .. }) if !inst.is_null() && !store.inner.stack.is_empty() => (*inst, *code),
+        Some(FuncEntity::Wasm { inst, code, .. }) if !inst.is_null() && !store.inner.ctx.0.is_null() => (*inst, *code),
         _ => return invoke_slow(store, func, slots),
     };
     // SAFETY: `fc` points at a `FuncCode` of the module of the live instance
@@ -221,12 +251,46 @@ fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<
         Some(FuncEntity::Wasm { instance, index, .. }) => (*instance, *index),
         None => return Err(Error::BadCall("the function does not belong to this store".into())),
     };
-    if store.inner.stack.is_empty() {
+    if store.inner.ctx.0.is_null() {
         let config = store.inner.engine.config();
-        let (slots, depth) = (config.max_stack_slots, config.max_call_depth as usize + 1);
-        store.inner.stack = vec![0u64; slots];
+        let (slots, depth, budget) =
+            (config.max_stack_slots, config.max_call_depth as usize + 1, config.native_stack_budget);
+        let inner = &mut store.inner;
+        inner.native_budget = budget;
+        inner.stack = vec![0u64; slots];
         // Frames are written through raw pointers below `capacity()`; `len` stays 0.
-        store.inner.frames = Vec::with_capacity(depth);
+        inner.frames = Vec::with_capacity(depth);
+        let (stack_base, frames) = (inner.stack.as_mut_ptr(), inner.frames.as_mut_ptr());
+        let ctx = Ctx {
+            inst: std::ptr::null_mut(),
+            globals: std::ptr::null(),
+            store: std::ptr::null_mut(),
+            frames,
+            frame_sp: frames,
+            // SAFETY: one past the end of the reserved frame capacity.
+            frame_end: unsafe { frames.add(inner.frames.capacity()) },
+            frame_base: frames,
+            stack_base,
+            // SAFETY: one past the end of the value stack.
+            stack_end: unsafe { stack_base.add(inner.stack.len()) },
+            trap: None,
+            error: false,
+            host_call: host_trampoline::<T>,
+            host_store: std::ptr::null_mut(),
+            #[cfg(not(baton_tail))]
+            fp: std::ptr::null_mut(),
+            #[cfg(not(baton_tail))]
+            mem: std::ptr::null_mut(),
+            #[cfg(not(baton_tail))]
+            len: 0,
+            #[cfg(not(baton_tail))]
+            acc: 0,
+            #[cfg(not(baton_tail))]
+            facc: 0.0,
+            interrupt: std::sync::Arc::as_ptr(&inner.interrupt),
+            native_limit: 0,
+        };
+        inner.ctx = CtxBox(Box::into_raw(Box::new(ctx)));
     }
     // The root pointer (not a reborrow): frames and `ctx.inst` of suspended
     // executions hold copies of it.
@@ -254,14 +318,6 @@ unsafe fn run_wasm<T>(
     code: Ip,
     slots: &mut [u64],
 ) -> Result<()> {
-    // The native stack budget is measured from the outermost entry, so nested
-    // host -> wasm calls share it.
-    if store.inner.frames_top == 0 {
-        let budget = store.inner.engine.config().native_stack_budget;
-        store.inner.native_limit = handlers::native_sp().saturating_sub(budget);
-    }
-    let native_limit = store.inner.native_limit;
-    let interrupt = std::sync::Arc::as_ptr(&store.inner.interrupt);
     let saved = (store.inner.stack_top, store.inner.frames_top);
     // From here until `run` returns, the store is reached only through `sp`:
     // the handlers (through `ctx.store`) and host functions (through
@@ -270,73 +326,75 @@ unsafe fn run_wasm<T>(
     // SAFETY: `sp` comes from the `&mut Store<T>` this function owns; no other
     // reference to the store is used until the end of the function.
     let inner: *mut StoreInner = unsafe { &raw mut (*sp).inner };
-    // SAFETY: as above; the stack vectors are only read here.
-    let (stack_base, stack_len, frames, frames_cap) = unsafe {
-        let inner = &mut *inner;
-        (inner.stack.as_mut_ptr(), inner.stack.len(), inner.frames.as_mut_ptr(), inner.frames.capacity())
-    };
+    // SAFETY: as above; the context exists with the stacks (the caller's
+    // contract) and is only reached through this pointer while wasm runs.
+    let ctx: *mut Ctx = unsafe { (*inner).ctx.0 };
     let (base, frame_base) = saved;
-    if base + slots.len() > stack_len || frame_base >= frames_cap {
-        return Err(Error::trap(TrapCode::StackOverflow));
-    }
-    // The value stack is only touched through raw pointers: a host function up
-    // the call chain may hold a `&mut [u64]` over its own slots of it.
-    // SAFETY: `base + slots.len()` is within the stack (checked above); `slots`
-    // is not part of the value stack above `base`.
-    unsafe { copy_slots(slots.as_ptr(), stack_base.add(base), slots.len()) };
-    // SAFETY: both stay within (or one past) the reserved capacity.
-    let (frame_base, frame_end) = unsafe { (frames.add(frame_base), frames.add(frames_cap)) };
-    // SAFETY: `frame_base < frames.capacity()` was checked above.
+    // SAFETY: the context describes the store's stacks (made together).
     unsafe {
-        *frame_base = Frame { ret_ip: &handlers::EXIT_CELL.0, fp: std::ptr::null_mut(), inst, callee: fc };
+        let c = &*ctx;
+        let (stack_len, frames_cap) = (c.stack_end.offset_from(c.stack_base), c.frame_end.offset_from(c.frames));
+        if base + slots.len() > stack_len as usize || frame_base >= frames_cap as usize {
+            return Err(Error::trap(TrapCode::StackOverflow));
+        }
     }
-    let mut ctx = Ctx {
-        inst,
-        // SAFETY: `inst` is live (the caller's contract).
-        globals: unsafe { (*inst).globals.as_ptr() },
-        store: inner,
-        frames,
-        // SAFETY: the entry frame was just written at `frame_base`.
-        frame_sp: unsafe { frame_base.add(1) },
-        frame_end,
-        frame_base,
-        stack_base,
-        // SAFETY: one past the end of the value stack.
-        stack_end: unsafe { stack_base.add(stack_len) },
-        trap: None,
-        error: false,
-        host_call: host_trampoline::<T>,
-        host_store: sp.cast(),
-        #[cfg(not(baton_tail))]
-        fp: std::ptr::null_mut(),
-        #[cfg(not(baton_tail))]
-        mem: std::ptr::null_mut(),
-        #[cfg(not(baton_tail))]
-        len: 0,
-        #[cfg(not(baton_tail))]
-        acc: 0,
-        #[cfg(not(baton_tail))]
-        facc: 0.0,
-        interrupt,
-        native_limit,
+    // The native stack budget is measured from the outermost entry, so nested
+    // host -> wasm calls share it; a nested entry keeps the outer execution's
+    // context to put back.
+    let outer = if frame_base == 0 {
+        // SAFETY: as above.
+        unsafe { (*ctx).native_limit = handlers::native_sp().saturating_sub((*inner).native_budget) };
+        None
+    } else {
+        // SAFETY: as above.
+        Some(unsafe { *ctx })
     };
-    // SAFETY: the context describes live state of the store, which is used only
-    // through `sp` until `run` returns; `code` is the entry of a translated
-    // function whose frame starts at `stack_base + base`.
+    // SAFETY: the value stack is only touched through raw pointers (a host
+    // function up the call chain may hold a `&mut [u64]` over its own slots
+    // of it); `base + slots.len()` and `frame_base` are within the stacks
+    // (checked above), and `slots` is not part of the value stack above
+    // `base`. `inst` is live (the caller's contract). The context is then
+    // used only through `ctx` until `run` returns; `code` is the entry of a
+    // translated function whose frame starts at `stack_base + base`.
     unsafe {
-        let (mem, len) = ctx.memory();
-        handlers::run(code, stack_base.add(base), mem, len, &mut ctx);
+        let c = &mut *ctx;
+        let fp = c.stack_base.add(base);
+        copy_slots(slots.as_ptr(), fp, slots.len());
+        let entry = c.frames.add(frame_base);
+        *entry = Frame { ret_ip: &handlers::EXIT_CELL.0, fp: std::ptr::null_mut(), inst, callee: fc };
+        c.inst = inst;
+        c.globals = (*inst).globals.as_ptr();
+        c.store = inner;
+        c.frame_base = entry;
+        c.frame_sp = entry.add(1);
+        c.trap = None;
+        c.error = false;
+        c.host_store = sp.cast();
+        #[cfg(not(baton_tail))]
+        {
+            c.acc = 0;
+            c.facc = 0.0;
+        }
+        let (mem, len) = c.memory();
+        handlers::run(code, fp, mem, len, ctx);
         (*inner).stack_top = saved.0;
         (*inner).frames_top = saved.1;
     }
-    if ctx.error || ctx.trap.is_some() {
+    // SAFETY: as above.
+    let c = unsafe { &mut *ctx };
+    let result = if c.error || c.trap.is_some() {
         // SAFETY: `inner` is the store's (see above); frames of this execution
         // are still in place.
-        return Err(unsafe { failure(&ctx, &mut *inner) });
+        Err(unsafe { failure(c, &mut *inner) })
+    } else {
+        // SAFETY: as above; the results are in the slots where the arguments were.
+        unsafe { copy_slots(c.stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
+        Ok(())
+    };
+    if let Some(outer) = outer {
+        *c = outer;
     }
-    // SAFETY: as above; the results are in the slots where the arguments were.
-    unsafe { copy_slots(stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
-    Ok(())
+    result
 }
 
 /// The error an execution that stopped early returns: the recorded error, or

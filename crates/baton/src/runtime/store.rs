@@ -413,8 +413,11 @@ pub(crate) struct StoreInner {
     /// First free slot / frame: where a nested invocation starts.
     pub(crate) stack_top: usize,
     pub(crate) frames_top: usize,
-    /// Lowest native stack address the running execution may reach.
-    pub(crate) native_limit: usize,
+    /// Native stack an execution may use (the engine's setting, read when
+    /// the stacks are made).
+    pub(crate) native_budget: usize,
+    /// The execution context, made with the stacks (see `exec::Ctx`).
+    pub(crate) ctx: crate::exec::CtxBox,
     pub(crate) fuel: u64,
     pub(crate) interrupt: Arc<AtomicBool>,
     /// The error that stopped the running execution (see `Ctx::error`).
@@ -473,7 +476,8 @@ impl<T> Store<T> {
                 frames: Vec::new(),
                 stack_top: 0,
                 frames_top: 0,
-                native_limit: 0,
+                native_budget: 0,
+                ctx: Default::default(),
                 pending_error: None,
                 fuel: 0,
                 interrupt: Arc::new(AtomicBool::new(false)),
