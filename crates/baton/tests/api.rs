@@ -205,8 +205,8 @@ fn nested_execution_in_another_instance_restores_the_outer_one() {
     let f = a.get_typed_func::<i32, i32>(&store, "a").unwrap();
     // b(1): global 101, + stored 1 = 102; then a adds 1 page + 42 + 7.
     assert_eq!(f.call(&mut store, 1).unwrap(), 102 + 1 + 42 + 7);
-    let mut moved = vec![store];
-    let store = &mut moved[0];
+    let mut moved = Box::new(store);
+    let store = &mut *moved;
     // b(5) succeeds (global 106), then a traps: the backtrace is a's.
     let err = f.call(&mut *store, 5).unwrap_err();
     assert_eq!(err.trap_code(), Some(TrapCode::Unreachable), "{err:?}");
