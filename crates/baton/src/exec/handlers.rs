@@ -1550,7 +1550,7 @@ unsafe fn call_host(ctx: *mut Ctx, host: u32, args: Fp, n: usize) -> (Mem, usize
     let saved = (st.stack_top, st.frames_top);
     st.stack_top = args.offset_from((*ctx).stack_base) as usize + n;
     st.frames_top = (*ctx).frame_sp.offset_from((*ctx).frames) as usize;
-    let r = (*ctx).call_host(host, args, n);
+    let r = Ctx::call_host(ctx, host, args, n);
     let st = store(ctx);
     st.stack_top = saved.0;
     st.frames_top = saved.1;

@@ -149,9 +149,13 @@ impl Ctx {
     }
 
     /// Calls host function `host` with its arguments/results at `args`.
-    pub(crate) unsafe fn call_host(&mut self, host: u32, args: *mut u64, len: usize) -> Result<()> {
-        // SAFETY: `host_call` was made for the store type behind `host_store`.
-        unsafe { (self.host_call)(self, host, args, len) }
+    ///
+    /// Takes the context as a raw pointer and holds no reference to it while
+    /// the host function runs: a nested execution uses the same context.
+    pub(crate) unsafe fn call_host(ctx: *mut Ctx, host: u32, args: *mut u64, len: usize) -> Result<()> {
+        // SAFETY: `ctx` is the live context of this execution; `host_call`
+        // was made for the store type behind `host_store`.
+        unsafe { ((*ctx).host_call)(ctx, host, args, len) }
     }
 
     /// Backtrace of the frames of this execution, innermost first.
