@@ -218,28 +218,81 @@ unsafe fn host_trampoline<T>(ctx: *mut Ctx, host: u32, args: *mut u64, len: usiz
     }
 }
 
+/// Where a host-to-wasm call takes its arguments from and leaves its results:
+/// a slot buffer ([`invoke`]) or typed values written straight into the
+/// value stack (`TypedFunc::call`, through [`invoke_io`]).
+pub(crate) trait CallIo {
+    /// The slots the call uses: `max(params, results)`.
+    fn slots(&self) -> usize;
+    /// Writes the arguments to the `slots()` slots at `dst`.
+    ///
+    /// # Safety
+    /// `dst` is valid for `slots()` slots, not aliased by `self`.
+    unsafe fn put_args(&mut self, dst: *mut u64);
+    /// Takes the results from the `slots()` slots at `src`.
+    ///
+    /// # Safety
+    /// `src` is valid for `slots()` slots, not aliased by `self`.
+    unsafe fn take_results(&mut self, src: *const u64);
+}
+
+/// A slot buffer holding the arguments on entry and the results on return.
+struct SlotIo<'a>(&'a mut [u64]);
+
+impl CallIo for SlotIo<'_> {
+    #[inline(always)]
+    fn slots(&self) -> usize {
+        self.0.len()
+    }
+    #[inline(always)]
+    unsafe fn put_args(&mut self, dst: *mut u64) {
+        // SAFETY: the caller's contract.
+        unsafe { copy_slots(self.0.as_ptr(), dst, self.0.len()) }
+    }
+    #[inline(always)]
+    unsafe fn take_results(&mut self, src: *const u64) {
+        // SAFETY: the caller's contract.
+        unsafe { copy_slots(src, self.0.as_mut_ptr(), self.0.len()) }
+    }
+}
+
 /// Runs the store function `func` with `slots` holding its arguments on entry
 /// and its results on return (`slots.len() == max(params, results)`).
-///
-/// The common case, a translated wasm function called while the store's
-/// stacks exist, takes the function's instance and code from its cached
-/// `FuncEntity` and goes straight to [`run_wasm`]; everything else (host
-/// functions, first use of the stacks, lazy translation, unknown functions)
-/// goes through [`invoke_slow`].
 #[inline]
 pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<()> {
+    match ready(store, func) {
+        // SAFETY: `ready`'s result names a translated function of a live
+        // instance of this store, whose stacks exist.
+        Some((inst, fc, code)) => unsafe { run_wasm(store, inst, fc, code, &mut SlotIo(slots)) },
+        None => invoke_slow(store, func, slots),
+    }
+}
+
+/// [`invoke`] through `io`, or `None` if `func` is not a translated wasm
+/// function ready to run (the caller then goes through [`invoke`] with a
+/// slot buffer).
+#[inline]
+pub(crate) fn invoke_io<T>(store: &mut Store<T>, func: u32, io: &mut impl CallIo) -> Option<Result<()>> {
+    let (inst, fc, code) = ready(store, func)?;
+    // SAFETY: as in `invoke`.
+    Some(unsafe { run_wasm(store, inst, fc, code, io) })
+}
+
+/// The common case of a call from the host: a translated wasm function
+/// called while the store's stacks exist. Its instance and code come from its
+/// cached `FuncEntity`; everything else (host functions, first use of the
+/// stacks, lazy translation, unknown functions) is `None` and goes through
+/// [`invoke_slow`].
+#[inline(always)]
+fn ready<T>(store: &Store<T>, func: u32) -> Option<(*mut InstanceData, *const FuncCode, Ip)> {
     let (inst, fc) = match store.inner.funcs.get(func as usize) {
         Some(FuncEntity::Wasm { inst, code, .. }) if !inst.is_null() && !store.inner.ctx.0.is_null() => (*inst, *code),
-        _ => return invoke_slow(store, func, slots),
+        _ => return None,
     };
     // SAFETY: `fc` points at a `FuncCode` of the module of the live instance
     // `inst`, which keeps the module alive.
-    match unsafe { (*fc).compiled.get() } {
-        // SAFETY: `inst` is the (root) pointer to the instance that defines
-        // `fc`, and `code` is the entry of its threaded code.
-        Some(c) => unsafe { run_wasm(store, inst, fc, c.entry(), slots) },
-        None => invoke_slow(store, func, slots),
-    }
+    let c = unsafe { (*fc).compiled.get() }?;
+    Some((inst, fc, c.entry()))
 }
 
 /// [`invoke`] for host functions, before the stacks exist, and for functions
@@ -305,11 +358,11 @@ fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<
     let code = module.compiled(def)?.entry();
     let fc: *const FuncCode = &module.code[def];
     // SAFETY: `inst` defines `fc`, and `code` is its translated entry.
-    unsafe { run_wasm(store, inst, fc, code, slots) }
+    unsafe { run_wasm(store, inst, fc, code, &mut SlotIo(slots)) }
 }
 
-/// Runs the translated function `fc` (entry `code`) of instance `inst` on
-/// `slots` (see [`invoke`]).
+/// Runs the translated function `fc` (entry `code`) of instance `inst`, with
+/// its arguments and results through `io` (see [`invoke`]).
 ///
 /// # Safety
 /// `inst` is the root pointer of a live instance of `store` that defines
@@ -320,8 +373,9 @@ unsafe fn run_wasm<T>(
     inst: *mut InstanceData,
     fc: *const FuncCode,
     code: Ip,
-    slots: &mut [u64],
+    io: &mut impl CallIo,
 ) -> Result<()> {
+    let n = io.slots();
     let saved = (store.inner.stack_top, store.inner.frames_top);
     // From here until `run` returns, the store is reached only through `sp`:
     // the handlers (through `ctx.store`) and host functions (through
@@ -338,7 +392,7 @@ unsafe fn run_wasm<T>(
     unsafe {
         let c = &*ctx;
         let (stack_len, frames_cap) = (c.stack_end.offset_from(c.stack_base), c.frame_end.offset_from(c.frames));
-        if base + slots.len() > stack_len as usize || frame_base >= frames_cap as usize {
+        if base + n > stack_len as usize || frame_base >= frames_cap as usize {
             return Err(Error::trap(TrapCode::StackOverflow));
         }
     }
@@ -363,7 +417,7 @@ unsafe fn run_wasm<T>(
     unsafe {
         let c = &mut *ctx;
         let fp = c.stack_base.add(base);
-        copy_slots(slots.as_ptr(), fp, slots.len());
+        io.put_args(fp);
         let entry = c.frames.add(frame_base);
         *entry = Frame { ret_ip: &handlers::EXIT_CELL.0, fp: std::ptr::null_mut(), inst, callee: fc };
         c.inst = inst;
@@ -392,7 +446,7 @@ unsafe fn run_wasm<T>(
         Err(unsafe { failure(c, &mut *inner) })
     } else {
         // SAFETY: as above; the results are in the slots where the arguments were.
-        unsafe { copy_slots(c.stack_base.add(base), slots.as_mut_ptr(), slots.len()) };
+        unsafe { io.take_results(c.stack_base.add(base)) };
         Ok(())
     };
     if let Some(outer) = outer {

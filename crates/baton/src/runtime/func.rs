@@ -165,9 +165,17 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub fn func(&self) -> Func {
         self.func
     }
-    pub fn call<T>(&self, ctx: impl AsContextMut<Data = T>, params: P) -> Result<R> {
-        // The argument/result buffer: the common small signatures zero only
-        // 4 slots (a host call's fixed cost; `n` is a constant here).
+    pub fn call<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: P) -> Result<R> {
+        // A translated wasm function: the arguments go straight into the
+        // value stack and the results come straight out of it.
+        let mut io = TypedIo::<P, R> { params: Some(params), results: None };
+        if let Some(r) = crate::exec::invoke_io(ctx.store_mut(), self.func.0, &mut io) {
+            r?;
+            return io.results.ok_or_else(|| Error::BadCall("the call returned no results".into()));
+        }
+        let params = io.params.ok_or_else(|| Error::BadCall("the arguments were used".into()))?;
+        // Otherwise through a slot buffer: the common small signatures zero
+        // only 4 slots (`n` is a constant here).
         let n = P::LEN.max(R::LEN);
         if n <= 4 {
             self.call_in(ctx, params, &mut [0u64; 4][..n])
@@ -181,6 +189,33 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         params.store(slots);
         crate::exec::invoke(ctx.store_mut(), self.func.0, slots)?;
         Ok(R::load(slots))
+    }
+}
+
+/// Typed arguments and results of one call, moved to and from the value
+/// stack without a slot buffer in between.
+struct TypedIo<P, R> {
+    params: Option<P>,
+    results: Option<R>,
+}
+
+impl<P: WasmParams, R: WasmResults> crate::exec::CallIo for TypedIo<P, R> {
+    #[inline(always)]
+    fn slots(&self) -> usize {
+        P::LEN.max(R::LEN)
+    }
+    #[inline(always)]
+    unsafe fn put_args(&mut self, dst: *mut u64) {
+        if let Some(p) = self.params.take() {
+            // SAFETY: `dst` holds `max(P::LEN, R::LEN)` slots (the caller's
+            // contract), not aliased by `self`.
+            p.store(unsafe { std::slice::from_raw_parts_mut(dst, P::LEN) });
+        }
+    }
+    #[inline(always)]
+    unsafe fn take_results(&mut self, src: *const u64) {
+        // SAFETY: as in `put_args`.
+        self.results = Some(R::load(unsafe { std::slice::from_raw_parts(src, R::LEN) }));
     }
 }
 
