@@ -1005,7 +1005,11 @@ impl Translator<'_> {
     fn fuse_bulk_loops(&mut self) {
         for i in 0..self.relocs.len() {
             let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
-            if let Some(fused) = self.copy_loop_at(p).or_else(|| self.store_loop_at(p)).or_else(|| self.fill_loop_at(p))
+            if let Some(fused) = self
+                .copy_loop_at(p)
+                .or_else(|| self.store_loop_at(p))
+                .or_else(|| self.fill_loop_at(p))
+                .or_else(|| self.counter_loop_at(p))
             {
                 self.code[p] = Cell::handler(fused);
             }
@@ -1074,7 +1078,12 @@ impl Translator<'_> {
     }
     /// A `ctr_ne_*` instruction at `c` whose branch goes back to `p`.
     fn ctr_ne_back_to(&self, c: usize, p: usize) -> Option<CtrNe> {
-        let form = h::CTR_NE.iter().position(|&f| self.is(c, f))?;
+        self.ctr_back_to(&h::CTR_NE, c, p)
+    }
+    /// A counter instruction of `forms` (a `handlers::ctr_br!` table) at `c`
+    /// whose branch goes back to `p` (see `ctr_ne_back_to`).
+    fn ctr_back_to(&self, forms: &[Handler; 4], c: usize, p: usize) -> Option<CtrNe> {
+        let form = forms.iter().position(|&f| self.is(c, f))?;
         // `[ctr, (local, a, inc), bound, target]` or `[ctr, (local, a), inc, bound, target]`.
         let target = if form < 2 { 3 } else { 4 };
         if self.raw(c + target) != Some(p as u64) {
@@ -1086,6 +1095,14 @@ impl Translator<'_> {
         // the counter itself (so both stay fixed while the loop runs).
         let plain = a == local && !(form < 2 && inc == local) && bound != Some(local);
         plain.then_some(CtrNe { form, local })
+    }
+    /// A `ctr_ne_*`/`ctr64_ne_*` at `p` branching back to `p`: a loop with
+    /// nothing but its counter, which `handlers::ctr_self_loop!` keeps in the
+    /// accumulator from one round to the next.
+    fn counter_loop_at(&self, p: usize) -> Option<Handler> {
+        [(&h::CTR_NE, &h::CTR_NE_LOOP), (&h::CTR64_NE, &h::CTR64_NE_LOOP)]
+            .into_iter()
+            .find_map(|(forms, loops)| self.ctr_back_to(forms, p, p).map(|c| loops[c.form]))
     }
     /// `mcopy8_ss` at `p`, then `ctr_ne_*` back to `p` stepping the index
     /// slot of both addresses (and nothing else of the loop).

@@ -2873,3 +2873,83 @@ fn increment_store_and_loop_branch_are_one_handler() {
         assert_eq!(call(&mut store, &inst, op, &[Val::I32(16), Val::I32(0)]), 1001, "{op} 0");
     }
 }
+
+/// A loop that is nothing but its counter (`ctr_ne`/`ctr64_ne` branching
+/// back to itself) carries the counter in the accumulator from round to
+/// round: every form (increment and bound each a constant or a local), both
+/// widths, with wrap-around, must end with the local where the plain loop
+/// leaves it.
+#[test]
+fn counter_only_loops_end_where_the_plain_loop_does() {
+    let wat = r#"(module
+      (func (export "ii") (param $i i32) (result i32)
+        (loop $l (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const -3))) (i32.const 7))))
+        (local.get $i))
+      (func (export "is") (param $i i32) (param $n i32) (result i32)
+        (loop $l (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 0xc0000000))) (local.get $n))))
+        (local.get $i))
+      (func (export "si") (param $i i32) (param $k i32) (result i32)
+        (loop $l (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (local.get $k))) (i32.const 1))))
+        (local.get $i))
+      (func (export "ss") (param $i i32) (param $k i32) (param $n i32) (result i32)
+        (loop $l (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (local.get $k))) (local.get $n))))
+        (local.get $i))
+      (func (export "count") (param $n i32) (result i32)
+        (loop $l (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $n))
+      (func (export "ii64") (param $i i64) (result i64)
+        (loop $l (br_if $l (i64.ne (local.tee $i (i64.add (local.get $i) (i64.const 5))) (i64.const 0))))
+        (local.get $i))
+      (func (export "ss64") (param $i i64) (param $k i64) (param $n i64) (result i64)
+        (loop $l (br_if $l (i64.ne (local.tee $i (i64.add (local.get $i) (local.get $k))) (local.get $n))))
+        (local.get $i))
+      ;; The counter and something else: not a counter-only loop.
+      (func (export "two") (param $n i32) (result i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (local.get $n)))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $s)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let i32s = |v: &[i32]| v.iter().map(|&x| Val::I32(x)).collect::<Vec<_>>();
+    assert_eq!(call(&mut store, &inst, "ii", &i32s(&[100])), 7);
+    assert_eq!(call(&mut store, &inst, "ii", &i32s(&[10])), 7);
+    // 1 + 3 * 0xc0000000 wraps to 0x40000001 after three rounds.
+    assert_eq!(call(&mut store, &inst, "is", &i32s(&[1, 0x4000_0001])), 0x4000_0001);
+    assert_eq!(call(&mut store, &inst, "si", &i32s(&[-99, 4])), 1);
+    assert_eq!(call(&mut store, &inst, "ss", &i32s(&[0, 7, 700])), 700);
+    assert_eq!(call(&mut store, &inst, "count", &i32s(&[100_000])), 0);
+    assert_eq!(call(&mut store, &inst, "two", &i32s(&[100])), 5050);
+    let f = inst.get_typed_func::<i64, i64>(&store, "ii64").unwrap();
+    assert_eq!(f.call(&mut store, -5_000_000).unwrap(), 0);
+    let f = inst.get_typed_func::<(i64, i64, i64), i64>(&store, "ss64").unwrap();
+    // From 2^40 by 2^62: 2^40 + 3 * 2^62 in three rounds, 2^40 + 2^62 in five (wrapping).
+    assert_eq!(f.call(&mut store, (1 << 40, 1 << 62, (1 << 40) + (1 << 62))).unwrap(), (1 << 40) + (1 << 62));
+}
+
+/// With fuel metering a counter-only loop is charged every round (its head
+/// is a fuel check, so it is not a counter-only loop any more), and an
+/// endless one runs out of fuel instead of hanging.
+#[test]
+fn counter_only_loops_are_charged_fuel_per_round() {
+    let wat = r#"(module
+      (func (export "count") (param $n i32) (param $k i32)
+        (loop $l (br_if $l (i32.ne (local.tee $n (i32.add (local.get $n) (local.get $k))) (i32.const 0))))))"#;
+    let mut config = baton::Config::default();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, wat).unwrap();
+    let run = |n: i32, k: i32| {
+        let mut store = Store::new(&engine, ());
+        store.set_fuel(1_000_000).unwrap();
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let f = inst.get_typed_func::<(i32, i32), ()>(&store, "count").unwrap();
+        let r = f.call(&mut store, (n, k));
+        (r, 1_000_000 - store.get_fuel().unwrap())
+    };
+    let ((r10, small), (r1010, large)) = (run(10, -1), run(1010, -1));
+    assert!(r10.is_ok() && r1010.is_ok());
+    assert!(large - small >= 1000, "fuel for 10 rounds: {small}, for 1010: {large}");
+    // Even steps from an odd start never reach 0.
+    let (endless, _) = run(1, 2);
+    assert_eq!(endless.unwrap_err().trap_code(), Some(baton::TrapCode::OutOfFuel));
+}

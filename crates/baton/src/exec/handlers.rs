@@ -162,6 +162,24 @@ macro_rules! next {
     }};
 }
 
+/// Goes round a loop again in handler `$h`, the loop's own, with the same
+/// registers: a direct tail call (a jump) when handlers tail-call; in the loop
+/// mode an ordinary return to the driver, which runs the cell's own handler
+/// (so a long loop never nests native frames).
+#[cfg(baton_tail)]
+macro_rules! next_again {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr; $h:ident) => {
+        next!($ip, $fp, $mem, $len, $ctx, $acc, $facc; $h)
+    };
+}
+
+#[cfg(not(baton_tail))]
+macro_rules! next_again {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr; $h:ident) => {
+        next!($ip, $fp, $mem, $len, $ctx, $acc, $facc)
+    };
+}
+
 #[cfg(baton_tail)]
 macro_rules! next_reload {
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr, $facc:expr) => {
@@ -1401,6 +1419,54 @@ ctr_br! {
     ctr64_ge_s_ss, ctr64_ge_s_si, ctr64_ge_s_is, ctr64_ge_s_ii, CTR64_GE_S, u64, i64, |a, b| a >= b;
     ctr64_ge_u_ss, ctr64_ge_u_si, ctr64_ge_u_is, ctr64_ge_u_ii, CTR64_GE_U, u64, u64, |a, b| a >= b;
 }
+
+/// A counted loop whose whole body is one `ctr_ne`/`ctr64_ne` instruction
+/// branching back to itself (`loop (br_if 0 (local.tee $n (n - 1))))`): the
+/// cells and fields are the `ctr_br!` forms', with `a` the counter itself.
+/// The cell's handler (`*_loop`) runs the first round from the slot and goes
+/// round again in `*_again`, which takes the counter from the accumulator
+/// (where the previous round left it) instead of reloading the slot it just
+/// stored, so the rounds are not chained through a store and a load. Every
+/// round still writes the slot, as the plain handler would. In the loop
+/// dispatcher each round starts at the cell's `*_loop` handler again.
+macro_rules! ctr_self_loop {
+    ($($first:ident, $again:ident, $u:ty, $inc:ident, $bk:ident, $target:expr;)*) => {$(
+        pub(crate) unsafe fn $first(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let r = (pslot!(fp, ip, 1, 1) as $u).wrapping_add(ctr_br!(@inc $inc, fp, ip) as $u);
+            pslot!(fp, ip, 1, 0) = r as u64;
+            if r != ctr_br!(@b $bk, fp, ip, $target) as $u {
+                next_again!(ip, fp, mem, len, ctx, r as u64, facc; $again)
+            }
+            next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc)
+        }
+        /// The next round: the accumulator holds the counter.
+        unsafe fn $again(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let r = (acc as $u).wrapping_add(ctr_br!(@inc $inc, fp, ip) as $u);
+            pslot!(fp, ip, 1, 0) = r as u64;
+            if r != ctr_br!(@b $bk, fp, ip, $target) as $u {
+                next_again!(ip, fp, mem, len, ctx, r as u64, facc; $again)
+            }
+            next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+ctr_self_loop! {
+    ctr_ne_ss_loop, ctr_ne_ss_again, u32, slot, slot, 3;
+    ctr_ne_si_loop, ctr_ne_si_again, u32, slot, imm, 3;
+    ctr_ne_is_loop, ctr_ne_is_again, u32, imm, slot, 4;
+    ctr_ne_ii_loop, ctr_ne_ii_again, u32, imm, imm, 4;
+    ctr64_ne_ss_loop, ctr64_ne_ss_again, u64, slot, slot, 3;
+    ctr64_ne_si_loop, ctr64_ne_si_again, u64, slot, imm, 3;
+    ctr64_ne_is_loop, ctr64_ne_is_again, u64, imm, slot, 4;
+    ctr64_ne_ii_loop, ctr64_ne_ii_again, u64, imm, imm, 4;
+}
+
+/// The `*_loop` handlers of `CTR_NE` and `CTR64_NE`, in the same order.
+pub(crate) const CTR_NE_LOOP: [crate::exec::Handler; 4] =
+    [ctr_ne_ss_loop, ctr_ne_si_loop, ctr_ne_is_loop, ctr_ne_ii_loop];
+pub(crate) const CTR64_NE_LOOP: [crate::exec::Handler; 4] =
+    [ctr64_ne_ss_loop, ctr64_ne_si_loop, ctr64_ne_is_loop, ctr64_ne_ii_loop];
 
 /// `[op, cond, target]`; the `_a` form tests the accumulator (cell 1 unused).
 macro_rules! br_test {
