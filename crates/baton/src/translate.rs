@@ -216,7 +216,7 @@ struct Addr {
 
 /// A 4- or 8-byte load from `a + k` (wrapping) with static offset `offset`
 /// whose result is the temporary `dst`, at code `start..end_pos`. Two in a
-/// row feeding a float multiply-add run as one `load2_mul_add` handler.
+/// row feeding a multiply-add run as one `load2_mul_add` handler.
 #[derive(Clone, Copy)]
 struct PairLoad {
     start: usize,
@@ -225,7 +225,8 @@ struct PairLoad {
     a: u32,
     /// The handler's address cell: `k | (offset + width) << 32`.
     cell: u64,
-    width: u8,
+    /// The load's plain handler (its kind: width and widening).
+    kind: Handler,
 }
 
 #[derive(Clone, Copy)]
@@ -350,10 +351,10 @@ struct Last {
     /// Set when the instruction was `i32.shr_u` of slot `w` by slot `y`
     /// (`w` possibly also in the accumulator): `(w, y)` (see `bit_of_shr`).
     shr_var: Option<(u32, u32)>,
-    /// Set when the instruction was a float `mul` of two slots: its operands.
+    /// Set when the instruction was a `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
-    /// Set on the second of two adjacent full-width loads whose values are
-    /// the two top temporaries, and on a float `mul` of those values (see
+    /// Set on the second of two adjacent loads of one kind whose values are
+    /// the two top temporaries, and on a `mul` of those values (see
     /// `Translator::mul_then`).
     loads: Option<(PairLoad, PairLoad)>,
     /// Set when the instruction was an `f64.add` (false) or `f64.sub` (true)
@@ -1853,7 +1854,7 @@ impl Translator<'_> {
                 self.push_value(start, dst_cell, ops.float);
                 self.set_last_load(width, Addr::new(x, y, imm, offset), None);
                 if let Some(k) = imm {
-                    self.note_pair_load(start, x, k, end, width);
+                    self.note_pair_load(start, x, k, end, ops.plain);
                 }
                 return;
             }
@@ -1919,27 +1920,28 @@ impl Translator<'_> {
             self.branch_source = Some(start);
         }
         self.set_last_load(width, Addr::new(sa, 0, Some(0), offset), Some(ops.plain));
-        self.note_pair_load(start, sa, 0, end, width);
+        self.note_pair_load(start, sa, 0, end, ops.plain);
         if ops.chain_first && end <= u32::MAX as u64 {
             self.prev_load = Some(start);
         }
     }
 
-    /// The load just emitted at `start` (address `a + k`, end `end`) may be
-    /// the first or second of a `PairLoad` pair: the second must follow the
-    /// first's code directly, with the first's value the temporary below its
-    /// own and its address not in that temporary.
-    fn note_pair_load(&mut self, start: usize, a: u32, k: u64, end: u64, width: u8) {
+    /// The load just emitted at `start` (address `a + k`, end `end`, plain
+    /// handler `kind`) may be the first or second of a `PairLoad` pair: the
+    /// second must be of the same kind and follow the first's code directly,
+    /// with the first's value the temporary below its own and its address
+    /// not in that temporary.
+    fn note_pair_load(&mut self, start: usize, a: u32, k: u64, end: u64, kind: Handler) {
         let first = self.pair_first.take();
-        if !(width == 4 || width == 8) || end > u32::MAX as u64 || k > u32::MAX as u64 {
+        if end > u32::MAX as u64 || k > u32::MAX as u64 {
             return;
         }
         let p = self.stack.len() - 1;
-        let this = PairLoad { start, end_pos: self.pos(), dst: self.home(p), a, cell: k | end << 32, width };
+        let this = PairLoad { start, end_pos: self.pos(), dst: self.home(p), a, cell: k | end << 32, kind };
         if let Some(f) = first {
             let below = p > 0 && f.dst == self.home(p - 1) && self.stack[p - 1] == Operand::Temp;
-            if let (true, Some(last)) = (f.end_pos == start && f.width == width && below && f.dst != a, &mut self.last)
-            {
+            let same = std::ptr::fn_addr_eq(f.kind, kind);
+            if let (true, Some(last)) = (f.end_pos == start && same && below && f.dst != a, &mut self.last) {
                 last.loads = Some((f, this));
             }
         }
@@ -3650,7 +3652,17 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add
                 if t.add_scaled()
-                    || t.mul_then(h::i32_mul_add, h::i32_mul_add, false, None)
+                    || t.mul_then(
+                        h::i32_mul_add,
+                        h::i32_mul_add,
+                        false,
+                        &[
+                            (h::i32_load, h::i32_load2_mul_add),
+                            (h::i32_load16_s, h::i32_load16_s2_mul_add),
+                            (h::i32_load16_u, h::i32_load16_u2_mul_add),
+                            (h::i32_load8_u, h::i32_load8_u2_mul_add),
+                        ],
+                    )
                     || t.load_then(
                         &[
                             (h::i32_load, h::i32_add_load),
@@ -3673,6 +3685,7 @@ impl Translator<'_> {
                 binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia; rmw i32_sub_rmw_s, i32_sub_rmw_i, 4);
             }
             O::I32Mul => {
+                let loads = t.loads_on_top();
                 let (start, dst_cell, a, b, imm, a_acc) =
                     t.binop_emit(bin!(i32_mul_ss, i32_mul_si, i32_mul_as, i32_mul_ai), true);
                 t.push_result(start, dst_cell, None);
@@ -3680,7 +3693,10 @@ impl Translator<'_> {
                     (Some(k), Some(last)) if (k as u32).is_power_of_two() => {
                         last.scale = Some((a, (k as u32).trailing_zeros(), a_acc));
                     }
-                    (None, Some(last)) => last.mul = Some((a, b)),
+                    (None, Some(last)) => {
+                        last.mul = Some((a, b));
+                        last.loads = loads;
+                    }
                     _ => {}
                 }
             }
@@ -3806,12 +3822,12 @@ impl Translator<'_> {
             O::F32Nearest => unop!(t, f32_nearest, f32_nearest_a),
             O::F32Sqrt => unop!(t, f32_sqrt, f32_sqrt_a),
             O::F32Add => {
-                if !t.mul_then(h::f32_mul_add, h::f32_mul_add, false, Some(h::f32_load2_mul_add)) {
+                if !t.mul_then(h::f32_mul_add, h::f32_mul_add, false, &[(h::i32_load, h::f32_load2_mul_add)]) {
                     binop!(t, f32_add_ss, f32_add_si, f32_add_as, f32_add_ai, true)
                 }
             }
             O::F32Sub => {
-                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub, false, None) {
+                if !t.mul_then(h::f32_mul_sub, h::f32_mul_rsub, false, &[]) {
                     binop_rev!(t, f32_sub_ss, f32_sub_si, f32_sub_as, f32_sub_ai, f32_sub_is, f32_sub_ia)
                 }
             }
@@ -3828,7 +3844,7 @@ impl Translator<'_> {
             O::F64Nearest => unop!(t, f64_nearest, f64_nearest_a),
             O::F64Sqrt => unop!(t, f64_sqrt, f64_sqrt_a),
             O::F64Add => {
-                if !t.mul_then(h::f64_mul_add, h::f64_mul_add, true, Some(h::f64_load2_mul_add))
+                if !t.mul_then(h::f64_mul_add, h::f64_mul_add, true, &[(h::f64_load, h::f64_load2_mul_add)])
                     && !t.sum_then()
                     && !t.load_then(
                         &[(h::f64_load, h::f64_add_load)],
@@ -3847,7 +3863,7 @@ impl Translator<'_> {
                 }
             }
             O::F64Sub => {
-                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true, None) {
+                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true, &[]) {
                     let n = t.stack.len();
                     let slots = !matches!(t.stack[n - 2..], [Operand::Const(_), _] | [_, Operand::Const(_)]);
                     binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8);
@@ -3970,11 +3986,7 @@ impl Translator<'_> {
 
     /// A float `mul` whose product another instruction may absorb.
     fn float_mul(&mut self, ops: Bin) {
-        // The two loads just emitted produced both operands (`PairLoad`).
-        let n = self.stack.len();
-        let loads = self.last.and_then(|l| l.loads).filter(|&(_, s)| {
-            self.stack[n - 1] == Operand::Temp && s.dst == self.home(n - 1) && s.end_pos == self.pos()
-        });
+        let loads = self.loads_on_top();
         let (start, dst_cell, a, b, imm, _) = self.binop_emit(ops, true);
         self.push_result(start, dst_cell, None);
         if let (None, Some(last)) = (imm, &mut self.last) {
@@ -3983,22 +3995,36 @@ impl Translator<'_> {
         }
     }
 
+    /// The two loads just emitted, if they produced both operands of the
+    /// binary operation being translated (`PairLoad`).
+    fn loads_on_top(&self) -> Option<(PairLoad, PairLoad)> {
+        let n = self.stack.len();
+        self.last.and_then(|l| l.loads).filter(|&(_, s)| {
+            self.stack[n - 1] == Operand::Temp && s.dst == self.home(n - 1) && s.end_pos == self.pos()
+        })
+    }
+
     /// `add`/`sub` of the product just computed by a float `mul` and a slot:
     /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
     /// the left operand, `product_second` when it is the right one.
-    /// `loads`: the `load2_mul_add` handler for a sum, taken when both
-    /// factors were just loaded (`PairLoad`): `[h, (dst, a1, a2), (c),
-    /// cell1, cell2]`, and the loads' code goes too.
+    /// `loads`: `(load kind, load2_mul_add handler)` pairs for a sum, one
+    /// taken when both factors were just loaded by loads of its kind
+    /// (`PairLoad`): `[h, (dst, a1, a2), (c), cell1, cell2]`, and the loads'
+    /// code goes too.
     fn mul_then(
         &mut self,
         product_first: Handler,
         product_second: Handler,
         float: bool,
-        loads: Option<Handler>,
+        loads: &[(Handler, Handler)],
     ) -> bool {
         let Some(last) = self.last else { return false };
         let Some((a, b)) = last.mul else { return false };
-        if let (Some(handler), Some((f, s))) = (loads, last.loads) {
+        let fused = last.loads.and_then(|(f, s)| {
+            let (_, h) = loads.iter().find(|(kind, _)| std::ptr::fn_addr_eq(*kind, f.kind))?;
+            Some((*h, f, s))
+        });
+        if let Some((handler, f, s)) = fused {
             if s.end_pos == last.start {
                 if let Some((p, c, _)) = self.take_last_operand() {
                     // The mul is gone; now the two loads (one handler each).

@@ -2953,3 +2953,65 @@ fn counter_only_loops_are_charged_fuel_per_round() {
     let (endless, _) = run(1, 2);
     assert_eq!(endless.unwrap_err().trap_code(), Some(baton::TrapCode::OutOfFuel));
 }
+
+#[test]
+fn integer_dot_product_step_of_two_loads_widens_and_wraps_like_wasm() {
+    // `c + load(a) * load(b + k)` with 8-, 16- and 32-bit loads of one kind
+    // runs as one handler: the 16-bit signed loads sign-extend, the others
+    // zero-extend, the product and sum wrap, and each load traps in order.
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "s16") (param $a i32) (param $b i32) (param $c i32) (result i32)
+        (i32.add (local.get $c)
+          (i32.mul (i32.load16_s (local.get $a)) (i32.load16_s offset=2 (i32.add (local.get $b) (i32.const 2))))))
+      (func (export "u16") (param $a i32) (param $b i32) (param $c i32) (result i32)
+        (i32.add
+          (i32.mul (i32.load16_u (local.get $a)) (i32.load16_u offset=2 (i32.add (local.get $b) (i32.const 2))))
+          (local.get $c)))
+      (func (export "u8") (param $a i32) (param $b i32) (param $c i32) (result i32)
+        (i32.add (local.get $c)
+          (i32.mul (i32.load8_u (local.get $a)) (i32.load8_u offset=2 (i32.add (local.get $b) (i32.const 2))))))
+      (func (export "w32") (param $a i32) (param $b i32) (param $c i32) (result i32)
+        (i32.add (local.get $c)
+          (i32.mul (i32.load (local.get $a)) (i32.load offset=2 (i32.add (local.get $b) (i32.const 2))))))
+      (func (export "mixed") (param $a i32) (param $b i32) (param $c i32) (result i32)
+        (i32.add (local.get $c)
+          (i32.mul (i32.load16_s (local.get $a)) (i32.load16_u offset=2 (i32.add (local.get $b) (i32.const 2)))))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let bytes: Vec<u8> = (0..64u32).map(|i| (i.wrapping_mul(0x9d) ^ 0x5a) as u8).collect();
+    mem.data_mut(&mut store)[..64].copy_from_slice(&bytes);
+    let u8_at = |at: u32| u32::from(bytes[at as usize]);
+    let u16_at = |at: u32| u32::from(u16::from_le_bytes([bytes[at as usize], bytes[at as usize + 1]]));
+    let u32_at = |at: u32| u32::from_le_bytes(bytes[at as usize..at as usize + 4].try_into().unwrap());
+    let s16_at = |at: u32| u16_at(at) as u16 as i16 as i32 as u32;
+    for a in [0u32, 1, 6, 13, 30] {
+        for b in [0u32, 3, 8, 21] {
+            for c in [0u32, 1, 0x7fff_ffff, 0xffff_fff0] {
+                let args = [Val::I32(a as i32), Val::I32(b as i32), Val::I32(c as i32)];
+                let cases: [(&str, u32); 5] = [
+                    ("s16", s16_at(a).wrapping_mul(s16_at(b + 4)).wrapping_add(c)),
+                    ("u16", u16_at(a).wrapping_mul(u16_at(b + 4)).wrapping_add(c)),
+                    ("u8", u8_at(a).wrapping_mul(u8_at(b + 4)).wrapping_add(c)),
+                    ("w32", u32_at(a).wrapping_mul(u32_at(b + 4)).wrapping_add(c)),
+                    ("mixed", s16_at(a).wrapping_mul(u16_at(b + 4)).wrapping_add(c)),
+                ];
+                for (name, want) in cases {
+                    assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {a} {b} {c}");
+                }
+            }
+        }
+    }
+    // `b + 2` wraps: -2 + 2 = 0, the offset then reads at 2.
+    let args = [Val::I32(0), Val::I32(-2), Val::I32(5)];
+    assert_eq!(call(&mut store, &inst, "s16", &args) as u32, s16_at(0).wrapping_mul(s16_at(2)).wrapping_add(5));
+    // Either load out of bounds traps: the first, the second (first in
+    // bounds), and a second access that ends one byte past the memory.
+    for name in ["s16", "u16", "u8", "w32"] {
+        assert_oob(&mut store, &inst, name, &[Val::I32(65_536), Val::I32(0), Val::I32(0)]);
+        assert_oob(&mut store, &inst, name, &[Val::I32(0), Val::I32(65_533), Val::I32(0)]);
+        assert_oob(&mut store, &inst, name, &[Val::I32(0), Val::I32(-8), Val::I32(0)]);
+    }
+    assert_oob(&mut store, &inst, "u8", &[Val::I32(0), Val::I32(65_532), Val::I32(0)]);
+    assert_eq!(call(&mut store, &inst, "u8", &[Val::I32(0), Val::I32(65_531), Val::I32(0)]), 0);
+}

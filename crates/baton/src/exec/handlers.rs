@@ -1034,6 +1034,31 @@ load2_mul_add! {
     f64_load2_mul_add, f64, u64;
 }
 
+/// The same for `i32` factors loaded as `$m` and widened by `$conv`
+/// (`i32.load16_s` as `i16 as i32`): `dst = x * y + c`, wrapping, as
+/// `i32_mul_add` computes it.
+macro_rules! int_load2_mul_add {
+    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let (ka, kb) = (imm!(ip, 3), imm!(ip, 4));
+            let end = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(ka as u32) as u64 + (ka >> 32);
+            let x = { let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()); $conv };
+            let end = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(kb as u32) as u64 + (kb >> 32);
+            let y = { let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()); $conv };
+            let v = x.wrapping_mul(y).wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(5), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+int_load2_mul_add! {
+    i32_load2_mul_add, u32, |v| v;
+    i32_load16_s2_mul_add, u16, |v| v as i16 as i32 as u32;
+    i32_load16_u2_mul_add, u16, |v| v as u32;
+    i32_load8_u2_mul_add, u8, |v| v as u32;
+}
+
 /// `[i32_mul_add, (dst, a, b), (c)]`: `dst = a * b + c` (wrapping), an
 /// integer multiply-accumulate.
 pub(crate) unsafe fn i32_mul_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
