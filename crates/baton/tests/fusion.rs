@@ -2959,25 +2959,22 @@ fn integer_dot_product_step_of_two_loads_widens_and_wraps_like_wasm() {
     // `c + load(a) * load(b + k)` with 8-, 16- and 32-bit loads of one kind
     // runs as one handler: the 16-bit signed loads sign-extend, the others
     // zero-extend, the product and sum wrap, and each load traps in order.
-    let wat = r#"(module
-      (memory (export "mem") 1)
-      (func (export "s16") (param $a i32) (param $b i32) (param $c i32) (result i32)
-        (i32.add (local.get $c)
-          (i32.mul (i32.load16_s (local.get $a)) (i32.load16_s offset=2 (i32.add (local.get $b) (i32.const 2))))))
-      (func (export "u16") (param $a i32) (param $b i32) (param $c i32) (result i32)
-        (i32.add
-          (i32.mul (i32.load16_u (local.get $a)) (i32.load16_u offset=2 (i32.add (local.get $b) (i32.const 2))))
-          (local.get $c)))
-      (func (export "u8") (param $a i32) (param $b i32) (param $c i32) (result i32)
-        (i32.add (local.get $c)
-          (i32.mul (i32.load8_u (local.get $a)) (i32.load8_u offset=2 (i32.add (local.get $b) (i32.const 2))))))
-      (func (export "w32") (param $a i32) (param $b i32) (param $c i32) (result i32)
-        (i32.add (local.get $c)
-          (i32.mul (i32.load (local.get $a)) (i32.load offset=2 (i32.add (local.get $b) (i32.const 2))))))
-      (func (export "mixed") (param $a i32) (param $b i32) (param $c i32) (result i32)
-        (i32.add (local.get $c)
-          (i32.mul (i32.load16_s (local.get $a)) (i32.load16_u offset=2 (i32.add (local.get $b) (i32.const 2)))))))"#;
-    let (mut store, inst) = instantiate(wat);
+    // Each function is `c + x * y`, the product second except in `u16`.
+    let func = |name: &str, x: &str, y: &str| {
+        let product = format!("(i32.mul ({x} (local.get $a)) ({y} offset=2 (i32.add (local.get $b) (i32.const 2))))");
+        let sum = if name == "u16" { format!("{product} (local.get $c)") } else { format!("(local.get $c) {product}") };
+        format!(r#"(func (export "{name}") (param $a i32) (param $b i32) (param $c i32) (result i32) (i32.add {sum}))"#)
+    };
+    let funcs = [
+        ("s16", "i32.load16_s", "i32.load16_s"),
+        ("u16", "i32.load16_u", "i32.load16_u"),
+        ("u8", "i32.load8_u", "i32.load8_u"),
+        ("w32", "i32.load", "i32.load"),
+        ("mixed", "i32.load16_s", "i32.load16_u"),
+    ];
+    let body: Vec<String> = funcs.iter().map(|&(n, x, y)| func(n, x, y)).collect();
+    let wat = format!(r#"(module (memory (export "mem") 1) {})"#, body.join(" "));
+    let (mut store, inst) = instantiate(&wat);
     let mem = inst.get_memory(&store, "mem").expect("mem");
     let bytes: Vec<u8> = (0..64u32).map(|i| (i.wrapping_mul(0x9d) ^ 0x5a) as u8).collect();
     mem.data_mut(&mut store)[..64].copy_from_slice(&bytes);
