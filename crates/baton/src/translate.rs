@@ -3723,7 +3723,24 @@ impl Translator<'_> {
             }
             O::I32Or => binop!(t, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, true),
             O::I32Xor if t.xor_shifted() => {}
-            O::I32Xor => binop!(t, i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai, true),
+            O::I32Xor => {
+                // `a ^ b` is non-zero exactly when `a != b`: a branch or
+                // select on it is the `ne` compare's (`eq` when negated).
+                let (start, dst_cell, a, b, imm, a_acc) =
+                    t.binop_emit(bin!(i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai), true);
+                let cond = Cond::Cmp {
+                    when_true: (h::br_i32_ne_ss, h::br_i32_ne_si, h::br_i32_ne_as, h::br_i32_ne_ai),
+                    when_false: (h::br_i32_eq_ss, h::br_i32_eq_si, h::br_i32_eq_as, h::br_i32_eq_ai),
+                    sel: Some((h::select_i32_ne_ss, h::select_i32_ne_si)),
+                    a,
+                    b,
+                    imm,
+                    a_acc,
+                    ctr: None,
+                    update: None,
+                };
+                t.push_result(start, dst_cell, Some(cond));
+            }
             O::I32Shl if t.const_left() => {
                 let one = matches!(t.stack[t.stack.len() - 2], Operand::Const(1));
                 binop_rev!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, i32_shl_is, i32_shl_ia);

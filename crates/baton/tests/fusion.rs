@@ -3012,3 +3012,51 @@ fn integer_dot_product_step_of_two_loads_widens_and_wraps_like_wasm() {
     assert_oob(&mut store, &inst, "u8", &[Val::I32(0), Val::I32(65_532), Val::I32(0)]);
     assert_eq!(call(&mut store, &inst, "u8", &[Val::I32(0), Val::I32(65_531), Val::I32(0)]), 0);
 }
+
+#[test]
+fn xor_tested_by_a_branch_or_select_is_a_compare() {
+    // `a ^ b` is non-zero exactly when `a != b`: branches, `if`s and
+    // selects on it (through `eqz` too, with a constant, with an operand in
+    // the accumulator) take the compare, and a kept copy of the xor value
+    // (`local.tee`) still gets it.
+    let wat = r#"(module
+      (memory 1)
+      (func (export "br_if") (param $a i32) (param $b i32) (result i32)
+        (block $yes (br_if $yes (i32.xor (local.get $a) (local.get $b))) (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "eqz_br_if") (param $a i32) (param $b i32) (result i32)
+        (block $no (br_if $no (i32.eqz (i32.xor (local.get $a) (local.get $b)))) (return (i32.const 1)))
+        (i32.const 0))
+      (func (export "if") (param $a i32) (param $b i32) (result i32)
+        (if (result i32) (i32.xor (local.get $a) (local.get $b)) (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "eqz_if") (param $a i32) (param $b i32) (result i32)
+        (if (result i32) (i32.eqz (i32.xor (local.get $a) (local.get $b))) (then (i32.const 0)) (else (i32.const 1))))
+      (func (export "select") (param $a i32) (param $b i32) (result i32)
+        (select (i32.const 1) (i32.const 0) (i32.xor (local.get $a) (local.get $b))))
+      (func (export "const_if") (param $a i32) (param $b i32) (result i32)
+        (if (result i32) (i32.xor (local.get $a) (i32.const 7)) (then (i32.const 1)) (else (i32.const 0))))
+      (func (export "acc_br_if") (param $a i32) (param $b i32) (result i32)
+        (i32.store (i32.const 16) (local.get $a))
+        (block $no
+          (br_if $no (i32.eqz (i32.xor (i32.load (i32.const 16)) (i32.and (local.get $b) (i32.const -1)))))
+          (return (i32.const 1)))
+        (i32.const 0))
+      (func (export "tee") (param $a i32) (param $b i32) (result i32) (local $x i32)
+        (if (result i32) (local.tee $x (i32.xor (local.get $a) (local.get $b)))
+          (then (i32.add (local.get $x) (i32.const 1000))) (else (local.get $x)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let values = [0, 1, -1, 7, 0x100, i32::MIN, i32::MAX];
+    for a in values {
+        for b in values {
+            let args = [Val::I32(a), Val::I32(b)];
+            let ne = i32::from(a != b);
+            for name in ["br_if", "eqz_br_if", "if", "eqz_if", "select", "acc_br_if"] {
+                assert_eq!(call(&mut store, &inst, name, &args), ne, "{name} {a} {b}");
+            }
+            assert_eq!(call(&mut store, &inst, "const_if", &args), i32::from(a != 7), "const_if {a}");
+            let x = a ^ b;
+            let want = if x != 0 { x.wrapping_add(1000) } else { x };
+            assert_eq!(call(&mut store, &inst, "tee", &args), want, "tee {a} {b}");
+        }
+    }
+}
