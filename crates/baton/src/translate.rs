@@ -1382,6 +1382,16 @@ impl Translator<'_> {
         self.push_result(start, dst_cell, None);
     }
 
+    /// A commutative `i32` binop whose value a branch or select may test
+    /// instead (non-zero: `when_true`'s branch, zero: `when_false`'s), with
+    /// the compare-branch operand forms `[ss, si, as, ai]` and the select's
+    /// `(ss, si)` forms.
+    fn binop_tested(&mut self, ops: Bin, when_true: BrOps, when_false: BrOps, sel: (Handler, Handler)) {
+        let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(ops, true);
+        let cond = Cond::Cmp { when_true, when_false, sel: Some(sel), a, b, imm, a_acc, ctr: None, update: None };
+        self.push_result(start, dst_cell, Some(cond));
+    }
+
     /// A non-commutative binop with an `_is` variant for a constant left
     /// operand (`ia`: the same with the right operand in the accumulator).
     fn binop_rev(&mut self, ops: Bin, is: Handler, ia: Handler) {
@@ -3705,42 +3715,22 @@ impl Translator<'_> {
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
             O::I32And if t.shr_and() || t.add_and() || t.bit_and() || t.bit_of_shr() || t.and_rotated() => {}
-            O::I32And => {
-                let (start, dst_cell, a, b, imm, a_acc) =
-                    t.binop_emit(bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai), true);
-                let cond = Cond::Cmp {
-                    when_true: (h::br_i32_and_ss, h::br_i32_and_si, h::br_i32_and_as, h::br_i32_and_ai),
-                    when_false: (h::br_i32_nand_ss, h::br_i32_nand_si, h::br_i32_nand_as, h::br_i32_nand_ai),
-                    sel: Some((h::select_i32_and_ss, h::select_i32_and_si)),
-                    a,
-                    b,
-                    imm,
-                    a_acc,
-                    ctr: None,
-                    update: None,
-                };
-                t.push_result(start, dst_cell, Some(cond));
-            }
+            O::I32And => t.binop_tested(
+                bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai),
+                (h::br_i32_and_ss, h::br_i32_and_si, h::br_i32_and_as, h::br_i32_and_ai),
+                (h::br_i32_nand_ss, h::br_i32_nand_si, h::br_i32_nand_as, h::br_i32_nand_ai),
+                (h::select_i32_and_ss, h::select_i32_and_si),
+            ),
             O::I32Or => binop!(t, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, true),
             O::I32Xor if t.xor_shifted() => {}
-            O::I32Xor => {
-                // `a ^ b` is non-zero exactly when `a != b`: a branch or
-                // select on it is the `ne` compare's (`eq` when negated).
-                let (start, dst_cell, a, b, imm, a_acc) =
-                    t.binop_emit(bin!(i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai), true);
-                let cond = Cond::Cmp {
-                    when_true: (h::br_i32_ne_ss, h::br_i32_ne_si, h::br_i32_ne_as, h::br_i32_ne_ai),
-                    when_false: (h::br_i32_eq_ss, h::br_i32_eq_si, h::br_i32_eq_as, h::br_i32_eq_ai),
-                    sel: Some((h::select_i32_ne_ss, h::select_i32_ne_si)),
-                    a,
-                    b,
-                    imm,
-                    a_acc,
-                    ctr: None,
-                    update: None,
-                };
-                t.push_result(start, dst_cell, Some(cond));
-            }
+            // `a ^ b` is non-zero exactly when `a != b`: a branch or select
+            // on it is the `ne` compare's (`eq` when negated).
+            O::I32Xor => t.binop_tested(
+                bin!(i32_xor_ss, i32_xor_si, i32_xor_as, i32_xor_ai),
+                (h::br_i32_ne_ss, h::br_i32_ne_si, h::br_i32_ne_as, h::br_i32_ne_ai),
+                (h::br_i32_eq_ss, h::br_i32_eq_si, h::br_i32_eq_as, h::br_i32_eq_ai),
+                (h::select_i32_ne_ss, h::select_i32_ne_si),
+            ),
             O::I32Shl if t.const_left() => {
                 let one = matches!(t.stack[t.stack.len() - 2], Operand::Const(1));
                 binop_rev!(t, i32_shl_ss, i32_shl_si, i32_shl_as, i32_shl_ai, i32_shl_is, i32_shl_ia);
