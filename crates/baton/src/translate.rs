@@ -214,8 +214,8 @@ struct Addr {
     offset: u64,
 }
 
-/// A 4- or 8-byte load from `a + k` (wrapping) with static offset `offset`
-/// whose result is the temporary `dst`, at code `start..end_pos`. Two in a
+/// A load from `a + k` (wrapping) with static offset `offset` whose result
+/// is the temporary `dst`, at code `start..end_pos`. Two of one kind in a
 /// row feeding a multiply-add run as one `load2_mul_add` handler.
 #[derive(Clone, Copy)]
 struct PairLoad {
@@ -4011,7 +4011,7 @@ impl Translator<'_> {
         })
     }
 
-    /// `add`/`sub` of the product just computed by a float `mul` and a slot:
+    /// `add`/`sub` of the product just computed by a `mul` and a slot:
     /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
     /// the left operand, `product_second` when it is the right one.
     /// `loads`: `(load kind, load2_mul_add handler)` pairs for a sum, one

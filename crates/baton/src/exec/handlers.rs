@@ -1005,6 +1005,18 @@ mul_then! {
     f64_mul_rsub, f64, |p, c| c - p;
 }
 
+/// One operand of a `load2_mul_add` handler: the `$m` loaded from slot field
+/// `$field` of cell 1 plus the wrapping constant in the low half of cell
+/// `$cell`, ending at that plus the high half (static offset plus width);
+/// bounds-checked, trapping if out of range.
+macro_rules! pair_load {
+    ($m:ty, $field:expr, $cell:expr, $fp:ident, $ip:ident, $mem:ident, $len:ident, $ctx:ident) => {{
+        let k = imm!($ip, $cell);
+        let end = (pslot!($fp, $ip, 1, $field) as u32).wrapping_add(k as u32) as u64 + (k >> 32);
+        <$m>::from_le(access!($m, $mem, $len, $ctx, end).read_unaligned())
+    }};
+}
+
 /// `[load2_mul_add, (dst, a, b), (c), ka | enda << 32, kb | endb << 32]`:
 /// two float loads, their product and its sum with `c` (a dot product's
 /// step, `acc += x[i] * y[j]`). Each load's address is its slot plus `k`
@@ -1016,11 +1028,8 @@ mul_then! {
 macro_rules! load2_mul_add {
     ($($name:ident, $t:ty, $m:ty;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let (ka, kb) = (imm!(ip, 3), imm!(ip, 4));
-            let end = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(ka as u32) as u64 + (ka >> 32);
-            let x = <$t>::from_slot(<$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()) as u64);
-            let end = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(kb as u32) as u64 + (kb >> 32);
-            let y = <$t>::from_slot(<$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()) as u64);
+            let x = <$t>::from_slot(pair_load!($m, 1, 3, fp, ip, mem, len, ctx) as u64);
+            let y = <$t>::from_slot(pair_load!($m, 2, 4, fp, ip, mem, len, ctx) as u64);
             let v = x * y + <$t>::from_slot(pslot!(fp, ip, 2, 0));
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
@@ -1040,11 +1049,8 @@ load2_mul_add! {
 macro_rules! int_load2_mul_add {
     ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let (ka, kb) = (imm!(ip, 3), imm!(ip, 4));
-            let end = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(ka as u32) as u64 + (ka >> 32);
-            let x = { let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()); $conv };
-            let end = (pslot!(fp, ip, 1, 2) as u32).wrapping_add(kb as u32) as u64 + (kb >> 32);
-            let y = { let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()); $conv };
+            let x = { let $v = pair_load!($m, 1, 3, fp, ip, mem, len, ctx); $conv };
+            let y = { let $v = pair_load!($m, 2, 4, fp, ip, mem, len, ctx); $conv };
             let v = x.wrapping_mul(y).wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
             pslot!(fp, ip, 1, 0) = v;
             next!(ip.add(5), fp, mem, len, ctx, v, facc)
@@ -1448,23 +1454,20 @@ ctr_br! {
 /// A counted loop whose whole body is one `ctr_ne`/`ctr64_ne` instruction
 /// branching back to itself (`loop (br_if 0 (local.tee $n (n - 1))))`): the
 /// cells and fields are the `ctr_br!` forms', with `a` the counter itself.
-/// The cell's handler (`*_loop`) runs the first round from the slot and goes
-/// round again in `*_again`, which takes the counter from the accumulator
+/// The cell's handler (`*_loop`) reads the counter from its slot and runs
+/// the rounds in `*_again`, which takes the counter from the accumulator
 /// (where the previous round left it) instead of reloading the slot it just
 /// stored, so the rounds are not chained through a store and a load. Every
-/// round still writes the slot, as the plain handler would. In the loop
+/// round still writes the slot, as the plain handler would. The accumulator
+/// after the loop is not the one before it; the translator assumes nothing
+/// of it after a counter branch (nor at the loop's label). In the loop
 /// dispatcher each round starts at the cell's `*_loop` handler again.
 macro_rules! ctr_self_loop {
     ($($first:ident, $again:ident, $u:ty, $inc:ident, $bk:ident, $target:expr;)*) => {$(
-        pub(crate) unsafe fn $first(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let r = (pslot!(fp, ip, 1, 1) as $u).wrapping_add(ctr_br!(@inc $inc, fp, ip) as $u);
-            pslot!(fp, ip, 1, 0) = r as u64;
-            if r != ctr_br!(@b $bk, fp, ip, $target) as $u {
-                next_again!(ip, fp, mem, len, ctx, r as u64, facc; $again)
-            }
-            next!(ip.add($target + 1), fp, mem, len, ctx, acc, facc)
+        pub(crate) unsafe fn $first(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            next!(ip, fp, mem, len, ctx, pslot!(fp, ip, 1, 1), facc; $again)
         }
-        /// The next round: the accumulator holds the counter.
+        /// A round: the accumulator holds the counter.
         unsafe fn $again(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let r = (acc as $u).wrapping_add(ctr_br!(@inc $inc, fp, ip) as $u);
             pslot!(fp, ip, 1, 0) = r as u64;
