@@ -375,8 +375,81 @@ unsafe fn run_wasm<T>(
     code: Ip,
     io: &mut impl CallIo,
 ) -> Result<()> {
-    let n = io.slots();
-    let saved = (store.inner.stack_top, store.inner.frames_top);
+    if store.inner.frames_top != 0 {
+        // SAFETY: the caller's contract.
+        return unsafe { run_nested(store, inst, fc, code, io) };
+    }
+    // The outermost entry: no execution is under way, so its frame and entry
+    // frame are at the bottom of the stacks (`stack_top` is 0 as well), and
+    // the frame stack has room for the entry frame (`max_call_depth + 1`).
+    // SAFETY: the context exists with the stacks (the caller's contract).
+    let ctx: *mut Ctx = store.inner.ctx.0;
+    // SAFETY: the context describes the store's stacks (made together).
+    unsafe {
+        if io.slots() > (*ctx).stack_end.offset_from((*ctx).stack_base) as usize {
+            return Err(Error::trap(TrapCode::StackOverflow));
+        }
+        // The native stack budget is measured from the outermost entry, so
+        // nested host -> wasm calls share it.
+        (*ctx).native_limit = handlers::native_sp().saturating_sub(store.inner.native_budget);
+        // SAFETY: checked above; the caller's contract.
+        enter(store, ctx, inst, fc, code, io, 0, 0)
+    }
+}
+
+/// [`run_wasm`] of a host function calling back into wasm: the execution goes
+/// above the one that called the host function (`handlers::call_host` sets
+/// `stack_top`/`frames_top` while the host function runs), and the outer
+/// execution's context is put back afterwards.
+///
+/// # Safety
+/// As [`run_wasm`].
+#[cold]
+#[inline(never)]
+unsafe fn run_nested<T>(
+    store: &mut Store<T>,
+    inst: *mut InstanceData,
+    fc: *const FuncCode,
+    code: Ip,
+    io: &mut impl CallIo,
+) -> Result<()> {
+    let (base, frame_base) = (store.inner.stack_top, store.inner.frames_top);
+    let ctx: *mut Ctx = store.inner.ctx.0;
+    // SAFETY: the context describes the store's stacks (made together).
+    let outer = unsafe {
+        let c = &*ctx;
+        let (stack_len, frames_cap) = (c.stack_end.offset_from(c.stack_base), c.frame_end.offset_from(c.frames));
+        if base + io.slots() > stack_len as usize || frame_base >= frames_cap as usize {
+            return Err(Error::trap(TrapCode::StackOverflow));
+        }
+        *c
+    };
+    // SAFETY: checked above; the caller's contract.
+    let result = unsafe { enter(store, ctx, inst, fc, code, io, base, frame_base) };
+    // SAFETY: the store's context, no longer used by the finished execution.
+    unsafe { *ctx = outer };
+    result
+}
+
+/// Starts an execution of `fc` with its frame at slot `base` and its entry
+/// frame at `frame_base` of the store's stacks, and runs it to the end.
+///
+/// # Safety
+/// As [`run_wasm`]; `ctx` is the store's context, `base + io.slots()` slots
+/// and frame `frame_base` are within the stacks, and `ctx.native_limit` is
+/// set for this execution.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn enter<T>(
+    store: &mut Store<T>,
+    ctx: *mut Ctx,
+    inst: *mut InstanceData,
+    fc: *const FuncCode,
+    code: Ip,
+    io: &mut impl CallIo,
+    base: usize,
+    frame_base: usize,
+) -> Result<()> {
     // From here until `run` returns, the store is reached only through `sp`:
     // the handlers (through `ctx.store`) and host functions (through
     // `host_store`, as a `&mut Store<T>` while they run) take turns with it.
@@ -384,33 +457,10 @@ unsafe fn run_wasm<T>(
     // SAFETY: `sp` comes from the `&mut Store<T>` this function owns; no other
     // reference to the store is used until the end of the function.
     let inner: *mut StoreInner = unsafe { &raw mut (*sp).inner };
-    // SAFETY: as above; the context exists with the stacks (the caller's
-    // contract) and is only reached through this pointer while wasm runs.
-    let ctx: *mut Ctx = unsafe { (*inner).ctx.0 };
-    let (base, frame_base) = saved;
-    // SAFETY: the context describes the store's stacks (made together).
-    unsafe {
-        let c = &*ctx;
-        let (stack_len, frames_cap) = (c.stack_end.offset_from(c.stack_base), c.frame_end.offset_from(c.frames));
-        if base + n > stack_len as usize || frame_base >= frames_cap as usize {
-            return Err(Error::trap(TrapCode::StackOverflow));
-        }
-    }
-    // The native stack budget is measured from the outermost entry, so nested
-    // host -> wasm calls share it; a nested entry keeps the outer execution's
-    // context to put back.
-    let outer = if frame_base == 0 {
-        // SAFETY: as above.
-        unsafe { (*ctx).native_limit = handlers::native_sp().saturating_sub((*inner).native_budget) };
-        None
-    } else {
-        // SAFETY: as above.
-        Some(unsafe { *ctx })
-    };
     // SAFETY: the value stack is only touched through raw pointers (a host
     // function up the call chain may hold a `&mut [u64]` over its own slots
-    // of it); `base + slots.len()` and `frame_base` are within the stacks
-    // (checked above), and `slots` is not part of the value stack above
+    // of it); `base + io.slots()` and `frame_base` are within the stacks
+    // (the caller's contract), and `io` is not part of the value stack above
     // `base`. `inst` is live (the caller's contract). The context is then
     // used only through `ctx` until `run` returns; `code` is the entry of a
     // translated function whose frame starts at `stack_base + base`.
@@ -435,12 +485,10 @@ unsafe fn run_wasm<T>(
         }
         let (mem, len) = c.memory();
         handlers::run(code, fp, mem, len, ctx);
-        (*inner).stack_top = saved.0;
-        (*inner).frames_top = saved.1;
     }
     // SAFETY: as above.
     let c = unsafe { &mut *ctx };
-    let result = if c.error || c.trap.is_some() {
+    if c.error || c.trap.is_some() {
         // SAFETY: `inner` is the store's (see above); frames of this execution
         // are still in place.
         Err(unsafe { failure(c, &mut *inner) })
@@ -448,11 +496,7 @@ unsafe fn run_wasm<T>(
         // SAFETY: as above; the results are in the slots where the arguments were.
         unsafe { io.take_results(c.stack_base.add(base)) };
         Ok(())
-    };
-    if let Some(outer) = outer {
-        *c = outer;
     }
-    result
 }
 
 /// The error an execution that stopped early returns: the recorded error, or

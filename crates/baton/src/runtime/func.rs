@@ -168,12 +168,11 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub fn call<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: P) -> Result<R> {
         // A translated wasm function: the arguments go straight into the
         // value stack and the results come straight out of it.
-        let mut io = TypedIo::<P, R> { params: Some(params), results: None };
+        let mut io = TypedIo::<P, R> { params, results: None };
         if let Some(r) = crate::exec::invoke_io(ctx.store_mut(), self.func.0, &mut io) {
             r?;
             return io.results.ok_or_else(|| Error::BadCall("the call returned no results".into()));
         }
-        let params = io.params.ok_or_else(|| Error::BadCall("the arguments were used".into()))?;
         // Otherwise through a slot buffer: the common small signatures zero
         // only 4 slots (`n` is a constant here).
         let n = P::LEN.max(R::LEN);
@@ -195,7 +194,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
 /// Typed arguments and results of one call, moved to and from the value
 /// stack without a slot buffer in between.
 struct TypedIo<P, R> {
-    params: Option<P>,
+    params: P,
     results: Option<R>,
 }
 
@@ -206,11 +205,9 @@ impl<P: WasmParams, R: WasmResults> crate::exec::CallIo for TypedIo<P, R> {
     }
     #[inline(always)]
     unsafe fn put_args(&mut self, dst: *mut u64) {
-        if let Some(p) = self.params.take() {
-            // SAFETY: `dst` holds `max(P::LEN, R::LEN)` slots (the caller's
-            // contract), not aliased by `self`.
-            p.store(unsafe { std::slice::from_raw_parts_mut(dst, P::LEN) });
-        }
+        // SAFETY: `dst` holds `max(P::LEN, R::LEN)` slots (the caller's
+        // contract), not aliased by `self`.
+        self.params.store(unsafe { std::slice::from_raw_parts_mut(dst, P::LEN) });
     }
     #[inline(always)]
     unsafe fn take_results(&mut self, src: *const u64) {
@@ -220,7 +217,7 @@ impl<P: WasmParams, R: WasmResults> crate::exec::CallIo for TypedIo<P, R> {
 }
 
 /// A Rust type that is a wasm value type.
-pub trait WasmTy: Sized {
+pub trait WasmTy: Sized + Copy {
     fn ty() -> ValType;
     fn to_raw(self) -> u64;
     fn from_raw(raw: u64) -> Self;
@@ -254,7 +251,7 @@ wasm_ty!(Option<ExternRef>, ExternRef, |s| s.map_or(0, |e| e.0 as u64 + 1), |r| 
     .map(|i| ExternRef(i as u32)));
 
 /// Parameters of a typed call: a [`WasmTy`] or a tuple of them.
-pub trait WasmParams: Sized {
+pub trait WasmParams: Sized + Copy {
     const LEN: usize;
     fn matches(tys: &[ValType]) -> bool;
     fn store(self, slots: &mut [u64]);
