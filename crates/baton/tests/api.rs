@@ -221,6 +221,56 @@ fn nested_execution_in_another_instance_restores_the_outer_one() {
     assert_eq!(f.call(&mut *store, 2).unwrap(), (100 + 1 + 5 + 13 + 2) + 2 + 1 + 42 + 7);
 }
 
+/// A host function that calls back into the guest near the end of the value
+/// stack: the nested entry (its arguments, or the callee's frame) does not
+/// fit, so it fails with "call stack exhausted", and the outer executions
+/// and the store stay usable. Recursion depths around the limit put the host
+/// call's slots at every distance from the end of the stack.
+#[test]
+fn nested_entry_at_the_end_of_the_value_stack_traps() {
+    let mut config = baton::Config::default();
+    config.max_stack_slots(1024);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, None::<Func>);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "reenter", |mut caller: Caller<'_, Option<Func>>| -> Result<i64, Error> {
+            let wide = caller.data().unwrap().typed::<(i64, i64, i64, i64, i64, i64, i64, i64), i64>(&caller)?;
+            match wide.call(&mut caller, (1, 2, 3, 4, 5, 6, 7, 8)) {
+                Ok(v) => Ok(v),
+                Err(e) if e.trap_code() == Some(TrapCode::StackOverflow) => Ok(-1),
+                Err(e) => Err(e),
+            }
+        })
+        .unwrap();
+    let inst = instantiate(
+        &mut store,
+        &linker,
+        r#"(module
+            (import "env" "reenter" (func $reenter (result i64)))
+            (func $wide (export "wide") (param i64 i64 i64 i64 i64 i64 i64 i64) (result i64)
+                (i64.add (local.get 0) (local.get 7)))
+            (func $deep (export "deep") (param $n i32) (param $pad i32) (result i64)
+                (local i64 i64 i64)
+                (if (result i64) (i32.eqz (local.get $n))
+                    (then (call $reenter))
+                    (else (call $deep (i32.sub (local.get $n) (i32.const 1)) (local.get $pad))))))"#,
+    );
+    *store.data_mut() = Some(inst.get_func(&store, "wide").unwrap());
+    let deep = inst.get_typed_func::<(i32, i32), i64>(&store, "deep").unwrap();
+    let (mut ok, mut nested_full, mut outer_full) = (0, 0, 0);
+    for n in 0..400 {
+        match deep.call(&mut store, (n, 0)) {
+            Ok(9) => ok += 1,
+            Ok(-1) => nested_full += 1,
+            Err(e) if e.trap_code() == Some(TrapCode::StackOverflow) => outer_full += 1,
+            other => panic!("deep({n}): {other:?}"),
+        }
+        assert_eq!(deep.call(&mut store, (0, 0)).unwrap(), 9, "after deep({n})");
+    }
+    assert!(ok > 0 && nested_full > 0 && outer_full > 0, "{ok} {nested_full} {outer_full}");
+}
+
 /// A function of another store is a typed error, not a panic.
 #[test]
 fn func_of_another_store_is_an_error() {
