@@ -1862,6 +1862,7 @@ impl Translator<'_> {
                 }
                 self.imm(end);
                 self.push_value(start, dst_cell, ops.float);
+                self.branch_source = Some(start);
                 self.set_last_load(width, Addr::new(x, y, imm, offset), None);
                 if let Some(k) = imm {
                     self.note_pair_load(start, x, k, end, ops.plain);
@@ -1881,6 +1882,7 @@ impl Translator<'_> {
                 self.imm(k as u64);
                 self.imm(end);
                 self.push_value(start, dst_cell, ops.float);
+                self.branch_source = Some(start);
                 return;
             }
         }
@@ -2638,8 +2640,10 @@ impl Translator<'_> {
                     }
                 }
                 let (when_true, when_false) = acc.unwrap_or((when_true, when_false));
-                self.emit(if sense { when_true } else { when_false });
+                let (start, branch) = (self.pos(), if sense { when_true } else { when_false });
+                self.emit(branch);
                 self.imm(a as u64);
+                self.load_then_branch(start, branch);
             }
             Cond::CounterCmp { update: u, forms, b, imm } => {
                 let forms = if sense { forms.0 } else { forms.1 };
@@ -2681,6 +2685,7 @@ impl Translator<'_> {
                         self.imm(pack(&[a]));
                         self.imm(k);
                         self.ctr_then_bit(start, si, a);
+                        self.load_then_branch(start, si);
                     }
                     None => {
                         let start = self.pos();
@@ -2722,11 +2727,22 @@ impl Translator<'_> {
     /// plain `i32.load`/`i64.load32_u` (`branch_source`), as a bounds check of an
     /// index against a length field compiles: the load's cell gets the
     /// handler that continues in the branch by a direct call (`then_fused`).
+    ///
+    /// The same for a test (`br_eqz_i32_a`, `br_nez_i32_a`) or an `eq`/`ne`
+    /// compare-branch right after an unsigned `i32` load of any address
+    /// form but the accumulator's (`handlers::LOAD_THEN_TEST`).
     fn load_then_branch(&mut self, start: usize, branch: Handler) {
-        let Some(l) = self.branch_source.filter(|&l| l + 3 == start) else { return };
+        let Some(l) = self.branch_source.filter(|&l| l < start) else { return };
         let plain = [h::i32_load as Handler, h::i64_load32_u].into_iter().find(|&f| self.is(l, f));
         let fused = h::LOAD_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch));
-        if let (Some(plain), Some(&(_, fused))) = (plain, fused) {
+        if let (Some(plain), Some(&(_, fused)), true) = (plain, fused, l + 3 == start) {
+            self.fuse_then(l, start, plain, fused);
+            return;
+        }
+        let found = h::LOAD_THEN_TEST
+            .iter()
+            .find(|&&(load, cells, br, _)| l + cells == start && std::ptr::fn_addr_eq(br, branch) && self.is(l, load));
+        if let Some(&(plain, _, _, fused)) = found {
             self.fuse_then(l, start, plain, fused);
         }
     }

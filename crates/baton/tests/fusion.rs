@@ -3060,3 +3060,96 @@ fn xor_tested_by_a_branch_or_select_is_a_compare() {
         }
     }
 }
+
+/// An unsigned `i32` load (`i32.load`, `i32.load8_u`, `i32.load16_u`) of
+/// every address form (slot, `p + i`, `p + k`, `(p ^ i) + k` from the
+/// accumulator, `p + (i << 1)`) right before a test or an `eq`/`ne`
+/// compare-branch of the loaded value (`handlers::LOAD_THEN_TEST`): the
+/// branch is taken exactly when the separate instructions take it, the value
+/// kept with `local.tee` is the loaded one, and a load out of bounds traps
+/// before the branch.
+#[test]
+fn load_then_test_or_eq_branch_is_one_handler() {
+    let bytes: Vec<u8> = (0..96u32).map(|k| if k % 5 == 0 { 0 } else { (k * 37 % 256) as u8 }).collect();
+    let data: String = bytes.iter().map(|b| format!("\\{b:02x}")).collect();
+    let loads = [("i32.load", 4u32), ("i32.load8_u", 1), ("i32.load16_u", 2)];
+    let addrs = [
+        ("slot", "(local.get $p)"),
+        ("ss", "(i32.add (local.get $p) (local.get $i))"),
+        ("si", "(i32.add (local.get $p) (i32.const 3))"),
+        ("ai", "(i32.add (i32.xor (local.get $p) (local.get $i)) (i32.const 3))"),
+        ("sx", "(i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 1)))"),
+    ];
+    // `V` is the loaded value (or its `local.tee`).
+    let conds = [
+        ("nez", "V"),
+        ("eqz", "(i32.eqz V)"),
+        ("eq_k", "(i32.eq V (i32.const 185))"),
+        ("ne_k", "(i32.ne V (i32.const 185))"),
+        ("eq_c", "(i32.eq V (local.get $c))"),
+        ("ne_c", "(i32.ne V (local.get $c))"),
+        ("c_eq", "(i32.eq (local.get $c) V)"),
+        ("c_ne", "(i32.ne (local.get $c) V)"),
+    ];
+    let mut funcs = String::new();
+    for (load, _) in loads {
+        for (an, addr) in addrs {
+            for (cn, cond) in conds {
+                for tee in [false, true] {
+                    let v = format!("({load} offset=2 {addr})");
+                    let v = if tee { format!("(local.tee $v {v})") } else { v };
+                    let cond = cond.replace('V', &v);
+                    funcs += &format!(
+                        r#"(func (export "{load}_{an}_{cn}_{tee}") (param $p i32) (param $i i32) (param $c i32) (result i32) (local $v i32)
+          (block $out
+            (br_if $out {cond})
+            (return (i32.add (local.get $v) (i32.const 1000))))
+          (i32.sub (local.get $v) (i32.const 1000)))
+        "#
+                    );
+                }
+            }
+        }
+    }
+    let (mut store, inst) = instantiate(&format!(r#"(module (memory 1) (data (i32.const 0) "{data}") {funcs})"#));
+    let read = |a: u32, width: u32| -> u32 {
+        (0..width).map(|k| (*bytes.get((a + k) as usize).unwrap_or(&0) as u32) << (8 * k)).sum()
+    };
+    for (load, width) in loads {
+        for (an, _) in addrs {
+            let addr = |p: u32, i: u32| match an {
+                "slot" => p,
+                "ss" => p.wrapping_add(i),
+                "si" => p.wrapping_add(3),
+                "ai" => (p ^ i).wrapping_add(3),
+                _ => p.wrapping_add(i << 1),
+            };
+            for (cn, _) in conds {
+                for tee in [false, true] {
+                    let name = format!("{load}_{an}_{cn}_{tee}");
+                    for p in [0u32, 3, 5, 8, 13, 40] {
+                        for i in [0u32, 1, 2, 5, 7] {
+                            for c in [0u32, 185, 74] {
+                                let v = read(addr(p, i) + 2, width);
+                                let taken = match cn {
+                                    "nez" => v != 0,
+                                    "eqz" => v == 0,
+                                    "eq_k" => v == 185,
+                                    "ne_k" => v != 185,
+                                    "eq_c" | "c_eq" => v == c,
+                                    _ => v != c,
+                                };
+                                let kept = if tee { v as i32 } else { 0 };
+                                let want = if taken { kept.wrapping_sub(1000) } else { kept.wrapping_add(1000) };
+                                let args = [Val::I32(p as i32), Val::I32(i as i32), Val::I32(c as i32)];
+                                assert_eq!(call(&mut store, &inst, &name, &args), want, "{name} {p} {i} {c}");
+                            }
+                        }
+                    }
+                    let p = 65_536 - 2 - width + 1;
+                    assert_oob(&mut store, &inst, &name, &[Val::I32(p as i32), Val::I32(0), Val::I32(0)]);
+                }
+            }
+        }
+    }
+}

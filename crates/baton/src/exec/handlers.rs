@@ -2284,6 +2284,266 @@ pub(crate) const LOAD_THEN_BR: [(crate::exec::Handler, crate::exec::Handler); 8]
     (br_i32_le_u_as, i32_load_then_br_i32_le_u_as),
 ];
 
+/// An unsigned `i32` load (`i32.load`, `i32.load8_u`, `i32.load16_u`; from a
+/// slot address, `a + b`, `a + k`, `acc + k` or `x + (y << k)`) right before
+/// a test or an `eq`/`ne` compare-branch of the value (`while let n =
+/// next[p]; n != 0`, `if a[i] == c`): the load's handler continues in the
+/// branch's by a direct call; both keep their cells
+/// (`Translator::load_then_branch`). `name, type, address, offset cell;
+/// branch`.
+macro_rules! load_then_test {
+    ($($name:ident, $m:ty, $addr:ident, $off:expr; $br:ident;)*) => {$(
+        load!(@one $name, $m, |v| v as u64, $addr, $off, int; $br);
+    )*};
+}
+
+load_then_test! {
+    i32_load_then_br_eqz_i32_a, u32, s1, 2; br_eqz_i32_a;
+    i32_load_then_br_nez_i32_a, u32, s1, 2; br_nez_i32_a;
+    i32_load_then_br_i32_eq_as, u32, s1, 2; br_i32_eq_as;
+    i32_load_then_br_i32_ne_as, u32, s1, 2; br_i32_ne_as;
+    i32_load_then_br_i32_eq_ai, u32, s1, 2; br_i32_eq_ai;
+    i32_load_then_br_i32_ne_ai, u32, s1, 2; br_i32_ne_ai;
+    i32_load_then_br_i32_eq_ss, u32, s1, 2; br_i32_eq_ss;
+    i32_load_then_br_i32_ne_ss, u32, s1, 2; br_i32_ne_ss;
+    i32_load_ss_then_br_eqz_i32_a, u32, ss, 2; br_eqz_i32_a;
+    i32_load_ss_then_br_nez_i32_a, u32, ss, 2; br_nez_i32_a;
+    i32_load_ss_then_br_i32_eq_as, u32, ss, 2; br_i32_eq_as;
+    i32_load_ss_then_br_i32_ne_as, u32, ss, 2; br_i32_ne_as;
+    i32_load_ss_then_br_i32_eq_ai, u32, ss, 2; br_i32_eq_ai;
+    i32_load_ss_then_br_i32_ne_ai, u32, ss, 2; br_i32_ne_ai;
+    i32_load_ss_then_br_i32_eq_ss, u32, ss, 2; br_i32_eq_ss;
+    i32_load_ss_then_br_i32_ne_ss, u32, ss, 2; br_i32_ne_ss;
+    i32_load_si_then_br_eqz_i32_a, u32, si, 3; br_eqz_i32_a;
+    i32_load_si_then_br_nez_i32_a, u32, si, 3; br_nez_i32_a;
+    i32_load_si_then_br_i32_eq_as, u32, si, 3; br_i32_eq_as;
+    i32_load_si_then_br_i32_ne_as, u32, si, 3; br_i32_ne_as;
+    i32_load_si_then_br_i32_eq_ai, u32, si, 3; br_i32_eq_ai;
+    i32_load_si_then_br_i32_ne_ai, u32, si, 3; br_i32_ne_ai;
+    i32_load_si_then_br_i32_eq_ss, u32, si, 3; br_i32_eq_ss;
+    i32_load_si_then_br_i32_ne_ss, u32, si, 3; br_i32_ne_ss;
+    i32_load_ai_then_br_eqz_i32_a, u32, ai, 3; br_eqz_i32_a;
+    i32_load_ai_then_br_nez_i32_a, u32, ai, 3; br_nez_i32_a;
+    i32_load_ai_then_br_i32_eq_as, u32, ai, 3; br_i32_eq_as;
+    i32_load_ai_then_br_i32_ne_as, u32, ai, 3; br_i32_ne_as;
+    i32_load_ai_then_br_i32_eq_ai, u32, ai, 3; br_i32_eq_ai;
+    i32_load_ai_then_br_i32_ne_ai, u32, ai, 3; br_i32_ne_ai;
+    i32_load_ai_then_br_i32_eq_ss, u32, ai, 3; br_i32_eq_ss;
+    i32_load_ai_then_br_i32_ne_ss, u32, ai, 3; br_i32_ne_ss;
+    i32_load_sx_then_br_eqz_i32_a, u32, sx, 3; br_eqz_i32_a;
+    i32_load_sx_then_br_nez_i32_a, u32, sx, 3; br_nez_i32_a;
+    i32_load_sx_then_br_i32_eq_as, u32, sx, 3; br_i32_eq_as;
+    i32_load_sx_then_br_i32_ne_as, u32, sx, 3; br_i32_ne_as;
+    i32_load_sx_then_br_i32_eq_ai, u32, sx, 3; br_i32_eq_ai;
+    i32_load_sx_then_br_i32_ne_ai, u32, sx, 3; br_i32_ne_ai;
+    i32_load_sx_then_br_i32_eq_ss, u32, sx, 3; br_i32_eq_ss;
+    i32_load_sx_then_br_i32_ne_ss, u32, sx, 3; br_i32_ne_ss;
+    i32_load8_u_then_br_eqz_i32_a, u8, s1, 2; br_eqz_i32_a;
+    i32_load8_u_then_br_nez_i32_a, u8, s1, 2; br_nez_i32_a;
+    i32_load8_u_then_br_i32_eq_as, u8, s1, 2; br_i32_eq_as;
+    i32_load8_u_then_br_i32_ne_as, u8, s1, 2; br_i32_ne_as;
+    i32_load8_u_then_br_i32_eq_ai, u8, s1, 2; br_i32_eq_ai;
+    i32_load8_u_then_br_i32_ne_ai, u8, s1, 2; br_i32_ne_ai;
+    i32_load8_u_then_br_i32_eq_ss, u8, s1, 2; br_i32_eq_ss;
+    i32_load8_u_then_br_i32_ne_ss, u8, s1, 2; br_i32_ne_ss;
+    i32_load8_u_ss_then_br_eqz_i32_a, u8, ss, 2; br_eqz_i32_a;
+    i32_load8_u_ss_then_br_nez_i32_a, u8, ss, 2; br_nez_i32_a;
+    i32_load8_u_ss_then_br_i32_eq_as, u8, ss, 2; br_i32_eq_as;
+    i32_load8_u_ss_then_br_i32_ne_as, u8, ss, 2; br_i32_ne_as;
+    i32_load8_u_ss_then_br_i32_eq_ai, u8, ss, 2; br_i32_eq_ai;
+    i32_load8_u_ss_then_br_i32_ne_ai, u8, ss, 2; br_i32_ne_ai;
+    i32_load8_u_ss_then_br_i32_eq_ss, u8, ss, 2; br_i32_eq_ss;
+    i32_load8_u_ss_then_br_i32_ne_ss, u8, ss, 2; br_i32_ne_ss;
+    i32_load8_u_si_then_br_eqz_i32_a, u8, si, 3; br_eqz_i32_a;
+    i32_load8_u_si_then_br_nez_i32_a, u8, si, 3; br_nez_i32_a;
+    i32_load8_u_si_then_br_i32_eq_as, u8, si, 3; br_i32_eq_as;
+    i32_load8_u_si_then_br_i32_ne_as, u8, si, 3; br_i32_ne_as;
+    i32_load8_u_si_then_br_i32_eq_ai, u8, si, 3; br_i32_eq_ai;
+    i32_load8_u_si_then_br_i32_ne_ai, u8, si, 3; br_i32_ne_ai;
+    i32_load8_u_si_then_br_i32_eq_ss, u8, si, 3; br_i32_eq_ss;
+    i32_load8_u_si_then_br_i32_ne_ss, u8, si, 3; br_i32_ne_ss;
+    i32_load8_u_ai_then_br_eqz_i32_a, u8, ai, 3; br_eqz_i32_a;
+    i32_load8_u_ai_then_br_nez_i32_a, u8, ai, 3; br_nez_i32_a;
+    i32_load8_u_ai_then_br_i32_eq_as, u8, ai, 3; br_i32_eq_as;
+    i32_load8_u_ai_then_br_i32_ne_as, u8, ai, 3; br_i32_ne_as;
+    i32_load8_u_ai_then_br_i32_eq_ai, u8, ai, 3; br_i32_eq_ai;
+    i32_load8_u_ai_then_br_i32_ne_ai, u8, ai, 3; br_i32_ne_ai;
+    i32_load8_u_ai_then_br_i32_eq_ss, u8, ai, 3; br_i32_eq_ss;
+    i32_load8_u_ai_then_br_i32_ne_ss, u8, ai, 3; br_i32_ne_ss;
+    i32_load8_u_sx_then_br_eqz_i32_a, u8, sx, 3; br_eqz_i32_a;
+    i32_load8_u_sx_then_br_nez_i32_a, u8, sx, 3; br_nez_i32_a;
+    i32_load8_u_sx_then_br_i32_eq_as, u8, sx, 3; br_i32_eq_as;
+    i32_load8_u_sx_then_br_i32_ne_as, u8, sx, 3; br_i32_ne_as;
+    i32_load8_u_sx_then_br_i32_eq_ai, u8, sx, 3; br_i32_eq_ai;
+    i32_load8_u_sx_then_br_i32_ne_ai, u8, sx, 3; br_i32_ne_ai;
+    i32_load8_u_sx_then_br_i32_eq_ss, u8, sx, 3; br_i32_eq_ss;
+    i32_load8_u_sx_then_br_i32_ne_ss, u8, sx, 3; br_i32_ne_ss;
+    i32_load16_u_then_br_eqz_i32_a, u16, s1, 2; br_eqz_i32_a;
+    i32_load16_u_then_br_nez_i32_a, u16, s1, 2; br_nez_i32_a;
+    i32_load16_u_then_br_i32_eq_as, u16, s1, 2; br_i32_eq_as;
+    i32_load16_u_then_br_i32_ne_as, u16, s1, 2; br_i32_ne_as;
+    i32_load16_u_then_br_i32_eq_ai, u16, s1, 2; br_i32_eq_ai;
+    i32_load16_u_then_br_i32_ne_ai, u16, s1, 2; br_i32_ne_ai;
+    i32_load16_u_then_br_i32_eq_ss, u16, s1, 2; br_i32_eq_ss;
+    i32_load16_u_then_br_i32_ne_ss, u16, s1, 2; br_i32_ne_ss;
+    i32_load16_u_ss_then_br_eqz_i32_a, u16, ss, 2; br_eqz_i32_a;
+    i32_load16_u_ss_then_br_nez_i32_a, u16, ss, 2; br_nez_i32_a;
+    i32_load16_u_ss_then_br_i32_eq_as, u16, ss, 2; br_i32_eq_as;
+    i32_load16_u_ss_then_br_i32_ne_as, u16, ss, 2; br_i32_ne_as;
+    i32_load16_u_ss_then_br_i32_eq_ai, u16, ss, 2; br_i32_eq_ai;
+    i32_load16_u_ss_then_br_i32_ne_ai, u16, ss, 2; br_i32_ne_ai;
+    i32_load16_u_ss_then_br_i32_eq_ss, u16, ss, 2; br_i32_eq_ss;
+    i32_load16_u_ss_then_br_i32_ne_ss, u16, ss, 2; br_i32_ne_ss;
+    i32_load16_u_si_then_br_eqz_i32_a, u16, si, 3; br_eqz_i32_a;
+    i32_load16_u_si_then_br_nez_i32_a, u16, si, 3; br_nez_i32_a;
+    i32_load16_u_si_then_br_i32_eq_as, u16, si, 3; br_i32_eq_as;
+    i32_load16_u_si_then_br_i32_ne_as, u16, si, 3; br_i32_ne_as;
+    i32_load16_u_si_then_br_i32_eq_ai, u16, si, 3; br_i32_eq_ai;
+    i32_load16_u_si_then_br_i32_ne_ai, u16, si, 3; br_i32_ne_ai;
+    i32_load16_u_si_then_br_i32_eq_ss, u16, si, 3; br_i32_eq_ss;
+    i32_load16_u_si_then_br_i32_ne_ss, u16, si, 3; br_i32_ne_ss;
+    i32_load16_u_ai_then_br_eqz_i32_a, u16, ai, 3; br_eqz_i32_a;
+    i32_load16_u_ai_then_br_nez_i32_a, u16, ai, 3; br_nez_i32_a;
+    i32_load16_u_ai_then_br_i32_eq_as, u16, ai, 3; br_i32_eq_as;
+    i32_load16_u_ai_then_br_i32_ne_as, u16, ai, 3; br_i32_ne_as;
+    i32_load16_u_ai_then_br_i32_eq_ai, u16, ai, 3; br_i32_eq_ai;
+    i32_load16_u_ai_then_br_i32_ne_ai, u16, ai, 3; br_i32_ne_ai;
+    i32_load16_u_ai_then_br_i32_eq_ss, u16, ai, 3; br_i32_eq_ss;
+    i32_load16_u_ai_then_br_i32_ne_ss, u16, ai, 3; br_i32_ne_ss;
+    i32_load16_u_sx_then_br_eqz_i32_a, u16, sx, 3; br_eqz_i32_a;
+    i32_load16_u_sx_then_br_nez_i32_a, u16, sx, 3; br_nez_i32_a;
+    i32_load16_u_sx_then_br_i32_eq_as, u16, sx, 3; br_i32_eq_as;
+    i32_load16_u_sx_then_br_i32_ne_as, u16, sx, 3; br_i32_ne_as;
+    i32_load16_u_sx_then_br_i32_eq_ai, u16, sx, 3; br_i32_eq_ai;
+    i32_load16_u_sx_then_br_i32_ne_ai, u16, sx, 3; br_i32_ne_ai;
+    i32_load16_u_sx_then_br_i32_eq_ss, u16, sx, 3; br_i32_eq_ss;
+    i32_load16_u_sx_then_br_i32_ne_ss, u16, sx, 3; br_i32_ne_ss;
+}
+
+/// `(load, its cell count, branch, the load continuing in the branch)`.
+pub(crate) const LOAD_THEN_TEST: [(crate::exec::Handler, usize, crate::exec::Handler, crate::exec::Handler); 120] = [
+    (i32_load, 3, br_eqz_i32_a, i32_load_then_br_eqz_i32_a),
+    (i32_load, 3, br_nez_i32_a, i32_load_then_br_nez_i32_a),
+    (i32_load, 3, br_i32_eq_as, i32_load_then_br_i32_eq_as),
+    (i32_load, 3, br_i32_ne_as, i32_load_then_br_i32_ne_as),
+    (i32_load, 3, br_i32_eq_ai, i32_load_then_br_i32_eq_ai),
+    (i32_load, 3, br_i32_ne_ai, i32_load_then_br_i32_ne_ai),
+    (i32_load, 3, br_i32_eq_ss, i32_load_then_br_i32_eq_ss),
+    (i32_load, 3, br_i32_ne_ss, i32_load_then_br_i32_ne_ss),
+    (i32_load_ss, 3, br_eqz_i32_a, i32_load_ss_then_br_eqz_i32_a),
+    (i32_load_ss, 3, br_nez_i32_a, i32_load_ss_then_br_nez_i32_a),
+    (i32_load_ss, 3, br_i32_eq_as, i32_load_ss_then_br_i32_eq_as),
+    (i32_load_ss, 3, br_i32_ne_as, i32_load_ss_then_br_i32_ne_as),
+    (i32_load_ss, 3, br_i32_eq_ai, i32_load_ss_then_br_i32_eq_ai),
+    (i32_load_ss, 3, br_i32_ne_ai, i32_load_ss_then_br_i32_ne_ai),
+    (i32_load_ss, 3, br_i32_eq_ss, i32_load_ss_then_br_i32_eq_ss),
+    (i32_load_ss, 3, br_i32_ne_ss, i32_load_ss_then_br_i32_ne_ss),
+    (i32_load_si, 4, br_eqz_i32_a, i32_load_si_then_br_eqz_i32_a),
+    (i32_load_si, 4, br_nez_i32_a, i32_load_si_then_br_nez_i32_a),
+    (i32_load_si, 4, br_i32_eq_as, i32_load_si_then_br_i32_eq_as),
+    (i32_load_si, 4, br_i32_ne_as, i32_load_si_then_br_i32_ne_as),
+    (i32_load_si, 4, br_i32_eq_ai, i32_load_si_then_br_i32_eq_ai),
+    (i32_load_si, 4, br_i32_ne_ai, i32_load_si_then_br_i32_ne_ai),
+    (i32_load_si, 4, br_i32_eq_ss, i32_load_si_then_br_i32_eq_ss),
+    (i32_load_si, 4, br_i32_ne_ss, i32_load_si_then_br_i32_ne_ss),
+    (i32_load_ai, 4, br_eqz_i32_a, i32_load_ai_then_br_eqz_i32_a),
+    (i32_load_ai, 4, br_nez_i32_a, i32_load_ai_then_br_nez_i32_a),
+    (i32_load_ai, 4, br_i32_eq_as, i32_load_ai_then_br_i32_eq_as),
+    (i32_load_ai, 4, br_i32_ne_as, i32_load_ai_then_br_i32_ne_as),
+    (i32_load_ai, 4, br_i32_eq_ai, i32_load_ai_then_br_i32_eq_ai),
+    (i32_load_ai, 4, br_i32_ne_ai, i32_load_ai_then_br_i32_ne_ai),
+    (i32_load_ai, 4, br_i32_eq_ss, i32_load_ai_then_br_i32_eq_ss),
+    (i32_load_ai, 4, br_i32_ne_ss, i32_load_ai_then_br_i32_ne_ss),
+    (i32_load_sx, 4, br_eqz_i32_a, i32_load_sx_then_br_eqz_i32_a),
+    (i32_load_sx, 4, br_nez_i32_a, i32_load_sx_then_br_nez_i32_a),
+    (i32_load_sx, 4, br_i32_eq_as, i32_load_sx_then_br_i32_eq_as),
+    (i32_load_sx, 4, br_i32_ne_as, i32_load_sx_then_br_i32_ne_as),
+    (i32_load_sx, 4, br_i32_eq_ai, i32_load_sx_then_br_i32_eq_ai),
+    (i32_load_sx, 4, br_i32_ne_ai, i32_load_sx_then_br_i32_ne_ai),
+    (i32_load_sx, 4, br_i32_eq_ss, i32_load_sx_then_br_i32_eq_ss),
+    (i32_load_sx, 4, br_i32_ne_ss, i32_load_sx_then_br_i32_ne_ss),
+    (i32_load8_u, 3, br_eqz_i32_a, i32_load8_u_then_br_eqz_i32_a),
+    (i32_load8_u, 3, br_nez_i32_a, i32_load8_u_then_br_nez_i32_a),
+    (i32_load8_u, 3, br_i32_eq_as, i32_load8_u_then_br_i32_eq_as),
+    (i32_load8_u, 3, br_i32_ne_as, i32_load8_u_then_br_i32_ne_as),
+    (i32_load8_u, 3, br_i32_eq_ai, i32_load8_u_then_br_i32_eq_ai),
+    (i32_load8_u, 3, br_i32_ne_ai, i32_load8_u_then_br_i32_ne_ai),
+    (i32_load8_u, 3, br_i32_eq_ss, i32_load8_u_then_br_i32_eq_ss),
+    (i32_load8_u, 3, br_i32_ne_ss, i32_load8_u_then_br_i32_ne_ss),
+    (i32_load8_u_ss, 3, br_eqz_i32_a, i32_load8_u_ss_then_br_eqz_i32_a),
+    (i32_load8_u_ss, 3, br_nez_i32_a, i32_load8_u_ss_then_br_nez_i32_a),
+    (i32_load8_u_ss, 3, br_i32_eq_as, i32_load8_u_ss_then_br_i32_eq_as),
+    (i32_load8_u_ss, 3, br_i32_ne_as, i32_load8_u_ss_then_br_i32_ne_as),
+    (i32_load8_u_ss, 3, br_i32_eq_ai, i32_load8_u_ss_then_br_i32_eq_ai),
+    (i32_load8_u_ss, 3, br_i32_ne_ai, i32_load8_u_ss_then_br_i32_ne_ai),
+    (i32_load8_u_ss, 3, br_i32_eq_ss, i32_load8_u_ss_then_br_i32_eq_ss),
+    (i32_load8_u_ss, 3, br_i32_ne_ss, i32_load8_u_ss_then_br_i32_ne_ss),
+    (i32_load8_u_si, 4, br_eqz_i32_a, i32_load8_u_si_then_br_eqz_i32_a),
+    (i32_load8_u_si, 4, br_nez_i32_a, i32_load8_u_si_then_br_nez_i32_a),
+    (i32_load8_u_si, 4, br_i32_eq_as, i32_load8_u_si_then_br_i32_eq_as),
+    (i32_load8_u_si, 4, br_i32_ne_as, i32_load8_u_si_then_br_i32_ne_as),
+    (i32_load8_u_si, 4, br_i32_eq_ai, i32_load8_u_si_then_br_i32_eq_ai),
+    (i32_load8_u_si, 4, br_i32_ne_ai, i32_load8_u_si_then_br_i32_ne_ai),
+    (i32_load8_u_si, 4, br_i32_eq_ss, i32_load8_u_si_then_br_i32_eq_ss),
+    (i32_load8_u_si, 4, br_i32_ne_ss, i32_load8_u_si_then_br_i32_ne_ss),
+    (i32_load8_u_ai, 4, br_eqz_i32_a, i32_load8_u_ai_then_br_eqz_i32_a),
+    (i32_load8_u_ai, 4, br_nez_i32_a, i32_load8_u_ai_then_br_nez_i32_a),
+    (i32_load8_u_ai, 4, br_i32_eq_as, i32_load8_u_ai_then_br_i32_eq_as),
+    (i32_load8_u_ai, 4, br_i32_ne_as, i32_load8_u_ai_then_br_i32_ne_as),
+    (i32_load8_u_ai, 4, br_i32_eq_ai, i32_load8_u_ai_then_br_i32_eq_ai),
+    (i32_load8_u_ai, 4, br_i32_ne_ai, i32_load8_u_ai_then_br_i32_ne_ai),
+    (i32_load8_u_ai, 4, br_i32_eq_ss, i32_load8_u_ai_then_br_i32_eq_ss),
+    (i32_load8_u_ai, 4, br_i32_ne_ss, i32_load8_u_ai_then_br_i32_ne_ss),
+    (i32_load8_u_sx, 4, br_eqz_i32_a, i32_load8_u_sx_then_br_eqz_i32_a),
+    (i32_load8_u_sx, 4, br_nez_i32_a, i32_load8_u_sx_then_br_nez_i32_a),
+    (i32_load8_u_sx, 4, br_i32_eq_as, i32_load8_u_sx_then_br_i32_eq_as),
+    (i32_load8_u_sx, 4, br_i32_ne_as, i32_load8_u_sx_then_br_i32_ne_as),
+    (i32_load8_u_sx, 4, br_i32_eq_ai, i32_load8_u_sx_then_br_i32_eq_ai),
+    (i32_load8_u_sx, 4, br_i32_ne_ai, i32_load8_u_sx_then_br_i32_ne_ai),
+    (i32_load8_u_sx, 4, br_i32_eq_ss, i32_load8_u_sx_then_br_i32_eq_ss),
+    (i32_load8_u_sx, 4, br_i32_ne_ss, i32_load8_u_sx_then_br_i32_ne_ss),
+    (i32_load16_u, 3, br_eqz_i32_a, i32_load16_u_then_br_eqz_i32_a),
+    (i32_load16_u, 3, br_nez_i32_a, i32_load16_u_then_br_nez_i32_a),
+    (i32_load16_u, 3, br_i32_eq_as, i32_load16_u_then_br_i32_eq_as),
+    (i32_load16_u, 3, br_i32_ne_as, i32_load16_u_then_br_i32_ne_as),
+    (i32_load16_u, 3, br_i32_eq_ai, i32_load16_u_then_br_i32_eq_ai),
+    (i32_load16_u, 3, br_i32_ne_ai, i32_load16_u_then_br_i32_ne_ai),
+    (i32_load16_u, 3, br_i32_eq_ss, i32_load16_u_then_br_i32_eq_ss),
+    (i32_load16_u, 3, br_i32_ne_ss, i32_load16_u_then_br_i32_ne_ss),
+    (i32_load16_u_ss, 3, br_eqz_i32_a, i32_load16_u_ss_then_br_eqz_i32_a),
+    (i32_load16_u_ss, 3, br_nez_i32_a, i32_load16_u_ss_then_br_nez_i32_a),
+    (i32_load16_u_ss, 3, br_i32_eq_as, i32_load16_u_ss_then_br_i32_eq_as),
+    (i32_load16_u_ss, 3, br_i32_ne_as, i32_load16_u_ss_then_br_i32_ne_as),
+    (i32_load16_u_ss, 3, br_i32_eq_ai, i32_load16_u_ss_then_br_i32_eq_ai),
+    (i32_load16_u_ss, 3, br_i32_ne_ai, i32_load16_u_ss_then_br_i32_ne_ai),
+    (i32_load16_u_ss, 3, br_i32_eq_ss, i32_load16_u_ss_then_br_i32_eq_ss),
+    (i32_load16_u_ss, 3, br_i32_ne_ss, i32_load16_u_ss_then_br_i32_ne_ss),
+    (i32_load16_u_si, 4, br_eqz_i32_a, i32_load16_u_si_then_br_eqz_i32_a),
+    (i32_load16_u_si, 4, br_nez_i32_a, i32_load16_u_si_then_br_nez_i32_a),
+    (i32_load16_u_si, 4, br_i32_eq_as, i32_load16_u_si_then_br_i32_eq_as),
+    (i32_load16_u_si, 4, br_i32_ne_as, i32_load16_u_si_then_br_i32_ne_as),
+    (i32_load16_u_si, 4, br_i32_eq_ai, i32_load16_u_si_then_br_i32_eq_ai),
+    (i32_load16_u_si, 4, br_i32_ne_ai, i32_load16_u_si_then_br_i32_ne_ai),
+    (i32_load16_u_si, 4, br_i32_eq_ss, i32_load16_u_si_then_br_i32_eq_ss),
+    (i32_load16_u_si, 4, br_i32_ne_ss, i32_load16_u_si_then_br_i32_ne_ss),
+    (i32_load16_u_ai, 4, br_eqz_i32_a, i32_load16_u_ai_then_br_eqz_i32_a),
+    (i32_load16_u_ai, 4, br_nez_i32_a, i32_load16_u_ai_then_br_nez_i32_a),
+    (i32_load16_u_ai, 4, br_i32_eq_as, i32_load16_u_ai_then_br_i32_eq_as),
+    (i32_load16_u_ai, 4, br_i32_ne_as, i32_load16_u_ai_then_br_i32_ne_as),
+    (i32_load16_u_ai, 4, br_i32_eq_ai, i32_load16_u_ai_then_br_i32_eq_ai),
+    (i32_load16_u_ai, 4, br_i32_ne_ai, i32_load16_u_ai_then_br_i32_ne_ai),
+    (i32_load16_u_ai, 4, br_i32_eq_ss, i32_load16_u_ai_then_br_i32_eq_ss),
+    (i32_load16_u_ai, 4, br_i32_ne_ss, i32_load16_u_ai_then_br_i32_ne_ss),
+    (i32_load16_u_sx, 4, br_eqz_i32_a, i32_load16_u_sx_then_br_eqz_i32_a),
+    (i32_load16_u_sx, 4, br_nez_i32_a, i32_load16_u_sx_then_br_nez_i32_a),
+    (i32_load16_u_sx, 4, br_i32_eq_as, i32_load16_u_sx_then_br_i32_eq_as),
+    (i32_load16_u_sx, 4, br_i32_ne_as, i32_load16_u_sx_then_br_i32_ne_as),
+    (i32_load16_u_sx, 4, br_i32_eq_ai, i32_load16_u_sx_then_br_i32_eq_ai),
+    (i32_load16_u_sx, 4, br_i32_ne_ai, i32_load16_u_sx_then_br_i32_ne_ai),
+    (i32_load16_u_sx, 4, br_i32_eq_ss, i32_load16_u_sx_then_br_i32_eq_ss),
+    (i32_load16_u_sx, 4, br_i32_ne_ss, i32_load16_u_sx_then_br_i32_ne_ss),
+];
+
 /// `(counter compare, bit-test branch after it, the two in one handler)`.
 pub(crate) const CTR_THEN_BIT: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
     (ctr_gt_u_ii, br_i32_nbit_si, ctr_gt_u_ii_then_br_i32_nbit_si),
