@@ -238,6 +238,7 @@ impl Module {
             }
             match payload {
                 Payload::TypeSection(r) => {
+                    types.reserve(capacity(r.count(), r.range().len()));
                     for ty in r.into_iter_err_on_gc_types() {
                         let ft = ty.map_err(invalid)?;
                         let params = ft.params().iter().map(|t| ValType::from_wp(*t)).collect::<Result<Vec<_>>>()?;
@@ -246,6 +247,7 @@ impl Module {
                     }
                 }
                 Payload::ImportSection(r) => {
+                    imports.reserve(capacity(r.count(), r.range().len()));
                     for imp in r {
                         let imp = imp.map_err(invalid)?;
                         let ty = match imp.ty {
@@ -278,6 +280,7 @@ impl Module {
                     }
                 }
                 Payload::FunctionSection(r) => {
+                    funcs.reserve(capacity(r.count(), r.range().len()));
                     for t in r {
                         funcs.push(t.map_err(invalid)?);
                     }
@@ -299,6 +302,8 @@ impl Module {
                     }
                 }
                 Payload::GlobalSection(r) => {
+                    globals.reserve(capacity(r.count(), r.range().len()));
+                    global_inits.reserve(capacity(r.count(), r.range().len()));
                     for g in r {
                         let g = g.map_err(invalid)?;
                         globals.push(global_type(&g.ty)?);
@@ -306,6 +311,7 @@ impl Module {
                     }
                 }
                 Payload::ExportSection(r) => {
+                    exports.reserve(capacity(r.count(), r.range().len()));
                     for e in r {
                         let e = e.map_err(invalid)?;
                         exports.push((e.name.to_string(), e.kind, e.index));
@@ -340,6 +346,7 @@ impl Module {
                     }
                 }
                 Payload::DataSection(r) => {
+                    datas.reserve(capacity(r.count(), r.range().len()));
                     for d in r {
                         let d = d.map_err(invalid)?;
                         let mode = match d.kind {
@@ -351,6 +358,10 @@ impl Module {
                         let start = d.data.as_ptr() as usize - bytes.as_ptr() as usize;
                         datas.push(DataSegment { mode, range: start..start + d.data.len() });
                     }
+                }
+                Payload::CodeSectionStart { count, size, .. } => {
+                    bodies.reserve(capacity(count, size as usize));
+                    pending.reserve(capacity(count, size as usize));
                 }
                 Payload::CodeSectionEntry(body) => {
                     let r = body.range();
@@ -371,9 +382,9 @@ impl Module {
             let validate = |_: usize, fv: &mut crate::translate::BodyValidator, body: &FunctionBody<'_>| {
                 fv.validate(body).map_err(invalid)
             };
-            for_each_body(std::mem::take(&mut pending), code_bytes, &validate)?;
+            for_each_body(engine, std::mem::take(&mut pending), code_bytes, &validate)?;
         }
-        let type_ids = types.iter().map(|t| engine.type_id(t)).collect();
+        let type_ids = engine.type_ids(&types);
         let n_defined = bodies.len();
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<ModuleInner>| {
             let me = weak.as_ptr();
@@ -411,7 +422,7 @@ impl Module {
                 let _ = inner.code[def].compiled.set(compiled);
                 Ok(())
             };
-            for_each_body(pending, code_bytes, &translate)?;
+            for_each_body(engine, pending, code_bytes, &translate)?;
         }
         Ok(Module { inner })
     }
@@ -452,6 +463,7 @@ type BodyToValidate<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResou
 /// among defined functions); on several threads when there is enough code to
 /// pay for them. The error reported is that of the first failing function.
 fn for_each_body<'a>(
+    engine: &Engine,
     bodies: Vec<BodyToValidate<'a>>,
     code_bytes: usize,
     work: &(dyn Fn(usize, &mut crate::translate::BodyValidator, &FunctionBody<'a>) -> Result<()> + Sync),
@@ -465,8 +477,10 @@ fn for_each_body<'a>(
         r
     };
     let run = |bodies: Vec<(usize, BodyToValidate<'a>)>| -> Result<()> {
-        let mut allocs = wasmparser::FuncValidatorAllocations::default();
-        bodies.into_iter().try_for_each(|(def, b)| one(&mut allocs, def, b))
+        let mut allocs = engine.take_validator_allocs();
+        let r = bodies.into_iter().try_for_each(|(def, b)| one(&mut allocs, def, b));
+        engine.recycle_validator_allocs(allocs);
+        r
     };
     let bodies: Vec<(usize, BodyToValidate<'a>)> = bodies.into_iter().enumerate().collect();
     // Below this much code, a thread costs more than it saves (measured on
@@ -491,11 +505,14 @@ fn for_each_body<'a>(
         bodies.into_iter().map(|(_, b)| std::sync::Mutex::new(Some(b))).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let worker = || -> Option<(usize, Error)> {
-        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        let mut allocs = engine.take_validator_allocs();
         let mut first: Option<(usize, Error)> = None;
         loop {
             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&def) = order.get(k) else { return first };
+            let Some(&def) = order.get(k) else {
+                engine.recycle_validator_allocs(allocs);
+                return first;
+            };
             let taken = slots[def].lock().map(|mut g| g.take()).unwrap_or(None);
             let Some(b) = taken else { continue };
             if let Err(e) = one(&mut allocs, def, b) {
@@ -517,6 +534,13 @@ fn for_each_body<'a>(
         Some((_, e)) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Room to reserve for a section's `count` entries: no more than its
+/// `bytes` (every entry takes at least one), so that a forged count cannot
+/// make a small module allocate much.
+fn capacity(count: u32, bytes: usize) -> usize {
+    (count as usize).min(bytes)
 }
 
 /// wasmparser reads memory limits as 64-bit LEBs even without memory64; a

@@ -78,6 +78,10 @@ impl Config {
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
     types: Mutex<HashMap<FuncType, u32>>,
+    /// Function validators' buffers (operand and control stacks, locals),
+    /// handed from one module's validation to the next so that each module
+    /// does not grow them again from empty.
+    validator_allocs: Mutex<Vec<wasmparser::FuncValidatorAllocations>>,
 }
 
 /// Compilation environment shared by modules and stores.
@@ -100,7 +104,13 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     pub fn new(config: &Config) -> Self {
-        Engine { inner: Arc::new(EngineInner { config: config.clone(), types: Mutex::new(HashMap::new()) }) }
+        Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                types: Mutex::new(HashMap::new()),
+                validator_allocs: Mutex::new(Vec::new()),
+            }),
+        }
     }
     pub fn config(&self) -> &Config {
         &self.inner.config
@@ -108,13 +118,40 @@ impl Engine {
     /// Engine-wide id of a function type: equal types get equal ids, which is
     /// what `call_indirect` compares.
     pub(crate) fn type_id(&self, ty: &FuncType) -> u32 {
+        intern_type(&mut self.inner.types.lock().unwrap_or_else(|e| e.into_inner()), ty)
+    }
+    /// [`Engine::type_id`] of each of `tys`, under one lock.
+    pub(crate) fn type_ids(&self, tys: &[FuncType]) -> Vec<u32> {
         let mut map = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
-        let next = map.len() as u32;
-        *map.entry(ty.clone()).or_insert(next)
+        tys.iter().map(|ty| intern_type(&mut map, ty)).collect()
+    }
+    /// Validator buffers left by an earlier module, or empty ones.
+    pub(crate) fn take_validator_allocs(&self) -> wasmparser::FuncValidatorAllocations {
+        let mut pool = self.inner.validator_allocs.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().unwrap_or_default()
+    }
+    /// Returns validator buffers for the next module (a few are kept: one per
+    /// validating thread).
+    pub(crate) fn recycle_validator_allocs(&self, allocs: wasmparser::FuncValidatorAllocations) {
+        let mut pool = self.inner.validator_allocs.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < 8 {
+            pool.push(allocs);
+        }
     }
     pub(crate) fn same(&self, other: &Engine) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
+}
+
+/// The id of `ty` in `map`, adding it if new (a type already known is not
+/// cloned).
+fn intern_type(map: &mut HashMap<FuncType, u32>, ty: &FuncType) -> u32 {
+    if let Some(&id) = map.get(ty) {
+        return id;
+    }
+    let id = map.len() as u32;
+    map.insert(ty.clone(), id);
+    id
 }
 
 /// Resource limits a store enforces on the guests it runs.
