@@ -476,13 +476,12 @@ fn for_each_body<'a>(
         *allocs = fv.into_allocations();
         r
     };
-    let run = |bodies: Vec<(usize, BodyToValidate<'a>)>| -> Result<()> {
+    let run = |bodies: Vec<BodyToValidate<'a>>| -> Result<()> {
         let mut allocs = engine.take_validator_allocs();
-        let r = bodies.into_iter().try_for_each(|(def, b)| one(&mut allocs, def, b));
+        let r = bodies.into_iter().enumerate().try_for_each(|(def, b)| one(&mut allocs, def, b));
         engine.recycle_validator_allocs(allocs);
         r
     };
-    let bodies: Vec<(usize, BodyToValidate<'a>)> = bodies.into_iter().enumerate().collect();
     // Below this much code, a thread costs more than it saves (measured on
     // the corpus modules: argon2, 35 KB of code, already gains).
     const PARALLEL_THRESHOLD: usize = 16 * 1024;
@@ -500,9 +499,9 @@ fn for_each_body<'a>(
     // that of the first failing function in module order.
     let mut order: Vec<usize> = (0..bodies.len()).collect();
     let size = |b: &BodyToValidate<'a>| b.1.range().end - b.1.range().start;
-    order.sort_by_key(|&i| std::cmp::Reverse(size(&bodies[i].1)));
+    order.sort_by_key(|&i| std::cmp::Reverse(size(&bodies[i])));
     let slots: Vec<std::sync::Mutex<Option<BodyToValidate<'a>>>> =
-        bodies.into_iter().map(|(_, b)| std::sync::Mutex::new(Some(b))).collect();
+        bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let worker = || -> Option<(usize, Error)> {
         let mut allocs = engine.take_validator_allocs();

@@ -185,10 +185,9 @@ impl Instance {
         let index = s.instances.len() as u32;
         let mut funcs = Vec::with_capacity(m.funcs.len());
         let mut globals = Vec::with_capacity(m.globals.len());
-        let mut global_ids = Vec::new();
-        let mut memories = Vec::new();
-        let mut tables = Vec::new();
-        let mut table_ids = Vec::new();
+        let mut global_ids = Vec::with_capacity(m.globals.len());
+        let mut memories = Vec::with_capacity(m.memories.len());
+        let mut table_ids = Vec::with_capacity(m.tables.len());
         for (imp, ext) in m.imports.iter().zip(imports) {
             let mismatch = |what: &str| {
                 Err(Error::Link(format!("incompatible import type for {}::{}: {what}", imp.module(), imp.name())))
@@ -222,12 +221,12 @@ impl Instance {
                     {
                         return mismatch("table type does not match");
                     }
-                    tables.push(t.0);
                     table_ids.push(t.0);
                 }
                 _ => return mismatch("wrong kind of extern"),
             }
         }
+        s.funcs.reserve(m.code.len());
         for i in m.num_imported_funcs..m.funcs.len() as u32 {
             let type_id = m.type_ids[m.funcs[i as usize] as usize];
             funcs.push(s.alloc_func(FuncEntity::Wasm {
@@ -270,7 +269,7 @@ impl Instance {
         let memory = memories.first().map_or(std::ptr::null_mut(), |&i| s.memories[i as usize].as_ptr());
         let table_ptrs: Vec<*mut TableEntity> = table_ids.iter().map(|&i| s.tables[i as usize].as_ptr()).collect();
         let table0 = table_ptrs.first().copied().unwrap_or(std::ptr::null_mut());
-        let mut exports = HashMap::new();
+        let mut exports = HashMap::with_capacity(m.exports.len());
         for (name, kind, idx) in &m.exports {
             let e = match kind {
                 ExternalKind::Func => Extern::Func(Func(funcs[*idx as usize])),
