@@ -50,19 +50,39 @@ const MAX_LAZY_LOCALS: usize = 16;
 pub(crate) struct Compiled {
     code: std::ptr::NonNull<Cell>,
     len: usize,
+    /// The frame size if the first cell is `enter_params` (a function
+    /// without locals besides its parameters), else 0: see [`Compiled::outer_frame`].
+    outer_frame: usize,
 }
 
 impl Compiled {
     fn new(cells: Vec<Cell>) -> (Compiled, *mut Cell) {
         let len = cells.len();
+        // SAFETY: every function's code starts with its 4-cell `enter*` cell,
+        // whose cell 1 is the frame size (`translate`); cells are read through
+        // the union fields they were written with.
+        let outer_frame = unsafe {
+            match cells.get(..2) {
+                Some([first, frame]) if first.h as *const () == h::enter_params as *const () => frame.x as usize,
+                _ => 0,
+            }
+        };
         let raw: *mut [Cell] = Box::into_raw(cells.into_boxed_slice());
         let base = raw.cast::<Cell>();
         // SAFETY: `Box::into_raw` never returns null.
-        (Compiled { code: unsafe { std::ptr::NonNull::new_unchecked(base) }, len }, base)
+        (Compiled { code: unsafe { std::ptr::NonNull::new_unchecked(base) }, len, outer_frame }, base)
     }
     /// The first cell (the function's `enter`).
     pub(crate) fn entry(&self) -> *const Cell {
         self.code.as_ptr()
+    }
+    /// For a function whose first cell is `enter_params`, its frame size
+    /// (at least its parameter and result slots), else 0. The outermost
+    /// entry from the host does that cell's work itself (`exec::run_wasm`):
+    /// it checks the frame against the value stack and starts at the
+    /// function's first instruction, 4 cells in.
+    pub(crate) fn outer_frame(&self) -> usize {
+        self.outer_frame
     }
 }
 

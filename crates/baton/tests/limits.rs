@@ -163,6 +163,27 @@ fn value_stack_limit() {
     let inst = instantiate(&engine, &mut store, big);
     let run = inst.get_typed_func::<(), ()>(&store, "run").unwrap();
     assert_eq!(trap_of(run.call(&mut store, ())), TrapCode::StackOverflow);
+
+    // The same without locals (the host entry starts such a function past
+    // its `enter_params` cell when the frame fits): an operand stack of
+    // `depth` values needs about `depth` slots, so 1000 fit in 1024 and
+    // 1100 do not, whether called from the host or from the guest.
+    for (depth, fits) in [(1000, true), (1100, false)] {
+        let body = format!("{}{}", "(local.get 0) ".repeat(depth), "i32.add ".repeat(depth - 1));
+        let wat = format!(
+            r#"(module
+                (func $f (export "f") (param i32) (result i32) {body})
+                (func (export "g") (param i32) (result i32) (call $f (local.get 0))))"#
+        );
+        let inst = instantiate(&engine, &mut store, wat);
+        for name in ["f", "g"] {
+            let f = inst.get_typed_func::<i32, i32>(&store, name).unwrap();
+            match f.call(&mut store, 3) {
+                Ok(v) => assert!(fits && v == 3 * depth as i32, "{name}({depth}): {v}"),
+                Err(e) => assert!(!fits && e.trap_code() == Some(TrapCode::StackOverflow), "{name}({depth}): {e}"),
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -263,7 +263,9 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     match ready(store, func) {
         // SAFETY: `ready`'s result names a translated function of a live
         // instance of this store, whose stacks exist.
-        Some((inst, fc, code)) => unsafe { run_wasm(store, inst, fc, code, &mut SlotIo(slots)) },
+        Some((inst, fc, code, outer_frame)) => unsafe {
+            run_wasm(store, inst, fc, code, outer_frame, &mut SlotIo(slots))
+        },
         None => invoke_slow(store, func, slots),
     }
 }
@@ -273,9 +275,9 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
 /// slot buffer).
 #[inline]
 pub(crate) fn invoke_io<T>(store: &mut Store<T>, func: u32, io: &mut impl CallIo) -> Option<Result<()>> {
-    let (inst, fc, code) = ready(store, func)?;
+    let (inst, fc, code, outer_frame) = ready(store, func)?;
     // SAFETY: as in `invoke`.
-    Some(unsafe { run_wasm(store, inst, fc, code, io) })
+    Some(unsafe { run_wasm(store, inst, fc, code, outer_frame, io) })
 }
 
 /// The common case of a call from the host: a translated wasm function
@@ -284,7 +286,7 @@ pub(crate) fn invoke_io<T>(store: &mut Store<T>, func: u32, io: &mut impl CallIo
 /// stacks, lazy translation, unknown functions) is `None` and goes through
 /// [`invoke_slow`].
 #[inline(always)]
-fn ready<T>(store: &Store<T>, func: u32) -> Option<(*mut InstanceData, *const FuncCode, Ip)> {
+fn ready<T>(store: &Store<T>, func: u32) -> Option<(*mut InstanceData, *const FuncCode, Ip, usize)> {
     let (inst, fc) = match store.inner.funcs.get(func as usize) {
         Some(FuncEntity::Wasm { inst, code, .. }) if !inst.is_null() && !store.inner.ctx.0.is_null() => (*inst, *code),
         _ => return None,
@@ -292,7 +294,7 @@ fn ready<T>(store: &Store<T>, func: u32) -> Option<(*mut InstanceData, *const Fu
     // SAFETY: `fc` points at a `FuncCode` of the module of the live instance
     // `inst`, which keeps the module alive.
     let c = unsafe { (*fc).compiled.get() }?;
-    Some((inst, fc, c.entry()))
+    Some((inst, fc, c.entry(), c.outer_frame()))
 }
 
 /// [`invoke`] for host functions, before the stacks exist, and for functions
@@ -355,10 +357,11 @@ fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<
     // SAFETY: `inst` is a live instance of this store; it keeps its module alive.
     let module: &crate::module::ModuleInner = unsafe { &(*inst).module };
     let def = (index - module.num_imported_funcs) as usize;
-    let code = module.compiled(def)?.entry();
+    let compiled = module.compiled(def)?;
+    let (code, outer_frame) = (compiled.entry(), compiled.outer_frame());
     let fc: *const FuncCode = &module.code[def];
     // SAFETY: `inst` defines `fc`, and `code` is its translated entry.
-    unsafe { run_wasm(store, inst, fc, code, &mut SlotIo(slots)) }
+    unsafe { run_wasm(store, inst, fc, code, outer_frame, &mut SlotIo(slots)) }
 }
 
 /// Runs the translated function `fc` (entry `code`) of instance `inst`, with
@@ -366,13 +369,15 @@ fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<
 ///
 /// # Safety
 /// `inst` is the root pointer of a live instance of `store` that defines
-/// `fc`; `code` is `fc`'s translated entry; the store's stacks exist.
+/// `fc`; `code` is `fc`'s translated entry and `outer_frame` its
+/// `Compiled::outer_frame`; the store's stacks exist.
 #[inline(always)]
 unsafe fn run_wasm<T>(
     store: &mut Store<T>,
     inst: *mut InstanceData,
     fc: *const FuncCode,
     code: Ip,
+    outer_frame: usize,
     io: &mut impl CallIo,
 ) -> Result<()> {
     if store.inner.frames_top != 0 {
@@ -386,12 +391,18 @@ unsafe fn run_wasm<T>(
     let ctx: *mut Ctx = store.inner.ctx.0;
     // SAFETY: the context describes the store's stacks (made together).
     unsafe {
-        if io.slots() > (*ctx).stack_end.offset_from((*ctx).stack_base) as usize {
+        let stack_len = (*ctx).stack_end.offset_from((*ctx).stack_base) as usize;
+        if io.slots() > stack_len {
             return Err(Error::trap(TrapCode::StackOverflow));
         }
         // The native stack budget is measured from the outermost entry, so
         // nested host -> wasm calls share it.
         (*ctx).native_limit = handlers::native_sp().saturating_sub(store.inner.native_budget);
+        // A function without locals starts at its first instruction when its
+        // frame fits: `enter_params` would check just that (its native stack
+        // check cannot fail here, the limit was just set from this stack
+        // pointer). Otherwise `enter_params` runs and traps.
+        let code = if outer_frame != 0 && outer_frame <= stack_len { code.add(4) } else { code };
         // SAFETY: checked above; the caller's contract.
         enter(store, ctx, inst, fc, code, io, 0, 0)
     }
