@@ -63,7 +63,7 @@ impl Compiled {
         // the union fields they were written with.
         let outer_frame = unsafe {
             match cells.get(..2) {
-                Some([first, frame]) if first.h as *const () == h::enter_params as *const () => frame.x as usize,
+                Some([first, frame]) if std::ptr::fn_addr_eq(first.h, h::enter_params as Handler) => frame.x as usize,
                 _ => 0,
             }
         };
@@ -2753,16 +2753,21 @@ impl Translator<'_> {
     /// form but the accumulator's (`handlers::LOAD_THEN_TEST`).
     fn load_then_branch(&mut self, start: usize, branch: Handler) {
         let Some(l) = self.branch_source.filter(|&l| l < start) else { return };
-        let plain = [h::i32_load as Handler, h::i64_load32_u].into_iter().find(|&f| self.is(l, f));
-        let fused = h::LOAD_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch));
-        if let (Some(plain), Some(&(_, fused)), true) = (plain, fused, l + 3 == start) {
-            self.fuse_then(l, start, plain, fused);
-            return;
-        }
-        let found = h::LOAD_THEN_TEST
-            .iter()
-            .find(|&&(load, cells, br, _)| l + cells == start && std::ptr::fn_addr_eq(br, branch) && self.is(l, load));
-        if let Some(&(plain, _, _, fused)) = found {
+        // A bounds check after a field load (3 cells).
+        let bounds = || {
+            let plain = [h::i32_load as Handler, h::i64_load32_u].into_iter().find(|&f| self.is(l, f))?;
+            let &(_, fused) = h::LOAD_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch))?;
+            (l + 3 == start).then_some((plain, fused))
+        };
+        let test = || {
+            h::LOAD_THEN_TEST
+                .iter()
+                .find(|&&(load, cells, br, _)| {
+                    l + cells == start && std::ptr::fn_addr_eq(br, branch) && self.is(l, load)
+                })
+                .map(|&(plain, _, _, fused)| (plain, fused))
+        };
+        if let Some((plain, fused)) = bounds().or_else(test) {
             self.fuse_then(l, start, plain, fused);
         }
     }
