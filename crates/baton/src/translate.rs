@@ -368,6 +368,13 @@ struct Last {
     /// Set when the instruction was `i32.shl` of the constant 1 (`1 << y`):
     /// `y` and whether it came from the accumulator (see `bit_and`).
     bit: Option<(u32, bool)>,
+    /// Set when the instruction was `i64.shr_u` by a constant: as `shr`
+    /// (see `Translator::add_shifted64`).
+    shr64: Option<(u32, u64, bool)>,
+    /// Set when the instruction was an integer-to-`f64` conversion: its
+    /// operand, whether it came from the accumulator, and the forms of
+    /// `c / convert(a)` (see `Translator::div_converted`).
+    convert: Option<(u32, bool, (Handler, Handler))>,
     /// Set when the instruction was `i32.shr_u` of slot `w` by slot `y`
     /// (`w` possibly also in the accumulator): `(w, y)` (see `bit_of_shr`).
     shr_var: Option<(u32, u32)>,
@@ -469,6 +476,21 @@ struct Translator<'a> {
     fuel_cell: Option<usize>,
     fuel: bool,
     interruptible: bool,
+}
+
+/// Is fusion `name` turned off by `BATON_NOFUSE` (a comma-separated list of
+/// names)? A debugging knob for measuring one fusion in one binary: two
+/// builds of different code also differ in code placement, which moves the
+/// time of a whole workload by more than most fusions do (see the README's
+/// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
+/// `load_test`.
+fn nofuse(name: &str) -> bool {
+    static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let off = OFF.get_or_init(|| {
+        let v = std::env::var("BATON_NOFUSE").unwrap_or_default();
+        v.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    });
+    !off.is_empty() && off.iter().any(|x| x == name)
 }
 
 fn dump_enabled() -> bool {
@@ -1625,6 +1647,91 @@ impl Translator<'_> {
         self.fold_shifted(start, dst, y, k as u32 & 31, y_acc, (h::i32_xor_shr_u_s, h::i32_xor_shr_u_a))
     }
 
+    /// `i32.add` of a value `x` (not a constant) and the value of the compare
+    /// of two slots just emitted (`n += (a < b) as usize`): the compare is
+    /// dropped and one `[add_cmp, (dst, a, b), (x)]` emitted
+    /// (`handlers::ADD_CMP`).
+    fn add_compared(&mut self) -> bool {
+        if nofuse("add_cmp") {
+            return false;
+        }
+        let Some(Last { start, dst, cond: Some(Cond::Cmp { a, b, imm: None, a_acc: false, .. }), .. }) = self.last
+        else {
+            return false;
+        };
+        let Some(&(_, fused)) = h::ADD_CMP.iter().find(|&&(cmp, _)| self.is(start, cmp)) else { return false };
+        let n = self.stack.len();
+        let Some(cmp) = [n - 1, n - 2].into_iter().find(|&q| self.home(q) == dst) else { return false };
+        if self.stack[cmp] != Operand::Temp {
+            return false;
+        }
+        let other = if cmp == n - 1 { n - 2 } else { n - 1 };
+        let x = match self.stack[other] {
+            Operand::Local(i) => i,
+            Operand::Temp => self.home(other),
+            Operand::Const(_) => return false,
+        };
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        self.truncate_code(start);
+        let start = self.pos();
+        self.emit(fused);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a, b]));
+        self.imm(pack(&[x]));
+        self.push_value(start, dst_cell, false);
+        true
+    }
+
+    /// `i64.add` of a value and the result of the `i64.shr_u` by a constant
+    /// just emitted: one `x + (y >> k)` (`i64_add_shr_u_s`, or `_a` when the
+    /// shift read `y` from the accumulator, which then still holds it).
+    fn add_shifted64(&mut self) -> bool {
+        if nofuse("add_shr64") {
+            return false;
+        }
+        let Some(Last { start, dst, shr64: Some((y, k, y_acc)), .. }) = self.last else { return false };
+        self.fold_shifted(start, dst, y, k as u32 & 63, y_acc, (h::i64_add_shr_u_s, h::i64_add_shr_u_a))
+    }
+
+    /// The integer-to-`f64` conversion just emitted by `unop` (`acc_form`
+    /// when it read its operand from the accumulator) may be the divisor of
+    /// a constant (`fused`: the slot and accumulator forms of that).
+    fn note_convert(&mut self, acc_form: Handler, fused: (Handler, Handler)) {
+        let Some(start) = self.last.map(|l| l.start) else { return };
+        let a_acc = self.is(start, acc_form);
+        let a = self.last.map(|l| self.field(l.dst_cell, 1));
+        if let (Some(last), Some(a)) = (&mut self.last, a) {
+            last.convert = Some((a, a_acc, fused));
+        }
+    }
+
+    /// `f64.div` of a constant by the conversion just emitted (`c / n as
+    /// f64`): the conversion is dropped and one `[div, (dst, a), c]` emitted.
+    fn div_converted(&mut self) -> bool {
+        if nofuse("div_convert") {
+            return false;
+        }
+        let Some(Last { start, dst, convert: Some((a, a_acc, fused)), .. }) = self.last else { return false };
+        let n = self.stack.len();
+        if !self.const_left() || self.stack[n - 1] != Operand::Temp || self.home(n - 1) != dst {
+            return false;
+        }
+        let Operand::Const(c) = self.stack[n - 2] else { return false };
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        self.truncate_code(start);
+        let start = self.pos();
+        self.emit(if a_acc { fused.1 } else { fused.0 });
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a]));
+        self.imm(c);
+        self.push_value(start, dst_cell, true);
+        true
+    }
+
     /// A commutative binary operation (the one being translated) of a value
     /// `x` and the result, in slot `dst`, of the shift of `y` by `k` emitted
     /// at `start`: the shift is dropped and `[op, (dst, x, y), k]` emitted
@@ -2760,6 +2867,9 @@ impl Translator<'_> {
             (l + 3 == start).then_some((plain, fused))
         };
         let test = || {
+            if nofuse("load_test") {
+                return None;
+            }
             h::LOAD_THEN_TEST
                 .iter()
                 .find(|&&(load, cells, br, _)| {
@@ -3722,7 +3832,8 @@ impl Translator<'_> {
                         ],
                         Some((h::i32_add_rmw_s, h::i32_add_rmw_i, 4)),
                         false,
-                    ) => {}
+                    )
+                    || t.add_compared() => {}
             O::I32Add => t.i32_add(),
             // `x - k` is `x + (-k)`, wrapping either way: one form for every
             // fusion of an add of a constant (pairs, counters, addresses).
@@ -3828,6 +3939,7 @@ impl Translator<'_> {
                     Some((h::i64_add_rmw_s, h::i64_add_rmw_i, 8)),
                     false,
                 ) => {}
+            O::I64Add if t.add_shifted64() => {}
             O::I64Add => {
                 let prev_add = t.prev_add;
                 let (start, dst_cell, a, b, imm, _) = t.binop_emit(
@@ -3858,7 +3970,14 @@ impl Translator<'_> {
             O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, true),
             O::I64Shl => binop_rev!(t, i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, i64_shl_is, i64_shl_ia),
             O::I64ShrS => binop!(t, i64_shr_s_ss, i64_shr_s_si, i64_shr_s_as, i64_shr_s_ai, false),
-            O::I64ShrU => binop!(t, i64_shr_u_ss, i64_shr_u_si, i64_shr_u_as, i64_shr_u_ai, false),
+            O::I64ShrU => {
+                let (start, dst_cell, a, _, imm, a_acc) =
+                    t.binop_emit(bin!(i64_shr_u_ss, i64_shr_u_si, i64_shr_u_as, i64_shr_u_ai), false);
+                t.push_result(start, dst_cell, None);
+                if let (Some(k), Some(last)) = (imm, &mut t.last) {
+                    last.shr64 = Some((a, k, a_acc));
+                }
+            }
             O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, i64_rotl_as, i64_rotl_ai, false),
             O::I64Rotr => binop!(t, i64_rotr_ss, i64_rotr_si, i64_rotr_as, i64_rotr_ai, false),
 
@@ -3927,6 +4046,7 @@ impl Translator<'_> {
             O::F64Mul => {
                 float_mul!(t, f64_mul_ss, f64_mul_si, f64_mul_as, f64_mul_ai; rmw f64_mul_rmw_s, f64_mul_rmw_i, 8)
             }
+            O::F64Div if t.div_converted() => {}
             O::F64Div => binop_rev!(t, f64_div_ss, f64_div_si, f64_div_as, f64_div_ai, f64_div_is, f64_div_ia),
             O::F64Min => binop!(t, f64_min_ss, f64_min_si, f64_min_as, f64_min_ai, true),
             O::F64Max => binop!(t, f64_max_ss, f64_max_si, f64_max_as, f64_max_ai, true),
@@ -3954,10 +4074,22 @@ impl Translator<'_> {
             O::F32ConvertI64S => unop!(t, f32_convert_i64_s, f32_convert_i64_s_a),
             O::F32ConvertI64U => unop!(t, f32_convert_i64_u, f32_convert_i64_u_a),
             O::F32DemoteF64 => unop!(t, f32_demote_f64, f32_demote_f64_a),
-            O::F64ConvertI32S => unop!(t, f64_convert_i32_s, f64_convert_i32_s_a),
-            O::F64ConvertI32U => unop!(t, f64_convert_i32_u, f64_convert_i32_u_a),
-            O::F64ConvertI64S => unop!(t, f64_convert_i64_s, f64_convert_i64_s_a),
-            O::F64ConvertI64U => unop!(t, f64_convert_i64_u, f64_convert_i64_u_a),
+            O::F64ConvertI32S => {
+                unop!(t, f64_convert_i32_s, f64_convert_i32_s_a);
+                t.note_convert(h::f64_convert_i32_s_a, (h::f64_div_i_convert_i32_s, h::f64_div_i_convert_i32_s_a));
+            }
+            O::F64ConvertI32U => {
+                unop!(t, f64_convert_i32_u, f64_convert_i32_u_a);
+                t.note_convert(h::f64_convert_i32_u_a, (h::f64_div_i_convert_i32_u, h::f64_div_i_convert_i32_u_a));
+            }
+            O::F64ConvertI64S => {
+                unop!(t, f64_convert_i64_s, f64_convert_i64_s_a);
+                t.note_convert(h::f64_convert_i64_s_a, (h::f64_div_i_convert_i64_s, h::f64_div_i_convert_i64_s_a));
+            }
+            O::F64ConvertI64U => {
+                unop!(t, f64_convert_i64_u, f64_convert_i64_u_a);
+                t.note_convert(h::f64_convert_i64_u_a, (h::f64_div_i_convert_i64_u, h::f64_div_i_convert_i64_u_a));
+            }
             O::F64PromoteF32 => unop!(t, f64_promote_f32, f64_promote_f32_a),
             O::I32Extend8S => unop!(t, i32_extend8_s, i32_extend8_s_a),
             O::I32Extend16S => unop!(t, i32_extend16_s, i32_extend16_s_a),

@@ -3153,3 +3153,165 @@ fn load_then_test_or_eq_branch_is_one_handler() {
         }
     }
 }
+
+fn call_val(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> Val {
+    let f = inst.get_func(&*store, name).expect(name);
+    let mut out = [Val::I32(0)];
+    f.call(&mut *store, args, &mut out).expect(name);
+    out[0]
+}
+
+#[test]
+fn i64_add_of_a_constant_shift_right_matches_the_two_operations() {
+    // `x + (y >> k)` is one handler, `y` from a local or the accumulator (a
+    // product just computed), the shift on either side of the add, and the
+    // count taken mod 64; a `local.tee` of the shift keeps its value.
+    let wat = r#"(module
+      (func (export "local") (param $x i64) (param $y i64) (result i64)
+        (i64.add (local.get $x) (i64.shr_u (local.get $y) (i64.const 3))))
+      (func (export "acc") (param $x i64) (param $y i64) (result i64)
+        (i64.add (i64.shr_u (i64.mul (local.get $y) (local.get $y)) (i64.const 1)) (local.get $x)))
+      (func (export "mod64") (param $x i64) (param $y i64) (result i64)
+        (i64.add (local.get $x) (i64.shr_u (local.get $y) (i64.const 65))))
+      (func (export "tee") (param $x i64) (param $y i64) (result i64) (local $t i64)
+        (i64.add (local.get $x) (local.tee $t (i64.shr_u (local.get $y) (i64.const 7))))
+        (local.get $t) (i64.xor))
+      (func (export "const") (param $x i64) (param $y i64) (result i64)
+        (i64.add (i64.const 5) (i64.shr_u (local.get $y) (i64.const 2)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let vals = [0u64, 1, 7, 0x8000_0000_0000_0001, u64::MAX, 0x1234_5678_9abc_def0];
+    for x in vals {
+        for y in vals {
+            let args = [Val::I64(x as i64), Val::I64(y as i64)];
+            let tee = x.wrapping_add(y >> 7) ^ (y >> 7);
+            let cases = [
+                ("local", x.wrapping_add(y >> 3)),
+                ("acc", y.wrapping_mul(y).wrapping_shr(1).wrapping_add(x)),
+                ("mod64", x.wrapping_add(y >> 1)),
+                ("tee", tee),
+                ("const", 5u64.wrapping_add(y >> 2)),
+            ];
+            for (name, want) in cases {
+                assert_eq!(call_val(&mut store, &inst, name, &args).i64(), Some(want as i64), "{name} {x} {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn constant_divided_by_a_converted_integer_matches_the_two_operations() {
+    // `c / (n as f64)` for each integer-to-f64 conversion is one handler,
+    // `n` from a local or the accumulator (a sum just computed); a
+    // `local.tee` of the conversion keeps its value, and zero divides to
+    // an infinity.
+    let convs = [
+        ("i32_s", "i32", "f64.convert_i32_s"),
+        ("i32_u", "i32", "f64.convert_i32_u"),
+        ("i64_s", "i64", "f64.convert_i64_s"),
+        ("i64_u", "i64", "f64.convert_i64_u"),
+    ];
+    let mut funcs = String::new();
+    for (name, ty, conv) in convs {
+        funcs += &format!(
+            r#"(func (export "{name}_local") (param $n {ty}) (result f64)
+                 (f64.div (f64.const 1.5) ({conv} (local.get $n))))
+               (func (export "{name}_acc") (param $n {ty}) (result f64)
+                 (f64.div (f64.const -3) ({conv} ({ty}.add (local.get $n) (local.get $n)))))
+               (func (export "{name}_tee") (param $n {ty}) (result f64) (local $t f64)
+                 (f64.div (f64.const 2) (local.tee $t ({conv} (local.get $n))))
+                 (local.get $t) (f64.add))"#
+        );
+    }
+    let (mut store, inst) = instantiate(&format!("(module {funcs})"));
+    let f = |v: Val| v.f64().expect("f64");
+    for n in
+        [0i64, 1, -1, 3, i32::MAX as i64, i32::MIN as i64, u32::MAX as i64, i64::MAX, i64::MIN, 0x1234_5678_9abc_def1]
+    {
+        let n32 = n as i32;
+        let as_f64: [(&str, Val, f64, f64); 4] = [
+            ("i32_s", Val::I32(n32), n32 as f64, n32.wrapping_add(n32) as f64),
+            ("i32_u", Val::I32(n32), n32 as u32 as f64, (n32 as u32).wrapping_add(n32 as u32) as f64),
+            ("i64_s", Val::I64(n), n as f64, n.wrapping_add(n) as f64),
+            ("i64_u", Val::I64(n), n as u64 as f64, (n as u64).wrapping_add(n as u64) as f64),
+        ];
+        for (name, arg, x, sum) in as_f64 {
+            let got = f(call_val(&mut store, &inst, &format!("{name}_local"), &[arg]));
+            assert_eq!(got.to_bits(), (1.5 / x).to_bits(), "{name}_local {n}");
+            let got = f(call_val(&mut store, &inst, &format!("{name}_acc"), &[arg]));
+            assert_eq!(got.to_bits(), (-3.0 / sum).to_bits(), "{name}_acc {n}");
+            let got = f(call_val(&mut store, &inst, &format!("{name}_tee"), &[arg]));
+            assert_eq!(got.to_bits(), (2.0 / x + x).to_bits(), "{name}_tee {n}");
+        }
+    }
+}
+
+#[test]
+fn i32_add_of_a_compare_counts_like_the_two_operations() {
+    // `x + (a <op> b)` is one handler for the i32 and i64 compares `eq`,
+    // `ne`, `lt_s`, `lt_u`, `gt_s` and `gt_u` of two slots, with `x` a local
+    // or a temporary, on either side of the compare; a `local.tee` of the
+    // compare, a constant `x` and a compare with a constant stay correct.
+    let ops = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u"];
+    let mut funcs = String::new();
+    for ty in ["i32", "i64"] {
+        for op in ops {
+            let cmp = format!("({ty}.{op} (local.get $a) (local.get $b))");
+            funcs += &format!(
+                r#"(func (export "{ty}_{op}_local") (param $a {ty}) (param $b {ty}) (param $x i32) (result i32)
+                     (i32.add (local.get $x) {cmp}))
+                   (func (export "{ty}_{op}_temp") (param $a {ty}) (param $b {ty}) (param $x i32) (result i32)
+                     (i32.add (i32.mul (local.get $x) (i32.const 3)) {cmp}))
+                   (func (export "{ty}_{op}_tee") (param $a {ty}) (param $b {ty}) (param $x i32) (result i32) (local $t i32)
+                     (i32.add (local.get $x) (local.tee $t {cmp})) (local.get $t) (i32.sub))
+                   (func (export "{ty}_{op}_const") (param $a {ty}) (param $b {ty}) (param $x i32) (result i32)
+                     (i32.add (i32.const 7) {cmp}))
+                   (func (export "{ty}_{op}_imm") (param $a {ty}) (param $b {ty}) (param $x i32) (result i32)
+                     (i32.add (local.get $x) ({ty}.{op} (local.get $a) ({ty}.const 5))))"#
+            );
+        }
+    }
+    let (mut store, inst) = instantiate(&format!("(module {funcs})"));
+    let cmp = |op: &str, a: i64, b: i64, wide: bool| -> u32 {
+        let (sa, sb, ua, ub) = if wide {
+            (a as i128, b as i128, a as u64 as u128, b as u64 as u128)
+        } else {
+            (a as i32 as i128, b as i32 as i128, a as u32 as u128, b as u32 as u128)
+        };
+        let r = match op {
+            "eq" => ua == ub,
+            "ne" => ua != ub,
+            "lt_s" => sa < sb,
+            "lt_u" => ua < ub,
+            "gt_s" => sa > sb,
+            _ => ua > ub,
+        };
+        r as u32
+    };
+    let vals = [0i64, 1, 5, -1, i32::MIN as i64, i32::MAX as i64, i64::MIN, 0x1_0000_0005];
+    for ty in ["i32", "i64"] {
+        let wide = ty == "i64";
+        for op in ops {
+            for a in vals {
+                for b in vals {
+                    for x in [0u32, 1, u32::MAX, 0x8000_0000] {
+                        let (va, vb) =
+                            if wide { (Val::I64(a), Val::I64(b)) } else { (Val::I32(a as i32), Val::I32(b as i32)) };
+                        let args = [va, vb, Val::I32(x as i32)];
+                        let c = cmp(op, a, b, wide);
+                        let cases = [
+                            ("local", x.wrapping_add(c)),
+                            ("temp", x.wrapping_mul(3).wrapping_add(c)),
+                            ("tee", x),
+                            ("const", 7 + c),
+                            ("imm", x.wrapping_add(cmp(op, a, 5, wide))),
+                        ];
+                        for (form, want) in cases {
+                            let name = format!("{ty}_{op}_{form}");
+                            assert_eq!(call(&mut store, &inst, &name, &args) as u32, want, "{name} {a} {b} {x}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1370,12 +1370,12 @@ rmw! {
 /// is `rotl(-2, y)`: a bit clear). Shift and rotate counts are taken mod 32.
 /// The `_a` forms take `y` from the accumulator.
 macro_rules! op_shifted {
-    ($($name:ident, $y:ident, |$x:ident, $s:ident, $k:ident| $e:expr;)*) => {$(
+    ($($name:ident, $y:ident, $t:ty, |$x:ident, $s:ident, $k:ident| $e:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let $x = <u32>::from_slot(pslot!(fp, ip, 1, 1));
-            let $s = operand!($y, u32, fp, ip, acc, facc);
+            let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $s = operand!($y, $t, fp, ip, acc, facc);
             let $k = imm!(ip, 2) as u32;
-            let v: u32 = $e;
+            let v: $t = $e;
             pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
             SlotVal::set_acc(v, &mut acc, &mut facc);
             next!(ip.add(3), fp, mem, len, ctx, acc, facc)
@@ -1384,12 +1384,77 @@ macro_rules! op_shifted {
 }
 
 op_shifted! {
-    i32_add_shl_s, s2, |x, y, k| x.wrapping_add(y << (k & 31));
-    i32_add_shl_a, acc, |x, y, k| x.wrapping_add(y << (k & 31));
-    i32_xor_shr_u_s, s2, |x, y, k| x ^ (y >> (k & 31));
-    i32_xor_shr_u_a, acc, |x, y, k| x ^ (y >> (k & 31));
-    i32_and_rotl_s, s2, |x, y, k| x & k.rotate_left(y);
-    i32_and_rotl_a, acc, |x, y, k| x & k.rotate_left(y);
+    i32_add_shl_s, s2, u32, |x, y, k| x.wrapping_add(y << (k & 31));
+    i32_add_shl_a, acc, u32, |x, y, k| x.wrapping_add(y << (k & 31));
+    i32_xor_shr_u_s, s2, u32, |x, y, k| x ^ (y >> (k & 31));
+    i32_xor_shr_u_a, acc, u32, |x, y, k| x ^ (y >> (k & 31));
+    i32_and_rotl_s, s2, u32, |x, y, k| x & k.rotate_left(y);
+    i32_and_rotl_a, acc, u32, |x, y, k| x & k.rotate_left(y);
+    i64_add_shr_u_s, s2, u64, |x, y, k| x.wrapping_add(y >> (k & 63));
+    i64_add_shr_u_a, acc, u64, |x, y, k| x.wrapping_add(y >> (k & 63));
+}
+
+/// `[op, (dst, a, b), (x)]`: `dst = x + (a <op> b)` (wrapping i32), the
+/// `i32.add` of a compare's value, as a branchless count compiles
+/// (`n += (a < b) as usize`). `ADD_CMP` pairs each with the compare's `_ss`
+/// handler.
+macro_rules! add_cmp {
+    ($($name:ident, $cmp:ident, $t:ty, |$a:ident, $b:ident| $e:expr;)*) => {
+        $(
+            pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
+                let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+                let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
+                let x = <u32>::from_slot(pslot!(fp, ip, 2, 0));
+                let v = x.wrapping_add(($e) as u32);
+                pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+                SlotVal::set_acc(v, &mut acc, &mut facc);
+                next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+            }
+        )*
+        /// `(compare, fused add)` pairs.
+        pub(crate) const ADD_CMP: &[(crate::exec::Handler, crate::exec::Handler)] = &[$(($cmp, $name)),*];
+    };
+}
+
+add_cmp! {
+    i32_add_eq_ss, i32_eq_ss, u32, |a, b| a == b;
+    i32_add_ne_ss, i32_ne_ss, u32, |a, b| a != b;
+    i32_add_lt_s_ss, i32_lt_s_ss, i32, |a, b| a < b;
+    i32_add_lt_u_ss, i32_lt_u_ss, u32, |a, b| a < b;
+    i32_add_gt_s_ss, i32_gt_s_ss, i32, |a, b| a > b;
+    i32_add_gt_u_ss, i32_gt_u_ss, u32, |a, b| a > b;
+    i32_add_i64_eq_ss, i64_eq_ss, u64, |a, b| a == b;
+    i32_add_i64_ne_ss, i64_ne_ss, u64, |a, b| a != b;
+    i32_add_i64_lt_s_ss, i64_lt_s_ss, i64, |a, b| a < b;
+    i32_add_i64_lt_u_ss, i64_lt_u_ss, u64, |a, b| a < b;
+    i32_add_i64_gt_s_ss, i64_gt_s_ss, i64, |a, b| a > b;
+    i32_add_i64_gt_u_ss, i64_gt_u_ss, u64, |a, b| a > b;
+}
+
+/// `[op, (dst, a), c]`: `dst = c / (a as f64)`, the `f64.div` of a constant
+/// by the conversion of an integer operand (`1.0 / n as f64`) in one
+/// handler; the `_a` forms take `a` from the accumulator.
+macro_rules! div_converted {
+    ($($name:ident, $acc_name:ident, $t:ty;)*) => {$(
+        div_converted!(@one $name, s1, $t);
+        div_converted!(@one $acc_name, acc, $t);
+    )*};
+    (@one $name:ident, $src:ident, $t:ty) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, _facc: f64) -> Ip {
+            let c = f64::from_slot(imm!(ip, 2));
+            let a = operand!($src, $t, fp, ip, acc, _facc);
+            let v = c / (a as f64);
+            pslot!(fp, ip, 1, 0) = SlotVal::to_slot(v);
+            next!(ip.add(3), fp, mem, len, ctx, acc, v)
+        }
+    };
+}
+
+div_converted! {
+    f64_div_i_convert_i32_s, f64_div_i_convert_i32_s_a, i32;
+    f64_div_i_convert_i32_u, f64_div_i_convert_i32_u_a, u32;
+    f64_div_i_convert_i64_s, f64_div_i_convert_i64_s_a, i64;
+    f64_div_i_convert_i64_u, f64_div_i_convert_i64_u_a, u64;
 }
 
 /// A loop counter's update and its compare-and-branch in one handler:
