@@ -483,7 +483,7 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`.
+/// `load_test`, `binop_and`, `and_add`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -1852,6 +1852,73 @@ impl Translator<'_> {
         let Some((a, k, a_acc)) = last.shr else { return false };
         let handler = if a_acc { h::i32_shr_u_and_a } else { h::i32_shr_u_and };
         self.fuse_and_mask(last, handler, a, k as u32 & 31, mask);
+        true
+    }
+
+    /// `i32.and` of a constant mask with the result of the `i32.sub` or
+    /// `i32.add` of two slots just emitted: one `i32_sub_and_ss` /
+    /// `i32_add_and_ss`.
+    fn binop_and(&mut self) -> bool {
+        if nofuse("binop_and") {
+            return false;
+        }
+        let Some((last, mask)) = self.and_mask_of_last() else { return false };
+        let handler = if self.is(last.start, h::i32_sub_ss) {
+            h::i32_sub_and_ss
+        } else if self.is(last.start, h::i32_add_ss) {
+            h::i32_add_and_ss
+        } else {
+            return false;
+        };
+        let [_, a, b] = self.fields_at(last.dst_cell);
+        let p = self.drop_last_and_operands(last);
+        let start = self.pos();
+        self.emit(handler);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a, b]));
+        self.imm(mask as u32 as u64);
+        self.push_value(start, dst_cell, false);
+        true
+    }
+
+    /// `i32.add` of local `l` and a value `x` (not a constant) right after
+    /// the `i32_and_si` that set `l` (`l = a & mask`, the accumulator still
+    /// holding it): one `i32_and_si_add` does both.
+    fn masked_then_add(&mut self) -> bool {
+        if nofuse("and_add") {
+            return false;
+        }
+        let Some(q) = self.last_start.filter(|&q| q + 3 == self.pos() && self.is(q, h::i32_and_si)) else {
+            return false;
+        };
+        let [l, a, _] = self.fields_at(q + 1);
+        let n = self.stack.len();
+        if n < 2 || !self.in_acc(l, false) {
+            return false;
+        }
+        let Some(at) = [n - 1, n - 2].into_iter().find(|&k| self.stack[k] == Operand::Local(l)) else { return false };
+        let other = if at == n - 1 { n - 2 } else { n - 1 };
+        let x = match self.stack[other] {
+            Operand::Local(i) => i,
+            Operand::Temp => self.home(other),
+            Operand::Const(_) => return false,
+        };
+        let mask = self.raw(q + 2).unwrap_or(0);
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        self.truncate_code(q);
+        let start = self.pos();
+        self.emit(h::i32_and_si_add);
+        let dst_cell = self.pos();
+        self.imm(pack(&[l, a, self.home(p)]));
+        self.imm(pack(&[x]));
+        self.imm(mask);
+        // The result is in field 2 of the first cell, not 0 (see `Last`).
+        self.push(Operand::Temp);
+        self.last = None;
+        self.acc = Some(Acc { slot: self.home(p), float: false });
+        let _ = (start, dst_cell);
         true
     }
 
@@ -3833,7 +3900,8 @@ impl Translator<'_> {
                         Some((h::i32_add_rmw_s, h::i32_add_rmw_i, 4)),
                         false,
                     )
-                    || t.add_compared() => {}
+                    || t.add_compared()
+                    || t.masked_then_add() => {}
             O::I32Add => t.i32_add(),
             // `x - k` is `x + (-k)`, wrapping either way: one form for every
             // fusion of an add of a constant (pairs, counters, addresses).
@@ -3866,7 +3934,8 @@ impl Translator<'_> {
             O::I32DivU => binop!(t, i32_div_u_ss, i32_div_u_si, i32_div_u_as, i32_div_u_ai, false),
             O::I32RemS => binop!(t, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_as, i32_rem_s_ai, false),
             O::I32RemU => binop!(t, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_as, i32_rem_u_ai, false),
-            O::I32And if t.shr_and() || t.add_and() || t.bit_and() || t.bit_of_shr() || t.and_rotated() => {}
+            O::I32And
+                if t.shr_and() || t.add_and() || t.binop_and() || t.bit_and() || t.bit_of_shr() || t.and_rotated() => {}
             O::I32And => t.binop_tested(
                 bin!(i32_and_ss, i32_and_si, i32_and_as, i32_and_ai),
                 (h::br_i32_and_ss, h::br_i32_and_si, h::br_i32_and_as, h::br_i32_and_ai),

@@ -3315,3 +3315,60 @@ fn i32_add_of_a_compare_counts_like_the_two_operations() {
         }
     }
 }
+
+#[test]
+fn masked_sums_and_a_masked_local_added_right_away_match_the_separate_operations() {
+    // `(a - b) & m` and `(a + b) & m` of two slots are one handler, and so is
+    // `l = a & m; l + x` (`x` a local, a temporary, or `l` itself); their
+    // values feed a branch, a `local.tee` and a later read of `l`.
+    let wat = r#"(module
+      (func (export "sub_and") (param $a i32) (param $b i32) (param $x i32) (result i32)
+        (i32.and (i32.sub (local.get $a) (local.get $b)) (i32.const 0xffff)))
+      (func (export "add_and") (param $a i32) (param $b i32) (param $x i32) (result i32)
+        (i32.and (i32.add (local.get $a) (local.get $b)) (i32.const 0x7f0f)))
+      (func (export "sub_and_br") (param $a i32) (param $b i32) (param $x i32) (result i32) (local $d i32)
+        (block $out
+          (br_if $out (i32.gt_u (local.tee $d (i32.and (i32.sub (local.get $a) (local.get $b)) (i32.const 255)))
+                                (local.get $x)))
+          (return (i32.add (local.get $d) (i32.const 1000))))
+        (local.get $d))
+      (func (export "and_add") (param $a i32) (param $b i32) (param $x i32) (result i32)
+        (local.set $a (i32.and (local.get $a) (i32.const 0x7fff)))
+        (i32.add (local.get $a) (local.get $x))
+        (local.get $a) (i32.mul))
+      (func (export "and_add_self") (param $a i32) (param $b i32) (param $x i32) (result i32)
+        (local.set $a (i32.and (local.get $a) (i32.const 0x7fff)))
+        (i32.add (local.get $a) (local.get $a)))
+      (func (export "and_add_temp") (param $a i32) (param $b i32) (param $x i32) (result i32)
+        (i32.mul (local.get $x) (i32.const 3))
+        (local.set $b (i32.and (local.get $b) (i32.const 0xff)))
+        (i32.add (local.get $b))
+        (local.get $b) (i32.xor))
+      (func (export "and_add_tee") (param $a i32) (param $b i32) (param $x i32) (result i32)
+        (i32.add (local.get $x) (local.tee $a (i32.and (local.get $b) (i32.const 0xf0f0))))
+        (local.get $a) (i32.sub)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let vals = [0u32, 1, 5, 0xff, 0x1_0000, 0x8000_0001, u32::MAX, 0x1234_5678];
+    for a in vals {
+        for b in vals {
+            for x in [0u32, 3, 200, u32::MAX] {
+                let args = [Val::I32(a as i32), Val::I32(b as i32), Val::I32(x as i32)];
+                let d = a.wrapping_sub(b) & 255;
+                let la = a & 0x7fff;
+                let lb = b & 0xff;
+                let cases = [
+                    ("sub_and", a.wrapping_sub(b) & 0xffff),
+                    ("add_and", a.wrapping_add(b) & 0x7f0f),
+                    ("sub_and_br", if d > x { d } else { d + 1000 }),
+                    ("and_add", la.wrapping_add(x).wrapping_mul(la)),
+                    ("and_add_self", la.wrapping_add(la)),
+                    ("and_add_temp", x.wrapping_mul(3).wrapping_add(lb) ^ lb),
+                    ("and_add_tee", x),
+                ];
+                for (name, want) in cases {
+                    assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {a} {b} {x}");
+                }
+            }
+        }
+    }
+}

@@ -778,6 +778,36 @@ add_and! {
     i32_add_and_a, acc;
 }
 
+/// `[op, (dst, a, b), mask]`: `(a - b) & mask` or `(a + b) & mask`
+/// (wrapping), a distance or index in a ring buffer (`(pos - cur) & WMASK`).
+macro_rules! binop_and {
+    ($($name:ident, |$a:ident, $b:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let $a = pslot!(fp, ip, 1, 1) as u32;
+            let $b = pslot!(fp, ip, 1, 2) as u32;
+            let v = (($e) & imm!(ip, 2) as u32) as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(3), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+binop_and! {
+    i32_sub_and_ss, |a, b| a.wrapping_sub(b);
+    i32_add_and_ss, |a, b| a.wrapping_add(b);
+}
+
+/// `[i32_and_si_add, (l, a, dst), (x), mask]`: `l = a & mask`, then `dst =
+/// l + x` (wrapping, `x` read after `l` is written): a local masked in place
+/// and added to a base right away (`cur &= WMASK; base + cur`).
+pub(crate) unsafe fn i32_and_si_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let l = (pslot!(fp, ip, 1, 1) as u32 & imm!(ip, 3) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = l;
+    let v = (l as u32).wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
+    pslot!(fp, ip, 1, 2) = v;
+    next!(ip.add(4), fp, mem, len, ctx, v, facc)
+}
+
 /// `[op, (dst, a), k | mask << 32, n, target]`: `dst = (a + k) & mask` as
 /// `i32_add_and` computes it (the `_a` forms take `a` from the
 /// accumulator), then a branch if `dst <op> n` (unsigned): a character-class
