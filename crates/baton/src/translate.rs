@@ -483,7 +483,7 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `binop_and`, `and_add`.
+/// `load_test`, `binop_and`, `and_add`, `mul_keep_add`, `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -987,6 +987,9 @@ impl Translator<'_> {
     /// after it, which keeps its cells and handler): recorded in
     /// `then_fused`, so truncating or draining code from `next` on reverts it.
     fn fuse_then(&mut self, first: usize, next: usize, plain: Handler, fused: Handler) {
+        if nofuse("then") {
+            return;
+        }
         self.code[first] = Cell::handler(fused);
         self.then_fused.push((first, next, plain));
     }
@@ -1103,6 +1106,9 @@ impl Translator<'_> {
                 // Merged into a `copy_br_*`: not a copy any more.
                 continue;
             };
+            if nofuse("copy_then") {
+                continue;
+            }
             if let Some(&(_, fused)) = table.iter().find(|(next, _)| self.is(p + cells, *next)) {
                 self.code[p] = Cell::handler(fused);
             }
@@ -1878,6 +1884,47 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(mask as u32 as u64);
         self.push_value(start, dst_cell, false);
+        true
+    }
+
+    /// `f64.add` of local `l` and a value `c` (not a constant) right after
+    /// the `f64_mul_ss`/`_as` that set `l` (`local.tee`, the accumulator
+    /// still holding the product): one `f64_mul_keep_add_s`/`_a`.
+    fn kept_product_then_add(&mut self) -> bool {
+        if nofuse("mul_keep_add") {
+            return false;
+        }
+        let Some(q) = self.last_start.filter(|&q| q + 2 == self.pos()) else { return false };
+        let fused = if self.is(q, h::f64_mul_ss) {
+            h::f64_mul_keep_add_s
+        } else if self.is(q, h::f64_mul_as) {
+            h::f64_mul_keep_add_a
+        } else {
+            return false;
+        };
+        let [l, a, b] = self.fields_at(q + 1);
+        let n = self.stack.len();
+        if n < 2 || l >= self.nlocals || !self.in_acc(l, true) {
+            return false;
+        }
+        let Some(at) = [n - 1, n - 2].into_iter().find(|&k| self.stack[k] == Operand::Local(l)) else { return false };
+        let other = if at == n - 1 { n - 2 } else { n - 1 };
+        let c = match self.stack[other] {
+            Operand::Local(i) => i,
+            Operand::Temp => self.home(other),
+            Operand::Const(_) => return false,
+        };
+        self.pop();
+        self.pop();
+        let p = self.stack.len();
+        self.truncate_code(q);
+        self.emit(fused);
+        self.imm(pack(&[l, a, b]));
+        self.imm(pack(&[self.home(p), c]));
+        // The result is in the second cell (see `Last`).
+        self.push(Operand::Temp);
+        self.last = None;
+        self.acc = Some(Acc { slot: self.home(p), float: true });
         true
     }
 
@@ -4082,6 +4129,7 @@ impl Translator<'_> {
             O::F64Add => {
                 if !t.mul_then(h::f64_mul_add, h::f64_mul_add, true, &[(h::f64_load, h::f64_load2_mul_add)])
                     && !t.sum_then()
+                    && !t.kept_product_then_add()
                     && !t.load_then(
                         &[(h::f64_load, h::f64_add_load)],
                         Some((h::f64_add_rmw_s, h::f64_add_rmw_i, 8)),

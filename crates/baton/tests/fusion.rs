@@ -3372,3 +3372,49 @@ fn masked_sums_and_a_masked_local_added_right_away_match_the_separate_operations
         }
     }
 }
+
+#[test]
+fn f64_product_kept_in_a_local_and_added_matches_the_separate_operations() {
+    // `l = a * b` (`local.tee`) followed by `l + c` is one handler, `a` from
+    // a local or the accumulator (a value just computed), `c` a local, a
+    // temporary or `l` itself; the sum and `l` keep separate roundings.
+    let wat = r#"(module
+      (func (export "local") (param $a f64) (param $b f64) (param $c f64) (result f64) (local $l f64)
+        (f64.add (local.tee $l (f64.mul (local.get $a) (local.get $b))) (local.get $c))
+        (local.get $l) (f64.sub))
+      (func (export "acc") (param $a f64) (param $b f64) (param $c f64) (result f64) (local $l f64)
+        (f64.add (local.get $c) (local.tee $l (f64.mul (f64.add (local.get $a) (local.get $c)) (local.get $b))))
+        (local.get $l) (f64.div))
+      (func (export "self") (param $a f64) (param $b f64) (param $c f64) (result f64) (local $l f64)
+        (f64.add (local.tee $l (f64.mul (local.get $a) (local.get $a))) (local.get $l)))
+      (func (export "temp") (param $a f64) (param $b f64) (param $c f64) (result f64) (local $l f64)
+        (f64.sqrt (local.get $c))
+        (local.tee $l (f64.mul (local.get $b) (local.get $b)))
+        (f64.add)
+        (local.get $l) (f64.mul)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let vals = [0.0f64, -0.0, 1.5, -3.25, 1e300, -1e-300, f64::INFINITY, f64::NAN, 0.1, 7.0];
+    for a in vals {
+        for b in vals {
+            for c in vals {
+                let args = [Val::F64(a.to_bits()), Val::F64(b.to_bits()), Val::F64(c.to_bits())];
+                let cases = [
+                    ("local", (a * b + c) - a * b),
+                    ("acc", (c + (a + c) * b) / ((a + c) * b)),
+                    ("self", a * a + a * a),
+                    ("temp", (c.sqrt() + b * b) * (b * b)),
+                ];
+                for (name, want) in cases {
+                    let f = inst.get_func(&store, name).expect(name);
+                    let mut out = [Val::F64(0)];
+                    f.call(&mut store, &args, &mut out).expect(name);
+                    let got = out[0].f64().expect("f64");
+                    assert!(
+                        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                        "{name} {a} {b} {c}: {got} != {want}"
+                    );
+                }
+            }
+        }
+    }
+}

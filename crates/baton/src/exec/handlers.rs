@@ -778,6 +778,30 @@ add_and! {
     i32_add_and_a, acc;
 }
 
+/// `[op, (l, a, b), (dst, c)]`: `l = a * b` (f64), then `dst = l + c`, with
+/// `c` read after `l` is written: a square or product kept in a local and
+/// summed right away (`x2 = x * x; y2 = y * y; x2 + y2`). The `_a` form takes
+/// `a` from the accumulator.
+macro_rules! mul_keep_add {
+    ($($name:ident, $src:ident;)*) => {$(
+        // `facc` is unused by the slot form.
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let a = operand!($src, f64, fp, ip, acc, facc);
+            let l = a * f64::from_slot(pslot!(fp, ip, 1, 2));
+            pslot!(fp, ip, 1, 0) = l.to_bits();
+            let v = l + f64::from_slot(pslot!(fp, ip, 2, 1));
+            pslot!(fp, ip, 2, 0) = v.to_bits();
+            next!(ip.add(3), fp, mem, len, ctx, acc, v)
+        }
+    )*};
+}
+
+mul_keep_add! {
+    f64_mul_keep_add_s, s1;
+    f64_mul_keep_add_a, acc;
+}
+
 /// `[op, (dst, a, b), mask]`: `(a - b) & mask` or `(a + b) & mask`
 /// (wrapping), a distance or index in a ring buffer (`(pos - cur) & WMASK`).
 macro_rules! binop_and {
