@@ -483,7 +483,8 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `binop_and`, `and_add`, `mul_keep_add`, `copy_then`, `then`.
+/// `load_test`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
+/// `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -1884,6 +1885,46 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(mask as u32 as u64);
         self.push_value(start, dst_cell, false);
+        true
+    }
+
+    /// `global.set g` of the value of the `i32_add_si` just emitted (`d = a +
+    /// k`, `d` the operand's slot): one `i32_add_si_global_set`; when `a` is
+    /// the value of a `global_get g` right before the add, one
+    /// `global_add_si_set` (a shadow stack frame taken or given back).
+    fn global_add_set(&mut self, g: u32) -> bool {
+        if nofuse("global_add") {
+            return false;
+        }
+        let Some(q) = self.last_start.filter(|&q| q + 3 == self.pos() && self.is(q, h::i32_add_si)) else {
+            return false;
+        };
+        let n = self.stack.len();
+        let [d, a, _] = self.fields_at(q + 1);
+        let (top, local) = match self.stack.last() {
+            Some(&Operand::Temp) => (self.home(n - 1), false),
+            Some(&Operand::Local(i)) => (i, true),
+            _ => return false,
+        };
+        if top != d {
+            return false;
+        }
+        let k = self.raw(q + 2).unwrap_or(0);
+        // `a` is the temporary `global_get g` wrote just before the add.
+        let get = q
+            .checked_sub(3)
+            .filter(|&r| self.is(r, h::global_get) && self.raw(r + 2) == Some(g as u64))
+            .filter(|&r| self.field(r + 1, 0) == a && a >= self.nlocals);
+        self.pop();
+        let start = get.unwrap_or(q);
+        self.truncate_code(start);
+        self.emit(if get.is_some() { h::global_add_si_set } else { h::i32_add_si_global_set });
+        self.imm(pack(&[d, a]));
+        self.imm(k);
+        self.imm(g as u64);
+        self.last = None;
+        // A local keeps the value the accumulator holds; a temporary is gone.
+        self.acc = local.then_some(Acc { slot: d, float: false });
         true
     }
 
@@ -3288,6 +3329,7 @@ impl Translator<'_> {
                 t.imm(global_index as u64);
                 t.push_result(start, dst_cell, None);
             }
+            O::GlobalSet { global_index } if t.global_add_set(global_index) => {}
             O::GlobalSet { global_index } => t.emit_with_slots(h::global_set, &[global_index as u64], 1),
 
             O::I32Load { memarg } | O::F32Load { memarg } => t.load_fused(

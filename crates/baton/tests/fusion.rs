@@ -3418,3 +3418,46 @@ fn f64_product_kept_in_a_local_and_added_matches_the_separate_operations() {
         }
     }
 }
+
+#[test]
+fn shadow_stack_pointer_updates_match_the_separate_operations() {
+    // `global.get sp; i32.const k; i32.sub; local.tee fp; global.set sp` is
+    // one handler, and so is `fp + k` set to a global (the frame given back);
+    // a get of another global, a value not kept in a local and wrapping
+    // arithmetic stay correct.
+    let wat = r#"(module
+      (global $sp (export "sp") (mut i32) (i32.const 1024))
+      (global $other (export "other") (mut i32) (i32.const 77))
+      (func (export "frame") (param $k i32) (result i32) (local $fp i32)
+        (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 48))))
+        (i32.add (local.get $fp) (local.get $k)))
+      (func (export "unframe") (param $k i32) (result i32) (local $fp i32)
+        (local.set $fp (global.get $sp))
+        (global.set $sp (i32.add (local.get $fp) (i32.const 48)))
+        (local.get $fp))
+      (func (export "cross") (param $k i32) (result i32) (local $fp i32)
+        (global.set $sp (local.tee $fp (i32.add (global.get $other) (i32.const -5))))
+        (local.get $fp))
+      (func (export "temp") (param $k i32) (result i32)
+        (global.set $other (i32.add (global.get $other) (local.get $k)))
+        (global.set $other (i32.add (global.get $other) (i32.const 0x7fffffff)))
+        (global.get $other)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let global =
+        |store: &Store<()>, name: &str| inst.get_global(store, name).expect(name).get(store).i32().expect("i32");
+    assert_eq!(call(&mut store, &inst, "frame", &[Val::I32(5)]), 1024 - 48 + 5);
+    assert_eq!(global(&store, "sp"), 1024 - 48);
+    assert_eq!(call(&mut store, &inst, "frame", &[Val::I32(0)]), 1024 - 96);
+    assert_eq!(call(&mut store, &inst, "unframe", &[Val::I32(0)]), 1024 - 96);
+    assert_eq!(global(&store, "sp"), 1024 - 48);
+    assert_eq!(call(&mut store, &inst, "cross", &[Val::I32(0)]), 72);
+    assert_eq!((global(&store, "sp"), global(&store, "other")), (72, 77));
+    let want = 77i32.wrapping_add(9).wrapping_add(0x7fff_ffff);
+    assert_eq!(call(&mut store, &inst, "temp", &[Val::I32(9)]), want);
+    assert_eq!(global(&store, "other"), want);
+    // The stack pointer wraps like i32 arithmetic.
+    for _ in 0..30 {
+        call(&mut store, &inst, "frame", &[Val::I32(0)]);
+    }
+    assert_eq!(global(&store, "sp"), 72 - 30 * 48);
+}

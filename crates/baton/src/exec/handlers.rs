@@ -623,6 +623,43 @@ pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut 
     next!(ip.add(3), fp, mem, len, ctx, acc, facc)
 }
 
+/// `[i32_add_si_global_set, (d, a), k, global]`: `d = a + k` (wrapping
+/// i32), then the global is set to `d`: a shadow stack pointer moved back at
+/// a function's end.
+pub(crate) unsafe fn i32_add_si_global_set(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let v = (pslot!(fp, ip, 1, 1) as u32).wrapping_add(imm!(ip, 2) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    **(*ctx).globals.add(imm!(ip, 3) as usize) = v;
+    next!(ip.add(4), fp, mem, len, ctx, v, facc)
+}
+
+/// `[global_add_si_set, (d), k, global]`: `d = global + k` (wrapping i32),
+/// then the global is set to `d`: a function's frame taken from the shadow
+/// stack (`global.get sp; i32.const k; i32.sub; local.tee fp; global.set sp`).
+pub(crate) unsafe fn global_add_si_set(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let g = *(*ctx).globals.add(imm!(ip, 3) as usize);
+    let v = (*g as u32).wrapping_add(imm!(ip, 2) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    *g = v;
+    next!(ip.add(4), fp, mem, len, ctx, v, facc)
+}
+
 /// `[unreachable]`
 pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: *mut Ctx, _acc: u64, _facc: f64) -> Ip {
     trap!(ctx, TrapCode::Unreachable)
