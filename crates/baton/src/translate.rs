@@ -483,7 +483,7 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
+/// `load_test`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`, `load_sub`,
 /// `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -1885,6 +1885,39 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(mask as u32 as u64);
         self.push_value(start, dst_cell, false);
+        true
+    }
+
+    /// `f64.sub` of the value just loaded by an `f64_load`/`_a` (a slot
+    /// address) or `f64_load_si` (a slot plus a constant) and a slot value:
+    /// one `f64_load_sub`/`f64_load_si_sub` (`dx = p.x - x`).
+    fn load_then_sub(&mut self) -> bool {
+        if nofuse("load_sub") {
+            return false;
+        }
+        let Some(last) = self.last else { return false };
+        let Some((8, addr, _)) = last.load else { return false };
+        let n = self.stack.len();
+        if self.stack[n - 2] != Operand::Temp || last.dst != self.home(n - 2) {
+            return false;
+        }
+        let (fused, k) = match addr.rhs {
+            AddrRhs::Imm(0) if self.is(last.start, h::f64_load) || self.is(last.start, h::f64_load_a) => {
+                (h::f64_load_sub as Handler, None)
+            }
+            AddrRhs::Imm(k) if self.is(last.start, h::f64_load_si) => (h::f64_load_si_sub as Handler, Some(k)),
+            _ => return false,
+        };
+        let Some((p, c, false)) = self.take_last_operand() else { return false };
+        let start = self.pos();
+        self.emit(fused);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), addr.a, c]));
+        if let Some(k) = k {
+            self.imm(k);
+        }
+        self.imm(addr.offset + 8);
+        self.push_value(start, dst_cell, true);
         true
     }
 
@@ -4189,7 +4222,7 @@ impl Translator<'_> {
                 }
             }
             O::F64Sub => {
-                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true, &[]) {
+                if !t.mul_then(h::f64_mul_sub, h::f64_mul_rsub, true, &[]) && !t.load_then_sub() {
                     let n = t.stack.len();
                     let slots = !matches!(t.stack[n - 2..], [Operand::Const(_), _] | [_, Operand::Const(_)]);
                     binop_rev!(t, f64_sub_ss, f64_sub_si, f64_sub_as, f64_sub_ai, f64_sub_is, f64_sub_ia; rmw f64_sub_rmw_s, f64_sub_rmw_i, 8);

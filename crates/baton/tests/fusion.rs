@@ -3461,3 +3461,49 @@ fn shadow_stack_pointer_updates_match_the_separate_operations() {
     }
     assert_eq!(global(&store, "sp"), 72 - 30 * 48);
 }
+
+#[test]
+fn f64_loaded_value_minus_a_slot_matches_the_separate_operations() {
+    // `load(p) - x` and `load(p + k) - x` are one handler; `load(p + q) - x`
+    // and `x - load(p)` (loaded value on the right) are not fused but equal;
+    // an access out of bounds traps.
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "plain") (param $p i32) (param $x f64) (result f64) (local $d f64)
+        (local.tee $d (f64.sub (f64.load (local.get $p)) (local.get $x)))
+        (local.get $d) (f64.mul))
+      (func (export "field") (param $p i32) (param $x f64) (result f64)
+        (f64.sub (f64.load offset=8 (i32.add (local.get $p) (i32.const 16))) (local.get $x)))
+      (func (export "pair") (param $p i32) (param $x f64) (result f64)
+        (f64.sub (f64.load offset=8 (i32.add (local.get $p) (local.get $p))) (local.get $x)))
+      (func (export "right") (param $p i32) (param $x f64) (result f64)
+        (f64.sub (local.get $x) (f64.load (local.get $p)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let vals = [1.5f64, -0.0, f64::NAN, 1e308, -7.25, 0.1, f64::INFINITY, 3.0];
+    for (i, v) in vals.iter().enumerate() {
+        mem.data_mut(&mut store)[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    let at = |i: usize| vals[i % vals.len()];
+    let run = |store: &mut Store<()>, name: &str, p: i32, x: f64| -> Result<f64, baton::Error> {
+        let f = inst.get_func(&*store, name).expect(name);
+        let mut out = [Val::F64(0)];
+        f.call(&mut *store, &[Val::I32(p), Val::F64(x.to_bits())], &mut out)?;
+        Ok(out[0].f64().expect("f64"))
+    };
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    for x in [0.0f64, -2.5, f64::NAN, 1e-300] {
+        for i in 0..4usize {
+            let p = (i * 8) as i32;
+            assert!(same(run(&mut store, "plain", p, x).unwrap(), (at(i) - x) * (at(i) - x)), "plain {i} {x}");
+            assert!(same(run(&mut store, "field", p, x).unwrap(), at(i + 3) - x), "field {i} {x}");
+            assert!(same(run(&mut store, "pair", p, x).unwrap(), at(2 * i + 1) - x), "pair {i} {x}");
+            assert!(same(run(&mut store, "right", p, x).unwrap(), x - at(i)), "right {i} {x}");
+        }
+        for (name, p) in [("plain", 65_529), ("field", 65_512), ("pair", 32_761), ("plain", -1)] {
+            let err = run(&mut store, name, p, x).unwrap_err();
+            assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{name} {p}");
+        }
+        assert!(run(&mut store, "field", 65_504, x).is_ok());
+    }
+}

@@ -2094,30 +2094,35 @@ pub(crate) unsafe fn i32_and_rotl_rmw_sxk(
 /// `[op_load, (dst, addr, b), offset]` is `dst = load(addr) op b` (`sum +=
 /// a[i]`), one bounds check as the load's; the result goes to `dst` and the
 /// accumulator (`facc` for `f64`).
+///
+/// The `_si` forms load from `addr + k` (`[op_load_si, (dst, addr, b), k,
+/// offset]`), as a field of a struct pointed to by a local is read.
 macro_rules! op_load {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr, $res:ident, |$x:ident, $y:ident| $e:expr;)*) => {$(
+    ($($name:ident, $addr:ident, $off:expr, $m:ty, |$v:ident| $conv:expr, $res:ident, |$x:ident, $y:ident| $e:expr;)*) => {$(
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
+            let end = address!($addr, fp, ip, acc) as u64 + imm!(ip, $off);
             let $v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned());
             let $x: u64 = $conv;
             let $y: u64 = pslot!(fp, ip, 1, 2);
             let r: u64 = $e;
             pslot!(fp, ip, 1, 0) = r;
             let (acc, facc) = load!(@result $res, r, acc, facc);
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+            next!(ip.add($off + 1), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
 
 op_load! {
-    i32_add_load, u32, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
-    i32_add_load8_u, u8, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
-    i32_add_load16_u, u16, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
-    i64_add_load, u64, |v| v, int, |x, y| x.wrapping_add(y);
-    i64_add_load8_u, u8, |v| v as u64, int, |x, y| x.wrapping_add(y);
-    i64_add_load32_u, u32, |v| v as u64, int, |x, y| x.wrapping_add(y);
-    f64_add_load, u64, |v| v, float, |x, y| (f64::from_bits(x) + f64::from_bits(y)).to_bits();
+    i32_add_load, s1, 2, u32, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
+    i32_add_load8_u, s1, 2, u8, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
+    i32_add_load16_u, s1, 2, u16, |v| v as u64, int, |x, y| (x as u32).wrapping_add(y as u32) as u64;
+    i64_add_load, s1, 2, u64, |v| v, int, |x, y| x.wrapping_add(y);
+    i64_add_load8_u, s1, 2, u8, |v| v as u64, int, |x, y| x.wrapping_add(y);
+    i64_add_load32_u, s1, 2, u32, |v| v as u64, int, |x, y| x.wrapping_add(y);
+    f64_add_load, s1, 2, u64, |v| v, float, |x, y| (f64::from_bits(x) + f64::from_bits(y)).to_bits();
+    f64_load_sub, s1, 2, u64, |v| v, float, |x, y| (f64::from_bits(x) - f64::from_bits(y)).to_bits();
+    f64_load_si_sub, si, 3, u64, |v| v, float, |x, y| (f64::from_bits(x) - f64::from_bits(y)).to_bits();
 }
 
 /// A load from an address just loaded: `[load_load, (dst, addr, mid), end1,
