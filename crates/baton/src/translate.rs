@@ -1667,16 +1667,8 @@ impl Translator<'_> {
             return false;
         };
         let Some(&(_, fused)) = h::ADD_CMP.iter().find(|&&(cmp, _)| self.is(start, cmp)) else { return false };
-        let n = self.stack.len();
-        let Some(cmp) = [n - 1, n - 2].into_iter().find(|&q| self.home(q) == dst) else { return false };
-        if self.stack[cmp] != Operand::Temp {
+        let Some(x) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
             return false;
-        }
-        let other = if cmp == n - 1 { n - 2 } else { n - 1 };
-        let x = match self.stack[other] {
-            Operand::Local(i) => i,
-            Operand::Temp => self.home(other),
-            Operand::Const(_) => return false,
         };
         self.pop();
         self.pop();
@@ -1739,25 +1731,31 @@ impl Translator<'_> {
         true
     }
 
+    /// For a commutative binary operation about to be translated: if one of
+    /// its two operands satisfies `is_it` (given its stack position), the
+    /// slot of the other one, unless that is a constant.
+    fn other_operand(&self, is_it: impl Fn(usize) -> bool) -> Option<u32> {
+        let n = self.stack.len();
+        if n < 2 {
+            return None;
+        }
+        let found = [n - 1, n - 2].into_iter().find(|&q| is_it(q))?;
+        let other = if found == n - 1 { n - 2 } else { n - 1 };
+        match self.stack[other] {
+            Operand::Local(i) => Some(i),
+            Operand::Temp => Some(self.home(other)),
+            Operand::Const(_) => None,
+        }
+    }
+
     /// A commutative binary operation (the one being translated) of a value
     /// `x` and the result, in slot `dst`, of the shift of `y` by `k` emitted
     /// at `start`: the shift is dropped and `[op, (dst, x, y), k]` emitted
     /// (`forms`: `y` from a slot, from the accumulator).
     fn fold_shifted(&mut self, start: usize, dst: u32, y: u32, k: u32, y_acc: bool, forms: (Handler, Handler)) -> bool {
-        let n = self.stack.len();
-        if n < 2 {
-            return false;
-        }
         // The shift's result is one operand; the other is `x`.
-        let Some(shifted) = [n - 1, n - 2].into_iter().find(|&q| self.home(q) == dst) else { return false };
-        if self.stack[shifted] != Operand::Temp {
+        let Some(sx) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
             return false;
-        }
-        let other = if shifted == n - 1 { n - 2 } else { n - 1 };
-        let sx = match self.stack[other] {
-            Operand::Local(i) => i,
-            Operand::Temp => self.home(other),
-            Operand::Const(_) => return false,
         };
         self.pop();
         self.pop();
@@ -1977,17 +1975,10 @@ impl Translator<'_> {
             return false;
         };
         let [l, a, b] = self.fields_at(q + 1);
-        let n = self.stack.len();
-        if n < 2 || l >= self.nlocals || !self.in_acc(l, true) {
+        if l >= self.nlocals || !self.in_acc(l, true) {
             return false;
         }
-        let Some(at) = [n - 1, n - 2].into_iter().find(|&k| self.stack[k] == Operand::Local(l)) else { return false };
-        let other = if at == n - 1 { n - 2 } else { n - 1 };
-        let c = match self.stack[other] {
-            Operand::Local(i) => i,
-            Operand::Temp => self.home(other),
-            Operand::Const(_) => return false,
-        };
+        let Some(c) = self.other_operand(|q| self.stack[q] == Operand::Local(l)) else { return false };
         self.pop();
         self.pop();
         let p = self.stack.len();
@@ -2013,17 +2004,10 @@ impl Translator<'_> {
             return false;
         };
         let [l, a, _] = self.fields_at(q + 1);
-        let n = self.stack.len();
-        if n < 2 || !self.in_acc(l, false) {
+        if !self.in_acc(l, false) {
             return false;
         }
-        let Some(at) = [n - 1, n - 2].into_iter().find(|&k| self.stack[k] == Operand::Local(l)) else { return false };
-        let other = if at == n - 1 { n - 2 } else { n - 1 };
-        let x = match self.stack[other] {
-            Operand::Local(i) => i,
-            Operand::Temp => self.home(other),
-            Operand::Const(_) => return false,
-        };
+        let Some(x) = self.other_operand(|q| self.stack[q] == Operand::Local(l)) else { return false };
         let mask = self.raw(q + 2).unwrap_or(0);
         self.pop();
         self.pop();
