@@ -1670,16 +1670,7 @@ impl Translator<'_> {
         let Some(x) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
             return false;
         };
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        self.truncate_code(start);
-        let start = self.pos();
-        self.emit(fused);
-        let dst_cell = self.pos();
-        self.imm(pack(&[self.home(p), a, b]));
-        self.imm(pack(&[x]));
-        self.push_value(start, dst_cell, false);
+        self.fuse_with_last(start, fused, (a, b), pack(&[x]));
         true
     }
 
@@ -1757,17 +1748,24 @@ impl Translator<'_> {
         let Some(sx) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
             return false;
         };
+        self.fuse_with_last(start, if y_acc { forms.1 } else { forms.0 }, (sx, y), k as u64);
+        true
+    }
+
+    /// The binary operation being translated and the instruction at `start`
+    /// (the last one, which computed one of its operands) become one
+    /// `[handler, (dst, f.0, f.1), cell]` with an integer result.
+    fn fuse_with_last(&mut self, start: usize, handler: Handler, f: (u32, u32), cell: u64) {
         self.pop();
         self.pop();
         let p = self.stack.len();
         self.truncate_code(start);
         let start = self.pos();
-        self.emit(if y_acc { forms.1 } else { forms.0 });
+        self.emit(handler);
         let dst_cell = self.pos();
-        self.imm(pack(&[self.home(p), sx, y]));
-        self.imm(k as u64);
+        self.imm(pack(&[self.home(p), f.0, f.1]));
+        self.imm(cell);
         self.push_value(start, dst_cell, false);
-        true
     }
 
     /// `i32.and` of a value and the `i32.rotl` of a constant just emitted
