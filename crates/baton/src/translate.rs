@@ -1107,10 +1107,9 @@ impl Translator<'_> {
                 // Merged into a `copy_br_*`: not a copy any more.
                 continue;
             };
-            if nofuse("copy_then") {
-                continue;
-            }
-            if let Some(&(_, fused)) = table.iter().find(|(next, _)| self.is(p + cells, *next)) {
+            if let Some(&(_, fused)) =
+                table.iter().find(|(next, _)| self.is(p + cells, *next)).filter(|_| !nofuse("copy_then"))
+            {
                 self.code[p] = Cell::handler(fused);
             }
         }
@@ -1659,9 +1658,6 @@ impl Translator<'_> {
     /// dropped and one `[add_cmp, (dst, a, b), (x)]` emitted
     /// (`handlers::ADD_CMP`).
     fn add_compared(&mut self) -> bool {
-        if nofuse("add_cmp") {
-            return false;
-        }
         let Some(Last { start, dst, cond: Some(Cond::Cmp { a, b, imm: None, a_acc: false, .. }), .. }) = self.last
         else {
             return false;
@@ -1670,6 +1666,9 @@ impl Translator<'_> {
         let Some(x) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
             return false;
         };
+        if nofuse("add_cmp") {
+            return false;
+        }
         self.fuse_with_last(start, fused, (a, b), pack(&[x]));
         true
     }
@@ -1678,10 +1677,10 @@ impl Translator<'_> {
     /// just emitted: one `x + (y >> k)` (`i64_add_shr_u_s`, or `_a` when the
     /// shift read `y` from the accumulator, which then still holds it).
     fn add_shifted64(&mut self) -> bool {
+        let Some(Last { start, dst, shr64: Some((y, k, y_acc)), .. }) = self.last else { return false };
         if nofuse("add_shr64") {
             return false;
         }
-        let Some(Last { start, dst, shr64: Some((y, k, y_acc)), .. }) = self.last else { return false };
         self.fold_shifted(start, dst, y, k as u32 & 63, y_acc, (h::i64_add_shr_u_s, h::i64_add_shr_u_a))
     }
 
@@ -1700,15 +1699,15 @@ impl Translator<'_> {
     /// `f64.div` of a constant by the conversion just emitted (`c / n as
     /// f64`): the conversion is dropped and one `[div, (dst, a), c]` emitted.
     fn div_converted(&mut self) -> bool {
-        if nofuse("div_convert") {
-            return false;
-        }
         let Some(Last { start, dst, convert: Some((a, a_acc, fused)), .. }) = self.last else { return false };
         let n = self.stack.len();
         if !self.const_left() || self.stack[n - 1] != Operand::Temp || self.home(n - 1) != dst {
             return false;
         }
         let Operand::Const(c) = self.stack[n - 2] else { return false };
+        if nofuse("div_convert") {
+            return false;
+        }
         self.pop();
         self.pop();
         let p = self.stack.len();
@@ -1862,9 +1861,6 @@ impl Translator<'_> {
     /// `i32.add` of two slots just emitted: one `i32_sub_and_ss` /
     /// `i32_add_and_ss`.
     fn binop_and(&mut self) -> bool {
-        if nofuse("binop_and") {
-            return false;
-        }
         let Some((last, mask)) = self.and_mask_of_last() else { return false };
         let handler = if self.is(last.start, h::i32_sub_ss) {
             h::i32_sub_and_ss
@@ -1874,6 +1870,9 @@ impl Translator<'_> {
             return false;
         };
         let [_, a, b] = self.fields_at(last.dst_cell);
+        if nofuse("binop_and") {
+            return false;
+        }
         let p = self.drop_last_and_operands(last);
         let start = self.pos();
         self.emit(handler);
@@ -1888,9 +1887,6 @@ impl Translator<'_> {
     /// address) or `f64_load_si` (a slot plus a constant) and a slot value:
     /// one `f64_load_sub`/`f64_load_si_sub` (`dx = p.x - x`).
     fn load_then_sub(&mut self) -> bool {
-        if nofuse("load_sub") {
-            return false;
-        }
         let Some(last) = self.last else { return false };
         let Some((8, addr, _)) = last.load else { return false };
         let n = self.stack.len();
@@ -1904,6 +1900,9 @@ impl Translator<'_> {
             AddrRhs::Imm(k) if self.is(last.start, h::f64_load_si) => (h::f64_load_si_sub as Handler, Some(k)),
             _ => return false,
         };
+        if nofuse("load_sub") {
+            return false;
+        }
         let Some((p, c, false)) = self.take_last_operand() else { return false };
         let start = self.pos();
         self.emit(fused);
@@ -1922,9 +1921,6 @@ impl Translator<'_> {
     /// the value of a `global_get g` right before the add, one
     /// `global_add_si_set` (a shadow stack frame taken or given back).
     fn global_add_set(&mut self, g: u32) -> bool {
-        if nofuse("global_add") {
-            return false;
-        }
         let Some(q) = self.last_start.filter(|&q| q + 3 == self.pos() && self.is(q, h::i32_add_si)) else {
             return false;
         };
@@ -1944,6 +1940,9 @@ impl Translator<'_> {
             .checked_sub(3)
             .filter(|&r| self.is(r, h::global_get) && self.raw(r + 2) == Some(g as u64))
             .filter(|&r| self.field(r + 1, 0) == a && a >= self.nlocals);
+        if nofuse("global_add") {
+            return false;
+        }
         self.pop();
         let start = get.unwrap_or(q);
         self.truncate_code(start);
@@ -1961,9 +1960,6 @@ impl Translator<'_> {
     /// the `f64_mul_ss`/`_as` that set `l` (`local.tee`, the accumulator
     /// still holding the product): one `f64_mul_keep_add_s`/`_a`.
     fn kept_product_then_add(&mut self) -> bool {
-        if nofuse("mul_keep_add") {
-            return false;
-        }
         let Some(q) = self.last_start.filter(|&q| q + 2 == self.pos()) else { return false };
         let fused = if self.is(q, h::f64_mul_ss) {
             h::f64_mul_keep_add_s
@@ -1977,6 +1973,9 @@ impl Translator<'_> {
             return false;
         }
         let Some(c) = self.other_operand(|q| self.stack[q] == Operand::Local(l)) else { return false };
+        if nofuse("mul_keep_add") {
+            return false;
+        }
         self.pop();
         self.pop();
         let p = self.stack.len();
@@ -1995,9 +1994,6 @@ impl Translator<'_> {
     /// the `i32_and_si` that set `l` (`l = a & mask`, the accumulator still
     /// holding it): one `i32_and_si_add` does both.
     fn masked_then_add(&mut self) -> bool {
-        if nofuse("and_add") {
-            return false;
-        }
         let Some(q) = self.last_start.filter(|&q| q + 3 == self.pos() && self.is(q, h::i32_and_si)) else {
             return false;
         };
@@ -2007,6 +2003,9 @@ impl Translator<'_> {
         }
         let Some(x) = self.other_operand(|q| self.stack[q] == Operand::Local(l)) else { return false };
         let mask = self.raw(q + 2).unwrap_or(0);
+        if nofuse("and_add") {
+            return false;
+        }
         self.pop();
         self.pop();
         let p = self.stack.len();
@@ -3037,15 +3036,13 @@ impl Translator<'_> {
             (l + 3 == start).then_some((plain, fused))
         };
         let test = || {
-            if nofuse("load_test") {
-                return None;
-            }
             h::LOAD_THEN_TEST
                 .iter()
                 .find(|&&(load, cells, br, _)| {
                     l + cells == start && std::ptr::fn_addr_eq(br, branch) && self.is(l, load)
                 })
                 .map(|&(plain, _, _, fused)| (plain, fused))
+                .filter(|_| !nofuse("load_test"))
         };
         if let Some((plain, fused)) = bounds().or_else(test) {
             self.fuse_then(l, start, plain, fused);
