@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A/B of translator fusions in one binary: runs the `cmp` example (Baton
+# only) K times for each BATON_NOFUSE setting, alternating, and prints the
+# best time of each. One binary means one code placement, so this sees
+# changes that an A/B of two builds (scripts/ab-cmp.sh) cannot: placement
+# alone moves a workload by 5-20 % between builds on these machines.
+#
+#   scripts/ab-nofuse.sh K CMP_BIN "SETTING..." -- CMP_ARGS...
+#   e.g. scripts/ab-nofuse.sh 6 target/release/examples/cmp "none add_cmp" -- sort 1000000 3
+#
+# A setting is a comma-separated list of fusion names (see translate::nofuse);
+# "none" turns nothing off.
+set -euo pipefail
+if [ $# -lt 5 ] || [ "$4" != "--" ]; then
+    echo "usage: $0 K CMP_BIN \"SETTING...\" -- CMP_ARGS..." >&2
+    exit 2
+fi
+k=$1 bin=$2 settings=$3
+shift 4
+ms() { # one run's Baton time in milliseconds
+    CMP_ONLY=baton "$@" | sed -E 's/.*baton ([0-9.]+)(ms|µs|ns|s).*/\1 \2/' |
+        awk '{ v = $1; if ($2 == "µs") v /= 1e3; if ($2 == "ns") v /= 1e6; if ($2 == "s") v *= 1e3; print v }'
+}
+declare -A best
+for _ in $(seq "$k"); do
+    for s in $settings; do
+        t=$(BATON_NOFUSE=$s ms "$bin" "$@")
+        best[$s]=$(printf '%s\n%s\n' "$t" "${best[$s]:-$t}" | sort -g | head -1)
+    done
+done
+for s in $settings; do
+    printf '%-30s %.3f ms\n' "$s" "${best[$s]}"
+done
