@@ -371,10 +371,6 @@ struct Last {
     /// Set when the instruction was `i64.shr_u` by a constant: as `shr`
     /// (see `Translator::add_shifted64`).
     shr64: Option<(u32, u64, bool)>,
-    /// Set when the instruction was an integer-to-`f64` conversion: its
-    /// operand, whether it came from the accumulator, and the forms of
-    /// `c / convert(a)` (see `Translator::div_converted`).
-    convert: Option<(u32, bool, (Handler, Handler))>,
     /// Set when the instruction was `i32.shr_u` of slot `w` by slot `y`
     /// (`w` possibly also in the accumulator): `(w, y)` (see `bit_of_shr`).
     shr_var: Option<(u32, u32)>,
@@ -1684,22 +1680,16 @@ impl Translator<'_> {
         self.fold_shifted(start, dst, y, k as u32 & 63, y_acc, (h::i64_add_shr_u_s, h::i64_add_shr_u_a))
     }
 
-    /// The integer-to-`f64` conversion just emitted by `unop` (`acc_form`
-    /// when it read its operand from the accumulator) may be the divisor of
-    /// a constant (`fused`: the slot and accumulator forms of that).
-    fn note_convert(&mut self, acc_form: Handler, fused: (Handler, Handler)) {
-        let Some(start) = self.last.map(|l| l.start) else { return };
-        let a_acc = self.is(start, acc_form);
-        let a = self.last.map(|l| self.field(l.dst_cell, 1));
-        if let (Some(last), Some(a)) = (&mut self.last, a) {
-            last.convert = Some((a, a_acc, fused));
-        }
-    }
-
     /// `f64.div` of a constant by the conversion just emitted (`c / n as
     /// f64`): the conversion is dropped and one `[div, (dst, a), c]` emitted.
     fn div_converted(&mut self) -> bool {
-        let Some(Last { start, dst, convert: Some((a, a_acc, fused)), .. }) = self.last else { return false };
+        let Some(Last { start, dst, dst_cell, .. }) = self.last else { return false };
+        let Some(&(_, acc_form, fused, fused_acc)) =
+            h::DIV_CONVERTED.iter().find(|&&(conv, conv_acc, ..)| self.is(start, conv) || self.is(start, conv_acc))
+        else {
+            return false;
+        };
+        let (a, a_acc) = (self.field(dst_cell, 1), self.is(start, acc_form));
         let n = self.stack.len();
         if !self.const_left() || self.stack[n - 1] != Operand::Temp || self.home(n - 1) != dst {
             return false;
@@ -1708,12 +1698,9 @@ impl Translator<'_> {
         if nofuse("div_convert") {
             return false;
         }
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        self.truncate_code(start);
+        let p = self.drop_code_and_operands(start);
         let start = self.pos();
-        self.emit(if a_acc { fused.1 } else { fused.0 });
+        self.emit(if a_acc { fused_acc } else { fused });
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), a]));
         self.imm(c);
@@ -1755,10 +1742,7 @@ impl Translator<'_> {
     /// (the last one, which computed one of its operands) become one
     /// `[handler, (dst, f.0, f.1), cell]` with an integer result.
     fn fuse_with_last(&mut self, start: usize, handler: Handler, f: (u32, u32), cell: u64) {
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        self.truncate_code(start);
+        let p = self.drop_code_and_operands(start);
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
@@ -1827,7 +1811,7 @@ impl Translator<'_> {
     /// Replaces the instruction just emitted (`last`) and the `i32.and` of
     /// its result with `mask` by one `[handler, (dst, a), lo | mask << 32]`.
     fn fuse_and_mask(&mut self, last: Last, handler: Handler, a: u32, lo: u32, mask: u64) {
-        let p = self.drop_last_and_operands(last);
+        let p = self.drop_code_and_operands(last.start);
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
@@ -1836,11 +1820,11 @@ impl Translator<'_> {
         self.push_value(start, dst_cell, false);
     }
 
-    /// Drops the instruction just emitted (`last`) and the two operands of the
-    /// binary operation that fuses with it; returns the stack position of its
-    /// result.
-    fn drop_last_and_operands(&mut self, last: Last) -> usize {
-        self.truncate_code(last.start);
+    /// Drops the code from `start` on (the instructions being fused) and
+    /// the two operands of the operation being translated; returns the
+    /// stack position of its result.
+    fn drop_code_and_operands(&mut self, start: usize) -> usize {
+        self.truncate_code(start);
         self.last = None;
         self.pop();
         self.pop();
@@ -1873,7 +1857,7 @@ impl Translator<'_> {
         if nofuse("binop_and") {
             return false;
         }
-        let p = self.drop_last_and_operands(last);
+        let p = self.drop_code_and_operands(last.start);
         let start = self.pos();
         self.emit(handler);
         let dst_cell = self.pos();
@@ -1976,10 +1960,7 @@ impl Translator<'_> {
         if nofuse("mul_keep_add") {
             return false;
         }
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        self.truncate_code(q);
+        let p = self.drop_code_and_operands(q);
         self.emit(fused);
         self.imm(pack(&[l, a, b]));
         self.imm(pack(&[self.home(p), c]));
@@ -2006,13 +1987,8 @@ impl Translator<'_> {
         if nofuse("and_add") {
             return false;
         }
-        self.pop();
-        self.pop();
-        let p = self.stack.len();
-        self.truncate_code(q);
-        let start = self.pos();
+        let p = self.drop_code_and_operands(q);
         self.emit(h::i32_and_si_add);
-        let dst_cell = self.pos();
         self.imm(pack(&[l, a, self.home(p)]));
         self.imm(pack(&[x]));
         self.imm(mask);
@@ -2020,7 +1996,6 @@ impl Translator<'_> {
         self.push(Operand::Temp);
         self.last = None;
         self.acc = Some(Acc { slot: self.home(p), float: false });
-        let _ = (start, dst_cell);
         true
     }
 
@@ -2049,7 +2024,7 @@ impl Translator<'_> {
             Operand::Local(j) => (j, None),
             Operand::Temp => return false,
         };
-        let p = self.drop_last_and_operands(last);
+        let p = self.drop_code_and_operands(last.start);
         let start = self.pos();
         let dst_cell = start + 1;
         match imm {
@@ -2097,7 +2072,7 @@ impl Translator<'_> {
         }
         let Some(last) = self.last_result(self.stack[n - 2], n - 2) else { return false };
         let Some((w, y)) = last.shr_var else { return false };
-        let p = self.drop_last_and_operands(last);
+        let p = self.drop_code_and_operands(last.start);
         let start = self.pos();
         self.emit(h::i32_shr1_ss);
         let dst_cell = self.pos();
@@ -4245,22 +4220,10 @@ impl Translator<'_> {
             O::F32ConvertI64S => unop!(t, f32_convert_i64_s, f32_convert_i64_s_a),
             O::F32ConvertI64U => unop!(t, f32_convert_i64_u, f32_convert_i64_u_a),
             O::F32DemoteF64 => unop!(t, f32_demote_f64, f32_demote_f64_a),
-            O::F64ConvertI32S => {
-                unop!(t, f64_convert_i32_s, f64_convert_i32_s_a);
-                t.note_convert(h::f64_convert_i32_s_a, (h::f64_div_i_convert_i32_s, h::f64_div_i_convert_i32_s_a));
-            }
-            O::F64ConvertI32U => {
-                unop!(t, f64_convert_i32_u, f64_convert_i32_u_a);
-                t.note_convert(h::f64_convert_i32_u_a, (h::f64_div_i_convert_i32_u, h::f64_div_i_convert_i32_u_a));
-            }
-            O::F64ConvertI64S => {
-                unop!(t, f64_convert_i64_s, f64_convert_i64_s_a);
-                t.note_convert(h::f64_convert_i64_s_a, (h::f64_div_i_convert_i64_s, h::f64_div_i_convert_i64_s_a));
-            }
-            O::F64ConvertI64U => {
-                unop!(t, f64_convert_i64_u, f64_convert_i64_u_a);
-                t.note_convert(h::f64_convert_i64_u_a, (h::f64_div_i_convert_i64_u, h::f64_div_i_convert_i64_u_a));
-            }
+            O::F64ConvertI32S => unop!(t, f64_convert_i32_s, f64_convert_i32_s_a),
+            O::F64ConvertI32U => unop!(t, f64_convert_i32_u, f64_convert_i32_u_a),
+            O::F64ConvertI64S => unop!(t, f64_convert_i64_s, f64_convert_i64_s_a),
+            O::F64ConvertI64U => unop!(t, f64_convert_i64_u, f64_convert_i64_u_a),
             O::F64PromoteF32 => unop!(t, f64_promote_f32, f64_promote_f32_a),
             O::I32Extend8S => unop!(t, i32_extend8_s, i32_extend8_s_a),
             O::I32Extend16S => unop!(t, i32_extend16_s, i32_extend16_s_a),

@@ -1526,10 +1526,15 @@ add_cmp! {
 /// by the conversion of an integer operand (`1.0 / n as f64`) in one
 /// handler; the `_a` forms take `a` from the accumulator.
 macro_rules! div_converted {
-    ($($name:ident, $acc_name:ident, $t:ty;)*) => {$(
-        div_converted!(@one $name, s1, $t);
-        div_converted!(@one $acc_name, acc, $t);
-    )*};
+    ($($name:ident, $acc_name:ident, $t:ty, $conv:ident, $conv_acc:ident;)*) => {
+        $(
+            div_converted!(@one $name, s1, $t);
+            div_converted!(@one $acc_name, acc, $t);
+        )*
+        /// `(conversion, its accumulator form, fused, fused accumulator form)`.
+        pub(crate) const DIV_CONVERTED: &[(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler, crate::exec::Handler)] =
+            &[$(($conv, $conv_acc, $name, $acc_name)),*];
+    };
     (@one $name:ident, $src:ident, $t:ty) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, _facc: f64) -> Ip {
             let c = f64::from_slot(imm!(ip, 2));
@@ -1542,10 +1547,10 @@ macro_rules! div_converted {
 }
 
 div_converted! {
-    f64_div_i_convert_i32_s, f64_div_i_convert_i32_s_a, i32;
-    f64_div_i_convert_i32_u, f64_div_i_convert_i32_u_a, u32;
-    f64_div_i_convert_i64_s, f64_div_i_convert_i64_s_a, i64;
-    f64_div_i_convert_i64_u, f64_div_i_convert_i64_u_a, u64;
+    f64_div_i_convert_i32_s, f64_div_i_convert_i32_s_a, i32, f64_convert_i32_s, f64_convert_i32_s_a;
+    f64_div_i_convert_i32_u, f64_div_i_convert_i32_u_a, u32, f64_convert_i32_u, f64_convert_i32_u_a;
+    f64_div_i_convert_i64_s, f64_div_i_convert_i64_s_a, i64, f64_convert_i64_s, f64_convert_i64_s_a;
+    f64_div_i_convert_i64_u, f64_div_i_convert_i64_u_a, u64, f64_convert_i64_u, f64_convert_i64_u_a;
 }
 
 /// A loop counter's update and its compare-and-branch in one handler:
