@@ -13,15 +13,10 @@ if [ $# -lt 5 ] || [ "$4" != "--" ]; then
 fi
 k=$1 a=$2 b=$3
 shift 4
-ms() { # prints one run's Baton time in milliseconds
-    CMP_ONLY=baton "$1" "${@:2}" | sed -E 's/.*baton ([0-9.]+)(ms|µs|ns|s).*/\1 \2/' |
-        awk '{ v = $1; if ($2 == "µs") v /= 1e3; if ($2 == "ns") v /= 1e6; if ($2 == "s") v *= 1e3; print v }'
-}
+. "$(dirname "$0")/cmp-time.sh"
 best_a="" best_b=""
 for _ in $(seq "$k"); do
-    ta=$(ms "$a" "$@")
-    tb=$(ms "$b" "$@")
-    best_a=$(printf '%s\n%s\n' "$ta" "${best_a:-$ta}" | sort -g | head -1)
-    best_b=$(printf '%s\n%s\n' "$tb" "${best_b:-$tb}" | sort -g | head -1)
+    best_a=$(min_of "$(ms "$a" "$@")" "$best_a")
+    best_b=$(min_of "$(ms "$b" "$@")" "$best_b")
 done
 awk -v a="$best_a" -v b="$best_b" 'BEGIN { printf "A %.3f ms  B %.3f ms  A/B %.3f\n", a, b, a / b }'

@@ -17,15 +17,11 @@ if [ $# -lt 5 ] || [ "$4" != "--" ]; then
 fi
 k=$1 bin=$2 settings=$3
 shift 4
-ms() { # one run's Baton time in milliseconds
-    CMP_ONLY=baton "$@" | sed -E 's/.*baton ([0-9.]+)(ms|µs|ns|s).*/\1 \2/' |
-        awk '{ v = $1; if ($2 == "µs") v /= 1e3; if ($2 == "ns") v /= 1e6; if ($2 == "s") v *= 1e3; print v }'
-}
+. "$(dirname "$0")/cmp-time.sh"
 declare -A best
 for _ in $(seq "$k"); do
     for s in $settings; do
-        t=$(BATON_NOFUSE=$s ms "$bin" "$@")
-        best[$s]=$(printf '%s\n%s\n' "$t" "${best[$s]:-$t}" | sort -g | head -1)
+        best[$s]=$(min_of "$(BATON_NOFUSE=$s ms "$bin" "$@")" "${best[$s]:-}")
     done
 done
 for s in $settings; do
