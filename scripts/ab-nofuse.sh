@@ -25,5 +25,5 @@ for _ in $(seq "$k"); do
     done
 done
 for s in $settings; do
-    printf '%-30s %.3f ms\n' "$s" "${best[$s]}"
+    printf '%-30s %.4f ms\n' "$s" "${best[$s]}"
 done

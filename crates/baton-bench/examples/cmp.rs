@@ -184,7 +184,7 @@ fn main() -> anyhow::Result<()> {
     }
     if name == "wat" {
         // A vendored .wat kernel with one integer parameter, best of N:
-        // `wat fibonacci-iter.wat run 2000000 [N]` (an i64 export, else i32).
+        // `wat fibonacci-iter.wat run 2000000 [N]` (i64 -> i64, i32 -> i32 or i32 -> i64).
         let file = args.get(1).ok_or_else(|| anyhow::anyhow!("wat <file> <export> <arg> [N]"))?;
         let export = args.get(2).map_or("run", String::as_str);
         let arg: i64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
@@ -195,13 +195,15 @@ fn main() -> anyhow::Result<()> {
             let mut inst = E::instantiate(wasm, &Clock::new(1))?;
             let wide = inst.func::<i64, i64>(export);
             let narrow = inst.func::<i32, i32>(export);
+            let mixed = inst.func::<i32, i64>(export);
             let mut best = Duration::MAX;
             for _ in 0..n {
                 let t = Instant::now();
-                match (&wide, &narrow) {
-                    (Ok(f), _) => drop(inst.call(f, arg)?),
-                    (_, Ok(f)) => drop(inst.call(f, arg as i32)?),
-                    (Err(e), _) => anyhow::bail!("{export}: {e}"),
+                match (&wide, &narrow, &mixed) {
+                    (Ok(f), _, _) => drop(inst.call(f, arg)?),
+                    (_, Ok(f), _) => drop(inst.call(f, arg as i32)?),
+                    (_, _, Ok(f)) => drop(inst.call(f, arg as i32)?),
+                    (Err(e), _, _) => anyhow::bail!("{export}: {e}"),
                 }
                 best = best.min(t.elapsed());
             }

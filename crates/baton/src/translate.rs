@@ -433,6 +433,13 @@ struct Translator<'a> {
     copies: Vec<(usize, Option<usize>)>,
     /// Start of the last instruction emitted, if still known.
     last_start: Option<usize>,
+    /// The starts of the last two instructions emitted (`[before, last]`)
+    /// with no label, branch or local write since the earlier one (see
+    /// `invalidate_adds`): the instruction before the current position, and
+    /// the one before that, which a fusion may rewrite to do the next one's
+    /// work too (`byte_index`, `load_then_sx`). Dropping code from the last
+    /// one on makes the one before it last again.
+    recent: [Option<usize>; 2],
     /// Start of the last instruction emitted that a compare-branch right
     /// after it may fuse with (`emit_cond`): an `i32_add_and`/`_a`
     /// (`add_and_then`), a `ctr_*` counter compare (`ctr_then_bit`) or a
@@ -479,8 +486,8 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`, `load_sub`,
-/// `copy_then`, `then`.
+/// `load_test`, `byte_index`, `load_then_sx`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
+/// `load_sub`, `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -544,6 +551,7 @@ pub(crate) fn translate_validating(
         copy_before: None,
         copies: Vec::new(),
         last_start: None,
+        recent: [None; 2],
         branch_source: None,
         rmw_candidate: None,
         prev_add_si: None,
@@ -887,6 +895,7 @@ impl Translator<'_> {
     }
     fn emit(&mut self, handler: Handler) {
         self.new_instruction();
+        self.recent = [self.recent[1], Some(self.pos())];
         self.last_start = Some(self.pos());
         self.code.push(Cell::handler(handler));
         if let Some(fc) = self.fuel_cell {
@@ -943,6 +952,7 @@ impl Translator<'_> {
     }
     /// Forgets the pending address adds (a local was written, or control flow).
     fn invalidate_adds(&mut self) {
+        self.recent = [None; 2];
         self.pending_adds.clear();
         self.pair_first = None;
         // Also a possible label here: the counter update must stay before it.
@@ -1013,6 +1023,10 @@ impl Translator<'_> {
         self.unpair_adds(pos);
         self.forget_copies_from(pos);
         self.last_start = None;
+        self.recent = match self.recent {
+            [b, Some(l)] if l >= pos => [None, b.filter(|&b| b < pos)],
+            r => r,
+        };
         self.branch_source = self.branch_source.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
@@ -2097,6 +2111,63 @@ impl Translator<'_> {
         Some(add)
     }
 
+    /// The 3-cell load at `b` (from `recent`) ends at the current position,
+    /// writes slot `x`, and no direct call continues into or from it
+    /// (`then_fused`): `byte_index` and `load_then_sx` may rewrite its cells.
+    fn fusable_before(&self, b: usize, x: u32) -> bool {
+        b + 3 == self.pos()
+            && self.field(b + 1, 0) == x
+            && !self.then_fused.iter().any(|&(first, next, _)| first == b || next == b)
+    }
+
+    /// A byte load of `x + y`, `x` the value of the `i32_load8_u_ss` at `b`
+    /// right before (`recent`; the add between them was just dropped): the
+    /// first load becomes `i32_load8_u_ss_load8_u`, which does both
+    /// (`table[s[i]]`). No label is between them (`recent`), and nothing
+    /// continues into or from the first load by a direct call, so rewriting
+    /// its cells changes only its own run.
+    fn byte_index(&mut self, b: usize, x: u32, y: u32, ops: LoadOps, end: u64, p: usize) -> bool {
+        let shape = self.is(b, h::i32_load8_u_ss) && std::ptr::fn_addr_eq(ops.as_, h::i32_load8_u_as as Handler);
+        if !(shape && self.fusable_before(b, x) && !nofuse("byte_index")) {
+            return false;
+        }
+        self.code[b] = Cell::handler(h::i32_load8_u_ss_load8_u);
+        self.last_start = Some(b);
+        self.recent = [None, Some(b)];
+        self.branch_source = None;
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), y]));
+        self.imm(end);
+        self.push_value(b, dst_cell, false);
+        true
+    }
+
+    /// An `i32` load of `x + (y << k)`, `x` the value of the `i32.load` at
+    /// `b` right before (`recent`; the scaled add between them was just
+    /// dropped): the first load becomes `i32_load_then_load_sx`, which does
+    /// both (`v.ptr[i]`), on the same terms as `byte_index`.
+    #[allow(clippy::too_many_arguments)]
+    fn load_then_sx(&mut self, b: usize, x: u32, y: u32, k: u32, ops: LoadOps, end: u64, p: usize) -> bool {
+        let plain = self.is(b, h::i32_load) || self.is(b, h::i64_load32_u);
+        let shape = plain && std::ptr::fn_addr_eq(ops.sx, h::i32_load_sx as Handler);
+        if !(shape && self.fusable_before(b, x) && !nofuse("load_then_sx")) {
+            return false;
+        }
+        let (addr, end1) = (self.field(b + 1, 1), self.raw(b + 2).unwrap_or(0));
+        self.code[b] = Cell::handler(h::i32_load_then_load_sx);
+        self.code[b + 1] = Cell::imm(pack(&[self.home(p), addr, x]));
+        self.code[b + 2] = Cell::imm(end1);
+        self.imm(pack(&[y]));
+        self.imm(k as u64);
+        self.imm(end);
+        self.last_start = Some(b);
+        self.recent = [None, Some(b)];
+        self.branch_source = None;
+        self.pair_first = None;
+        self.push_value(b, b + 1, false);
+        true
+    }
+
     /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
     fn load_fused(&mut self, ops: LoadOps, offset: u64, width: u8) {
         // Handlers take the end of the access: the offset plus the width.
@@ -2115,7 +2186,13 @@ impl Translator<'_> {
         }
         {
             let add_acc = self.last.is_some_and(|l| l.add_acc);
+            let before = self.recent[0];
             if let Some((x, y, imm)) = self.take_add(a, p) {
+                if let (true, None, Some(b)) = (add_acc, imm, before) {
+                    if self.byte_index(b, x, y, ops, end, p) {
+                        return;
+                    }
+                }
                 let start = self.pos();
                 self.emit(match (imm.is_some(), add_acc) {
                     (true, false) => ops.si,
@@ -2144,8 +2221,14 @@ impl Translator<'_> {
         // A scaled index just computed: `[load_sx, (dst, x, y), k, end]`.
         if let Some(last) = self.last_result(a, p) {
             if let Some((x, y, k, y_acc)) = last.shl_add {
+                let before = self.recent[0];
                 self.truncate_code(last.start);
                 self.last = None;
+                if let (false, Some(b)) = (y_acc, before) {
+                    if self.load_then_sx(b, x, y, k, ops, end, p) {
+                        return;
+                    }
+                }
                 let start = self.pos();
                 self.emit(if y_acc { ops.sxa } else { ops.sx });
                 let dst_cell = self.pos();
@@ -2475,6 +2558,7 @@ impl Translator<'_> {
         // nor the instruction `branch_source` remembers.
         self.pair_first = None;
         self.branch_source = None;
+        self.recent = [None; 2];
         let removed = pa.end - pa.start;
         // `then_fused` and `copies` are ascending and the drained code is
         // recent: only their tails can be affected, so a long function does

@@ -3507,3 +3507,136 @@ fn f64_loaded_value_minus_a_slot_matches_the_separate_operations() {
         assert!(run(&mut store, "field", 65_504, x).is_ok());
     }
 }
+
+#[test]
+fn byte_table_lookup_of_a_loaded_byte_matches_the_separate_loads() {
+    // `table[s[i]]`: the two byte loads are one handler (`byte_index`), also
+    // with the result set to a local, in a loop, and with either access out
+    // of bounds trapping. With the index byte kept in a local (tee, a local
+    // write between them) they stay apart, with the same value.
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "get") (param $s i32) (param $i i32) (param $t i32) (result i32)
+        (i32.load8_u offset=3 (i32.add (i32.load8_u offset=1 (i32.add (local.get $s) (local.get $i))) (local.get $t))))
+      (func (export "tee") (param $s i32) (param $i i32) (param $t i32) (result i32) (local $c i32)
+        (i32.load8_u (i32.add (local.tee $c (i32.load8_u (i32.add (local.get $s) (local.get $i)))) (local.get $t)))
+        (i32.mul (local.get $c) (i32.const 1000)) (i32.add))
+      (func (export "set") (param $s i32) (param $i i32) (param $t i32) (result i32) (local $r i32)
+        (local.set $r (i32.load8_u (i32.add (i32.load8_u (i32.add (local.get $s) (local.get $i))) (local.get $t))))
+        (i32.add (local.get $r) (local.get $r)))
+      (func (export "sum") (param $s i32) (param $n i32) (param $t i32) (result i32) (local $i i32) (local $acc i32)
+        (block $done (loop $next
+          (br_if $done (i32.eq (local.get $i) (local.get $n)))
+          (local.set $acc (i32.add (local.get $acc)
+            (i32.load8_u (i32.add (i32.load8_u (i32.add (local.get $s) (local.get $i))) (local.get $t)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $next)))
+        (local.get $acc)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let data = mem.data_mut(&mut store);
+    for (k, b) in data.iter_mut().enumerate() {
+        *b = (k.wrapping_mul(37) ^ (k >> 8)) as u8;
+    }
+    let byte = |k: usize| (k.wrapping_mul(37) ^ (k >> 8)) as u8 as i32;
+    let i32s = |v: &[i32]| v.iter().map(|&x| Val::I32(x)).collect::<Vec<_>>();
+    for (s, i, t) in [(0, 0, 0), (100, 7, 4096), (65_000, 30, 300), (5, -5, 1), (1, 2, 65_280)] {
+        let c = byte((s + i) as u32 as usize);
+        let c1 = byte((s + i + 1) as u32 as usize);
+        assert_eq!(call(&mut store, &inst, "get", &i32s(&[s, i, t])), byte((c1 + t) as usize + 3), "get {s} {i} {t}");
+        let v = byte((c + t) as usize);
+        assert_eq!(call(&mut store, &inst, "tee", &i32s(&[s, i, t])), v + c * 1000, "tee {s} {i} {t}");
+        assert_eq!(call(&mut store, &inst, "set", &i32s(&[s, i, t])), 2 * v, "set {s} {i} {t}");
+    }
+    let want: i32 = (0..500).map(|k| byte(byte(1000 + k) as usize + 200)).sum();
+    assert_eq!(call(&mut store, &inst, "sum", &i32s(&[1000, 500, 200])), want);
+    // The first access out of bounds, then the second (the table runs past
+    // the end of memory for a large index byte).
+    assert_oob(&mut store, &inst, "get", &i32s(&[65_535, 0, 0]));
+    assert_oob(&mut store, &inst, "set", &i32s(&[-1, 0, 0]));
+    let big = (0..65_536).find(|&k| byte(k) == 255).expect("a 255 byte") as i32;
+    assert_oob(&mut store, &inst, "set", &i32s(&[big, 0, 65_300]));
+    assert_oob(&mut store, &inst, "get", &i32s(&[big - 1, 0, 65_280]));
+    assert_eq!(call(&mut store, &inst, "set", &i32s(&[big, 0, 65_280])), 2 * byte(65_535));
+}
+
+#[test]
+fn indexed_load_off_a_loaded_pointer_matches_the_separate_loads() {
+    // `v.ptr[i]`: the pointer load and the scaled-index load are one handler
+    // (`load_then_sx`), from `i32.load` and `i64.load32_u`, with the result
+    // set to a local, in a loop, with a wrapping index, and with either
+    // access out of bounds trapping. With the pointer kept in a local (tee)
+    // they stay apart, with the same value.
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "get") (param $v i32) (param $i i32) (result i32)
+        (i32.load offset=8 (i32.add (i32.load offset=4 (local.get $v)) (i32.shl (local.get $i) (i32.const 2)))))
+      (func (export "wide") (param $v i32) (param $i i32) (result i32)
+        (i32.wrap_i64 (i64.extend_i32_u (i32.load (i32.add (i32.wrap_i64 (i64.load32_u (local.get $v)))
+          (i32.shl (local.get $i) (i32.const 3)))))))
+      (func (export "set") (param $v i32) (param $i i32) (result i32) (local $r i32)
+        (local.set $r (i32.load (i32.add (i32.load (local.get $v)) (i32.shl (local.get $i) (i32.const 2)))))
+        (i32.sub (local.get $r) (local.get $i)))
+      (func (export "tee") (param $v i32) (param $i i32) (result i32) (local $p i32)
+        (i32.load (i32.add (local.tee $p (i32.load (local.get $v))) (i32.shl (local.get $p) (i32.const 2)))))
+      (func (export "walk") (param $v i32) (param $n i32) (result i32) (local $s i32) (local $k i32)
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+          (local.set $s (i32.load (i32.add (i32.load offset=4 (local.get $v)) (i32.shl (local.get $s) (i32.const 2)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $next)))
+        (local.get $s)))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    // Word-aligned values, so every pointer read back is word-aligned too.
+    let word = |a: u32| (a.wrapping_mul(2_654_435_761) >> 16) & !3;
+    let data = mem.data_mut(&mut store);
+    for a in (0..65_536u32).step_by(4) {
+        data[a as usize..a as usize + 4].copy_from_slice(&word(a).to_le_bytes());
+    }
+    let rd = |a: u32| word(a & !3);
+    let i32s = |v: &[i32]| v.iter().map(|&x| Val::I32(x)).collect::<Vec<_>>();
+    for (v, i) in [(0, 0), (400, 3), (1000, -2), (12, 100), (65_520, 1)] {
+        let p = rd(v as u32 + 4);
+        let want = rd(p.wrapping_add((i as u32) << 2).wrapping_add(8));
+        let name = format!("get {v} {i}");
+        if (p.wrapping_add((i as u32) << 2) as u64 + 12) <= 65_536 {
+            assert_eq!(call(&mut store, &inst, "get", &i32s(&[v, i])) as u32, want, "{name}");
+        } else {
+            assert_oob(&mut store, &inst, "get", &i32s(&[v, i]));
+        }
+        let p0 = rd(v as u32);
+        for (f, shift) in [("wide", 3), ("set", 2)] {
+            let a = p0.wrapping_add((i as u32) << shift);
+            if a as u64 + 4 <= 65_536 {
+                let w = rd(a);
+                let want = if f == "set" { w.wrapping_sub(i as u32) } else { w };
+                assert_eq!(call(&mut store, &inst, f, &i32s(&[v, i])) as u32, want, "{f} {v} {i}");
+            } else {
+                assert_oob(&mut store, &inst, f, &i32s(&[v, i]));
+            }
+        }
+        let a = p0.wrapping_add(p0 << 2);
+        if a as u64 + 4 <= 65_536 {
+            assert_eq!(call(&mut store, &inst, "tee", &i32s(&[v, i])) as u32, rd(a), "tee {v}");
+        }
+    }
+    // A walk through a table (`s = t[s]`) of 1024 words at 2048, its
+    // pointer at 8196.
+    let data = mem.data_mut(&mut store);
+    for k in 0..1024u32 {
+        let at = 2048 + 4 * k as usize;
+        data[at..at + 4].copy_from_slice(&((k * 7 + 3) % 1024).to_le_bytes());
+    }
+    data[8196..8200].copy_from_slice(&2048u32.to_le_bytes());
+    let mut s = 0u32;
+    for _ in 0..300 {
+        s = (s * 7 + 3) % 1024;
+    }
+    assert_eq!(call(&mut store, &inst, "walk", &i32s(&[8192, 300])) as u32, s);
+    // The pointer load itself out of bounds, then the element.
+    assert_oob(&mut store, &inst, "get", &i32s(&[65_530, 0]));
+    assert_oob(&mut store, &inst, "set", &i32s(&[-2, 0]));
+    let far = (0..65_536u32).step_by(4).find(|&a| rd(a) > 60_000).expect("a far pointer") as i32;
+    assert_oob(&mut store, &inst, "set", &i32s(&[far, 2_000]));
+}

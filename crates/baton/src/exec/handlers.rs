@@ -2157,6 +2157,55 @@ load_load! {
     i32_load_load16_s, i16, |v| v as i32 as u32 as u64;
 }
 
+/// A byte load whose value indexes a byte table (`table[s[i]]`, a lexer's
+/// or DFA's character classes): `[i32_load8_u_ss_load8_u, (mid, a, b), end1,
+/// (dst, t), end2]` is `mid = load8_u(a + b)`, then `dst = load8_u(mid + t)`,
+/// each with its own bounds check (`end1`, `end2`: offset plus width); `mid`
+/// is written first, as by the two loads. The second value goes to `dst` and
+/// the accumulator. Made by `Translator::byte_index`.
+pub(crate) unsafe fn i32_load8_u_ss_load8_u(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let end = address!(ss, fp, ip, _acc) as u64 + imm!(ip, 2);
+    let m = *access!(u8, mem, len, ctx, end);
+    pslot!(fp, ip, 1, 0) = m as u64;
+    let end = (m as u32).wrapping_add(pslot!(fp, ip, 3, 1) as u32) as u64 + imm!(ip, 4);
+    let v = *access!(u8, mem, len, ctx, end) as u64;
+    pslot!(fp, ip, 3, 0) = v;
+    next!(ip.add(5), fp, mem, len, ctx, v, facc)
+}
+
+/// An `i32` load from a scaled index off an address just loaded
+/// (`v.ptr[i]`, with `v` a struct in memory): `[i32_load_then_load_sx,
+/// (dst, addr, mid), end1, (y), k, end2]` is `mid = i32.load(addr)`, then
+/// `dst = i32.load(mid + (y << k))`, each with its own bounds check (`end1`,
+/// `end2`: offset plus width); `mid` is written first, as by the two loads.
+/// The second value goes to `dst` and the accumulator. Made by
+/// `Translator::load_then_sx`.
+pub(crate) unsafe fn i32_load_then_load_sx(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
+    let m = u32::from_le(access!(u32, mem, len, ctx, end).read_unaligned());
+    pslot!(fp, ip, 1, 2) = m as u64;
+    let a = m.wrapping_add((pslot!(fp, ip, 3, 0) as u32) << (imm!(ip, 4) as u32 & 31));
+    let v = u32::from_le(access!(u32, mem, len, ctx, a as u64 + imm!(ip, 5)).read_unaligned()) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(6), fp, mem, len, ctx, v, facc)
+}
+
 /// `[load_br, (dst, addr), offset, target]`: an `i32` load from a slot
 /// address (to `dst` and the accumulator), then a branch if the value is not
 /// zero (`_nez`) or zero (`_eqz`): `while ((p = p->next))`, `if (*s)`.
