@@ -486,7 +486,7 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `byte_index`, `load_then_sx`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
+/// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
 /// `load_sub`, `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -4327,7 +4327,68 @@ impl Translator<'_> {
         Ok(())
     }
 
+    /// `select(x <= k, 0, bit x of m)` with `m < 2^(k+1)`, `k < 32` (a
+    /// character class as `matches!(c, ...)` compiles it, with `x = c - base`):
+    /// that is `x < 32 && bit x of m`, one `i32_inset_*` for the compare
+    /// emitted just before the bit test and the bit test itself, and a
+    /// branch on it one `br_i32_inset_*`. The stack holds the select's three
+    /// operands.
+    fn bit_set_select(&mut self) -> bool {
+        let n = self.stack.len();
+        let (Operand::Temp, Operand::Const(0), Operand::Temp) =
+            (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1])
+        else {
+            return false;
+        };
+        let Some(last) = self.last.filter(|l| l.dst == self.home(n - 1)) else { return false };
+        let Some(Cond::Cmp { sel: Some((_, sel_si)), a: x, imm: Some(m), a_acc: false, .. }) = last.cond else {
+            return false;
+        };
+        let Some(le) = self.recent[0].filter(|&le| le + 3 == last.start) else { return false };
+        let le_acc = self.is(le, h::i32_le_u_ai);
+        let [le_dst, le_x, _] = self.fields_at(le + 1);
+        let k = self.raw(le + 2).unwrap_or(u64::MAX);
+        let fits = std::ptr::fn_addr_eq(sel_si, h::select_i32_bit_si as Handler)
+            && (le_acc || self.is(le, h::i32_le_u_si))
+            && (le_dst, le_x) == (self.home(n - 3), x)
+            && k < 32
+            && m >> (k + 1) == 0;
+        if !fits || nofuse("bit_set") {
+            return false;
+        }
+        self.stack.truncate(n - 3);
+        self.truncate_code(le);
+        self.last = None;
+        if le_acc {
+            // The compare read `x` from the accumulator, which holds it again.
+            self.acc = Some(Acc { slot: x, float: false });
+        }
+        let start = self.pos();
+        self.emit(if le_acc { h::i32_inset_ai } else { h::i32_inset_si });
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(n - 3), x]));
+        self.imm(m);
+        self.push_value(start, dst_cell, false);
+        if let Some(l) = &mut self.last {
+            l.cond = Some(Cond::Cmp {
+                when_true: (h::br_i32_inset_ss, h::br_i32_inset_si, h::br_i32_inset_as, h::br_i32_inset_ai),
+                when_false: (h::br_i32_ninset_ss, h::br_i32_ninset_si, h::br_i32_ninset_as, h::br_i32_ninset_ai),
+                sel: None,
+                a: x,
+                b: 0,
+                imm: Some(m),
+                a_acc: le_acc,
+                ctr: None,
+                update: None,
+            });
+        }
+        true
+    }
+
     fn select(&mut self) {
+        if self.bit_set_select() {
+            return;
+        }
         let c = self.pop();
         let b = self.pop();
         let a = self.pop();

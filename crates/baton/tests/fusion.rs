@@ -3640,3 +3640,51 @@ fn indexed_load_off_a_loaded_pointer_matches_the_separate_loads() {
     let far = (0..65_536u32).step_by(4).find(|&a| rd(a) > 60_000).expect("a far pointer") as i32;
     assert_oob(&mut store, &inst, "set", &i32s(&[far, 2_000]));
 }
+
+#[test]
+fn character_class_select_matches_the_separate_operations() {
+    // `select(x <= k, 0, (1 << x) & m)` with `m < 2^(k+1)` is one set test
+    // (`bit_set`), as a value and under `br_if`, with `x` from the
+    // accumulator (tee) or a local; with bits of `m` above `k` or `k >= 32`
+    // it stays apart. Every `x` is checked, also those >= 32 whose shift
+    // wraps.
+    let class = |k: u32, m: u32| {
+        format!(
+            r#"(func (export "v{k}_{m}") (param $c i32) (result i32) (local $x i32)
+                 (select (i32.le_u (local.tee $x (i32.sub (local.get $c) (i32.const 9))) (i32.const {k}))
+                         (i32.const 0)
+                         (i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const {m}))))
+               (func (export "b{k}_{m}") (param $c i32) (result i32) (local $x i32)
+                 (block $yes
+                   (br_if $yes (select (i32.le_u (local.tee $x (i32.sub (local.get $c) (i32.const 9))) (i32.const {k}))
+                                       (i32.const 0)
+                                       (i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const {m}))))
+                   (return (i32.const 7)))
+                 (i32.const 11))
+               (func (export "l{k}_{m}") (param $x i32) (result i32)
+                 (if (result i32) (select (i32.le_u (local.get $x) (i32.const {k}))
+                                          (i32.const 0)
+                                          (i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const {m})))
+                   (then (i32.const 5)) (else (i32.const 6))))"#
+        )
+    };
+    let cases = [(23u32, 8_388_635u32), (25, 0x0380_0000), (31, 0xffff_ffff), (3, 0x1f), (40, 0x13), (0, 1)];
+    let wat = format!("(module {})", cases.iter().map(|&(k, m)| class(k, m)).collect::<String>());
+    let (mut store, inst) = instantiate(&wat);
+    let want = |x: u32, k: u32, m: u32| ((1u32 << (x & 31)) & m != 0 && x <= k) as i32;
+    let xs = (0..300u32).chain([u32::MAX, u32::MAX - 8, 1 << 31, 40, 41, 63, 64, 65]);
+    for (k, m) in cases {
+        for x in xs.clone() {
+            let c = Val::I32(x.wrapping_add(9) as i32);
+            let w = want(x, k, m);
+            assert_eq!(call(&mut store, &inst, &format!("v{k}_{m}"), &[c]), w, "v {k} {m} {x}");
+            assert_eq!(
+                call(&mut store, &inst, &format!("b{k}_{m}"), &[c]),
+                if w == 1 { 11 } else { 7 },
+                "b {k} {m} {x}"
+            );
+            let l = call(&mut store, &inst, &format!("l{k}_{m}"), &[Val::I32(x as i32)]);
+            assert_eq!(l, if w == 1 { 5 } else { 6 }, "l {k} {m} {x}");
+        }
+    }
+}
