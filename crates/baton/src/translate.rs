@@ -440,6 +440,11 @@ struct Translator<'a> {
     /// work too (`byte_index`, `load_then_sx`). Dropping code from the last
     /// one on makes the one before it last again.
     recent: [Option<usize>; 2],
+    /// Position of an `i32_add_ss` whose value is on the stack, followed
+    /// only by an `i32_add_si` that `local.set` just made a local update
+    /// (`t = p + i; i = i + 1`): a byte load of `t` next may take both
+    /// (`load_post_inc`). Cleared by any other instruction or label.
+    post_inc: Option<usize>,
     /// Start of the last instruction emitted that a compare-branch right
     /// after it may fuse with (`emit_cond`): an `i32_add_and`/`_a`
     /// (`add_and_then`), a `ctr_*` counter compare (`ctr_then_bit`) or a
@@ -486,7 +491,7 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
+/// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `post_inc`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
 /// `load_sub`, `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -552,6 +557,7 @@ pub(crate) fn translate_validating(
         copies: Vec::new(),
         last_start: None,
         recent: [None; 2],
+        post_inc: None,
         branch_source: None,
         rmw_candidate: None,
         prev_add_si: None,
@@ -953,6 +959,7 @@ impl Translator<'_> {
     /// Forgets the pending address adds (a local was written, or control flow).
     fn invalidate_adds(&mut self) {
         self.recent = [None; 2];
+        self.post_inc = None;
         self.pending_adds.clear();
         self.pair_first = None;
         // Also a possible label here: the counter update must stay before it.
@@ -962,6 +969,7 @@ impl Translator<'_> {
     /// with: a new instruction starts (or the last one was rewritten).
     fn new_instruction(&mut self) {
         self.last = None;
+        self.post_inc = None;
         self.prev_add_si = None;
         self.prev_add = None;
         self.prev_load = None;
@@ -2168,12 +2176,47 @@ impl Translator<'_> {
         true
     }
 
+    /// A byte load of `t`, the value of the `i32_add_ss` at `q` followed by
+    /// a local update `l = l2 + k` (`post_inc`, `c = p[i++]`): the two adds
+    /// and the load become one `i32_load8_u_ss_inc`, which reads `a + b`
+    /// before the update, as the add did.
+    fn load_post_inc(&mut self, q: usize, ops: LoadOps, end: u64, p: usize) -> bool {
+        let inc = q + 2;
+        let fits = std::ptr::fn_addr_eq(ops.ss, h::i32_load8_u_ss as Handler)
+            && self.field(q + 1, 0) == self.home(p)
+            && inc + 3 == self.pos()
+            && !self.then_fused.iter().any(|&(first, next, _)| [first, next].iter().any(|&x| x == q || x == inc));
+        if !fits || nofuse("post_inc") {
+            return false;
+        }
+        let ([_, x, y], [l, l2, _], k) =
+            (self.fields_at(q + 1), self.fields_at(inc + 1), self.raw(inc + 2).unwrap_or(0));
+        // Two instructions go (`truncate_code` uncounts one), one comes.
+        self.truncate_code(q);
+        self.uncount_handler();
+        self.last = None;
+        let start = self.pos();
+        self.emit(h::i32_load8_u_ss_inc);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), x, y]));
+        self.imm(end);
+        self.imm(pack(&[l, l2]));
+        self.imm(k);
+        self.push_value(start, dst_cell, false);
+        true
+    }
+
     /// A load; `fused` = (ss, si) variants that take the address as `a + b`.
     fn load_fused(&mut self, ops: LoadOps, offset: u64, width: u8) {
         // Handlers take the end of the access: the offset plus the width.
         let end = offset + width as u64;
         let a = self.pop();
         let p = self.stack.len();
+        if let (Operand::Temp, Some(q)) = (a, self.post_inc) {
+            if self.load_post_inc(q, ops, end, p) {
+                return;
+            }
+        }
         if let Operand::Const(c) = a {
             // `[load_abs, (dst), c + end]`
             let start = self.pos();
@@ -4592,6 +4635,7 @@ impl Translator<'_> {
     }
 
     fn local_set(&mut self, i: u32) {
+        let recent = self.recent;
         self.invalidate_adds();
         let v = self.pop();
         let p = self.stack.len();
@@ -4629,6 +4673,19 @@ impl Translator<'_> {
                 // `local.tee` of `a + k` followed by a branch on the local: the
                 // branch may absorb the update (see `Cond::CounterCmp`).
                 self.counter = self.counter_update(last, i);
+                // `t = a + b; i = i + k` with `t` on the stack: a load of `t`
+                // may take both (`load_post_inc`).
+                let top = self.stack.len().checked_sub(1).filter(|&t| self.stack[t] == Operand::Temp);
+                if let ([Some(q), Some(inc)], false, Some(t)) = (recent, aliased, top) {
+                    let shape = q + 2 == inc && inc + 3 == self.pos() && inc == last.start;
+                    if shape
+                        && self.is(q, h::i32_add_ss)
+                        && self.is(inc, h::i32_add_si)
+                        && self.field(q + 1, 0) == self.home(t)
+                    {
+                        self.post_inc = Some(q);
+                    }
+                }
                 return;
             }
         }

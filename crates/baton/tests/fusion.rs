@@ -3688,3 +3688,76 @@ fn character_class_select_matches_the_separate_operations() {
         }
     }
 }
+
+#[test]
+fn byte_load_after_a_local_update_matches_the_separate_operations() {
+    // `t = p + i; i = i + k; load8(t)` is one handler (`post_inc`), which
+    // must read `p + i` before the update and write the value after it (the
+    // value may go to `i` itself). Also: the update of `p` or of another
+    // local, from another local, wrapping, in a loop, out of bounds, and a
+    // label between the update and the load (not fused, same value).
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func (export "next") (param $p i32) (param $i i32) (result i32)
+        (i32.add (local.get $p) (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (i32.load8_u offset=2)
+        (i32.mul (local.get $i) (i32.const 1000)) (i32.add))
+      (func (export "into_i") (param $p i32) (param $i i32) (result i32)
+        (i32.add (local.get $p) (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const -7)))
+        (local.set $i (i32.load8_u))
+        (local.get $i))
+      (func (export "bump_p") (param $p i32) (param $i i32) (result i32)
+        (i32.add (local.get $i) (local.get $p))
+        (local.set $p (i32.add (local.get $p) (i32.const 3)))
+        (i32.load8_u)
+        (i32.mul (local.get $p) (i32.const 1000)) (i32.add))
+      (func (export "other") (param $p i32) (param $i i32) (result i32) (local $j i32)
+        (i32.add (local.get $p) (local.get $i))
+        (local.set $j (i32.add (local.get $i) (i32.const 5)))
+        (i32.load8_u)
+        (i32.mul (local.get $j) (i32.const 1000)) (i32.add))
+      (func (export "label") (param $p i32) (param $i i32) (result i32)
+        (i32.add (local.get $p) (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (block)
+        (i32.load8_u)
+        (i32.mul (local.get $i) (i32.const 1000)) (i32.add))
+      (func (export "sum") (param $p i32) (param $n i32) (result i32) (local $i i32) (local $s i32) (local $c i32)
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (i32.add (local.get $p) (local.get $i))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $c (i32.load8_u))
+          (local.set $s (i32.add (local.get $s) (local.get $c)))
+          (br $next)))
+        (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 100000)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    for (k, b) in mem.data_mut(&mut store).iter_mut().enumerate() {
+        *b = (k * 13 + (k >> 9)) as u8;
+    }
+    let byte = |a: u32| (a as usize * 13 + (a as usize >> 9)) as u8 as i32;
+    let i32s = |v: &[i32]| v.iter().map(|&x| Val::I32(x)).collect::<Vec<_>>();
+    for (p, i) in [(0, 0), (100, 5), (65_000, 500), (7, -1), (-3, 10), (1 << 15, 1 << 14)] {
+        let a = (p as u32).wrapping_add(i as u32);
+        let args = i32s(&[p, i]);
+        let m = |x: i32| x.wrapping_mul(1000);
+        let check = |store: &mut Store<()>, name: &str, addr: u32, want: i32| {
+            if (addr as u64) < 65_536 {
+                assert_eq!(call(store, &inst, name, &args), want, "{name} {p} {i}");
+            } else {
+                assert_oob(store, &inst, name, &args);
+            }
+        };
+        check(&mut store, "next", a.wrapping_add(2), byte(a.wrapping_add(2)).wrapping_add(m(i.wrapping_add(1))));
+        check(&mut store, "into_i", a, byte(a));
+        check(&mut store, "bump_p", a, byte(a).wrapping_add(m(p.wrapping_add(3))));
+        check(&mut store, "other", a, byte(a).wrapping_add(m(i.wrapping_add(5))));
+        check(&mut store, "label", a, byte(a).wrapping_add(m(i.wrapping_add(1))));
+    }
+    let want: i32 = (0..300).map(|k| byte(1234 + k)).sum::<i32>() + 300 * 100_000;
+    assert_eq!(call(&mut store, &inst, "sum", &i32s(&[1234, 300])), want);
+    assert_oob(&mut store, &inst, "sum", &i32s(&[65_500, 100]));
+}

@@ -2214,6 +2214,27 @@ pub(crate) unsafe fn i32_load_then_load_sx(
     next!(ip.add(6), fp, mem, len, ctx, v, facc)
 }
 
+/// `c = p[i++]`: `[i32_load8_u_ss_inc, (dst, a, b), end, (l, l2), k]` is a
+/// byte load of `a + b` (end: offset plus width) and the local update
+/// `l = l2 + k` that came between the address add and the load. The address
+/// is read before the update, as the add did, and the value written after
+/// it (`dst` may be `l`). Made by `Translator::load_post_inc`.
+pub(crate) unsafe fn i32_load8_u_ss_inc(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let end = address!(ss, fp, ip, _acc) as u64 + imm!(ip, 2);
+    let v = *access!(u8, mem, len, ctx, end) as u64;
+    pslot!(fp, ip, 3, 0) = (pslot!(fp, ip, 3, 1) as u32).wrapping_add(imm!(ip, 4) as u32) as u64;
+    pslot!(fp, ip, 1, 0) = v;
+    next!(ip.add(5), fp, mem, len, ctx, v, facc)
+}
+
 /// `[load_br, (dst, addr), offset, target]`: an `i32` load from a slot
 /// address (to `dst` and the accumulator), then a branch if the value is not
 /// zero (`_nez`) or zero (`_eqz`): `while ((p = p->next))`, `if (*s)`.
