@@ -1031,10 +1031,9 @@ impl Translator<'_> {
         self.unpair_adds(pos);
         self.forget_copies_from(pos);
         self.last_start = None;
-        self.recent = match self.recent {
-            [b, Some(l)] if l >= pos => [None, b.filter(|&b| b < pos)],
-            r => r,
-        };
+        if self.recent[1].is_some_and(|l| l >= pos) {
+            self.recent = [None, self.recent[0].filter(|&b| b < pos)];
+        }
         self.branch_source = self.branch_source.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
@@ -4675,12 +4674,13 @@ impl Translator<'_> {
                 self.counter = self.counter_update(last, i);
                 // `t = a + b; i = i + k` with `t` on the stack: a load of `t`
                 // may take both (`load_post_inc`).
-                let top = self.stack.len().checked_sub(1).filter(|&t| self.stack[t] == Operand::Temp);
-                if let ([Some(q), Some(inc)], false, Some(t)) = (recent, aliased, top) {
-                    let shape = q + 2 == inc && inc + 3 == self.pos() && inc == last.start;
+                if let ([Some(q), Some(inc)], false) = (recent, aliased) {
+                    let shape = inc == last.start && q + 2 == inc && inc + 3 == self.pos();
+                    let t = self.stack.len().wrapping_sub(1);
                     if shape
-                        && self.is(q, h::i32_add_ss)
                         && self.is(inc, h::i32_add_si)
+                        && self.is(q, h::i32_add_ss)
+                        && self.stack.get(t) == Some(&Operand::Temp)
                         && self.field(q + 1, 0) == self.home(t)
                     {
                         self.post_inc = Some(q);
