@@ -491,7 +491,8 @@ struct Translator<'a> {
 /// builds of different code also differ in code placement, which moves the
 /// time of a whole workload by more than most fusions do (see the README's
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
-/// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `post_inc`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
+/// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `post_inc`,
+/// `sub_and_br`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
 /// `load_sub`, `copy_then`, `then`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -1885,6 +1886,7 @@ impl Translator<'_> {
         self.imm(pack(&[self.home(p), a, b]));
         self.imm(mask as u32 as u64);
         self.push_value(start, dst_cell, false);
+        self.branch_source = Some(start);
         true
     }
 
@@ -2991,6 +2993,17 @@ impl Translator<'_> {
     /// The `br_i32_add_and_*` form of the compare-branch `ai` (a constant
     /// right operand, the left one `a` from the accumulator), if the code
     /// ends with an `i32_add_and`/`_a` into `a` (`branch_source`).
+    /// The `br_i32_sub_and_*` form of the compare-branch `as_` (the left
+    /// operand `a` from the accumulator, the right one a slot), if the code
+    /// ends with an `i32_sub_and_ss` into `a` (`branch_source`) that no
+    /// direct call continues into.
+    fn sub_and_then(&self, as_: Handler, a: u32) -> Option<Handler> {
+        let start = self.branch_source.filter(|&s| s + 3 == self.pos())?;
+        let &(_, fused) = h::BR_SUB_AND.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, as_))?;
+        let plain = self.is(start, h::i32_sub_and_ss) && self.field(start + 1, 0) == a;
+        let free = !self.then_fused.iter().any(|&(_, next, _)| next == start);
+        (plain && free && !nofuse("sub_and_br")).then_some(fused)
+    }
     fn add_and_then(&self, ai: Handler, a: u32) -> Option<Handler> {
         let start = self.branch_source.filter(|&s| s + 3 == self.pos())?;
         if self.field(start + 1, 0) != a {
@@ -3071,6 +3084,14 @@ impl Translator<'_> {
                     let start = self.pos() - 3;
                     self.code[start] = Cell::handler(fused);
                     self.imm(k);
+                    self.new_instruction();
+                    return;
+                }
+                // The same for `(a - b) & m` compared with a slot.
+                if let (true, None, Some(fused)) = (a_acc, imm, self.sub_and_then(as_, a)) {
+                    let start = self.pos() - 3;
+                    self.code[start] = Cell::handler(fused);
+                    self.imm(pack(&[b]));
                     self.new_instruction();
                     return;
                 }

@@ -3761,3 +3761,56 @@ fn byte_load_after_a_local_update_matches_the_separate_operations() {
     assert_eq!(call(&mut store, &inst, "sum", &i32s(&[1234, 300])), want);
     assert_oob(&mut store, &inst, "sum", &i32s(&[65_500, 100]));
 }
+
+#[test]
+fn masked_difference_compared_with_a_slot_matches_the_separate_operations() {
+    // `(a - b) & m <op> n` (unsigned, `n` a slot) is one compare-branch
+    // (`sub_and_br`), under `br_if` and `if`, with the difference kept in a
+    // local and compared with itself, and wrapping.
+    let ops = ["lt_u", "le_u", "gt_u", "ge_u"];
+    let funcs: String = ops
+        .iter()
+        .map(|op| {
+            format!(
+                r#"(func (export "br_{op}") (param $a i32) (param $b i32) (param $n i32) (result i32)
+                     (block $yes
+                       (br_if $yes (i32.{op} (i32.and (i32.sub (local.get $a) (local.get $b)) (i32.const 0xffff)) (local.get $n)))
+                       (return (i32.const 3)))
+                     (i32.const 4))
+                   (func (export "if_{op}") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d i32)
+                     (if (result i32) (i32.{op} (local.tee $d (i32.and (i32.sub (local.get $a) (local.get $b)) (i32.const 0x7f00ff))) (local.get $n))
+                       (then (i32.add (local.get $d) (i32.const 1000000)))
+                       (else (local.get $d))))
+                   (func (export "self_{op}") (param $a i32) (param $b i32) (result i32) (local $d i32)
+                     (if (result i32) (i32.{op} (local.tee $d (i32.and (i32.sub (local.get $a) (local.get $b)) (i32.const 0xff))) (local.get $d))
+                       (then (i32.const 1)) (else (i32.const 0))))"#
+            )
+        })
+        .collect();
+    let (mut store, inst) = instantiate(&format!("(module {funcs})"));
+    let cmp = |op: &str, v: u32, n: u32| match op {
+        "lt_u" => v < n,
+        "le_u" => v <= n,
+        "gt_u" => v > n,
+        _ => v >= n,
+    };
+    let vals = [0u32, 1, 2, 0xff, 0xffff, 0x1_0000, 0x7f_00ff, 0x8000_0000, u32::MAX, 12_345];
+    for op in ops {
+        for a in vals {
+            for b in vals {
+                for n in [0u32, 1, 0xfe, 0xffff, 0x7f_00ff, u32::MAX] {
+                    let args = [Val::I32(a as i32), Val::I32(b as i32), Val::I32(n as i32)];
+                    let d = a.wrapping_sub(b) & 0xffff;
+                    let want = if cmp(op, d, n) { 4 } else { 3 };
+                    assert_eq!(call(&mut store, &inst, &format!("br_{op}"), &args), want, "br {op} {a} {b} {n}");
+                    let d = a.wrapping_sub(b) & 0x7f_00ff;
+                    let want = if cmp(op, d, n) { d.wrapping_add(1_000_000) } else { d };
+                    assert_eq!(call(&mut store, &inst, &format!("if_{op}"), &args) as u32, want, "if {op} {a} {b} {n}");
+                }
+                let d = a.wrapping_sub(b) & 0xff;
+                let args = [Val::I32(a as i32), Val::I32(b as i32)];
+                assert_eq!(call(&mut store, &inst, &format!("self_{op}"), &args), cmp(op, d, d) as i32, "self {op}");
+            }
+        }
+    }
+}

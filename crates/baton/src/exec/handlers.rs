@@ -858,6 +858,40 @@ binop_and! {
     i32_add_and_ss, |a, b| a.wrapping_add(b);
 }
 
+/// `[op, (dst, a, b), mask, (n), target]`: `dst = (a - b) & mask` as
+/// `i32_sub_and_ss` computes it, then a branch if `dst <op> n` (unsigned, `n`
+/// a slot read after `dst` is written): a ring-buffer distance and its limit
+/// (`if (pos - cur) & WMASK > max_dist`) in one handler.
+macro_rules! br_sub_and {
+    ($($name:ident, |$v:ident, $n:ident| $e:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let $v = (pslot!(fp, ip, 1, 1) as u32).wrapping_sub(pslot!(fp, ip, 1, 2) as u32) & imm!(ip, 2) as u32;
+            pslot!(fp, ip, 1, 0) = $v as u64;
+            let $n = pslot!(fp, ip, 3, 0) as u32;
+            if $e {
+                next!(target!(ip, 4), fp, mem, len, ctx, $v as u64, facc)
+            }
+            next!(ip.add(5), fp, mem, len, ctx, $v as u64, facc)
+        }
+    )*};
+}
+
+br_sub_and! {
+    br_i32_sub_and_lt_u_ss, |v, n| v < n;
+    br_i32_sub_and_le_u_ss, |v, n| v <= n;
+    br_i32_sub_and_gt_u_ss, |v, n| v > n;
+    br_i32_sub_and_ge_u_ss, |v, n| v >= n;
+}
+
+/// `(compare-branch of the accumulator with a slot, the same after an
+/// i32_sub_and_ss)`, for `Translator::emit_cond`.
+pub(crate) const BR_SUB_AND: [(crate::exec::Handler, crate::exec::Handler); 4] = [
+    (br_i32_lt_u_as, br_i32_sub_and_lt_u_ss),
+    (br_i32_le_u_as, br_i32_sub_and_le_u_ss),
+    (br_i32_gt_u_as, br_i32_sub_and_gt_u_ss),
+    (br_i32_ge_u_as, br_i32_sub_and_ge_u_ss),
+];
+
 /// `[i32_and_si_add, (l, a, dst), (x), mask]`: `l = a & mask`, then `dst =
 /// l + x` (wrapping, `x` read after `l` is written): a local masked in place
 /// and added to a base right away (`cur &= WMASK; base + cur`).
