@@ -437,8 +437,9 @@ struct Translator<'a> {
     /// with no label, branch or local write since the earlier one (see
     /// `invalidate_adds`): the instruction before the current position, and
     /// the one before that, which a fusion may rewrite to do the next one's
-    /// work too (`byte_index`, `load_then_sx`). Dropping code from the last
-    /// one on makes the one before it last again.
+    /// work too (`byte_index`, `load_then_sx`, `bit_set_select`, and
+    /// `local_set` for `post_inc`). Dropping code from the last one on makes
+    /// the one before it last again.
     recent: [Option<usize>; 2],
     /// Position of an `i32_add_ss` whose value is on the stack, followed
     /// only by an `i32_add_si` that `local.set` just made a local update
@@ -2120,13 +2121,27 @@ impl Translator<'_> {
         Some(add)
     }
 
+    /// No instruction fused by a direct call (`then_fused`) starts or
+    /// continues at `pos`: a fusion may rewrite the instruction there.
+    fn then_free(&self, pos: usize) -> bool {
+        !self.then_fused.iter().any(|&(first, next, _)| first == pos || next == pos)
+    }
+
     /// The 3-cell load at `b` (from `recent`) ends at the current position,
-    /// writes slot `x`, and no direct call continues into or from it
-    /// (`then_fused`): `byte_index` and `load_then_sx` may rewrite its cells.
+    /// writes slot `x`, and no direct call continues into or from it:
+    /// `byte_index` and `load_then_sx` may rewrite its cells.
     fn fusable_before(&self, b: usize, x: u32) -> bool {
-        b + 3 == self.pos()
-            && self.field(b + 1, 0) == x
-            && !self.then_fused.iter().any(|&(first, next, _)| first == b || next == b)
+        b + 3 == self.pos() && self.field(b + 1, 0) == x && self.then_free(b)
+    }
+
+    /// The instruction at `b`, before the last one, was rewritten to do the
+    /// current one's work too (`byte_index`, `load_then_sx`): it is the last
+    /// instruction now, and position-based pairings with its old form go.
+    fn took_over(&mut self, b: usize) {
+        self.last_start = Some(b);
+        self.recent = [None, Some(b)];
+        self.branch_source = None;
+        self.pair_first = None;
     }
 
     /// A byte load of `x + y`, `x` the value of the `i32_load8_u_ss` at `b`
@@ -2141,9 +2156,7 @@ impl Translator<'_> {
             return false;
         }
         self.code[b] = Cell::handler(h::i32_load8_u_ss_load8_u);
-        self.last_start = Some(b);
-        self.recent = [None, Some(b)];
-        self.branch_source = None;
+        self.took_over(b);
         let dst_cell = self.pos();
         self.imm(pack(&[self.home(p), y]));
         self.imm(end);
@@ -2169,10 +2182,7 @@ impl Translator<'_> {
         self.imm(pack(&[y]));
         self.imm(k as u64);
         self.imm(end);
-        self.last_start = Some(b);
-        self.recent = [None, Some(b)];
-        self.branch_source = None;
-        self.pair_first = None;
+        self.took_over(b);
         self.push_value(b, b + 1, false);
         true
     }
@@ -2186,7 +2196,8 @@ impl Translator<'_> {
         let fits = std::ptr::fn_addr_eq(ops.ss, h::i32_load8_u_ss as Handler)
             && self.field(q + 1, 0) == self.home(p)
             && inc + 3 == self.pos()
-            && !self.then_fused.iter().any(|&(first, next, _)| [first, next].iter().any(|&x| x == q || x == inc));
+            && self.then_free(q)
+            && self.then_free(inc);
         if !fits || nofuse("post_inc") {
             return false;
         }
@@ -2990,20 +3001,19 @@ impl Translator<'_> {
             None
         }
     }
-    /// The `br_i32_add_and_*` form of the compare-branch `ai` (a constant
-    /// right operand, the left one `a` from the accumulator), if the code
-    /// ends with an `i32_add_and`/`_a` into `a` (`branch_source`).
     /// The `br_i32_sub_and_*` form of the compare-branch `as_` (the left
     /// operand `a` from the accumulator, the right one a slot), if the code
     /// ends with an `i32_sub_and_ss` into `a` (`branch_source`) that no
-    /// direct call continues into.
+    /// direct call continues into or from (`then_free`).
     fn sub_and_then(&self, as_: Handler, a: u32) -> Option<Handler> {
         let start = self.branch_source.filter(|&s| s + 3 == self.pos())?;
         let &(_, fused) = h::BR_SUB_AND.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, as_))?;
         let plain = self.is(start, h::i32_sub_and_ss) && self.field(start + 1, 0) == a;
-        let free = !self.then_fused.iter().any(|&(_, next, _)| next == start);
-        (plain && free && !nofuse("sub_and_br")).then_some(fused)
+        (plain && self.then_free(start) && !nofuse("sub_and_br")).then_some(fused)
     }
+    /// The `br_i32_add_and_*` form of the compare-branch `ai` (a constant
+    /// right operand, the left one `a` from the accumulator), if the code
+    /// ends with an `i32_add_and`/`_a` into `a` (`branch_source`).
     fn add_and_then(&self, ai: Handler, a: u32) -> Option<Handler> {
         let start = self.branch_source.filter(|&s| s + 3 == self.pos())?;
         if self.field(start + 1, 0) != a {
