@@ -1030,10 +1030,17 @@ binop! {
 // by a slot with 1): a branch on it tests `(1 << a) & b` (`br_i32_bit_*`).
 binop!(@one i32_shr1_ss, u32, |a, b| (b >> (a & 31)) & 1, s1, s2, 2);
 
-// `a < 32 && bit a of b` (the constant `b`), as 1 or 0: a select of a bit
-// test and a bound (`Translator::bit_set_select`).
-binop!(@one i32_inset_si, u32, |a, b| (a < 32 && (b >> (a & 31)) & 1 != 0) as u32, s1, imm, 3);
-binop!(@one i32_inset_ai, u32, |a, b| (a < 32 && (b >> (a & 31)) & 1 != 0) as u32, acc, imm, 3);
+/// Set membership `a < 32 && bit a of set`: a select of a bit test and a
+/// bound, `select(a <= k, 0, (1 << a) & set)` with no bit of `set` above `k`
+/// (`Translator::bit_set_select`).
+#[inline(always)]
+fn in_set(a: u32, set: u32) -> bool {
+    a < 32 && (set >> (a & 31)) & 1 != 0
+}
+
+// `in_set` of the constant `b`, as 1 or 0.
+binop!(@one i32_inset_si, u32, |a, b| in_set(a, b) as u32, s1, imm, 3);
+binop!(@one i32_inset_ai, u32, |a, b| in_set(a, b) as u32, acc, imm, 3);
 
 binop! {
     // `(1 << a) & b`: a bit-set membership test (`i32.and` of `i32.shl` of 1).
@@ -1417,9 +1424,8 @@ br_cmp! {
     br_i32_nand_ss, br_i32_nand_si, br_i32_nand_as, br_i32_nand_ai, u32, |a, b| a & b == 0;
     br_i32_bit_ss, br_i32_bit_si, br_i32_bit_as, br_i32_bit_ai, u32, |a, b| (1 << (a & 31)) & b != 0;
     br_i32_nbit_ss, br_i32_nbit_si, br_i32_nbit_as, br_i32_nbit_ai, u32, |a, b| (1 << (a & 31)) & b == 0;
-    // Set membership `a < 32 && bit a of b` (`Translator::bit_set_select`).
-    br_i32_inset_ss, br_i32_inset_si, br_i32_inset_as, br_i32_inset_ai, u32, |a, b| a < 32 && (b >> (a & 31)) & 1 != 0;
-    br_i32_ninset_ss, br_i32_ninset_si, br_i32_ninset_as, br_i32_ninset_ai, u32, |a, b| a >= 32 || (b >> (a & 31)) & 1 == 0;
+    br_i32_inset_ss, br_i32_inset_si, br_i32_inset_as, br_i32_inset_ai, u32, |a, b| in_set(a, b);
+    br_i32_ninset_ss, br_i32_ninset_si, br_i32_ninset_as, br_i32_ninset_ai, u32, |a, b| !in_set(a, b);
     br_i64_eq_ss, br_i64_eq_si, br_i64_eq_as, br_i64_eq_ai, u64, |a, b| a == b;
     br_i64_ne_ss, br_i64_ne_si, br_i64_ne_as, br_i64_ne_ai, u64, |a, b| a != b;
     br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_as, br_i64_lt_s_ai, i64, |a, b| a < b;
