@@ -56,7 +56,7 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    fn new(cells: Vec<Cell>) -> (Compiled, *mut Cell) {
+    fn new(cells: &[Cell]) -> (Compiled, *mut Cell) {
         let len = cells.len();
         // SAFETY: every function's code starts with its 4-cell `enter*` cell,
         // whose cell 1 is the frame size (`translate`); cells are read through
@@ -67,7 +67,7 @@ impl Compiled {
                 _ => 0,
             }
         };
-        let raw: *mut [Cell] = Box::into_raw(cells.into_boxed_slice());
+        let raw: *mut [Cell] = Box::into_raw(Box::<[Cell]>::from(cells));
         let base = raw.cast::<Cell>();
         // SAFETY: `Box::into_raw` never returns null.
         (Compiled { code: unsafe { std::ptr::NonNull::new_unchecked(base) }, len, outer_frame }, base)
@@ -414,6 +414,8 @@ struct Translator<'a> {
     /// Stack positions holding `Operand::Local`, ascending (at most `MAX_LAZY_LOCALS`).
     lazy: Vec<usize>,
     ctrl: Vec<Control>,
+    /// Emptied `Control` fixup lists, for the next blocks.
+    spare: Vec<Vec<usize>>,
     nlocals: u32,
     nresults: usize,
     max_height: usize,
@@ -514,6 +516,52 @@ pub(crate) fn translate(m: &ModuleInner, def: usize) -> Result<Compiled> {
     translate_validating(m, def, None)
 }
 
+/// The translator's buffers, kept per thread between translations: a
+/// module's functions (and lazily translated ones, one at a time) reuse the
+/// vectors the previous one grew instead of growing their own from empty.
+/// A translation that fails drops its buffers; the next one starts afresh.
+#[derive(Default)]
+struct Scratch {
+    code: Vec<Cell>,
+    relocs: Vec<usize>,
+    stack: Vec<Operand>,
+    lazy: Vec<usize>,
+    ctrl: Vec<Control>,
+    spare: Vec<Vec<usize>>,
+    pending_adds: Vec<PendingAdd>,
+    copies: Vec<(usize, Option<usize>)>,
+    then_fused: Vec<(usize, usize, Handler)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Scratch>> = const { std::cell::Cell::new(None) };
+}
+
+impl Scratch {
+    /// This thread's buffers (empty), or new ones.
+    fn take() -> Scratch {
+        SCRATCH.with(|s| s.take()).unwrap_or_default()
+    }
+    /// Empties the buffers and keeps them for this thread's next
+    /// translation, unless a huge function made them large.
+    fn put_back(mut self) {
+        const KEEP_CELLS: usize = 1 << 16;
+        if self.code.capacity() > KEEP_CELLS || self.relocs.capacity() > KEEP_CELLS {
+            return;
+        }
+        self.code.clear();
+        self.relocs.clear();
+        self.stack.clear();
+        self.lazy.clear();
+        self.ctrl.clear();
+        self.pending_adds.clear();
+        self.copies.clear();
+        self.then_fused.clear();
+        self.spare.truncate(64);
+        SCRATCH.with(|s| s.set(Some(self)));
+    }
+}
+
 /// Validator of one function body, fed operator by operator.
 pub(crate) type BodyValidator = wasmparser::FuncValidator<wasmparser::ValidatorResources>;
 
@@ -540,23 +588,25 @@ pub(crate) fn translate_validating(
         return Err(Error::Limit(format!("function {func_index} has {nlocals} locals")));
     }
     let config = m.engine.config();
+    let sc = Scratch::take();
     let mut t = Translator {
         m,
         func_index: func_index as u32,
-        code: Vec::with_capacity((body.range().end - body.range().start) * 2),
-        relocs: Vec::new(),
-        stack: Vec::new(),
-        lazy: Vec::new(),
-        ctrl: Vec::new(),
+        code: sc.code,
+        relocs: sc.relocs,
+        stack: sc.stack,
+        lazy: sc.lazy,
+        ctrl: sc.ctrl,
+        spare: sc.spare,
         nlocals: nlocals as u32,
         nresults: ty.results().len(),
         max_height: 0,
         last: None,
-        pending_adds: Vec::new(),
+        pending_adds: sc.pending_adds,
         counter: None,
         prev_copy: None,
         copy_before: None,
-        copies: Vec::new(),
+        copies: sc.copies,
         last_start: None,
         recent: [None; 2],
         post_inc: None,
@@ -565,7 +615,7 @@ pub(crate) fn translate_validating(
         prev_add_si: None,
         prev_load: None,
         pair_first: None,
-        then_fused: Vec::new(),
+        then_fused: sc.then_fused,
         prev_add: None,
         acc: None,
         skip_depth: 0,
@@ -578,6 +628,7 @@ pub(crate) fn translate_validating(
     t.imm(0); // frame size, patched below
     t.imm(nparams);
     t.imm(nlocals - nparams);
+    t.code.reserve((body.range().end - body.range().start) * 2);
     t.ctrl.push(Control {
         kind: Kind::Func,
         height: 0,
@@ -1227,8 +1278,8 @@ impl Translator<'_> {
         self.fuse_bulk_loops();
         self.fuse_copies();
         let len = self.code.len();
-        let (compiled, base) = Compiled::new(self.code);
-        for r in self.relocs {
+        let (compiled, base) = Compiled::new(&self.code);
+        for &r in &self.relocs {
             // SAFETY: `r < len`; reloc cells were written by `target` as positions
             // within the code, which become pointers derived from `base`.
             unsafe {
@@ -1250,6 +1301,18 @@ impl Translator<'_> {
                 cells.join(",")
             );
         }
+        Scratch {
+            code: self.code,
+            relocs: self.relocs,
+            stack: self.stack,
+            lazy: self.lazy,
+            ctrl: self.ctrl,
+            spare: self.spare,
+            pending_adds: self.pending_adds,
+            copies: self.copies,
+            then_fused: self.then_fused,
+        }
+        .put_back();
         compiled
     }
     /// Starts a straight-line region: fuel and interrupt checks if enabled.
@@ -3224,8 +3287,8 @@ impl Translator<'_> {
             params,
             results,
             start,
-            fixups: Vec::new(),
-            else_fixup: Vec::new(),
+            fixups: self.spare.pop().unwrap_or_default(),
+            else_fixup: self.spare.pop().unwrap_or_default(),
             unreachable: false,
             head: None,
         });
@@ -3241,6 +3304,14 @@ impl Translator<'_> {
         let here = self.pos() as u64;
         for &c in cells {
             self.code[c] = Cell::imm(here);
+        }
+    }
+
+    /// Keeps an emptied fixup list for a later block.
+    fn recycle(&mut self, mut v: Vec<usize>) {
+        if v.capacity() != 0 {
+            v.clear();
+            self.spare.push(v);
         }
     }
 
@@ -3264,6 +3335,7 @@ impl Translator<'_> {
         f.kind = Kind::Else;
         f.unreachable = false;
         self.patch_here(&else_fixup);
+        self.recycle(else_fixup);
         self.truncate(height);
         for _ in 0..params {
             self.push(Operand::Temp);
@@ -3300,11 +3372,14 @@ impl Translator<'_> {
         let mut fix = f.fixups;
         fix.extend_from_slice(&f.else_fixup);
         self.patch_here(&fix);
+        self.recycle(f.else_fixup);
+        let patched = !fix.is_empty();
+        self.recycle(fix);
         self.truncate(f.height);
         for _ in 0..f.results {
             self.push(Operand::Temp);
         }
-        if !fix.is_empty() {
+        if patched {
             self.begin_block(false);
         }
         self.last = None;
