@@ -168,25 +168,32 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub fn call<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: P) -> Result<R> {
         // A translated wasm function: the arguments go straight into the
         // value stack and the results come straight out of it.
+        let store = ctx.store_mut();
         let mut io = TypedIo::<P, R> { params, results: None };
-        if let Some(r) = crate::exec::invoke_io(ctx.store_mut(), self.func.0, &mut io) {
-            r?;
-            return io.results.ok_or_else(|| Error::BadCall("the call returned no results".into()));
-        }
-        // Otherwise through a slot buffer: the common small signatures zero
-        // only 4 slots (`n` is a constant here).
-        let n = P::LEN.max(R::LEN);
-        if n <= 4 {
-            self.call_in(ctx, params, &mut [0u64; 4][..n])
-        } else if n <= 16 {
-            self.call_in(ctx, params, &mut [0u64; 16][..n])
-        } else {
-            self.call_in(ctx, params, &mut vec![0u64; n])
+        match crate::exec::invoke_io(store, self.func.0, &mut io) {
+            Some(Ok(())) => io.results.ok_or_else(|| Error::BadCall("the call returned no results".into())),
+            Some(Err(e)) => Err(e),
+            None => self.call_slow(store, params),
         }
     }
-    fn call_in<T>(&self, mut ctx: impl AsContextMut<Data = T>, params: P, slots: &mut [u64]) -> Result<R> {
+    /// [`call`](Self::call) through a slot buffer (host functions, functions
+    /// not translated yet, the first call of a store): the common small
+    /// signatures zero only 4 slots (`n` is a constant here).
+    #[cold]
+    #[inline(never)]
+    fn call_slow<T>(&self, store: &mut Store<T>, params: P) -> Result<R> {
+        let n = P::LEN.max(R::LEN);
+        if n <= 4 {
+            self.call_in(store, params, &mut [0u64; 4][..n])
+        } else if n <= 16 {
+            self.call_in(store, params, &mut [0u64; 16][..n])
+        } else {
+            self.call_in(store, params, &mut vec![0u64; n])
+        }
+    }
+    fn call_in<T>(&self, store: &mut Store<T>, params: P, slots: &mut [u64]) -> Result<R> {
         params.store(slots);
-        crate::exec::invoke(ctx.store_mut(), self.func.0, slots)?;
+        crate::exec::invoke(store, self.func.0, slots)?;
         Ok(R::load(slots))
     }
 }
