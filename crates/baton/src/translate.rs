@@ -1127,6 +1127,7 @@ impl Translator<'_> {
                 .or_else(|| self.store_loop_at(p))
                 .or_else(|| self.fill_loop_at(p))
                 .or_else(|| self.counter_loop_at(p))
+                .or_else(|| self.scan_loop_at(p))
             {
                 self.code[p] = Cell::handler(fused);
             }
@@ -1272,6 +1273,46 @@ impl Translator<'_> {
             && self.raw(br + 2) == Some(p as u64)
             && (x == n) != (y == n)
             && value_slot != Some(n);
+        ok.then_some(fused)
+    }
+    /// The byte-scan loop of `handlers::scan_loop!` at `p`: its five
+    /// instructions in place, the back edge to `p`, and the slots it writes
+    /// (`c`, `r`, `i`) distinct from each other and from those it only reads.
+    fn scan_loop_at(&self, p: usize) -> Option<Handler> {
+        if !self.is(p, h::i32_load8_u_ss) || nofuse("scan_loop") {
+            return None;
+        }
+        let (test, bit, add, store, back) = (p + 3, p + 8, p + 12, p + 15, p + 18);
+        let &(_, _, fused) = h::SCAN_LOOPS.iter().find(|&&(t, b, _)| self.is(test, t) && self.is(bit, b))?;
+        let shape = self.is(add, h::i32_add_si_then_store_v_then_br_i32_ne_ss)
+            && self.is(store, h::i32_store_v)
+            && self.is(back, h::br_i32_ne_ss)
+            && self.raw(back + 2) == Some(p as u64);
+        if !shape {
+            return None;
+        }
+        let ([c, x, y], [r, src, _], [tested, ..]) =
+            (self.fields_at(p + 1), self.fields_at(test + 1), self.fields_at(bit + 1));
+        let ([i, from, _], [at, ..], [ba, bb, _]) =
+            (self.fields_at(add + 1), self.fields_at(store + 1), self.fields_at(back + 1));
+        let other = match (x == i, y == i) {
+            (true, false) => y,
+            (false, true) => x,
+            _ => return None,
+        };
+        let lim = match (ba == i, bb == i) {
+            (true, false) => bb,
+            (false, true) => ba,
+            _ => return None,
+        };
+        let written = [c, r, i];
+        let ok = src == c
+            && tested == r
+            && from == i
+            && c != r
+            && c != i
+            && r != i
+            && [other, at, lim].iter().all(|s| !written.contains(s));
         ok.then_some(fused)
     }
     fn finish(mut self) -> Compiled {

@@ -3814,3 +3814,103 @@ fn masked_difference_compared_with_a_slot_matches_the_separate_operations() {
         }
     }
 }
+
+/// The byte-scan loop (`handlers::scan_loop!`): `while i != end { c = s[i];
+/// x = c - 9; if x > 23 (or <=) or bit x of a set is clear (or set) { stop }
+/// i += 1; store i at pos + 20 }`, the shape of a JSON parser's whitespace
+/// skip. Each shape is run fused (`scan`) and with a local write inside the
+/// loop that stops the fusion (`plain`), on the same memory: the result
+/// (which exit, `i`, `c`, `x`), the stored position and the traps must agree,
+/// including a store that overwrites the bytes still to scan, an end before
+/// the start (the index wraps), and loads and stores past the memory's end.
+#[test]
+fn scan_loop_matches_the_plain_loop() {
+    let shapes = [("gt_u", true, false), ("gt_u", false, true), ("le_u", true, true), ("le_u", false, false)];
+    for (cmp, eqz, mirrored) in shapes {
+        let bit = |set: &str| {
+            let t = format!("(i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const {set}))");
+            if eqz {
+                format!("(i32.eqz {t})")
+            } else {
+                t
+            }
+        };
+        let back = if mirrored {
+            "(i32.ne (local.get $i) (local.get $end))"
+        } else {
+            "(i32.ne (local.get $end) (local.get $i))"
+        };
+        let func = |name: &str, extra: &str| {
+            format!(
+                r#"(func (export "{name}") (param $s i32) (param $i i32) (param $end i32) (param $pos i32) (result i32)
+                     (local $c i32) (local $x i32) (local $dummy i32)
+                     (block $stop2
+                       (block $stop1
+                         (loop $next
+                           (local.set $c (i32.load8_u (i32.add (local.get $i) (local.get $s))))
+                           (br_if $stop1 (i32.{cmp} (local.tee $x (i32.sub (local.get $c) (i32.const 9))) (i32.const 23)))
+                           (br_if $stop2 {bits})
+                           {extra}
+                           (i32.store offset=20 (local.get $pos) (local.tee $i (i32.add (local.get $i) (i32.const 1))))
+                           (br_if $next {back}))
+                         (i32.store (i32.const 0) (local.get $c))
+                         (i32.store (i32.const 4) (local.get $x))
+                         (return (i32.or (i32.shl (local.get $i) (i32.const 4)) (i32.const 1))))
+                       (i32.store (i32.const 0) (local.get $c))
+                       (i32.store (i32.const 4) (local.get $x))
+                       (return (i32.or (i32.shl (local.get $i) (i32.const 4)) (i32.const 2))))
+                     (i32.store (i32.const 0) (local.get $c))
+                     (i32.store (i32.const 4) (local.get $x))
+                     (i32.or (i32.shl (local.get $i) (i32.const 4)) (i32.const 3)))"#,
+                bits = bit("8388627"),
+            )
+        };
+        let wat = format!(
+            r#"(module (memory 1)
+                 {scan}
+                 {plain}
+                 (func (export "peek") (param $a i32) (result i32) (i32.load (local.get $a)))
+                 (func (export "fill") (param $a i32) (param $n i32) (param $v i32)
+                   (memory.fill (local.get $a) (local.get $v) (local.get $n))))"#,
+            scan = func("scan", ""),
+            plain = func("plain", "(local.set $dummy (local.get $i))"),
+        );
+        let (mut store, inst) = instantiate(&wat);
+        let text = b" \t\n \r  x  \n\t{} \"a\"   \x20\x09";
+        let runs: [(i32, i32, i32, i32); 10] = [
+            (100, 0, text.len() as i32, 4000),
+            (100, 2, text.len() as i32, 4000),
+            (100, 9, 12, 4000),
+            (100, 0, 0, 4000),
+            // The stored position lands on the bytes still to scan.
+            (100, 0, text.len() as i32, 80),
+            (100, 5, 3, 4000),
+            // Loads past the end of memory (the index wraps past `end`).
+            (65_530, 0, 100, 4000),
+            (-10, 10, 5, 4000),
+            // The store past the end of memory.
+            (100, 0, text.len() as i32, 65_520),
+            (100, 14, 20, 65_515),
+        ];
+        for (s, i, end, pos) in runs {
+            let mut results = Vec::new();
+            for name in ["scan", "plain"] {
+                let args = [Val::I32(0), Val::I32(0x1_0000), Val::I32(0)];
+                inst.get_func(&store, "fill").unwrap().call(&mut store, &args, &mut []).unwrap();
+                for (k, &b) in text.iter().enumerate() {
+                    let args = [Val::I32(100 + k as i32), Val::I32(1), Val::I32(b as i32)];
+                    inst.get_func(&store, "fill").unwrap().call(&mut store, &args, &mut []).unwrap();
+                }
+                let f = inst.get_func(&store, name).unwrap();
+                let mut out = [Val::I32(0)];
+                let r = f.call(&mut store, &[Val::I32(s), Val::I32(i), Val::I32(end), Val::I32(pos)], &mut out);
+                let r = r.map(|()| out[0].i32()).map_err(|e| e.trap_code());
+                let peek = |store: &mut Store<()>, a: i32| call(store, &inst, "peek", &[Val::I32(a)]);
+                let state = [peek(&mut store, 0), peek(&mut store, 4)];
+                let stored = if pos <= 65_512 { peek(&mut store, pos + 20) } else { 0 };
+                results.push((r, state, stored));
+            }
+            assert_eq!(results[0], results[1], "{cmp} eqz={eqz} mirrored={mirrored} s={s} i={i} end={end} pos={pos}");
+        }
+    }
+}

@@ -2948,6 +2948,81 @@ copy_loop! {
     copy_loop_ii, imm, imm, 4;
 }
 
+/// A byte-scan loop (`while i != end { c = s[i]; if c is not in a class
+/// { break } i += 1; self.pos = i }`, as rustc emits a JSON parser's
+/// whitespace skip), run as one native loop by the cell of its first
+/// instruction. The loop's instructions keep their cells and handlers
+/// (a branch into the loop runs them one by one):
+///
+/// - `p`: `i32_load8_u_ss` `[_, (c, x, y), end]`, the byte at `x + y`, one of
+///   them the index `i`;
+/// - `p + 3`: a class test `r = c + k`, exit to `t1` if `r` compares with `n`
+///   (the `ctr_*_ii_then_br_i32_(n)bit_si` forms, `[_, (r, c), k, n, t1]`),
+///   continued at `p + 8` by the bit test `[_, (r), set, t2]`, exit to `t2`;
+/// - `p + 12`: `i = i + k2` (`[_, (i, i), k2]`), its store at `p + 15`
+///   (`[i32_store_v, (a), end]`, the address slot fixed), and at `p + 18` the
+///   back edge `br_i32_ne_ss` `[_, (i, lim), p]`.
+///
+/// `Translator::scan_loop_at` checks that shape, and that the slots written
+/// (`c`, `r`, `i`) are distinct from each other and from the ones read only
+/// (the other address operand, `a`, `lim`), which therefore hold still: the
+/// index stays in a register across rounds instead of going through its
+/// slot. Every round writes the slots and memory as the instructions would,
+/// in their order, so a trap leaves the same state; the accumulator at each
+/// exit is the one the instructions leave there (`c` at the class exits,
+/// `i` at the loop's end).
+macro_rules! scan_loop {
+    ($($name:ident, |$r:ident, $n:ident| $out:expr, |$x:ident, $set:ident| $miss:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let (test, bit, add, store, back) = (ip.add(3), ip.add(8), ip.add(12), ip.add(15), ip.add(18));
+            let i_slot = field!(add, 1, 0);
+            let (c_slot, r_slot) = (field!(ip, 1, 0), field!(test, 1, 0));
+            let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
+            let base = *fp.add(other) as u32;
+            let end = imm!(ip, 2);
+            let (k, $n, $set, step) = (imm!(test, 2) as u32, imm!(test, 3) as u32, imm!(bit, 2) as u32, imm!(add, 2) as u32);
+            let at = (pslot!(fp, store, 1, 0) as u32) as u64 + imm!(store, 2);
+            let lim = if field!(back, 1, 0) == i_slot { pslot!(fp, back, 1, 1) } else { pslot!(fp, back, 1, 0) } as u32;
+            let mut i = *fp.add(i_slot) as u32;
+            loop {
+                let c = *access!(u8, mem, len, ctx, base.wrapping_add(i) as u64 + end) as u32;
+                *fp.add(c_slot) = c as u64;
+                let $r = c.wrapping_add(k);
+                *fp.add(r_slot) = $r as u64;
+                if $out {
+                    next!(target!(test, 4), fp, mem, len, ctx, c as u64, facc)
+                }
+                let $x = $r;
+                if $miss {
+                    next!(target!(bit, 3), fp, mem, len, ctx, c as u64, facc)
+                }
+                i = i.wrapping_add(step);
+                *fp.add(i_slot) = i as u64;
+                access!(u32, mem, len, ctx, at).write_unaligned(i.to_le());
+                if i == lim {
+                    next!(ip.add(21), fp, mem, len, ctx, i as u64, facc)
+                }
+            }
+        }
+    )*};
+}
+
+scan_loop! {
+    scan_loop_gt_u_nbit, |r, n| r > n, |x, set| (1 << (x & 31)) & set == 0;
+    scan_loop_gt_u_bit, |r, n| r > n, |x, set| (1 << (x & 31)) & set != 0;
+    scan_loop_le_u_nbit, |r, n| r <= n, |x, set| (1 << (x & 31)) & set == 0;
+    scan_loop_le_u_bit, |r, n| r <= n, |x, set| (1 << (x & 31)) & set != 0;
+}
+
+/// `(class test continued in its bit test, the bit test, the scan loop)`
+/// for `Translator::scan_loop_at`.
+pub(crate) const SCAN_LOOPS: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
+    (ctr_gt_u_ii_then_br_i32_nbit_si, br_i32_nbit_si, scan_loop_gt_u_nbit),
+    (ctr_gt_u_ii_then_br_i32_bit_si, br_i32_bit_si, scan_loop_gt_u_bit),
+    (ctr_le_u_ii_then_br_i32_nbit_si, br_i32_nbit_si, scan_loop_le_u_nbit),
+    (ctr_le_u_ii_then_br_i32_bit_si, br_i32_bit_si, scan_loop_le_u_bit),
+];
+
 /// A byte-fill loop: `n = n - 1` (`i32_add_si` of -1), a byte store of a fixed
 /// value at `p + n` (`i32_store8_imm_ss` or `i32_store8_ss`), then
 /// `br_nez_i32 n` back to the subtraction (Rust's `memset` without bulk
