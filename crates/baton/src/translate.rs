@@ -1275,26 +1275,37 @@ impl Translator<'_> {
             && value_slot != Some(n);
         ok.then_some(fused)
     }
-    /// The byte-scan loop of `handlers::scan_loop!` at `p`: its five
-    /// instructions in place, the back edge to `p`, and the slots it writes
-    /// (`c`, `r`, `i`) distinct from each other and from those it only reads.
+    /// The byte-scan loop of `handlers::scan_loop!` at `p`: its instructions
+    /// in place (the increment right after the bit test, or where the bit
+    /// test jumps to), the back edge to `p`, and the slots it writes (`c`, `r`,
+    /// `i`) distinct from each other and from those it only reads.
     fn scan_loop_at(&self, p: usize) -> Option<Handler> {
         if !self.is(p, h::i32_load8_u_ss) || nofuse("scan_loop") {
             return None;
         }
-        let (test, bit, add, store, back) = (p + 3, p + 8, p + 12, p + 15, p + 18);
-        let &(_, _, fused) = h::SCAN_LOOPS.iter().find(|&&(t, b, _)| self.is(test, t) && self.is(bit, b))?;
-        let shape = self.is(add, h::i32_add_si_then_store_v_then_br_i32_ne_ss)
-            && self.is(store, h::i32_store_v)
-            && self.is(back, h::br_i32_ne_ss)
-            && self.raw(back + 2) == Some(p as u64);
-        if !shape {
+        let (test, bit) = (p + 3, p + 8);
+        let &(_, _, forms) = h::SCAN_LOOPS.iter().find(|&&(t, b, _)| self.is(test, t) && self.is(bit, b))?;
+        // Where the next round goes on decides the form: leaving the native
+        // loop at the other way just runs the plain instructions there.
+        let increment = |q: usize| {
+            self.is(q, h::i32_add_si_then_store_v_then_br_i32_ne_ss)
+                && self.is(q + 3, h::i32_store_v)
+                && self.is(q + 6, h::br_i32_ne_ss)
+                && self.raw(q + 8) == Some(p as u64)
+        };
+        let jump = self.raw(bit + 3)? as usize;
+        let (fused, q) = if increment(p + 12) {
+            (forms[0], p + 12)
+        } else if increment(jump) {
+            (forms[1], jump)
+        } else {
             return None;
-        }
+        };
+        let (store, back) = (q + 3, q + 6);
         let ([c, x, y], [r, src, _], [tested, ..]) =
             (self.fields_at(p + 1), self.fields_at(test + 1), self.fields_at(bit + 1));
         let ([i, from, _], [at, ..], [ba, bb, _]) =
-            (self.fields_at(add + 1), self.fields_at(store + 1), self.fields_at(back + 1));
+            (self.fields_at(q + 1), self.fields_at(store + 1), self.fields_at(back + 1));
         let other = match (x == i, y == i) {
             (true, false) => y,
             (false, true) => x,

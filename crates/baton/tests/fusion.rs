@@ -3826,14 +3826,23 @@ fn masked_difference_compared_with_a_slot_matches_the_separate_operations() {
 #[test]
 fn scan_loop_matches_the_plain_loop() {
     let shapes = [("gt_u", true, false), ("gt_u", false, true), ("le_u", true, true), ("le_u", false, false)];
-    for (cmp, eqz, mirrored) in shapes {
-        let bit = |set: &str| {
-            let t = format!("(i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const {set}))");
-            if eqz {
+    for ((cmp, eqz, mirrored), cont) in shapes.into_iter().flat_map(|s| [(s, false), (s, true)]) {
+        // The bit test of a set as a stop condition (`clear` when `eqz`), or
+        // negated, as the condition to go on.
+        let bit = |stop: bool| {
+            let t = "(i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const 8388627))";
+            if eqz == stop {
                 format!("(i32.eqz {t})")
             } else {
-                t
+                t.to_string()
             }
+        };
+        // The bit test exits, or (`cont`) jumps to the increment and exits
+        // on the way through.
+        let test = if cont {
+            format!("(block $go (br_if $go {}) (br $stop2))", bit(false))
+        } else {
+            format!("(br_if $stop2 {})", bit(true))
         };
         let back = if mirrored {
             "(i32.ne (local.get $i) (local.get $end))"
@@ -3849,7 +3858,7 @@ fn scan_loop_matches_the_plain_loop() {
                          (loop $next
                            (local.set $c (i32.load8_u (i32.add (local.get $i) (local.get $s))))
                            (br_if $stop1 (i32.{cmp} (local.tee $x (i32.sub (local.get $c) (i32.const 9))) (i32.const 23)))
-                           (br_if $stop2 {bits})
+                           {test}
                            {extra}
                            (i32.store offset=20 (local.get $pos) (local.tee $i (i32.add (local.get $i) (i32.const 1))))
                            (br_if $next {back}))
@@ -3862,7 +3871,6 @@ fn scan_loop_matches_the_plain_loop() {
                      (i32.store (i32.const 0) (local.get $c))
                      (i32.store (i32.const 4) (local.get $x))
                      (i32.or (i32.shl (local.get $i) (i32.const 4)) (i32.const 3)))"#,
-                bits = bit("8388627"),
             )
         };
         let wat = format!(
@@ -3910,7 +3918,10 @@ fn scan_loop_matches_the_plain_loop() {
                 let stored = if pos <= 65_512 { peek(&mut store, pos + 20) } else { 0 };
                 results.push((r, state, stored));
             }
-            assert_eq!(results[0], results[1], "{cmp} eqz={eqz} mirrored={mirrored} s={s} i={i} end={end} pos={pos}");
+            assert_eq!(
+                results[0], results[1],
+                "{cmp} eqz={eqz} mirrored={mirrored} cont={cont} s={s} i={i} end={end} pos={pos}"
+            );
         }
     }
 }

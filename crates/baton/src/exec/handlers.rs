@@ -2958,10 +2958,12 @@ copy_loop! {
 ///   them the index `i`;
 /// - `p + 3`: a class test `r = c + k`, exit to `t1` if `r` compares with `n`
 ///   (the `ctr_*_ii_then_br_i32_(n)bit_si` forms, `[_, (r, c), k, n, t1]`),
-///   continued at `p + 8` by the bit test `[_, (r), set, t2]`, exit to `t2`;
-/// - `p + 12`: `i = i + k2` (`[_, (i, i), k2]`), its store at `p + 15`
-///   (`[i32_store_v, (a), end]`, the address slot fixed), and at `p + 18` the
-///   back edge `br_i32_ne_ss` `[_, (i, lim), p]`.
+///   continued at `p + 8` by a bit test `[_, (r), set, t2]` that either
+///   exits to `t2` (`exit` forms: the next round goes on at `q = p + 12`) or
+///   jumps to `q = t2` to go on (`cont` forms: it exits at `p + 12`);
+/// - `q`: `i = i + k2` (`[_, (i, i), k2]`), its store at `q + 3`
+///   (`[i32_store_v, (a), end]`, the address slot fixed), and at `q + 6` the
+///   back edge `br_i32_ne_ss` `[_, (i, lim), p]`; the loop ends at `q + 9`.
 ///
 /// `Translator::scan_loop_at` checks that shape, and that the slots written
 /// (`c`, `r`, `i`) are distinct from each other and from the ones read only
@@ -2972,15 +2974,17 @@ copy_loop! {
 /// exit is the one the instructions leave there (`c` at the class exits,
 /// `i` at the loop's end).
 macro_rules! scan_loop {
-    ($($name:ident, |$r:ident, $n:ident| $out:expr, |$x:ident, $set:ident| $miss:expr;)*) => {$(
+    ($($name:ident, $cont:expr, |$r:ident, $n:ident| $out:expr, |$x:ident, $set:ident| $taken:expr;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let (test, bit, add, store, back) = (ip.add(3), ip.add(8), ip.add(12), ip.add(15), ip.add(18));
-            let i_slot = field!(add, 1, 0);
+            let (test, bit) = (ip.add(3), ip.add(8));
+            let q = if $cont { target!(bit, 3) } else { ip.add(12) };
+            let (store, back) = (q.add(3), q.add(6));
+            let i_slot = field!(q, 1, 0);
             let (c_slot, r_slot) = (field!(ip, 1, 0), field!(test, 1, 0));
             let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
             let base = *fp.add(other) as u32;
             let end = imm!(ip, 2);
-            let (k, $n, $set, step) = (imm!(test, 2) as u32, imm!(test, 3) as u32, imm!(bit, 2) as u32, imm!(add, 2) as u32);
+            let (k, $n, $set, step) = (imm!(test, 2) as u32, imm!(test, 3) as u32, imm!(bit, 2) as u32, imm!(q, 2) as u32);
             let at = (pslot!(fp, store, 1, 0) as u32) as u64 + imm!(store, 2);
             let lim = if field!(back, 1, 0) == i_slot { pslot!(fp, back, 1, 1) } else { pslot!(fp, back, 1, 0) } as u32;
             let mut i = *fp.add(i_slot) as u32;
@@ -2993,14 +2997,16 @@ macro_rules! scan_loop {
                     next!(target!(test, 4), fp, mem, len, ctx, c as u64, facc)
                 }
                 let $x = $r;
-                if $miss {
-                    next!(target!(bit, 3), fp, mem, len, ctx, c as u64, facc)
+                let taken = $taken;
+                if taken != $cont {
+                    let exit = if $cont { ip.add(12) } else { target!(bit, 3) };
+                    next!(exit, fp, mem, len, ctx, c as u64, facc)
                 }
                 i = i.wrapping_add(step);
                 *fp.add(i_slot) = i as u64;
                 access!(u32, mem, len, ctx, at).write_unaligned(i.to_le());
                 if i == lim {
-                    next!(ip.add(21), fp, mem, len, ctx, i as u64, facc)
+                    next!(q.add(9), fp, mem, len, ctx, i as u64, facc)
                 }
             }
         }
@@ -3008,19 +3014,24 @@ macro_rules! scan_loop {
 }
 
 scan_loop! {
-    scan_loop_gt_u_nbit, |r, n| r > n, |x, set| (1 << (x & 31)) & set == 0;
-    scan_loop_gt_u_bit, |r, n| r > n, |x, set| (1 << (x & 31)) & set != 0;
-    scan_loop_le_u_nbit, |r, n| r <= n, |x, set| (1 << (x & 31)) & set == 0;
-    scan_loop_le_u_bit, |r, n| r <= n, |x, set| (1 << (x & 31)) & set != 0;
+    scan_loop_gt_u_nbit, false, |r, n| r > n, |x, set| (1 << (x & 31)) & set == 0;
+    scan_loop_gt_u_bit, false, |r, n| r > n, |x, set| (1 << (x & 31)) & set != 0;
+    scan_loop_le_u_nbit, false, |r, n| r <= n, |x, set| (1 << (x & 31)) & set == 0;
+    scan_loop_le_u_bit, false, |r, n| r <= n, |x, set| (1 << (x & 31)) & set != 0;
+    scan_loop_gt_u_nbit_cont, true, |r, n| r > n, |x, set| (1 << (x & 31)) & set == 0;
+    scan_loop_gt_u_bit_cont, true, |r, n| r > n, |x, set| (1 << (x & 31)) & set != 0;
+    scan_loop_le_u_nbit_cont, true, |r, n| r <= n, |x, set| (1 << (x & 31)) & set == 0;
+    scan_loop_le_u_bit_cont, true, |r, n| r <= n, |x, set| (1 << (x & 31)) & set != 0;
 }
 
-/// `(class test continued in its bit test, the bit test, the scan loop)`
-/// for `Translator::scan_loop_at`.
-pub(crate) const SCAN_LOOPS: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
-    (ctr_gt_u_ii_then_br_i32_nbit_si, br_i32_nbit_si, scan_loop_gt_u_nbit),
-    (ctr_gt_u_ii_then_br_i32_bit_si, br_i32_bit_si, scan_loop_gt_u_bit),
-    (ctr_le_u_ii_then_br_i32_nbit_si, br_i32_nbit_si, scan_loop_le_u_nbit),
-    (ctr_le_u_ii_then_br_i32_bit_si, br_i32_bit_si, scan_loop_le_u_bit),
+/// `(class test continued in its bit test, the bit test, the scan loop
+/// whose bit test exits, the one whose bit test goes on)` for
+/// `Translator::scan_loop_at`.
+pub(crate) const SCAN_LOOPS: [(crate::exec::Handler, crate::exec::Handler, [crate::exec::Handler; 2]); 4] = [
+    (ctr_gt_u_ii_then_br_i32_nbit_si, br_i32_nbit_si, [scan_loop_gt_u_nbit, scan_loop_gt_u_nbit_cont]),
+    (ctr_gt_u_ii_then_br_i32_bit_si, br_i32_bit_si, [scan_loop_gt_u_bit, scan_loop_gt_u_bit_cont]),
+    (ctr_le_u_ii_then_br_i32_nbit_si, br_i32_nbit_si, [scan_loop_le_u_nbit, scan_loop_le_u_nbit_cont]),
+    (ctr_le_u_ii_then_br_i32_bit_si, br_i32_bit_si, [scan_loop_le_u_bit, scan_loop_le_u_bit_cont]),
 ];
 
 /// A byte-fill loop: `n = n - 1` (`i32_add_si` of -1), a byte store of a fixed
