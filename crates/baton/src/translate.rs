@@ -1128,6 +1128,7 @@ impl Translator<'_> {
                 .or_else(|| self.fill_loop_at(p))
                 .or_else(|| self.counter_loop_at(p))
                 .or_else(|| self.scan_loop_at(p))
+                .or_else(|| self.reduce_loop_at(p))
             {
                 self.code[p] = Cell::handler(fused);
             }
@@ -1274,6 +1275,22 @@ impl Translator<'_> {
             && (x == n) != (y == n)
             && value_slot != Some(n);
         ok.then_some(fused)
+    }
+    /// The reduction loop of `handlers::reduce_loop!` at `p`: `s = s +
+    /// load(i)` then a `ctr_ne_*` on `i` back to `p`, `s` not the counter
+    /// (nor, as `ctr_back_to` checks for the counter, its increment or bound).
+    fn reduce_loop_at(&self, p: usize) -> Option<Handler> {
+        let &(_, loops) = h::REDUCE_LOOPS.iter().find(|&&(op, _)| self.is(p, op))?;
+        if nofuse("reduce_loop") {
+            return None;
+        }
+        let CtrNe { form, local } = self.ctr_ne_back_to(p + 3, p)?;
+        let [s, i, y] = self.fields_at(p + 1);
+        let [_, _, inc] = self.fields_at(p + 4);
+        let target = if form < 2 { 3 } else { 4 };
+        let bound = (form % 2 == 0).then(|| self.fields_at(p + 3 + target - 1)[0]);
+        let ok = y == s && i == local && s != i && !(form < 2 && inc == s) && bound != Some(s);
+        ok.then_some(loops[form])
     }
     /// The byte-scan loop of `handlers::scan_loop!` at `p`: its instructions
     /// in place (the increment right after the bit test, or where the bit

@@ -3925,3 +3925,66 @@ fn scan_loop_matches_the_plain_loop() {
         }
     }
 }
+
+/// The reduction loop (`handlers::reduce_loop!`): `s = s + load(i + off);
+/// i = i + step; br_if (i != bound)`, for i32 and i64 sums of full-width and
+/// byte loads, with the step and bound from locals or constants (the four
+/// counter forms). Each is run fused (`sum`) and with a local write inside
+/// the loop that stops the fusion (`plain`): results and traps (a load past
+/// the end of memory, after the index wraps) must agree.
+#[test]
+fn reduce_loop_matches_the_plain_loop() {
+    let kinds = [("i32", "i32.load"), ("i32", "i32.load8_u"), ("i64", "i64.load"), ("i64", "i64.load8_u")];
+    let forms = [
+        ("(local.get $step)", "(local.get $n)"),
+        ("(local.get $step)", "(i32.const 40)"),
+        ("(i32.const 4)", "(local.get $n)"),
+        ("(i32.const 4)", "(i32.const 40)"),
+    ];
+    for (ty, load) in kinds {
+        for (step, bound) in forms {
+            let func = |name: &str, extra: &str| {
+                format!(
+                    r#"(func (export "{name}") (param $i i32) (param $n i32) (param $step i32) (result {ty})
+                         (local $s {ty}) (local $dummy i32)
+                         (local.set $s ({ty}.const 1000))
+                         (loop $next
+                           (local.set $s ({ty}.add ({load} offset=3 (local.get $i)) (local.get $s)))
+                           {extra}
+                           (br_if $next (i32.ne (local.tee $i (i32.add (local.get $i) {step})) {bound})))
+                         (local.get $s))"#
+                )
+            };
+            let wat = format!(
+                r#"(module (memory 1)
+                     (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14\15\16\17\18\19\1a\1b\1c\1d\1e\1f\20\ff\fe\fd\fc\fb\fa\f9\f8\f7\f6\f5\f4\f3\f2\f1\f0")
+                     {}
+                     {})"#,
+                func("sum", ""),
+                func("plain", "(local.set $dummy (local.get $i))")
+            );
+            let (mut store, inst) = instantiate(&wat);
+            let runs = [
+                (0, 40, 4),
+                (0, 16, 4),
+                (8, 40, 4),
+                (36, 40, 4),
+                (0, 40, 8),
+                (1, 40, 4),
+                (65_520, 40, 4),
+                (65_532, 65_540, 4),
+            ];
+            for (i, n, st) in runs {
+                let args = [Val::I32(i), Val::I32(n), Val::I32(st)];
+                let mut results = Vec::new();
+                for name in ["sum", "plain"] {
+                    let f = inst.get_func(&store, name).unwrap();
+                    let mut out = [Val::I64(0)];
+                    let r = f.call(&mut store, &args, &mut out).map(|()| out[0]).map_err(|e| e.trap_code());
+                    results.push(r);
+                }
+                assert_eq!(results[0], results[1], "{ty} {load} step={step} bound={bound} i={i} n={n}");
+            }
+        }
+    }
+}

@@ -3034,6 +3034,75 @@ pub(crate) const SCAN_LOOPS: [(crate::exec::Handler, crate::exec::Handler, [crat
     (ctr_le_u_ii_then_br_i32_bit_si, br_i32_bit_si, [scan_loop_le_u_bit, scan_loop_le_u_bit_cont]),
 ];
 
+/// A reduction loop: `s = s + load(i + off)` (an `op_load!` add whose other
+/// operand is its destination, `[_, (s, i, s), end]`) then a `ctr_ne_*`
+/// counter on `i` back to it: an array sum or checksum, run as one native
+/// loop by the add's cell, `s` and `i` in registers across rounds. The
+/// counter's cells and fields are the `ctr_br!` forms' (`$inc`, `$bk`,
+/// `$target` as there); `Translator::reduce_loop_at` checks that `s` is
+/// neither the counter nor its increment or bound, which therefore hold
+/// still. Every round writes both slots, so a trap of a load leaves them as
+/// the instructions would; the accumulator at the end holds `s`, as the add
+/// leaves it (the counter passes it on).
+macro_rules! reduce_loop {
+    ($($name:ident, $m:ty, |$x:ident, $y:ident| $e:expr, $inc:ident, $bk:ident, $target:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let c = ip.add(3);
+            let (s_slot, i_slot) = (field!(ip, 1, 0), field!(ip, 1, 1));
+            let end = imm!(ip, 2);
+            let step = ctr_br!(@inc $inc, fp, c) as u32;
+            let bound = ctr_br!(@b $bk, fp, c, $target) as u32;
+            let mut s = *fp.add(s_slot);
+            let mut i = *fp.add(i_slot) as u32;
+            loop {
+                let $x = <$m>::from_le(access!($m, mem, len, ctx, i as u64 + end).read_unaligned()) as u64;
+                let $y = s;
+                s = $e;
+                *fp.add(s_slot) = s;
+                i = i.wrapping_add(step);
+                *fp.add(i_slot) = i as u64;
+                if i == bound {
+                    next!(c.add($target + 1), fp, mem, len, ctx, s, facc)
+                }
+            }
+        }
+    )*};
+}
+
+reduce_loop! {
+    i32_add_load_loop_ss, u32, |x, y| (x as u32).wrapping_add(y as u32) as u64, slot, slot, 3;
+    i32_add_load_loop_si, u32, |x, y| (x as u32).wrapping_add(y as u32) as u64, slot, imm, 3;
+    i32_add_load_loop_is, u32, |x, y| (x as u32).wrapping_add(y as u32) as u64, imm, slot, 4;
+    i32_add_load_loop_ii, u32, |x, y| (x as u32).wrapping_add(y as u32) as u64, imm, imm, 4;
+    i32_add_load8_u_loop_ss, u8, |x, y| (x as u32).wrapping_add(y as u32) as u64, slot, slot, 3;
+    i32_add_load8_u_loop_si, u8, |x, y| (x as u32).wrapping_add(y as u32) as u64, slot, imm, 3;
+    i32_add_load8_u_loop_is, u8, |x, y| (x as u32).wrapping_add(y as u32) as u64, imm, slot, 4;
+    i32_add_load8_u_loop_ii, u8, |x, y| (x as u32).wrapping_add(y as u32) as u64, imm, imm, 4;
+    i64_add_load_loop_ss, u64, |x, y| x.wrapping_add(y), slot, slot, 3;
+    i64_add_load_loop_si, u64, |x, y| x.wrapping_add(y), slot, imm, 3;
+    i64_add_load_loop_is, u64, |x, y| x.wrapping_add(y), imm, slot, 4;
+    i64_add_load_loop_ii, u64, |x, y| x.wrapping_add(y), imm, imm, 4;
+    i64_add_load8_u_loop_ss, u8, |x, y| x.wrapping_add(y), slot, slot, 3;
+    i64_add_load8_u_loop_si, u8, |x, y| x.wrapping_add(y), slot, imm, 3;
+    i64_add_load8_u_loop_is, u8, |x, y| x.wrapping_add(y), imm, slot, 4;
+    i64_add_load8_u_loop_ii, u8, |x, y| x.wrapping_add(y), imm, imm, 4;
+}
+
+/// `(op_load add, its reduction loops in the counter's form order [ss, si,
+/// is, ii])` for `Translator::reduce_loop_at`.
+pub(crate) const REDUCE_LOOPS: [(crate::exec::Handler, [crate::exec::Handler; 4]); 4] = [
+    (i32_add_load, [i32_add_load_loop_ss, i32_add_load_loop_si, i32_add_load_loop_is, i32_add_load_loop_ii]),
+    (
+        i32_add_load8_u,
+        [i32_add_load8_u_loop_ss, i32_add_load8_u_loop_si, i32_add_load8_u_loop_is, i32_add_load8_u_loop_ii],
+    ),
+    (i64_add_load, [i64_add_load_loop_ss, i64_add_load_loop_si, i64_add_load_loop_is, i64_add_load_loop_ii]),
+    (
+        i64_add_load8_u,
+        [i64_add_load8_u_loop_ss, i64_add_load8_u_loop_si, i64_add_load8_u_loop_is, i64_add_load8_u_loop_ii],
+    ),
+];
+
 /// A byte-fill loop: `n = n - 1` (`i32_add_si` of -1), a byte store of a fixed
 /// value at `p + n` (`i32_store8_imm_ss` or `i32_store8_ss`), then
 /// `br_nez_i32 n` back to the subtraction (Rust's `memset` without bulk
