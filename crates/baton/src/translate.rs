@@ -1292,6 +1292,35 @@ impl Translator<'_> {
         let ok = y == s && i == local && s != i && !(form < 2 && inc == s) && bound != Some(s);
         ok.then_some(loops[form])
     }
+    /// The rotation loop of `handlers::rotate_loop!` at `p`: `t = a + b; a =
+    /// b; b = t` then a `ctr_ne_*`/`ctr64_ne_*` back to `p`, with `t`, `a`,
+    /// `b` and the counter four slots, and the counter's increment and bound
+    /// none of the first three (`ctr_back_to` checks them against the counter).
+    fn rotate_loop_at(&self, p: usize) -> Option<Handler> {
+        let &(_, loops) = h::ROTATE_LOOPS.iter().find(|&&(op, _)| self.is(p, op))?;
+        if nofuse("rotate_loop") {
+            return None;
+        }
+        let c = p + 5;
+        let (wide, CtrNe { form, local }) = match self.ctr_ne_back_to(c, p) {
+            Some(ctr) => (0, ctr),
+            None => (1, self.ctr_back_to(&h::CTR64_NE, c, p)?),
+        };
+        let ([t, a, b], [d1, s1, d2]) = (self.fields_at(p + 1), self.fields_at(p + 3));
+        let [_, _, inc] = self.fields_at(c + 1);
+        let target = if form < 2 { 3 } else { 4 };
+        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
+        let abt = [t, a, b];
+        let distinct = t != a && t != b && a != b && !abt.contains(&local);
+        let ok = d1 == a
+            && s1 == b
+            && d2 == b
+            && self.field(p + 4, 0) == t
+            && distinct
+            && !(form < 2 && abt.contains(&inc))
+            && bound.is_none_or(|s| !abt.contains(&s));
+        ok.then_some(loops[wide][form])
+    }
     /// The byte-scan loop of `handlers::scan_loop!` at `p`: its instructions
     /// in place (the increment right after the bit test, or where the bit
     /// test jumps to), the back edge to `p`, and the slots it writes (`c`, `r`,
@@ -1346,6 +1375,13 @@ impl Translator<'_> {
     fn finish(mut self) -> Compiled {
         self.fuse_bulk_loops();
         self.fuse_copies();
+        // After `fuse_copies`, which makes the rotations these loops start with.
+        for i in 0..self.relocs.len() {
+            let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
+            if let Some(fused) = self.rotate_loop_at(p) {
+                self.code[p] = Cell::handler(fused);
+            }
+        }
         let len = self.code.len();
         let (compiled, base) = Compiled::new(&self.code);
         for &r in &self.relocs {

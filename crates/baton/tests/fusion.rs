@@ -3988,3 +3988,67 @@ fn reduce_loop_matches_the_plain_loop() {
         }
     }
 }
+
+/// The rotation loop (`handlers::rotate_loop!`): `t = a + b; a = b; b = t`
+/// then a counter `i = i + step` back while `i != bound`, for i32 and i64
+/// values and counters, with the step and bound from locals or constants
+/// (the four counter forms). Each is run fused (`rot`) and with a local write
+/// inside the loop that stops the fusion (`plain`): `t`, `a`, `b` and `i`
+/// after the loop must agree, including values that wrap.
+#[test]
+fn rotate_loop_matches_the_plain_loop() {
+    let forms = [
+        ("(local.get $step)", "(local.get $n)"),
+        ("(local.get $step)", "(CTR.const 40)"),
+        ("(CTR.const 1)", "(local.get $n)"),
+        ("(CTR.const 1)", "(CTR.const 40)"),
+    ];
+    for ty in ["i32", "i64"] {
+        for ctr in ["i32", "i64"] {
+            for (step, bound) in forms {
+                let (step, bound) = (step.replace("CTR", ctr), bound.replace("CTR", ctr));
+                let ext = |v: &str, t: &str| if t == "i32" { format!("(i64.extend_i32_u {v})") } else { v.to_string() };
+                let func = |name: &str, extra: &str| {
+                    format!(
+                        r#"(func (export "{name}") (param $a {ty}) (param $b {ty}) (param $i {ctr}) (param $n {ctr}) (param $step {ctr}) (result i64)
+                             (local $t {ty}) (local $dummy i32)
+                             (loop $next
+                               (local.set $t ({ty}.add (local.get $a) (local.get $b)))
+                               (local.set $a (local.get $b))
+                               (local.set $b (local.get $t))
+                               {extra}
+                               (br_if $next ({ctr}.ne (local.tee $i ({ctr}.add (local.get $i) {step})) {bound})))
+                             (i64.add (i64.add {ta} (i64.mul {tb} (i64.const 3)))
+                                      (i64.add (i64.mul {tt} (i64.const 5)) (i64.mul {ti} (i64.const 7)))))"#,
+                        ta = ext("(local.get $a)", ty),
+                        tb = ext("(local.get $b)", ty),
+                        tt = ext("(local.get $t)", ty),
+                        ti = ext("(local.get $i)", ctr),
+                    )
+                };
+                let wat = format!("(module {} {})", func("rot", ""), func("plain", "(local.set $dummy (i32.const 1))"));
+                let (mut store, inst) = instantiate(&wat);
+                let v = |x: i64, t: &str| if t == "i32" { Val::I32(x as i32) } else { Val::I64(x) };
+                let runs = [
+                    (0, 1, 0, 40, 1),
+                    (1, 1, 3, 40, 1),
+                    (5, -3, 39, 40, 1),
+                    (0, 1, 0, 90, 1),
+                    (i32::MAX as i64, 1, 0, 40, 1),
+                    (7, 9, 0, 40, 2),
+                ];
+                for (a, b, i, n, st) in runs {
+                    let args = [v(a, ty), v(b, ty), v(i, ctr), v(n, ctr), v(st, ctr)];
+                    let mut results = Vec::new();
+                    for name in ["rot", "plain"] {
+                        let f = inst.get_func(&store, name).unwrap();
+                        let mut out = [Val::I64(0)];
+                        f.call(&mut store, &args, &mut out).expect(name);
+                        results.push(out[0]);
+                    }
+                    assert_eq!(results[0], results[1], "{ty} ctr {ctr} step={step} bound={bound} {a} {b} {i} {n} {st}");
+                }
+            }
+        }
+    }
+}

@@ -3103,6 +3103,80 @@ pub(crate) const REDUCE_LOOPS: [(crate::exec::Handler, [crate::exec::Handler; 4]
     ),
 ];
 
+/// A rotation loop: `t = a + b; a = b; b = t` (an `*_add_ss_then_rotate`,
+/// `[_, (t, a, b), _, (a, b, b), (t)]`) then a `ctr_ne_*` counter back to it:
+/// a two-term recurrence (Fibonacci's), run as one native loop by the add's
+/// cell, `a`, `b` and the counter in registers across rounds. The counter's
+/// cells and fields are the `ctr_br!` forms' (`$ctr` the counter's type,
+/// `$inc`, `$bk`, `$target` as there); `Translator::rotate_loop_at` checks
+/// that `t`, `a`, `b` and the counter are four slots and that the counter's
+/// increment and bound are none of the first three. Every round writes all
+/// four slots; the accumulator at the end holds the sum, as the add leaves
+/// it (the counter passes it on).
+macro_rules! rotate_loop {
+    ($($name:ident, $t:ty, $ctr:ty, $inc:ident, $bk:ident, $target:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let c = ip.add(5);
+            let (t_slot, a_slot, b_slot, i_slot) = (field!(ip, 1, 0), field!(ip, 1, 1), field!(ip, 1, 2), field!(c, 1, 0));
+            let step = ctr_br!(@inc $inc, fp, c) as $ctr;
+            let bound = ctr_br!(@b $bk, fp, c, $target) as $ctr;
+            let (mut a, mut b) = (*fp.add(a_slot) as $t, *fp.add(b_slot) as $t);
+            let mut i = *fp.add(i_slot) as $ctr;
+            loop {
+                let v = a.wrapping_add(b);
+                (a, b) = (b, v);
+                *fp.add(t_slot) = v as u64;
+                *fp.add(a_slot) = a as u64;
+                *fp.add(b_slot) = b as u64;
+                i = i.wrapping_add(step);
+                *fp.add(i_slot) = i as u64;
+                if i == bound {
+                    next!(c.add($target + 1), fp, mem, len, ctx, v as u64, facc)
+                }
+            }
+        }
+    )*};
+}
+
+rotate_loop! {
+    i32_rotate_loop_ss, u32, u32, slot, slot, 3;
+    i32_rotate_loop_si, u32, u32, slot, imm, 3;
+    i32_rotate_loop_is, u32, u32, imm, slot, 4;
+    i32_rotate_loop_ii, u32, u32, imm, imm, 4;
+    i64_rotate_loop_ss, u64, u32, slot, slot, 3;
+    i64_rotate_loop_si, u64, u32, slot, imm, 3;
+    i64_rotate_loop_is, u64, u32, imm, slot, 4;
+    i64_rotate_loop_ii, u64, u32, imm, imm, 4;
+    i32_rotate_loop64_ss, u32, u64, slot, slot, 3;
+    i32_rotate_loop64_si, u32, u64, slot, imm, 3;
+    i32_rotate_loop64_is, u32, u64, imm, slot, 4;
+    i32_rotate_loop64_ii, u32, u64, imm, imm, 4;
+    i64_rotate_loop64_ss, u64, u64, slot, slot, 3;
+    i64_rotate_loop64_si, u64, u64, slot, imm, 3;
+    i64_rotate_loop64_is, u64, u64, imm, slot, 4;
+    i64_rotate_loop64_ii, u64, u64, imm, imm, 4;
+}
+
+/// `(add_then_rotate, [its rotation loops with an i32 counter, with an i64
+/// counter], each in the counter's form order [ss, si, is, ii])` for
+/// `Translator::rotate_loop_at`.
+pub(crate) const ROTATE_LOOPS: [(crate::exec::Handler, [[crate::exec::Handler; 4]; 2]); 2] = [
+    (
+        i32_add_ss_then_rotate,
+        [
+            [i32_rotate_loop_ss, i32_rotate_loop_si, i32_rotate_loop_is, i32_rotate_loop_ii],
+            [i32_rotate_loop64_ss, i32_rotate_loop64_si, i32_rotate_loop64_is, i32_rotate_loop64_ii],
+        ],
+    ),
+    (
+        i64_add_ss_then_rotate,
+        [
+            [i64_rotate_loop_ss, i64_rotate_loop_si, i64_rotate_loop_is, i64_rotate_loop_ii],
+            [i64_rotate_loop64_ss, i64_rotate_loop64_si, i64_rotate_loop64_is, i64_rotate_loop64_ii],
+        ],
+    ),
+];
+
 /// A byte-fill loop: `n = n - 1` (`i32_add_si` of -1), a byte store of a fixed
 /// value at `p + n` (`i32_store8_imm_ss` or `i32_store8_ss`), then
 /// `br_nez_i32 n` back to the subtraction (Rust's `memset` without bulk
