@@ -6,17 +6,7 @@ use baton::{Engine, Error, Module};
 /// A module of `n` functions of `size` `nop`s each; function `bad` (if any)
 /// ends with an `i32.add` on an empty stack.
 fn module(n: usize, size: usize, bad: Option<usize>) -> Vec<u8> {
-    let mut wat = String::from("(module\n");
-    for i in 0..n {
-        wat.push_str("(func ");
-        wat.push_str(&"nop ".repeat(size));
-        if Some(i) == bad {
-            wat.push_str("i32.add drop");
-        }
-        wat.push_str(")\n");
-    }
-    wat.push(')');
-    wat::parse_str(&wat).expect("wat")
+    build_bad(n, size, bad.as_slice())
 }
 
 #[test]
@@ -66,4 +56,40 @@ fn parallel_validation_reports_the_first_invalid_function() {
     assert_eq!(first, both);
     let last = Module::new(&engine, build(&[190])).expect_err("invalid").to_string();
     assert_ne!(first, last);
+}
+
+/// Eager translation goes parallel from a few KB of code; turning it off
+/// (`Config::parallel_translation(false)`) gives the same modules and errors.
+#[test]
+fn small_module_translates_the_same_with_and_without_threads() {
+    let errors = |parallel: bool| {
+        let mut config = baton::Config::default();
+        config.lazy_translation(false).parallel_translation(parallel);
+        let engine = Engine::new(&config);
+        let ok = module(12, 300, None);
+        assert!(ok.len() > 3_000);
+        Module::new(&engine, &ok).expect("valid module");
+        [vec![3], vec![3, 11], vec![11]]
+            .map(|bad| Module::new(&engine, build_bad(12, 300, &bad)).expect_err("invalid").to_string())
+            .to_vec()
+    };
+    let (on, off) = (errors(true), errors(false));
+    assert_eq!(on, off);
+    assert_eq!(on[0], on[1], "the first invalid function is reported");
+    assert_ne!(on[0], on[2]);
+}
+
+/// `module`, with every function of `bad` invalid.
+fn build_bad(n: usize, size: usize, bad: &[usize]) -> Vec<u8> {
+    let mut wat = String::from("(module\n");
+    for i in 0..n {
+        wat.push_str("(func ");
+        wat.push_str(&"nop ".repeat(size));
+        if bad.contains(&i) {
+            wat.push_str("i32.add drop");
+        }
+        wat.push_str(")\n");
+    }
+    wat.push(')');
+    wat::parse_str(&wat).expect("wat")
 }

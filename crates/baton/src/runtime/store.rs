@@ -23,6 +23,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) interruptible: bool,
     pub(crate) native_stack_budget: usize,
+    pub(crate) parallel: bool,
 }
 
 impl Default for Config {
@@ -34,6 +35,7 @@ impl Default for Config {
             consume_fuel: false,
             interruptible: false,
             native_stack_budget: crate::exec::handlers::DEFAULT_NATIVE_STACK_BUDGET,
+            parallel: true,
         }
     }
 }
@@ -43,6 +45,13 @@ impl Config {
     /// all of them in `Module::new` (`false`). Validation is always eager.
     pub fn lazy_translation(&mut self, lazy: bool) -> &mut Self {
         self.lazy = lazy;
+        self
+    }
+    /// Validate and translate the function bodies of one module on several
+    /// threads (`true`, the default: rayon's global pool, for modules with
+    /// enough code to pay for it) or only on the calling thread (`false`).
+    pub fn parallel_translation(&mut self, parallel: bool) -> &mut Self {
+        self.parallel = parallel;
         self
     }
     /// Maximum number of nested guest calls before a "call stack exhausted" trap.
