@@ -923,6 +923,9 @@ struct Bin {
 struct CtrNe {
     form: usize,
     local: u32,
+    /// The slots the counter reads besides itself: its increment (`ss`/`si`
+    /// forms) and its bound (`ss`/`is` forms).
+    reads: [Option<u32>; 2],
 }
 
 /// A binary operation whose left operand was just loaded (see
@@ -1214,8 +1217,9 @@ impl Translator<'_> {
         let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
         // Only `local = local + inc` with an increment and bound other than
         // the counter itself (so both stay fixed while the loop runs).
-        let plain = a == local && !(form < 2 && inc == local) && bound != Some(local);
-        plain.then_some(CtrNe { form, local })
+        let inc = (form < 2).then_some(inc);
+        let plain = a == local && inc != Some(local) && bound != Some(local);
+        plain.then_some(CtrNe { form, local, reads: [inc, bound] })
     }
     /// A `ctr_ne_*`/`ctr64_ne_*` at `p` branching back to `p`: a loop with
     /// nothing but its counter, which `handlers::ctr_self_loop!` keeps in the
@@ -1231,7 +1235,7 @@ impl Translator<'_> {
         if !self.is(p, h::mcopy8_ss) {
             return None;
         }
-        let CtrNe { form, local } = self.ctr_ne_back_to(p + 5, p)?;
+        let CtrNe { form, local, .. } = self.ctr_ne_back_to(p + 5, p)?;
         let ([sa, sb, da], [db, ..]) = (self.fields_at(p + 1), self.fields_at(p + 2));
         let ok = sb == local && db == local && sa != local && da != local;
         ok.then_some([h::copy_loop_ss as Handler, h::copy_loop_si, h::copy_loop_is, h::copy_loop_ii][form])
@@ -1247,7 +1251,7 @@ impl Translator<'_> {
         } else {
             return None;
         };
-        let CtrNe { form, local } = self.ctr_ne_back_to(p + cells, p)?;
+        let CtrNe { form, local, .. } = self.ctr_ne_back_to(p + cells, p)?;
         let [x, y, _] = self.fields_at(p + 1);
         let ok = (x == local) != (y == local) && value_slot != Some(local);
         ok.then_some(forms[form])
@@ -1284,12 +1288,9 @@ impl Translator<'_> {
         if nofuse("reduce_loop") {
             return None;
         }
-        let CtrNe { form, local } = self.ctr_ne_back_to(p + 3, p)?;
+        let CtrNe { form, local, reads } = self.ctr_ne_back_to(p + 3, p)?;
         let [s, i, y] = self.fields_at(p + 1);
-        let [_, _, inc] = self.fields_at(p + 4);
-        let target = if form < 2 { 3 } else { 4 };
-        let bound = (form % 2 == 0).then(|| self.fields_at(p + 3 + target - 1)[0]);
-        let ok = y == s && i == local && s != i && !(form < 2 && inc == s) && bound != Some(s);
+        let ok = y == s && i == local && s != i && !reads.contains(&Some(s));
         ok.then_some(loops[form])
     }
     /// The rotation loop of `handlers::rotate_loop!` at `p`: `t = a + b; a =
@@ -1302,14 +1303,11 @@ impl Translator<'_> {
             return None;
         }
         let c = p + 5;
-        let (wide, CtrNe { form, local }) = match self.ctr_ne_back_to(c, p) {
+        let (wide, CtrNe { form, local, reads }) = match self.ctr_ne_back_to(c, p) {
             Some(ctr) => (0, ctr),
             None => (1, self.ctr_back_to(&h::CTR64_NE, c, p)?),
         };
         let ([t, a, b], [d1, s1, d2]) = (self.fields_at(p + 1), self.fields_at(p + 3));
-        let [_, _, inc] = self.fields_at(c + 1);
-        let target = if form < 2 { 3 } else { 4 };
-        let bound = (form % 2 == 0).then(|| self.fields_at(c + target - 1)[0]);
         let abt = [t, a, b];
         let distinct = t != a && t != b && a != b && !abt.contains(&local);
         let ok = d1 == a
@@ -1317,8 +1315,7 @@ impl Translator<'_> {
             && d2 == b
             && self.field(p + 4, 0) == t
             && distinct
-            && !(form < 2 && abt.contains(&inc))
-            && bound.is_none_or(|s| !abt.contains(&s));
+            && reads.iter().flatten().all(|s| !abt.contains(s));
         ok.then_some(loops[wide][form])
     }
     /// The byte-scan loop of `handlers::scan_loop!` at `p`: its instructions
