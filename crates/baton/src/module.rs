@@ -461,8 +461,8 @@ type BodyToValidate<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResou
 
 /// Runs `work(def, validator, body)` (`translating` if it translates as well as
 /// validates) on every function body (`def` is its index
-/// among defined functions); on the threads of rayon's global pool when there
-/// is enough code to pay for them (and `Config::parallel_translation` allows).
+/// among defined functions); also on the threads of [`pool`] when there is
+/// enough code to pay for them (and `Config::parallel_translation` allows).
 /// The error reported is that of the first failing function.
 fn for_each_body<'a>(
     engine: &Engine,
@@ -486,20 +486,19 @@ fn for_each_body<'a>(
         r
     };
     // Below this much code, handing bodies to the pool costs more than it
-    // saves. Measured with rayon's pool on 2 cores: translating (with
-    // validation) CoreMark's 7 KB of code is 1.46x faster, validating it
-    // alone 3-30% slower (waking the pool costs about what a few KB of
-    // validation does); argon2's 35 KB validates 1.14x faster.
+    // saves. Measured on 2 cores in the paired benchmark (wasmi's time over
+    // Baton's): translating (with validation) CoreMark's 7 KB of code goes
+    // from 0.96x to 1.28x in parallel, validating it alone from 1.01x to 0.7x
+    // (waking the pool costs about what a few KB of validation does);
+    // argon2's 35 KB validates 1.3x faster than wasmi's in parallel.
     let threshold = if translating { 2 * 1024 } else { 16 * 1024 };
     if code_bytes < threshold || bodies.len() < 2 || !engine.config().parallel {
         return run(bodies);
     }
-    // One worker per thread of rayon's global pool (its closure below runs
-    // on the pool, the caller waits).
-    let threads = rayon::current_num_threads().min(8);
-    if threads < 2 {
-        return run(bodies);
-    }
+    let Some(pool) = pool() else { return run(bodies) };
+    // The calling thread works too (`in_place_scope`), with one worker per
+    // thread of the pool.
+    let threads = pool.current_num_threads() + 1;
     // Threads take bodies one at a time, largest first (so one big function
     // does not leave a thread idle at the end); the error reported is still
     // that of the first failing function in module order.
@@ -528,7 +527,7 @@ fn for_each_body<'a>(
         }
     };
     let errors = std::sync::Mutex::new(Vec::new());
-    rayon::scope(|scope| {
+    pool.in_place_scope(|scope| {
         for _ in 1..threads {
             scope.spawn(|_| {
                 let e = worker();
@@ -543,6 +542,29 @@ fn for_each_body<'a>(
         Some((_, e)) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The threads that validate and translate bodies beside the calling one:
+/// one fewer than the machine has (up to 7), so that the caller and the pool
+/// together take every core and no more (with one thread per core as well,
+/// the pool's idle threads spinning for work took the caller's core while it
+/// parsed and instantiated: CoreMark's eager translation on 2 cores ran 10-25 %
+/// slower in the paired benchmark). `None` on a single core or if no thread
+/// can be started.
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if cores < 2 {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores - 1)
+            .thread_name(|i| format!("baton-translate-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// Room to reserve for a section's `count` entries: no more than its

@@ -48,8 +48,9 @@ impl Config {
         self
     }
     /// Validate and translate the function bodies of one module on several
-    /// threads (`true`, the default: rayon's global pool, for modules with
-    /// enough code to pay for it) or only on the calling thread (`false`).
+    /// threads (`true`, the default: the calling thread and a pool of one
+    /// thread fewer than the machine has cores, for modules with enough code
+    /// to pay for it) or only on the calling thread (`false`).
     pub fn parallel_translation(&mut self, parallel: bool) -> &mut Self {
         self.parallel = parallel;
         self
