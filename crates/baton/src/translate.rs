@@ -1837,6 +1837,56 @@ impl Translator<'_> {
         self.fold_shifted(start, dst, y, k as u32 & 31, y_acc, (h::i32_xor_shr_u_s, h::i32_xor_shr_u_a))
     }
 
+    /// `i64.rotl` by a constant of the `i64.xor` of two slots (or the
+    /// accumulator and a slot) just emitted, whose value nothing else uses:
+    /// one `rotl(a ^ b, k)` (`i64_xor_rotl_ss`/`_as`).
+    fn rotl_xored(&mut self) -> bool {
+        let Some(Last { start, dst, dst_cell, .. }) = self.last else { return false };
+        let n = self.stack.len();
+        if n < 2 || self.stack[n - 2] != Operand::Temp || self.home(n - 2) != dst || start + 2 != self.pos() {
+            return false;
+        }
+        let Operand::Const(k) = self.stack[n - 1] else { return false };
+        let fused = if self.is(start, h::i64_xor_ss) {
+            h::i64_xor_rotl_ss
+        } else if self.is(start, h::i64_xor_as) {
+            h::i64_xor_rotl_as
+        } else {
+            return false;
+        };
+        if nofuse("xor_rotl") {
+            return false;
+        }
+        let [_, a, b] = self.fields_at(dst_cell);
+        self.fuse_with_last(start, fused, (a, b), k);
+        true
+    }
+
+    /// `i64.and` of a value and the `i64.xor` with -1 (a `not`) of a slot or
+    /// the accumulator just emitted: one `x & !y` (`i64_andn_s`/`_a`).
+    fn and_not(&mut self) -> bool {
+        let Some(Last { start, dst, dst_cell, .. }) = self.last else { return false };
+        let y_acc = if self.is(start, h::i64_xor_ai) {
+            true
+        } else if self.is(start, h::i64_xor_si) {
+            false
+        } else {
+            return false;
+        };
+        if self.raw(dst_cell + 1) != Some(u64::MAX) || start + 3 != self.pos() {
+            return false;
+        }
+        let y = self.field(dst_cell, 1);
+        let Some(x) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
+            return false;
+        };
+        if nofuse("and_not") {
+            return false;
+        }
+        self.fuse_with_last(start, if y_acc { h::i64_andn_a } else { h::i64_andn_s }, (x, y), 0);
+        true
+    }
+
     /// `i32.add` of a value `x` (not a constant) and the value of the compare
     /// of two slots just emitted (`n += (a < b) as usize`): the compare is
     /// dropped and one `[add_cmp, (dst, a, b), (x)]` emitted
@@ -4444,6 +4494,7 @@ impl Translator<'_> {
             O::I64DivU => binop!(t, i64_div_u_ss, i64_div_u_si, i64_div_u_as, i64_div_u_ai, false),
             O::I64RemS => binop!(t, i64_rem_s_ss, i64_rem_s_si, i64_rem_s_as, i64_rem_s_ai, false),
             O::I64RemU => binop!(t, i64_rem_u_ss, i64_rem_u_si, i64_rem_u_as, i64_rem_u_ai, false),
+            O::I64And if t.and_not() => {}
             O::I64And => binop!(t, i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, true),
             O::I64Or => binop!(t, i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, true),
             O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, true),
@@ -4457,6 +4508,7 @@ impl Translator<'_> {
                     last.shr64 = Some((a, k, a_acc));
                 }
             }
+            O::I64Rotl if t.rotl_xored() => {}
             O::I64Rotl => binop!(t, i64_rotl_ss, i64_rotl_si, i64_rotl_as, i64_rotl_ai, false),
             O::I64Rotr => binop!(t, i64_rotr_ss, i64_rotr_si, i64_rotr_as, i64_rotr_ai, false),
 

@@ -4052,3 +4052,65 @@ fn rotate_loop_matches_the_plain_loop() {
         }
     }
 }
+
+/// `rotl(a ^ b, k)` (`i64_xor_rotl_ss`/`_as`) and `x & !y` (`i64_andn_s`/
+/// `_a`), keccak's steps, against the same expressions with the fusion
+/// stopped (the intermediate value kept in a local that is read later):
+/// rotation counts of 0, 63, 64 and past, operands from locals and from the
+/// value just computed, the `not` on either side of the `and`.
+#[test]
+fn xor_rotl_and_andn_match_the_plain_expressions() {
+    let wat = r#"(module
+      (func (export "xr") (param $a i64) (param $b i64) (result i64)
+        (i64.add
+          (i64.add (i64.rotl (i64.xor (local.get $a) (local.get $b)) (i64.const 1))
+                   (i64.rotl (i64.xor (local.get $a) (local.get $b)) (i64.const 0)))
+          (i64.add (i64.rotl (i64.xor (local.get $b) (local.get $a)) (i64.const 63))
+                   (i64.rotl (i64.xor (local.get $a) (local.get $b)) (i64.const 100)))))
+      (func (export "xr_acc") (param $a i64) (param $b i64) (result i64)
+        (i64.rotl (i64.xor (i64.mul (local.get $a) (i64.const 3)) (local.get $b)) (i64.const 44)))
+      (func (export "xr_plain") (param $a i64) (param $b i64) (result i64) (local $t i64) (local $s i64)
+        (local.set $s (i64.const 0))
+        (local.set $t (i64.xor (local.get $a) (local.get $b)))
+        (local.set $s (i64.add (local.get $s) (i64.rotl (local.get $t) (i64.const 1))))
+        (local.set $s (i64.add (local.get $s) (i64.rotl (local.get $t) (i64.const 0))))
+        (local.set $t (i64.xor (local.get $b) (local.get $a)))
+        (local.set $s (i64.add (local.get $s) (i64.rotl (local.get $t) (i64.const 63))))
+        (local.set $t (i64.xor (local.get $a) (local.get $b)))
+        (i64.add (local.get $s) (i64.rotl (local.get $t) (i64.const 100))))
+      (func (export "xr_acc_plain") (param $a i64) (param $b i64) (result i64) (local $t i64)
+        (local.set $t (i64.xor (i64.mul (local.get $a) (i64.const 3)) (local.get $b)))
+        (i64.rotl (local.get $t) (i64.const 44)))
+      (func (export "an") (param $a i64) (param $b i64) (result i64)
+        (i64.add
+          (i64.and (i64.xor (local.get $a) (i64.const -1)) (local.get $b))
+          (i64.mul (i64.and (local.get $b) (i64.xor (local.get $a) (i64.const -1))) (i64.const 3))))
+      (func (export "an_acc") (param $a i64) (param $b i64) (result i64)
+        (i64.and (i64.xor (i64.rotl (local.get $a) (i64.const 7)) (i64.const -1)) (local.get $b)))
+      (func (export "an_plain") (param $a i64) (param $b i64) (result i64) (local $n i64)
+        (local.set $n (i64.xor (local.get $a) (i64.const -1)))
+        (i64.add (i64.and (local.get $n) (local.get $b)) (i64.mul (i64.and (local.get $b) (local.get $n)) (i64.const 3))))
+      (func (export "an_acc_plain") (param $a i64) (param $b i64) (result i64) (local $n i64)
+        (local.set $n (i64.xor (i64.rotl (local.get $a) (i64.const 7)) (i64.const -1)))
+        (i64.and (local.get $n) (local.get $b))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).expect("module");
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).expect("instance");
+    let vals = [0i64, 1, -1, 0x0123_4567_89ab_cdef, i64::MIN, i64::MAX, 0x5555_5555_5555_5555, -0x1234_5678];
+    for a in vals {
+        for b in vals {
+            for (fused, plain) in
+                [("xr", "xr_plain"), ("xr_acc", "xr_acc_plain"), ("an", "an_plain"), ("an_acc", "an_acc_plain")]
+            {
+                let get = |store: &mut Store<()>, name: &str| {
+                    let f = inst.get_func(&*store, name).expect(name);
+                    let mut out = [Val::I64(0)];
+                    f.call(&mut *store, &[Val::I64(a), Val::I64(b)], &mut out).expect("call");
+                    out[0]
+                };
+                assert_eq!(get(&mut store, fused), get(&mut store, plain), "{fused} {a:#x} {b:#x}");
+            }
+        }
+    }
+}

@@ -2948,6 +2948,44 @@ copy_loop! {
     copy_loop_ii, imm, imm, 4;
 }
 
+/// `[i64_xor_rotl_ss, (dst, a, b), k]`: `rotl(a ^ b, k)` (the mixing steps
+/// of keccak and blake2); the `_as` form takes `a` from the accumulator.
+macro_rules! xor_rotl {
+    ($($name:ident, $a:ident;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let v = (operand!($a, u64, fp, ip, acc, facc) ^ pslot!(fp, ip, 1, 2)).rotate_left((imm!(ip, 2) % 64) as u32);
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(3), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+xor_rotl! {
+    i64_xor_rotl_ss, s1;
+    i64_xor_rotl_as, acc;
+}
+
+/// `[i64_andn_s, (dst, x, y), _]`: `x & !y` (keccak's chi step); the `_a`
+/// form takes `y` from the accumulator.
+macro_rules! andn {
+    ($($name:ident, $y:ident;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let v = pslot!(fp, ip, 1, 1) & !andn!(@y $y, fp, ip, acc);
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(3), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+    (@y s, $fp:ident, $ip:ident, $acc:ident) => { pslot!($fp, $ip, 1, 2) };
+    (@y a, $fp:ident, $ip:ident, $acc:ident) => { $acc };
+}
+
+andn! {
+    i64_andn_s, s;
+    i64_andn_a, a;
+}
+
 /// A byte-scan loop (`while i != end { c = s[i]; if c is not in a class
 /// { break } i += 1; self.pos = i }`, as rustc emits a JSON parser's
 /// whitespace skip), run as one native loop by the cell of its first
