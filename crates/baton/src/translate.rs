@@ -1837,6 +1837,37 @@ impl Translator<'_> {
         self.fold_shifted(start, dst, y, k as u32 & 31, y_acc, (h::i32_xor_shr_u_s, h::i32_xor_shr_u_a))
     }
 
+    /// `i32.sub` of the `gt` and the `lt` compare of the same two slots just
+    /// emitted, in that order (`(a > b) - (a < b)`): one three-way compare
+    /// (`handlers::CMP3`). Neither compare's result may be `a` or `b` (the
+    /// second compare reads them after the first wrote).
+    fn three_way(&mut self) -> bool {
+        let [Some(g), Some(l)] = self.recent else { return false };
+        if g + 2 != l || l + 2 != self.pos() || self.then_fused.last().is_some_and(|&(_, next, _)| next >= g) {
+            return false;
+        }
+        let Some(&(_, _, fused, _)) = h::CMP3.iter().find(|&&(gt, lt, ..)| self.is(g, gt) && self.is(l, lt)) else {
+            return false;
+        };
+        let ([d1, a, b], [d2, a2, b2]) = (self.fields_at(g + 1), self.fields_at(l + 1));
+        let n = self.stack.len();
+        let temps = n >= 2
+            && self.stack[n - 2] == Operand::Temp
+            && self.stack[n - 1] == Operand::Temp
+            && self.home(n - 2) == d1
+            && self.home(n - 1) == d2;
+        if !temps || (a, b) != (a2, b2) || [a, b].contains(&d1) || nofuse("three_way") {
+            return false;
+        }
+        let p = self.drop_code_and_operands(g);
+        let start = self.pos();
+        self.emit(fused);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), a, b]));
+        self.push_value(start, dst_cell, false);
+        true
+    }
+
     /// `i64.rotl` by a constant of the `i64.xor` of two slots (or the
     /// accumulator and a slot) just emitted, whose value nothing else uses:
     /// one `rotl(a ^ b, k)` (`i64_xor_rotl_ss`/`_as`).
@@ -3034,6 +3065,17 @@ impl Translator<'_> {
             (h::i64_xor_si, h::i64_xor_si_ret),
         ];
         let Some(last) = self.last_result(Operand::Temp, top) else { return false };
+        // A three-way compare (two cells).
+        if let Some(&(.., ret)) = h::CMP3.iter().find(|&&(_, _, c, _)| self.is(last.start, c)) {
+            if last.start + 2 != self.pos() || self.then_fused.last().is_some_and(|&(_, next, _)| next >= last.start) {
+                return false;
+            }
+            self.code[last.start] = Cell::handler(ret);
+            self.last = None;
+            self.prev_add_si = None;
+            self.prev_add = None;
+            return true;
+        }
         let Some(i) = RET.iter().position(|(plain, _)| self.is(last.start, *plain)) else { return false };
         // The table alternates `_ss` (two cells) and `_si` (three); the
         // instruction must end the code.
@@ -4371,6 +4413,7 @@ impl Translator<'_> {
                 }
                 t.i32_add();
             }
+            O::I32Sub if t.three_way() => {}
             O::I32Sub => {
                 binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia; rmw i32_sub_rmw_s, i32_sub_rmw_i, 4);
             }

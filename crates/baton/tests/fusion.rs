@@ -4114,3 +4114,35 @@ fn xor_rotl_and_andn_match_the_plain_expressions() {
         }
     }
 }
+
+/// The three-way compare `(a > b) - (a < b)` (`handlers::CMP3`), signed and
+/// unsigned, `i32` and `i64`, as a value used further and as the function's
+/// result (the `_ret` form), against the same compares kept in locals.
+#[test]
+fn three_way_compare_matches_the_plain_compares() {
+    for (ty, s) in [("i32", "s"), ("i32", "u"), ("i64", "s"), ("i64", "u")] {
+        let wat = format!(
+            r#"(module
+              (func (export "val") (param $a {ty}) (param $b {ty}) (result i32)
+                (i32.add (i32.mul (i32.sub ({ty}.gt_{s} (local.get $a) (local.get $b)) ({ty}.lt_{s} (local.get $a) (local.get $b))) (i32.const 10)) (i32.const 5)))
+              (func (export "ret") (param $a {ty}) (param $b {ty}) (result i32)
+                (i32.sub ({ty}.gt_{s} (local.get $a) (local.get $b)) ({ty}.lt_{s} (local.get $a) (local.get $b))))
+              (func (export "plain") (param $a {ty}) (param $b {ty}) (result i32) (local $g i32) (local $l i32)
+                (local.set $g ({ty}.gt_{s} (local.get $a) (local.get $b)))
+                (local.set $l ({ty}.lt_{s} (local.get $a) (local.get $b)))
+                (i32.sub (local.get $g) (local.get $l))))"#
+        );
+        let (mut store, inst) = instantiate(&wat);
+        let vals: [i64; 7] = [0, 1, -1, i32::MAX as i64, i32::MIN as i64, i64::MAX, i64::MIN];
+        let v = |x: i64| if ty == "i32" { Val::I32(x as i32) } else { Val::I64(x) };
+        for a in vals {
+            for b in vals {
+                let args = [v(a), v(b)];
+                let want = call(&mut store, &inst, "plain", &args);
+                assert!((-1..=1).contains(&want));
+                assert_eq!(call(&mut store, &inst, "ret", &args), want, "{ty} {s} ret {a} {b}");
+                assert_eq!(call(&mut store, &inst, "val", &args), want * 10 + 5, "{ty} {s} val {a} {b}");
+            }
+        }
+    }
+}

@@ -2948,6 +2948,42 @@ copy_loop! {
     copy_loop_ii, imm, imm, 4;
 }
 
+/// `[op, (dst, a, b)]`: `(a > b) - (a < b)` as an `i32` (-1, 0 or 1), the
+/// three-way compare of Rust's `Ord::cmp` and C's `qsort` comparators;
+/// the `_ret` forms put it in slot 0 and return.
+macro_rules! cmp3 {
+    ($($name:ident, $ret:ident, $t:ty;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let (a, b) = (<$t>::from_slot(pslot!(fp, ip, 1, 1)), <$t>::from_slot(pslot!(fp, ip, 1, 2)));
+            let v = ((a > b) as i32 - (a < b) as i32) as u32 as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(2), fp, mem, len, ctx, v, facc)
+        }
+        pub(crate) unsafe fn $ret(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let (a, b) = (<$t>::from_slot(pslot!(fp, ip, 1, 1)), <$t>::from_slot(pslot!(fp, ip, 1, 2)));
+            *fp = ((a > b) as i32 - (a < b) as i32) as u32 as u64;
+            // The accumulator is dead across the return (as across calls).
+            next!(ip, fp, mem, len, ctx, acc, facc; ret)
+        }
+    )*};
+}
+
+cmp3! {
+    i32_cmp3_s_ss, i32_cmp3_s_ss_ret, i32;
+    i32_cmp3_u_ss, i32_cmp3_u_ss_ret, u32;
+    i64_cmp3_s_ss, i64_cmp3_s_ss_ret, i64;
+    i64_cmp3_u_ss, i64_cmp3_u_ss_ret, u64;
+}
+
+/// `(gt compare, lt compare, their three-way compare, its _ret form)`, for
+/// `Translator::three_way`.
+pub(crate) const CMP3: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
+    (i32_gt_s_ss, i32_lt_s_ss, i32_cmp3_s_ss, i32_cmp3_s_ss_ret),
+    (i32_gt_u_ss, i32_lt_u_ss, i32_cmp3_u_ss, i32_cmp3_u_ss_ret),
+    (i64_gt_s_ss, i64_lt_s_ss, i64_cmp3_s_ss, i64_cmp3_s_ss_ret),
+    (i64_gt_u_ss, i64_lt_u_ss, i64_cmp3_u_ss, i64_cmp3_u_ss_ret),
+];
+
 /// `[i64_xor_rotl_ss, (dst, a, b), k]`: `rotl(a ^ b, k)` (the mixing steps
 /// of keccak and blake2); the `_as` form takes `a` from the accumulator.
 macro_rules! xor_rotl {
