@@ -2726,6 +2726,9 @@ impl Translator<'_> {
         if width == 4 && self.bit_clear_store(a, v, p, end) {
             return;
         }
+        if width == 8 && self.mul_rsub_rmw(a, v, p, end) {
+            return;
+        }
         // The value is `*p op b` just computed from a load of the same place.
         if let Some(r) = self.take_rmw(a, v, p, offset, width) {
             self.emit(if r.imm.is_some() { r.ops.1 } else { r.ops.0 });
@@ -2826,6 +2829,38 @@ impl Translator<'_> {
         self.truncate_code(r.load_start);
         self.last = None;
         Some(r)
+    }
+
+    /// The store of `v` to `a` (`end`: offset + 8) of `x - c * d` just
+    /// computed by an `f64_mul_rsub` from `x` loaded by the `f64.load` right
+    /// before it from the same place: all three become one
+    /// `f64_mul_rsub_rmw` (nbody's `v -= d * mag`). The loaded value and the
+    /// difference are stack temporaries that the store consumes.
+    fn mul_rsub_rmw(&mut self, a: Operand, v: Operand, p: usize, end: u64) -> bool {
+        let Some(last) = self.last_result(v, p + 1) else { return false };
+        let (m, l) = (last.start, last.start.wrapping_sub(3));
+        if !self.is(m, h::f64_mul_rsub) || !self.is(l, h::f64_load) || m + 3 != self.pos() {
+            return false;
+        }
+        let ([dst, c, d], x, [loaded, addr, _]) = (self.fields_at(m + 1), self.field(m + 2, 0), self.fields_at(l + 1));
+        let sa = match a {
+            Operand::Local(i) => i,
+            Operand::Temp => self.home(p),
+            Operand::Const(_) => return false,
+        };
+        let same_place = addr == sa && self.raw(l + 2) == Some(end);
+        if !same_place || x != loaded || dst != loaded || [c, d].contains(&loaded) || !self.then_free(l) {
+            return false;
+        }
+        if nofuse("mul_rsub_rmw") {
+            return false;
+        }
+        self.truncate_code(l);
+        self.last = None;
+        self.emit(h::f64_mul_rsub_rmw);
+        self.imm(pack(&[sa, c, d]));
+        self.imm(end);
+        true
     }
 
     /// A counter branch about to be emitted at `at` (from `forms`, with

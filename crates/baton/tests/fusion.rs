@@ -4146,3 +4146,60 @@ fn three_way_compare_matches_the_plain_compares() {
         }
     }
 }
+
+/// `*p = *p - a * b` on `f64` (`f64_mul_rsub_rmw`: the load, the multiply-
+/// subtract and the store back in one handler) against the same steps with
+/// the product kept in a local, including NaN and infinite operands, and
+/// addresses past the end of memory (one trap, before anything is written).
+/// The second store's address is computed again for it (a folded add, not
+/// the load's slot): that one stays unfused and must agree as well.
+#[test]
+fn f64_mul_rsub_rmw_matches_the_plain_steps() {
+    let wat = r#"(module (memory 1)
+      (func (export "set") (param $p i32) (param $v f64) (f64.store (local.get $p) (local.get $v)))
+      (func (export "get") (param $p i32) (result f64) (f64.load (local.get $p)))
+      (func (export "fused") (param $p i32) (param $a f64) (param $b f64)
+        (f64.store offset=8 (local.get $p) (f64.sub (f64.load offset=8 (local.get $p)) (f64.mul (local.get $a) (local.get $b))))
+        (f64.store (i32.add (local.get $p) (i32.const 16))
+          (f64.sub (f64.load (i32.add (local.get $p) (i32.const 16))) (f64.mul (local.get $b) (local.get $a)))))
+      (func (export "plain") (param $p i32) (param $a f64) (param $b f64) (local $m f64)
+        (local.set $m (f64.mul (local.get $a) (local.get $b)))
+        (f64.store offset=8 (local.get $p) (f64.sub (f64.load offset=8 (local.get $p)) (local.get $m)))
+        (local.set $m (f64.mul (local.get $b) (local.get $a)))
+        (f64.store (i32.add (local.get $p) (i32.const 16)) (f64.sub (f64.load (i32.add (local.get $p) (i32.const 16))) (local.get $m)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let f = |store: &mut Store<()>, name: &str, args: &[Val]| {
+        let mut out = [Val::F64(0)];
+        let n = if name == "get" { 1 } else { 0 };
+        inst.get_func(&*store, name)
+            .unwrap()
+            .call(&mut *store, args, &mut out[..n])
+            .map(|()| out[0])
+            .map_err(|e| e.trap_code())
+    };
+    let vals = [0.0, -0.0, 1.5, -3.25, f64::INFINITY, f64::NAN, 1e308, f64::MIN_POSITIVE];
+    for p in [0i32, 64, 65_520, 65_530, -8] {
+        for x in vals {
+            for a in vals {
+                for b in [2.0, f64::NAN, -0.5] {
+                    let mut results = Vec::new();
+                    for name in ["fused", "plain"] {
+                        for k in [8, 16] {
+                            let _ = f(&mut store, "set", &[Val::I32(p.wrapping_add(k)), Val::F64(x.to_bits().into())]);
+                        }
+                        let r = f(
+                            &mut store,
+                            name,
+                            &[Val::I32(p), Val::F64(a.to_bits().into()), Val::F64(b.to_bits().into())],
+                        );
+                        let got = [8, 16].map(|k| {
+                            f(&mut store, "get", &[Val::I32(p.wrapping_add(k))]).map(|v| v.f64().map(f64::to_bits))
+                        });
+                        results.push((r.map(|_| ()), got));
+                    }
+                    assert_eq!(results[0], results[1], "p={p} x={x} a={a} b={b}");
+                }
+            }
+        }
+    }
+}

@@ -1503,6 +1503,18 @@ rmw! {
     f64_mul_rmw_s, f64_mul_rmw_i, u64, f64, |a, b| a * b;
 }
 
+/// `[f64_mul_rsub_rmw, (addr, a, b), end]`: `*p = *p - a * b` (`p` at `addr
+/// + end - 8`, one bounds check), rounding twice as the multiply and the
+/// subtract do: an `f64.load`, an `f64_mul_rsub` of it and the store back to
+/// the same place (nbody's `v -= d * mag`, `Translator::mul_rsub_rmw`).
+pub(crate) unsafe fn f64_mul_rsub_rmw(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    let p = access!(u64, mem, len, ctx, pslot!(fp, ip, 1, 0) as u32 as u64 + imm!(ip, 2));
+    let x = f64::from_bits(u64::from_le(p.read_unaligned()));
+    let v = x - f64::from_bits(pslot!(fp, ip, 1, 1)) * f64::from_bits(pslot!(fp, ip, 1, 2));
+    p.write_unaligned(v.to_bits().to_le());
+    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
+}
+
 /// `[op, (dst, x, y), k]` with `k` a constant: `dst = x + (y << k)`
 /// (wrapping i32; an index scaled into an address), `dst = x ^ (y >> k)`
 /// (unsigned shift: hash and CRC steps) or `dst = x & rotl(k, y)` (`!(1 << y)`
