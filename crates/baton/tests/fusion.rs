@@ -4185,13 +4185,9 @@ fn f64_mul_rsub_rmw_matches_the_plain_steps() {
                     let mut results = Vec::new();
                     for name in ["fused", "plain"] {
                         for k in [8, 16] {
-                            let _ = f(&mut store, "set", &[Val::I32(p.wrapping_add(k)), Val::F64(x.to_bits().into())]);
+                            let _ = f(&mut store, "set", &[Val::I32(p.wrapping_add(k)), Val::F64(x.to_bits())]);
                         }
-                        let r = f(
-                            &mut store,
-                            name,
-                            &[Val::I32(p), Val::F64(a.to_bits().into()), Val::F64(b.to_bits().into())],
-                        );
+                        let r = f(&mut store, name, &[Val::I32(p), Val::F64(a.to_bits()), Val::F64(b.to_bits())]);
                         let got = [8, 16].map(|k| {
                             f(&mut store, "get", &[Val::I32(p.wrapping_add(k))]).map(|v| v.f64().map(f64::to_bits))
                         });
