@@ -695,3 +695,39 @@ fn interrupted_store_runs_again() {
     // The request was consumed by that trap.
     assert_eq!(count.call(&mut store, 10).unwrap(), 10);
 }
+
+/// Loops of the shapes that otherwise run as one native handler (a
+/// reduction, a rotation, a byte scan; see README "Native loops") start
+/// with the interrupt check when the engine is interruptible, so they are
+/// not fused and stop like any loop. Each never ends (a step of 0, a scan
+/// over bytes that never leave the class).
+#[test]
+fn interrupt_stops_native_loop_shapes() {
+    let wat = r#"(module (memory 1)
+        (func (export "reduce") (local $i i32) (local $s i64)
+          (loop $l
+            (local.set $s (i64.add (i64.load8_u (local.get $i)) (local.get $s)))
+            (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 0))) (i32.const 1)))))
+        (func (export "rotate") (local $a i64) (local $b i64) (local $t i64) (local $i i32)
+          (loop $l
+            (local.set $t (i64.add (local.get $a) (local.get $b)))
+            (local.set $a (local.get $b))
+            (local.set $b (local.get $t))
+            (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 0))) (i32.const 1)))))
+        (func (export "scan") (local $i i32) (local $c i32) (local $x i32) (local $p i32)
+          (block $stop
+            (loop $l
+              (local.set $c (i32.load8_u (i32.add (local.get $i) (i32.const 0))))
+              (br_if $stop (i32.gt_u (local.tee $x (i32.sub (local.get $c) (i32.const 9))) (i32.const 23)))
+              (br_if $stop (i32.eqz (i32.and (i32.shl (i32.const 1) (local.get $x)) (i32.const 8388627))))
+              (i32.store offset=100 (local.get $p) (local.tee $i (i32.add (local.get $i) (i32.const 0))))
+              (br_if $l (i32.ne (i32.const 1) (local.get $i)))))))"#;
+    for name in ["reduce", "rotate"] {
+        let (code, _) = interrupt_after_50ms(wat, name);
+        assert_eq!(code, TrapCode::Interrupted, "{name}");
+    }
+    // The scan needs a byte in its class at address 0 (a tab: 9 - 9 = 0).
+    let wat = wat.replace("(memory 1)", "(memory 1) (data (i32.const 0) \"\\09\")");
+    let (code, _) = interrupt_after_50ms(&wat, "scan");
+    assert_eq!(code, TrapCode::Interrupted, "scan");
+}
