@@ -696,11 +696,11 @@ fn interrupted_store_runs_again() {
     assert_eq!(count.call(&mut store, 10).unwrap(), 10);
 }
 
-/// Loops of the shapes that otherwise run as one native handler (a
-/// reduction, a rotation, a byte scan; see README "Native loops") start
-/// with the interrupt check when the engine is interruptible, so they are
-/// not fused and stop like any loop. Each never ends (a step of 0, a scan
-/// over bytes that never leave the class).
+/// Loops of the shapes of the native loops (a reduction, a rotation, a byte
+/// scan; see README "Native loops") stop like any loop when the engine is
+/// interruptible: its loops start with the interrupt check, which no native
+/// loop's shape matches. Each never ends (a step of 0; the scan's byte stays
+/// in the class).
 #[test]
 fn interrupt_stops_native_loop_shapes() {
     let wat = r#"(module (memory 1)
