@@ -496,7 +496,8 @@ struct Translator<'a> {
 /// "Reading these numbers"). Names: `add_cmp`, `add_shr64`, `div_convert`,
 /// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `post_inc`,
 /// `sub_and_br`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
-/// `load_sub`, `copy_then`, `then`.
+/// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
+/// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
