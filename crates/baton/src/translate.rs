@@ -1124,16 +1124,21 @@ impl Translator<'_> {
     /// Works on the finished code: branch targets are handler cells, and the
     /// layouts of the handlers found locate the rest.
     fn fuse_bulk_loops(&mut self) {
+        self.fuse_at_targets(|t, p| {
+            t.copy_loop_at(p)
+                .or_else(|| t.store_loop_at(p))
+                .or_else(|| t.fill_loop_at(p))
+                .or_else(|| t.counter_loop_at(p))
+                .or_else(|| t.scan_loop_at(p))
+                .or_else(|| t.reduce_loop_at(p))
+        });
+    }
+    /// Gives every branch target `p` for which `find` names a loop handler
+    /// that handler (only the cell at `p` changes).
+    fn fuse_at_targets(&mut self, find: impl Fn(&Self, usize) -> Option<Handler>) {
         for i in 0..self.relocs.len() {
             let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
-            if let Some(fused) = self
-                .copy_loop_at(p)
-                .or_else(|| self.store_loop_at(p))
-                .or_else(|| self.fill_loop_at(p))
-                .or_else(|| self.counter_loop_at(p))
-                .or_else(|| self.scan_loop_at(p))
-                .or_else(|| self.reduce_loop_at(p))
-            {
+            if let Some(fused) = find(self, p) {
                 self.code[p] = Cell::handler(fused);
             }
         }
@@ -1374,12 +1379,7 @@ impl Translator<'_> {
         self.fuse_bulk_loops();
         self.fuse_copies();
         // After `fuse_copies`, which makes the rotations these loops start with.
-        for i in 0..self.relocs.len() {
-            let Some(p) = self.raw(self.relocs[i]).map(|p| p as usize) else { continue };
-            if let Some(fused) = self.rotate_loop_at(p) {
-                self.code[p] = Cell::handler(fused);
-            }
-        }
+        self.fuse_at_targets(Self::rotate_loop_at);
         let len = self.code.len();
         let (compiled, base) = Compiled::new(&self.code);
         for &r in &self.relocs {
@@ -1844,7 +1844,7 @@ impl Translator<'_> {
     /// second compare reads them after the first wrote).
     fn three_way(&mut self) -> bool {
         let [Some(g), Some(l)] = self.recent else { return false };
-        if g + 2 != l || l + 2 != self.pos() || self.then_fused.last().is_some_and(|&(_, next, _)| next >= g) {
+        if g + 2 != l || l + 2 != self.pos() || self.then_from(g) {
             return false;
         }
         let Some(&(_, _, fused, _)) = h::CMP3.iter().find(|&&(gt, lt, ..)| self.is(g, gt) && self.is(l, lt)) else {
@@ -2374,6 +2374,12 @@ impl Translator<'_> {
         !self.then_fused.iter().any(|&(first, next, _)| first == pos || next == pos)
     }
 
+    /// Some instruction at `pos` or later is continued into by a direct call
+    /// (`then_fused` is ascending): code from `pos` on may not be rewritten.
+    fn then_from(&self, pos: usize) -> bool {
+        self.then_fused.last().is_some_and(|&(_, next, _)| next >= pos)
+    }
+
     /// The 3-cell load at `b` (from `recent`) ends at the current position,
     /// writes slot `x`, and no direct call continues into or from it:
     /// `byte_index` and `load_then_sx` may rewrite its cells.
@@ -2813,17 +2819,23 @@ impl Translator<'_> {
         Some((pa.a, pa.b, pa.imm))
     }
 
+    /// The slot holding the address operand `a` (stack position `p`) of a
+    /// store, unless it is a constant.
+    fn address_slot(&self, a: Operand, p: usize) -> Option<u32> {
+        match a {
+            Operand::Local(i) => Some(i),
+            Operand::Temp => Some(self.home(p)),
+            Operand::Const(_) => None,
+        }
+    }
+
     /// The read-modify-write the store of `v` to `a + offset` completes: the
     /// value was computed by the last instruction from a load of the same
     /// bytes (same address slot, offset and width) just before it. Drops
     /// both; the store emits the fused form.
     fn take_rmw(&mut self, a: Operand, v: Operand, p: usize, offset: u64, width: u8) -> Option<Rmw> {
         let r = self.last_result(v, p + 1)?.rmw?;
-        let sa = match a {
-            Operand::Local(i) => i,
-            Operand::Temp => self.home(p),
-            Operand::Const(_) => return None,
-        };
+        let sa = self.address_slot(a, p)?;
         if r.addr.a != sa || r.addr.offset != offset || r.width != width {
             return None;
         }
@@ -2844,11 +2856,7 @@ impl Translator<'_> {
             return false;
         }
         let ([dst, c, d], x, [loaded, addr, _]) = (self.fields_at(m + 1), self.field(m + 2, 0), self.fields_at(l + 1));
-        let sa = match a {
-            Operand::Local(i) => i,
-            Operand::Temp => self.home(p),
-            Operand::Const(_) => return false,
-        };
+        let Some(sa) = self.address_slot(a, p) else { return false };
         let same_place = addr == sa && self.raw(l + 2) == Some(end);
         if !same_place || x != loaded || dst != loaded || [c, d].contains(&loaded) || !self.then_free(l) {
             return false;
@@ -3101,25 +3109,19 @@ impl Translator<'_> {
             (h::i64_xor_si, h::i64_xor_si_ret),
         ];
         let Some(last) = self.last_result(Operand::Temp, top) else { return false };
-        // A three-way compare (two cells).
-        if let Some(&(.., ret)) = h::CMP3.iter().find(|&&(_, _, c, _)| self.is(last.start, c)) {
-            if last.start + 2 != self.pos() || self.then_fused.last().is_some_and(|&(_, next, _)| next >= last.start) {
-                return false;
+        // The table alternates `_ss` (two cells) and `_si` (three); a
+        // three-way compare has two. The instruction must end the code.
+        let (cells, ret) = match h::CMP3.iter().find(|&&(_, _, c, _)| self.is(last.start, c)) {
+            Some(&(.., ret)) => (2, ret),
+            None => {
+                let Some(i) = RET.iter().position(|(plain, _)| self.is(last.start, *plain)) else { return false };
+                (2 + i % 2, RET[i].1)
             }
-            self.code[last.start] = Cell::handler(ret);
-            self.last = None;
-            self.prev_add_si = None;
-            self.prev_add = None;
-            return true;
-        }
-        let Some(i) = RET.iter().position(|(plain, _)| self.is(last.start, *plain)) else { return false };
-        // The table alternates `_ss` (two cells) and `_si` (three); the
-        // instruction must end the code.
-        let cells = 2 + i % 2;
-        if last.start + cells != self.pos() || self.then_fused.last().is_some_and(|&(_, next, _)| next >= last.start) {
+        };
+        if last.start + cells != self.pos() || self.then_from(last.start) {
             return false;
         }
-        self.code[last.start] = Cell::handler(RET[i].1);
+        self.code[last.start] = Cell::handler(ret);
         self.last = None;
         // The code after a return is not its successor: nothing pairs with it.
         self.prev_add_si = None;
