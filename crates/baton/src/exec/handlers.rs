@@ -2966,18 +2966,21 @@ copy_loop! {
 macro_rules! cmp3 {
     ($($name:ident, $ret:ident, $t:ty;)*) => {$(
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let (a, b) = (<$t>::from_slot(pslot!(fp, ip, 1, 1)), <$t>::from_slot(pslot!(fp, ip, 1, 2)));
-            let v = ((a > b) as i32 - (a < b) as i32) as u32 as u64;
+            let v = cmp3!(@v $t, fp, ip);
             pslot!(fp, ip, 1, 0) = v;
             next!(ip.add(2), fp, mem, len, ctx, v, facc)
         }
         pub(crate) unsafe fn $ret(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let (a, b) = (<$t>::from_slot(pslot!(fp, ip, 1, 1)), <$t>::from_slot(pslot!(fp, ip, 1, 2)));
-            *fp = ((a > b) as i32 - (a < b) as i32) as u32 as u64;
+            *fp = cmp3!(@v $t, fp, ip);
             // The accumulator is dead across the return (as across calls).
             next!(ip, fp, mem, len, ctx, acc, facc; ret)
         }
     )*};
+    // `(a > b) - (a < b)` of slot fields 1 and 2, as slot bits.
+    (@v $t:ty, $fp:ident, $ip:ident) => {{
+        let (a, b) = (<$t>::from_slot(pslot!($fp, $ip, 1, 1)), <$t>::from_slot(pslot!($fp, $ip, 1, 2)));
+        ((a > b) as i32 - (a < b) as i32) as u32 as u64
+    }};
 }
 
 cmp3! {
@@ -3020,18 +3023,16 @@ macro_rules! andn {
     ($($name:ident, $y:ident;)*) => {$(
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let v = pslot!(fp, ip, 1, 1) & !andn!(@y $y, fp, ip, acc);
+            let v = pslot!(fp, ip, 1, 1) & !operand!($y, u64, fp, ip, acc, facc);
             pslot!(fp, ip, 1, 0) = v;
             next!(ip.add(3), fp, mem, len, ctx, v, facc)
         }
     )*};
-    (@y s, $fp:ident, $ip:ident, $acc:ident) => { pslot!($fp, $ip, 1, 2) };
-    (@y a, $fp:ident, $ip:ident, $acc:ident) => { $acc };
 }
 
 andn! {
-    i64_andn_s, s;
-    i64_andn_a, a;
+    i64_andn_s, s2;
+    i64_andn_a, acc;
 }
 
 /// A byte-scan loop (`while i != end { c = s[i]; if c is not in a class
