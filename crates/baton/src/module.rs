@@ -527,15 +527,15 @@ fn for_each_body<'a>(
         }
     };
     let errors = std::sync::Mutex::new(Vec::new());
-    pool.in_place_scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(|_| {
-                let e = worker();
-                errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
-            });
-        }
+    let work = || {
         let e = worker();
         errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+    };
+    pool.in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| work());
+        }
+        work();
     });
     let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     match errors.into_iter().flatten().min_by_key(|(def, _)| *def) {
