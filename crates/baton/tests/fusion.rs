@@ -4093,10 +4093,7 @@ fn xor_rotl_and_andn_match_the_plain_expressions() {
       (func (export "an_acc_plain") (param $a i64) (param $b i64) (result i64) (local $n i64)
         (local.set $n (i64.xor (i64.rotl (local.get $a) (i64.const 7)) (i64.const -1)))
         (i64.and (local.get $n) (local.get $b))))"#;
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).expect("module");
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine).instantiate(&mut store, &module).expect("instance");
+    let (mut store, inst) = instantiate(wat);
     let vals = [0i64, 1, -1, 0x0123_4567_89ab_cdef, i64::MIN, i64::MAX, 0x5555_5555_5555_5555, -0x1234_5678];
     for a in vals {
         for b in vals {
