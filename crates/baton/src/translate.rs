@@ -483,6 +483,12 @@ struct Translator<'a> {
     /// What the last emitted handler left in the accumulators (cleared by
     /// every other emission and at labels).
     acc: Option<Acc>,
+    /// `(p, acc)`: control reaches code position `p` only by falling through
+    /// the accumulator test branch that ends there, with `acc` in the
+    /// accumulators (the value tested). Dropped when code at or before `p` is
+    /// dropped and when `p` becomes a label; read by a fusion of the handler
+    /// at `p` that passes the accumulator through (`br_i32_sub_and_*`).
+    acc_mark: Option<(usize, Acc)>,
     skip_depth: u32,
     fuel_cell: Option<usize>,
     fuel: bool,
@@ -619,6 +625,7 @@ pub(crate) fn translate_validating(
         then_fused: sc.then_fused,
         prev_add: None,
         acc: None,
+        acc_mark: None,
         skip_depth: 0,
         fuel_cell: None,
         fuel: config.consume_fuel,
@@ -1094,6 +1101,7 @@ impl Translator<'_> {
         self.branch_source = self.branch_source.filter(|&s| s < pos);
         self.code.truncate(pos);
         self.acc = None;
+        self.acc_mark = self.acc_mark.filter(|&(p, _)| p <= pos);
         self.counter = None;
         self.prev_load = self.prev_load.filter(|&p| p < pos);
         // Dropping the instruction emitted right after a copy: the copy is
@@ -2246,7 +2254,12 @@ impl Translator<'_> {
     /// the `i32_and_si` that set `l` (`l = a & mask`, the accumulator still
     /// holding it): one `i32_and_si_add` does both.
     fn masked_then_add(&mut self) -> bool {
-        let Some(q) = self.last_start.filter(|&q| q + 3 == self.pos() && self.is(q, h::i32_and_si)) else {
+        let Some(q) = self.last_start.filter(|&q| q + 3 == self.pos()) else { return false };
+        let fused = if self.is(q, h::i32_and_si) {
+            h::i32_and_si_add
+        } else if self.is(q, h::i32_and_ai) {
+            h::i32_and_ai_add
+        } else {
             return false;
         };
         let [l, a, _] = self.fields_at(q + 1);
@@ -2259,7 +2272,7 @@ impl Translator<'_> {
             return false;
         }
         let p = self.drop_code_and_operands(q);
-        self.emit(h::i32_and_si_add);
+        self.emit(fused);
         self.imm(pack(&[l, a, self.home(p)]));
         self.imm(pack(&[x]));
         self.imm(mask);
@@ -3325,6 +3338,8 @@ impl Translator<'_> {
     }
     /// Emits a conditional branch taken when the condition is `sense`, without
     /// its target cell (the caller emits it next).
+    /// `acc` is what the accumulators hold when it falls through (an
+    /// accumulator test keeps the value tested), for [`Translator::fall_through_acc`].
     fn emit_cond(&mut self, c: Cond, sense: bool) {
         match c {
             Cond::Test { when_true, when_false, a, acc, sel_swap } => {
@@ -3354,11 +3369,15 @@ impl Translator<'_> {
                         return;
                     }
                 }
+                let acc_test = acc.is_some();
                 let (when_true, when_false) = acc.unwrap_or((when_true, when_false));
                 let (start, branch) = (self.pos(), if sense { when_true } else { when_false });
                 self.emit(branch);
                 self.imm(a as u64);
                 self.load_then_branch(start, branch);
+                // Falling through, the accumulator still holds the value
+                // tested (a fused load continuing in the test sets it).
+                self.acc = acc_test.then_some(Acc { slot: a, float: false });
             }
             Cond::CounterCmp { update: u, forms, b, imm } => {
                 let forms = if sense { forms.0 } else { forms.1 };
@@ -3398,6 +3417,9 @@ impl Translator<'_> {
                     self.code[start] = Cell::handler(fused);
                     self.imm(pack(&[b]));
                     self.new_instruction();
+                    // The fused handler passes on the accumulator it got.
+                    let before = self.acc_mark.filter(|&(p, _)| p == start).map(|(_, acc)| acc);
+                    self.acc = before.filter(|acc| acc.slot != a);
                     return;
                 }
                 let (ss, si) = if a_acc { (as_, ai) } else { (ss, si) };
@@ -3498,10 +3520,15 @@ impl Translator<'_> {
         self.materialize_locals(None);
         self.materialize_top(params);
         // A loop's start is a label: copies before and after it stay apart,
-        // and the accumulators are unknown there.
+        // and the accumulators are unknown there. So is the start of an `if`
+        // that begins a loop (`LoopHead`: rotated back edges jump there); a
+        // plain block's start is not a label.
         self.prev_copy = None;
         self.copy_before = None;
-        self.acc = None;
+        if kind != Kind::Block || nofuse("acc_into_block") {
+            self.acc = None;
+            self.acc_mark = None;
+        }
         let height = self.stack.len() - params;
         let mut start = self.pos();
         if kind == Kind::Loop {
@@ -3526,10 +3553,23 @@ impl Translator<'_> {
         });
     }
 
+    /// After a conditional branch (its target cell written) that does not
+    /// start a loop (whose rotated back edges would jump past it): the next
+    /// instruction may read the accumulator `acc` the branch falls through
+    /// with, and a fusion of it that passes the accumulator on knows what it
+    /// holds (`acc_mark`).
+    fn fall_through_acc(&mut self, acc: Option<Acc>) {
+        if let Some(acc) = acc.filter(|_| !nofuse("acc_after_test")) {
+            self.acc = Some(acc);
+            self.acc_mark = Some((self.pos(), acc));
+        }
+    }
+
     fn patch_here(&mut self, cells: &[usize]) {
         self.invalidate_adds();
         // A label: control arrives here with any accumulator.
         self.acc = None;
+        self.acc_mark = None;
         // A label: copies before and after it stay apart.
         self.prev_copy = None;
         self.copy_before = None;
@@ -3676,7 +3716,11 @@ impl Translator<'_> {
                 if !t.branch_needs_copies(relative_depth) {
                     let loop_start = t.ctrl.last().is_some_and(|f| f.kind == Kind::Loop && f.start == t.pos());
                     t.emit_cond(cond, true);
+                    let acc = t.acc.take();
                     t.label_ref(relative_depth);
+                    if !loop_start {
+                        t.fall_through_acc(acc);
+                    }
                     if loop_start && relative_depth > 0 {
                         let target = HeadTarget::Label(t.ctrl.len() - 1 - relative_depth as usize);
                         let body = t.pos();
@@ -3685,6 +3729,7 @@ impl Translator<'_> {
                     }
                 } else {
                     t.emit_cond(cond, false);
+                    t.acc = None;
                     let skip = t.pos();
                     t.target(usize::MAX >> 4);
                     t.branch(relative_depth);

@@ -4192,3 +4192,127 @@ fn f64_mul_rsub_rmw_matches_the_plain_steps() {
         }
     }
 }
+
+/// The hash-chain step of an LZ77 compressor: `cur = prev[cur]` (stop at 0),
+/// stop if `(pos - cur) & 0xffff > max`, then `cur &= 0x7fff` and compare
+/// the window's `u16` at `win + cur` with `want`. The masked-distance branch
+/// passes the accumulator (`cur`, the value the load's test left there) on
+/// to the mask, which reads `cur` from it (`i32_and_ai_add`). `label` puts a
+/// block end between the load's test and the distance check, reached also by
+/// a branch that skips the load: there the accumulator holds something else,
+/// and the mask must read `cur` from its slot. Each step sits in a plain
+/// block, as the compiled loop has it. Results, the distance written on the
+/// way and the traps of loads past the memory's end must match a model.
+#[test]
+fn hash_chain_step_passes_cur_through_the_distance_check() {
+    let step = |label: bool| {
+        let load = "(br_if $none (i32.eqz (local.tee $cur (i32.load16_u (i32.shl (local.get $cur) (i32.const 1))))))";
+        let load = if label {
+            format!("(block $join (br_if $join (i32.and (local.get $skip) (local.get $n))) {load})")
+        } else {
+            load.to_string()
+        };
+        format!(
+            r#"(block $s
+                 {load}
+                 (block $t
+                   (br_if $none (i32.gt_u (local.tee $d (i32.and (i32.sub (local.get $pos) (local.get $cur)) (i32.const 0xffff)))
+                                          (local.get $max)))
+                   (br_if $found (i32.eq (i32.load16_u (i32.add (local.tee $cur (i32.and (local.get $cur) (i32.const 0x7fff)))
+                                                                (local.get $win)))
+                                         (local.get $want)))))"#
+        )
+    };
+    let func = |name: &str, label: bool| {
+        format!(
+            r#"(func (export "{name}") (param $cur i32) (param $pos i32) (param $max i32) (param $want i32) (param $win i32)
+                 (param $skip i32) (param $n i32) (result i32) (local $d i32)
+                 (block $none
+                   (block $found
+                     (loop $next
+                       {s1} {s2}
+                       (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+                     (return (i32.const -1)))
+                   (return (i32.add (local.get $cur) (i32.shl (local.get $d) (i32.const 16)))))
+                 (i32.sub (i32.const -2) (local.get $d)))"#,
+            s1 = step(label),
+            s2 = step(label),
+        )
+    };
+    let wat = format!("(module (memory (export \"mem\") 2) {} {})", func("chain", false), func("label", true));
+    let (mut store, inst) = instantiate(&wat);
+    let memory = inst.get_memory(&store, "mem").expect("mem");
+    // A chain through small values (so it revisits entries), with zeros to
+    // stop it; the window's loads go past the memory's end for large `win`.
+    let mut bytes = vec![0u8; 2 * 65536];
+    let mut x = 0x2545_f491_u32;
+    for k in 0..bytes.len() / 2 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let v: u16 = match x % 64 {
+            0 => 0,
+            1 => 0xffff,
+            2..=40 => (x >> 8) as u16 % 48,
+            _ => (x >> 8) as u16,
+        };
+        bytes[2 * k..2 * k + 2].copy_from_slice(&v.to_le_bytes());
+    }
+    memory.write(&mut store, 0, &bytes).expect("write");
+    let u16_at = |a: u32| -> Option<u32> {
+        let a = a as usize;
+        (a + 2 <= bytes.len()).then(|| u16::from_le_bytes([bytes[a], bytes[a + 1]]) as u32)
+    };
+    // `Err(())`: out of bounds. `skip` (label) skips the load on odd rounds.
+    let model = |label: bool, mut cur: u32, pos: u32, max: u32, want: u32, win: u32, skip: u32, mut n: u32| {
+        let mut d = 0u32;
+        loop {
+            for _ in 0..2 {
+                if !(label && skip & n != 0) {
+                    cur = u16_at(cur << 1).ok_or(())?;
+                    if cur == 0 {
+                        return Ok((-2i32).wrapping_sub(d as i32));
+                    }
+                }
+                d = pos.wrapping_sub(cur) & 0xffff;
+                if d > max {
+                    return Ok((-2i32).wrapping_sub(d as i32));
+                }
+                cur &= 0x7fff;
+                if u16_at(win.wrapping_add(cur)).ok_or(())? == want {
+                    return Ok(cur.wrapping_add(d << 16) as i32);
+                }
+            }
+            n = n.wrapping_sub(1);
+            if n == 0 {
+                return Ok(-1);
+            }
+        }
+    };
+    let mut cases = 0;
+    for cur in [1u32, 7, 33, 0x7fff, 0x8001, 0xffff] {
+        for pos in [0u32, 40, 0x1_0005, u32::MAX] {
+            for max in [0u32, 30, 0xffff] {
+                for want in [0u32, 5, 17] {
+                    for win in [0u32, 0x1_8000, 0x1_ffff, u32::MAX - 3] {
+                        for (skip, n) in [(0u32, 1u32), (0, 9), (1, 9), (2, 6)] {
+                            let args = [cur, pos, max, want, win, skip, n].map(|v| Val::I32(v as i32));
+                            for (name, label) in [("chain", false), ("label", true)] {
+                                let got = try_call(&mut store, &inst, name, &args)
+                                    .map(|v| v.and_then(|v| v.i32()).expect("an i32"))
+                                    .map_err(|_| ());
+                                let want = model(label, cur, pos, max, want, win, skip, n);
+                                assert_eq!(
+                                    got, want,
+                                    "{name} cur={cur} pos={pos} max={max} win={win} skip={skip} n={n}"
+                                );
+                                cases += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(cases > 1000);
+}

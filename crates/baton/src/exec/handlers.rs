@@ -861,17 +861,20 @@ binop_and! {
 /// `[op, (dst, a, b), mask, (n), target]`: `dst = (a - b) & mask` as
 /// `i32_sub_and_ss` computes it, then a branch if `dst <op> n` (unsigned, `n`
 /// a slot read after `dst` is written): a ring-buffer distance and its limit
-/// (`if (pos - cur) & WMASK > max_dist`) in one handler.
+/// (`if (pos - cur) & WMASK > max_dist`) in one handler. The accumulator
+/// passes through unchanged (unlike `i32_sub_and_ss`'s): the translator
+/// knows what it held before (`Translator::acc_mark`), typically `cur`,
+/// which the next step then masks from it (`i32_and_ai_add`).
 macro_rules! br_sub_and {
     ($($name:ident, |$v:ident, $n:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $v = (pslot!(fp, ip, 1, 1) as u32).wrapping_sub(pslot!(fp, ip, 1, 2) as u32) & imm!(ip, 2) as u32;
             pslot!(fp, ip, 1, 0) = $v as u64;
             let $n = pslot!(fp, ip, 3, 0) as u32;
             if $e {
-                next!(target!(ip, 4), fp, mem, len, ctx, $v as u64, facc)
+                next!(target!(ip, 4), fp, mem, len, ctx, acc, facc)
             }
-            next!(ip.add(5), fp, mem, len, ctx, $v as u64, facc)
+            next!(ip.add(5), fp, mem, len, ctx, acc, facc)
         }
     )*};
 }
@@ -892,15 +895,27 @@ pub(crate) const BR_SUB_AND: [(crate::exec::Handler, crate::exec::Handler); 4] =
     (br_i32_ge_u_as, br_i32_sub_and_ge_u_ss),
 ];
 
+/// The body of `i32_and_si_add`/`_ai_add`, `a` given.
+macro_rules! and_add {
+    ($a:expr, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident, $facc:ident) => {{
+        let l = ($a as u32 & imm!($ip, 3) as u32) as u64;
+        pslot!($fp, $ip, 1, 0) = l;
+        let v = (l as u32).wrapping_add(pslot!($fp, $ip, 2, 0) as u32) as u64;
+        pslot!($fp, $ip, 1, 2) = v;
+        next!($ip.add(4), $fp, $mem, $len, $ctx, v, $facc)
+    }};
+}
+
 /// `[i32_and_si_add, (l, a, dst), (x), mask]`: `l = a & mask`, then `dst =
 /// l + x` (wrapping, `x` read after `l` is written): a local masked in place
 /// and added to a base right away (`cur &= WMASK; base + cur`).
 pub(crate) unsafe fn i32_and_si_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-    let l = (pslot!(fp, ip, 1, 1) as u32 & imm!(ip, 3) as u32) as u64;
-    pslot!(fp, ip, 1, 0) = l;
-    let v = (l as u32).wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
-    pslot!(fp, ip, 1, 2) = v;
-    next!(ip.add(4), fp, mem, len, ctx, v, facc)
+    and_add!(pslot!(fp, ip, 1, 1), ip, fp, mem, len, ctx, facc)
+}
+
+/// [`i32_and_si_add`] with `a` in the accumulator.
+pub(crate) unsafe fn i32_and_ai_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    and_add!(acc, ip, fp, mem, len, ctx, facc)
 }
 
 /// `[op, (dst, a), k | mask << 32, n, target]`: `dst = (a + k) & mask` as
