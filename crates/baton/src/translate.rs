@@ -1139,6 +1139,7 @@ impl Translator<'_> {
                 .or_else(|| t.counter_loop_at(p))
                 .or_else(|| t.scan_loop_at(p))
                 .or_else(|| t.reduce_loop_at(p))
+                .or_else(|| t.list_reverse_loop_at(p))
         });
     }
     /// Gives every branch target `p` for which `find` names a loop handler
@@ -1306,6 +1307,30 @@ impl Translator<'_> {
         let [s, i, y] = self.fields_at(p + 1);
         let ok = y == s && i == local && s != i && !reads.contains(&Some(s));
         ok.then_some(loops[form])
+    }
+    /// The list reversal of `handlers::list_reverse_loop` at `p`: a copy
+    /// `c = l`, the 32-bit load `l = [c + k1]`, the store `[c + k2] = r` and
+    /// `r = c` branching back to `p` while `l != 0`, with `c`, `l` and `r`
+    /// three slots.
+    fn list_reverse_loop_at(&self, p: usize) -> Option<Handler> {
+        if !self.is(p, h::copy) || nofuse("list_reverse_loop") {
+            return None;
+        }
+        let [c, l, _] = self.fields_at(p + 1);
+        let load = self.is(p + 2, h::i32_load) || self.is(p + 2, h::i64_load32_u);
+        let [ld, la, _] = self.fields_at(p + 3);
+        let [sa, r, _] = self.fields_at(p + 6);
+        let ok = load
+            && (ld, la) == (l, c)
+            && self.is(p + 5, h::i32_store)
+            && sa == c
+            && self.is(p + 8, h::copy_br_nez)
+            && self.fields_at(p + 9) == [r, c, l]
+            && self.raw(p + 10) == Some(p as u64)
+            && c != l
+            && c != r
+            && l != r;
+        ok.then_some(h::list_reverse_loop as Handler)
     }
     /// The rotation loop of `handlers::rotate_loop!` at `p`: `t = a + b; a =
     /// b; b = t` then a `ctr_ne_*`/`ctr64_ne_*` back to `p`, with `t`, `a`,

@@ -4316,3 +4316,79 @@ fn hash_chain_step_passes_cur_through_the_distance_check() {
     }
     assert!(cases > 1000);
 }
+
+/// The list reversal of `handlers::list_reverse_loop`: `while l != 0 { c =
+/// l; l = c->next; c->next = r; r = c }`, with the `next` field read and
+/// written at the same offset (`rev`) or at two (`rev2`: read at 4, written
+/// at 8), against a model of the memory. Lists end at 0, or run into an
+/// address whose load or store is past the memory's end (a trap, with the
+/// stores before it done); `rev` cuts a cycle by reversing it.
+#[test]
+fn list_reversal_loop_matches_a_model() {
+    let func = |name: &str, k1: u32, k2: u32| {
+        format!(
+            r#"(func (export "{name}") (param $l i32) (param $r i32) (result i32) (local $c i32)
+                 (block $done
+                   (br_if $done (i32.eqz (local.get $l)))
+                   (loop $next
+                     (local.set $c (local.get $l))
+                     (local.set $l (i32.load offset={k1} (local.get $c)))
+                     (i32.store offset={k2} (local.get $c) (local.get $r))
+                     (local.set $r (local.get $c))
+                     (br_if $next (local.get $l))))
+                 (i32.add (local.get $r) (i32.mul (local.get $c) (i32.const 1000))))"#
+        )
+    };
+    let wat = format!("(module (memory (export \"mem\") 1) {} {})", func("rev", 4, 4), func("rev2", 4, 8));
+    let (mut store, inst) = instantiate(&wat);
+    let memory = inst.get_memory(&store, "mem").expect("mem");
+    let size = 65536usize;
+    let read32 = |m: &[u8], a: u32| -> Option<u32> {
+        let a = a as usize;
+        (a + 4 <= m.len()).then(|| u32::from_le_bytes(m[a..a + 4].try_into().unwrap()))
+    };
+    // Nodes every 16 bytes; `links` lists (node, next) pairs written at +4.
+    let lists: [&[(u32, u32)]; 5] = [
+        &[(16, 48), (48, 32), (32, 0)],
+        &[(64, 0)],
+        &[(80, 96), (96, 80)],
+        &[(112, 65_528), (65_528, 0)],
+        &[(128, 65_533), (144, 0)],
+    ];
+    for (name, k1, k2) in [("rev", 4u32, 4u32), ("rev2", 4, 8)] {
+        // `rev2` does not cut a cycle (it writes another field).
+        for links in lists.into_iter().filter(|l| k1 == k2 || l[0].0 != 80) {
+            for r0 in [0u32, 7] {
+                let mut mem = vec![0u8; size];
+                for &(node, next) in links {
+                    if node as usize + 8 <= size {
+                        mem[node as usize + 4..node as usize + 8].copy_from_slice(&next.to_le_bytes());
+                    }
+                }
+                memory.write(&mut store, 0, &mem).expect("write");
+                // The model: the same steps on `mem`, stopping at a trap.
+                let (mut l, mut r, mut c) = (links[0].0, r0, 0u32);
+                let want = loop {
+                    c = l;
+                    let Some(next) = read32(&mem, c.wrapping_add(k1)) else { break Err(()) };
+                    l = next;
+                    let at = c.wrapping_add(k2) as usize;
+                    if at + 4 > size {
+                        break Err(());
+                    }
+                    mem[at..at + 4].copy_from_slice(&r.to_le_bytes());
+                    r = c;
+                    if l == 0 {
+                        break Ok(r.wrapping_add(c.wrapping_mul(1000)) as i32);
+                    }
+                };
+                let args = [Val::I32(links[0].0 as i32), Val::I32(r0 as i32)];
+                let got = try_call(&mut store, &inst, name, &args).map(|v| v.and_then(|v| v.i32()).expect("i32"));
+                assert_eq!(got.map_err(|_| ()), want, "{name} {links:?} {r0}");
+                let mut after = vec![0u8; size];
+                memory.read(&store, 0, &mut after).expect("read");
+                assert!(after == mem, "{name} {links:?} {r0}: memory differs");
+            }
+        }
+    }
+}

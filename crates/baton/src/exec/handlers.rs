@@ -3205,6 +3205,42 @@ pub(crate) const REDUCE_LOOPS: [(crate::exec::Handler, [crate::exec::Handler; 4]
     ),
 ];
 
+/// A linked-list reversal: `[copy, (c, l)]`, `[i32_load or i64_load32_u,
+/// (l, c), end1]`, `[i32_store, (c, r), end2]`, `[copy_br_nez, (r, c, l),
+/// back here]` (`while l != 0 { c = l; l = c->next; c->next = r; r = c }`),
+/// run as one native loop by the copy's cell with `l` and `r` in registers.
+/// `Translator::list_reverse_loop_at` checks the layout and that `c`, `l`
+/// and `r` are three slots. Every round writes the three slots and memory in
+/// the instructions' order (the load's trap comes before the store); the
+/// accumulator at the end holds the last value loaded (0), as the load
+/// leaves it and the store and the branch pass it on.
+pub(crate) unsafe fn list_reverse_loop(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: *mut Ctx,
+    _acc: u64,
+    facc: f64,
+) -> Ip {
+    let (c_slot, l_slot, r_slot) = (field!(ip, 1, 0), field!(ip, 1, 1), field!(ip, 6, 1));
+    let (end1, end2) = (imm!(ip, 4), imm!(ip, 7));
+    let mut l = *fp.add(l_slot) as u32;
+    let mut r = *fp.add(r_slot) as u32;
+    loop {
+        let c = l;
+        *fp.add(c_slot) = c as u64;
+        l = u32::from_le(access!(u32, mem, len, ctx, c as u64 + end1).read_unaligned());
+        *fp.add(l_slot) = l as u64;
+        access!(u32, mem, len, ctx, c as u64 + end2).write_unaligned(r.to_le());
+        r = c;
+        *fp.add(r_slot) = r as u64;
+        if l == 0 {
+            next!(ip.add(11), fp, mem, len, ctx, 0, facc)
+        }
+    }
+}
+
 /// A rotation loop: `t = a + b; a = b; b = t` (an `*_add_ss_then_rotate`,
 /// `[_, (t, a, b), _, (a, b, b), (t)]`) then a `ctr_ne_*` counter back to it:
 /// a two-term recurrence (Fibonacci's), run as one native loop by the add's
