@@ -4367,9 +4367,9 @@ fn list_reversal_loop_matches_a_model() {
                 }
                 memory.write(&mut store, 0, &mem).expect("write");
                 // The model: the same steps on `mem`, stopping at a trap.
-                let (mut l, mut r, mut c) = (links[0].0, r0, 0u32);
+                let (mut l, mut r) = (links[0].0, r0);
                 let want = loop {
-                    c = l;
+                    let c = l;
                     let Some(next) = read32(&mem, c.wrapping_add(k1)) else { break Err(()) };
                     l = next;
                     let at = c.wrapping_add(k2) as usize;
