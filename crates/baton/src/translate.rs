@@ -1140,6 +1140,7 @@ impl Translator<'_> {
                 .or_else(|| t.scan_loop_at(p))
                 .or_else(|| t.reduce_loop_at(p))
                 .or_else(|| t.list_reverse_loop_at(p))
+                .or_else(|| t.list_find_loop_at(p))
         });
     }
     /// Gives every branch target `p` for which `find` names a loop handler
@@ -1331,6 +1332,30 @@ impl Translator<'_> {
             && c != r
             && l != r;
         ok.then_some(h::list_reverse_loop as Handler)
+    }
+    /// The list search of `handlers::list_find_loop!` at `p`: a double load
+    /// `d = [[a + k1] + k2]` (through `m`), the key `x = y & mask`, a branch
+    /// out if `d == x`, and `a = [a + k3]` branching back to `p` while not 0;
+    /// `a` none of `m`, `d`, `x`, `d` not `x`, and `y` none of the four.
+    fn list_find_loop_at(&self, p: usize) -> Option<Handler> {
+        let &(_, fused) = h::LIST_FIND_LOOPS.iter().find(|&&(load, _)| self.is(p, load))?;
+        if nofuse("list_find_loop") {
+            return None;
+        }
+        let [d, a, m] = self.fields_at(p + 1);
+        let [x, y, _] = self.fields_at(p + 5);
+        let [u, w, _] = self.fields_at(p + 8);
+        let compare = (self.is(p + 7, h::br_i32_eq_ss) && ((u, w) == (d, x) || (u, w) == (x, d)))
+            || (self.is(p + 7, h::br_i32_eq_as) && (u, w) == (x, d));
+        let ok = self.is(p + 4, h::i32_and_si)
+            && compare
+            && self.is(p + 10, h::i32_load_br_nez)
+            && self.fields_at(p + 11)[..2] == [a, a]
+            && self.raw(p + 13) == Some(p as u64)
+            && ![m, d, x].contains(&a)
+            && d != x
+            && ![a, m, d, x].contains(&y);
+        ok.then_some(fused)
     }
     /// The rotation loop of `handlers::rotate_loop!` at `p`: `t = a + b; a =
     /// b; b = t` then a `ctr_ne_*`/`ctr64_ne_*` back to `p`, with `t`, `a`,

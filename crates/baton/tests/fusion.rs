@@ -4392,3 +4392,106 @@ fn list_reversal_loop_matches_a_model() {
         }
     }
 }
+
+/// The list search of `handlers::list_find_loop!`: `while a != 0 { if
+/// a->info->field == y & mask { found } a = a->next }`, with the field a
+/// `u8`, `i8`, `u16` or `i16`, the field in a temporary or a local (the
+/// compare's two forms), and (not fused) the key computed first, against a
+/// model: the node found (or -1 at the end), and the traps of a `next` or
+/// `info` pointer past the memory's end.
+#[test]
+fn list_find_loop_matches_a_model() {
+    let loads = [
+        ("u8", "i32.load8_u", 0xffu32),
+        ("s8", "i32.load8_s", 0xff),
+        ("u16", "i32.load16_u", 0xffff),
+        ("s16", "i32.load16_s", 0xffff),
+    ];
+    let funcs: String = loads
+        .iter()
+        .map(|(name, load, mask)| {
+            format!(
+                r#"(func (export "{name}") (param $a i32) (param $y i32) (result i32)
+                     (block $found
+                       (loop $next
+                         (br_if $found (i32.eq ({load} offset=2 (i32.load offset=8 (local.get $a)))
+                                               (i32.and (local.get $y) (i32.const {mask}))))
+                         (br_if $next (local.tee $a (i32.load offset=4 (local.get $a)))))
+                       (return (i32.const -1)))
+                     (local.get $a))
+                   (func (export "{name}_local") (param $a i32) (param $y i32) (result i32) (local $v i32)
+                     (block $found
+                       (loop $next
+                         (local.set $v ({load} offset=2 (i32.load offset=8 (local.get $a))))
+                         (br_if $found (i32.eq (i32.and (local.get $y) (i32.const {mask})) (local.get $v)))
+                         (br_if $next (local.tee $a (i32.load offset=4 (local.get $a)))))
+                       (return (i32.const -1)))
+                     (local.get $a))
+                   (func (export "{name}_swapped") (param $a i32) (param $y i32) (result i32)
+                     (block $found
+                       (loop $next
+                         (br_if $found (i32.eq (i32.and (local.get $y) (i32.const {mask}))
+                                               ({load} offset=2 (i32.load offset=8 (local.get $a)))))
+                         (br_if $next (local.tee $a (i32.load offset=4 (local.get $a)))))
+                       (return (i32.const -1)))
+                     (local.get $a))"#
+            )
+        })
+        .collect();
+    let (mut store, inst) = instantiate(&format!("(module (memory (export \"mem\") 1) {funcs})"));
+    let memory = inst.get_memory(&store, "mem").expect("mem");
+    let size = 65536usize;
+    let mut mem = vec![0u8; size];
+    let put = |mem: &mut Vec<u8>, at: usize, v: u32| mem[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    // Nodes at 64 * k: next at +4, info at +8; info blocks at 4096 + 16 * k
+    // hold the field at +2 (bytes 0x80 + k, so signed loads see negatives).
+    for k in 1..20u32 {
+        let node = 64 * k as usize;
+        put(&mut mem, node + 4, if k < 19 { 64 * (k + 1) } else { 0 });
+        put(&mut mem, node + 8, 4096 + 16 * k);
+        let info = 4096 + 16 * k as usize;
+        mem[info + 2] = 0x80u8.wrapping_add(k as u8);
+        mem[info + 3] = 0x7f;
+    }
+    // A node whose info pointer is past the end, and one whose next is.
+    put(&mut mem, 64 * 30 + 8, 65_535);
+    put(&mut mem, 64 * 31 + 4, 65_534);
+    put(&mut mem, 64 * 31 + 8, 4096 + 16);
+    memory.write(&mut store, 0, &mem).expect("write");
+    let read = |a: u32, n: usize| -> Option<u32> {
+        let a = a as usize;
+        (a + n <= size).then(|| (0..n).map(|i| (mem[a + i] as u32) << (8 * i)).sum())
+    };
+    for (name, _, mask) in loads {
+        let field = |p: u32| -> Option<u32> {
+            let v = read(p.wrapping_add(2), if name.ends_with('8') { 1 } else { 2 })?;
+            Some(match name {
+                "s8" => v as u8 as i8 as i32 as u32,
+                "s16" => v as u16 as i16 as i32 as u32,
+                _ => v,
+            })
+        };
+        let model = |mut a: u32, y: u32| -> Result<i32, ()> {
+            loop {
+                let info = read(a.wrapping_add(8), 4).ok_or(())?;
+                if field(info).ok_or(())? == y & mask {
+                    return Ok(a as i32);
+                }
+                a = read(a.wrapping_add(4), 4).ok_or(())?;
+                if a == 0 {
+                    return Ok(-1);
+                }
+            }
+        };
+        for start in [64u32, 64 * 7, 64 * 19, 64 * 30, 64 * 31] {
+            for y in [0u32, 0x85, 0x7f85, 0xffff_ff85, 0xffff_7f85, 0x93, 0x12_3481, 0xffff_ffff] {
+                let args = [Val::I32(start as i32), Val::I32(y as i32)];
+                let want = model(start, y);
+                for f in [name.to_string(), format!("{name}_local"), format!("{name}_swapped")] {
+                    let got = try_call(&mut store, &inst, &f, &args).map(|v| v.and_then(|v| v.i32()).expect("i32"));
+                    assert_eq!(got.map_err(|_| ()), want, "{f} start={start} y={y:#x}");
+                }
+            }
+        }
+    }
+}
