@@ -3388,8 +3388,9 @@ impl Translator<'_> {
     }
     /// Emits a conditional branch taken when the condition is `sense`, without
     /// its target cell (the caller emits it next).
-    /// `acc` is what the accumulators hold when it falls through (an
-    /// accumulator test keeps the value tested), for [`Translator::fall_through_acc`].
+    /// Leaves in `self.acc` what the accumulators hold when the branch falls
+    /// through: the value tested by an accumulator test, else nothing known
+    /// (for [`Translator::fall_through_acc`]).
     fn emit_cond(&mut self, c: Cond, sense: bool) {
         match c {
             Cond::Test { when_true, when_false, a, acc, sel_swap } => {
