@@ -2205,13 +2205,61 @@ op_load! {
     f64_load_si_sub, si, 3, u64, |v| v, float, |x, y| (f64::from_bits(x) - f64::from_bits(y)).to_bits();
 }
 
+/// A linked-list search: `[i32_load_load*, (d, a, m), end1, end2]` (`m =
+/// [a + k1]`, `d = [m + k2]`, the field), `[i32_and_si, (x, y), mask]` (the
+/// key), `[br_i32_eq_ss or _as, (d, x in either order), found]`,
+/// `[i32_load_br_nez, (a, a), end3, back here]` (`a = a->next`), i.e. `while
+/// a != 0 { if a->info->field == key & mask { found } a = a->next }`, run as
+/// one native loop by the first load's cell with `a` in a register and the
+/// key computed once. `Translator::list_find_loop_at` checks the layout, that
+/// `a` is none of the other slots written and that `y` is none of them.
+/// Every round writes `m`, `d`, `x` and `a` and loads in the instructions'
+/// order; the accumulator at either exit is what the separate instructions
+/// leave there (the key when found, the null pointer at the end).
+macro_rules! list_find_loop {
+    ($name:ident, $m:ty, |$v:ident| $conv:expr) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let (d_slot, a_slot, m_slot) = (field!(ip, 1, 0), field!(ip, 1, 1), field!(ip, 1, 2));
+            let (end1, end2) = (imm!(ip, 2), imm!(ip, 3));
+            let x_slot = field!(ip, 5, 0);
+            let key = (*fp.add(field!(ip, 5, 1)) as u32 & imm!(ip, 6) as u32) as u64;
+            let end3 = imm!(ip, 12);
+            let mut a = *fp.add(a_slot) as u32;
+            loop {
+                let m = u32::from_le(access!(u32, mem, len, ctx, a as u64 + end1).read_unaligned());
+                *fp.add(m_slot) = m as u64;
+                let $v = <$m>::from_le(access!($m, mem, len, ctx, m as u64 + end2).read_unaligned());
+                let d: u64 = $conv;
+                *fp.add(d_slot) = d;
+                *fp.add(x_slot) = key;
+                if d == key {
+                    next!(target!(ip, 9), fp, mem, len, ctx, key, facc)
+                }
+                a = u32::from_le(access!(u32, mem, len, ctx, a as u64 + end3).read_unaligned());
+                *fp.add(a_slot) = a as u64;
+                if a == 0 {
+                    next!(ip.add(14), fp, mem, len, ctx, 0, facc)
+                }
+            }
+        }
+    };
+}
+
 /// A load from an address just loaded: `[load_load, (dst, addr, mid), end1,
 /// end2]` is `mid = i32.load(addr)`, then `dst = load(mid)` (`p->q->x`),
 /// each with its own bounds check and trap (`end1`, `end2`: static offset
 /// plus width, as for loads); `mid` is written first, as by the two loads.
-/// The second value goes to `dst` and the accumulator.
+/// The second value goes to `dst` and the accumulator. Each also has a
+/// linked-list search (`list_find_loop!`) started by its cell, and
+/// `LIST_FIND_LOOPS` pairs the two.
 macro_rules! load_load {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+    ($($name:ident, $find:ident, $m:ty, |$v:ident| $conv:expr;)*) => {
+        $(load_load!(@one $name, $m, |$v| $conv);)*
+        $(list_find_loop!($find, $m, |$v| $conv);)*
+        /// `(i32_load_load* handler, its list_find_loop)`.
+        pub(crate) const LIST_FIND_LOOPS: &[(crate::exec::Handler, crate::exec::Handler)] = &[$(($name, $find)),*];
+    };
+    (@one $name:ident, $m:ty, |$v:ident| $conv:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
             let end = pslot!(fp, ip, 1, 1) as u32 as u64 + imm!(ip, 2);
             let p = u32::from_le(access!(u32, mem, len, ctx, end).read_unaligned());
@@ -2222,14 +2270,14 @@ macro_rules! load_load {
             pslot!(fp, ip, 1, 0) = v;
             next!(ip.add(4), fp, mem, len, ctx, v, facc)
         }
-    )*};
+    };
 }
 
 load_load! {
-    i32_load_load8_u, u8, |v| v as u64;
-    i32_load_load8_s, i8, |v| v as i32 as u32 as u64;
-    i32_load_load16_u, u16, |v| v as u64;
-    i32_load_load16_s, i16, |v| v as i32 as u32 as u64;
+    i32_load_load8_u, list_find_loop8_u, u8, |v| v as u64;
+    i32_load_load8_s, list_find_loop8_s, i8, |v| v as i32 as u32 as u64;
+    i32_load_load16_u, list_find_loop16_u, u16, |v| v as u64;
+    i32_load_load16_s, list_find_loop16_s, i16, |v| v as i32 as u32 as u64;
 }
 
 /// A byte load whose value indexes a byte table (`table[s[i]]`, a lexer's
@@ -3240,61 +3288,6 @@ pub(crate) unsafe fn list_reverse_loop(
         }
     }
 }
-
-/// A linked-list search: `[i32_load_load*, (d, a, m), end1, end2]` (`m =
-/// [a + k1]`, `d = [m + k2]`, the field), `[i32_and_si, (x, y), mask]` (the
-/// key), `[br_i32_eq_ss or _as, (d, x in either order), found]`,
-/// `[i32_load_br_nez, (a, a), end3, back here]` (`a = a->next`), i.e. `while
-/// a != 0 { if a->info->field == key & mask { found } a = a->next }`, run as
-/// one native loop by the first load's cell with `a` in a register and the
-/// key computed once. `Translator::list_find_loop_at` checks the layout, that
-/// `a` is none of the other slots written and that `y` is none of them.
-/// Every round writes `m`, `d`, `x` and `a` and loads in the instructions'
-/// order; the accumulator at either exit is what the separate instructions
-/// leave there (the key when found, the null pointer at the end).
-macro_rules! list_find_loop {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let (d_slot, a_slot, m_slot) = (field!(ip, 1, 0), field!(ip, 1, 1), field!(ip, 1, 2));
-            let (end1, end2) = (imm!(ip, 2), imm!(ip, 3));
-            let x_slot = field!(ip, 5, 0);
-            let key = (*fp.add(field!(ip, 5, 1)) as u32 & imm!(ip, 6) as u32) as u64;
-            let end3 = imm!(ip, 12);
-            let mut a = *fp.add(a_slot) as u32;
-            loop {
-                let m = u32::from_le(access!(u32, mem, len, ctx, a as u64 + end1).read_unaligned());
-                *fp.add(m_slot) = m as u64;
-                let $v = <$m>::from_le(access!($m, mem, len, ctx, m as u64 + end2).read_unaligned());
-                let d: u64 = $conv;
-                *fp.add(d_slot) = d;
-                *fp.add(x_slot) = key;
-                if d == key {
-                    next!(target!(ip, 9), fp, mem, len, ctx, key, facc)
-                }
-                a = u32::from_le(access!(u32, mem, len, ctx, a as u64 + end3).read_unaligned());
-                *fp.add(a_slot) = a as u64;
-                if a == 0 {
-                    next!(ip.add(14), fp, mem, len, ctx, 0, facc)
-                }
-            }
-        }
-    )*};
-}
-
-list_find_loop! {
-    list_find_loop8_u, u8, |v| v as u64;
-    list_find_loop8_s, i8, |v| v as i32 as u32 as u64;
-    list_find_loop16_u, u16, |v| v as u64;
-    list_find_loop16_s, i16, |v| v as i32 as u32 as u64;
-}
-
-/// `(i32_load_load* handler, its list_find_loop)`.
-pub(crate) const LIST_FIND_LOOPS: [(crate::exec::Handler, crate::exec::Handler); 4] = [
-    (i32_load_load8_u, list_find_loop8_u),
-    (i32_load_load8_s, list_find_loop8_s),
-    (i32_load_load16_u, list_find_loop16_u),
-    (i32_load_load16_s, list_find_loop16_s),
-];
 
 /// A rotation loop: `t = a + b; a = b; b = t` (an `*_add_ss_then_rotate`,
 /// `[_, (t, a, b), _, (a, b, b), (t)]`) then a `ctr_ne_*` counter back to it:
