@@ -3080,23 +3080,11 @@ xor_rotl! {
     i64_xor_rotl_as, acc;
 }
 
-/// `[i64_andn_s, (dst, x, y), _]`: `x & !y` (keccak's chi step); the `_a`
-/// form takes `y` from the accumulator.
-macro_rules! andn {
-    ($($name:ident, $y:ident;)*) => {$(
-        #[allow(unused_variables)]
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let v = pslot!(fp, ip, 1, 1) & !operand!($y, u64, fp, ip, acc, facc);
-            pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(3), fp, mem, len, ctx, v, facc)
-        }
-    )*};
-}
-
-andn! {
-    i64_andn_s, s2;
-    i64_andn_a, acc;
-}
+// `[i64_andn_s, (dst, x, y), _]`: `x & !y` (keccak's chi step); the `_a`
+// form takes `y` from the accumulator. Binary operations of `binop!`'s
+// shape, with `x` always from its slot.
+binop!(@one i64_andn_s, u64, |x, y| x & !y, s1, s2, 3);
+binop!(@one i64_andn_a, u64, |x, y| x & !y, s1, acc, 3);
 
 /// A byte-scan loop (`while i != end { c = s[i]; if c is not in a class
 /// { break } i += 1; self.pos = i }`, as rustc emits a JSON parser's
