@@ -261,40 +261,37 @@ impl CallIo for SlotIo<'_> {
 #[inline]
 pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<()> {
     match ready(store, func) {
-        // SAFETY: `ready`'s result names a translated function of a live
-        // instance of this store, whose stacks exist.
-        Some((inst, fc, code, outer_frame)) => unsafe {
-            run_wasm(store, inst, fc, code, outer_frame, &mut SlotIo(slots))
-        },
+        // SAFETY: `ready`'s result is the host entry of a translated function
+        // of a live instance of this store, called outermost.
+        Some((inst, fc, entry)) => unsafe { run_outer(store, inst, fc, entry, &mut SlotIo(slots)) },
         None => invoke_slow(store, func, slots),
     }
 }
 
-/// [`invoke`] through `io`, or `None` if `func` is not a translated wasm
-/// function ready to run (the caller then goes through [`invoke`] with a
+/// [`invoke`] through `io`, or `None` if `func` has no host entry yet or an
+/// execution is under way (the caller then goes through [`invoke`] with a
 /// slot buffer).
 #[inline]
 pub(crate) fn invoke_io<T>(store: &mut Store<T>, func: u32, io: &mut impl CallIo) -> Option<Result<()>> {
-    let (inst, fc, code, outer_frame) = ready(store, func)?;
+    let (inst, fc, entry) = ready(store, func)?;
     // SAFETY: as in `invoke`.
-    Some(unsafe { run_wasm(store, inst, fc, code, outer_frame, io) })
+    Some(unsafe { run_outer(store, inst, fc, entry, io) })
 }
 
-/// The common case of a call from the host: a translated wasm function
-/// called while the store's stacks exist. Its instance and code come from its
-/// cached `FuncEntity`; everything else (host functions, first use of the
-/// stacks, lazy translation, unknown functions) is `None` and goes through
-/// [`invoke_slow`].
+/// The common case of a call from the host: an outermost call (no execution
+/// under way) of a function whose `host_entry` is set. Everything else (host
+/// functions, first calls, calls from host functions, unknown functions) is
+/// `None` and goes through [`invoke_slow`].
 #[inline(always)]
-fn ready<T>(store: &Store<T>, func: u32) -> Option<(*mut InstanceData, *const FuncCode, Ip, usize)> {
-    let (inst, fc) = match store.inner.funcs.get(func as usize) {
-        Some(FuncEntity::Wasm { inst, code, .. }) if !inst.is_null() && !store.inner.ctx.0.is_null() => (*inst, *code),
-        _ => return None,
-    };
-    // SAFETY: `fc` points at a `FuncCode` of the module of the live instance
-    // `inst`, which keeps the module alive.
-    let c = unsafe { (*fc).compiled.get() }?;
-    Some((inst, fc, c.entry(), c.outer_frame()))
+fn ready<T>(store: &Store<T>, func: u32) -> Option<(*mut InstanceData, *const FuncCode, Ip)> {
+    match store.inner.funcs.get(func as usize) {
+        Some(FuncEntity::Wasm { inst, code, host_entry, .. })
+            if !host_entry.is_null() && store.inner.frames_top == 0 =>
+        {
+            Some((*inst, *code, *host_entry))
+        }
+        _ => None,
+    }
 }
 
 /// [`invoke`] for host functions, before the stacks exist, and for functions
@@ -360,61 +357,84 @@ fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<
     let compiled = module.compiled(def)?;
     let (code, outer_frame) = (compiled.entry(), compiled.outer_frame());
     let fc: *const FuncCode = &module.code[def];
-    // SAFETY: `inst` defines `fc`, and `code` is its translated entry.
-    unsafe { run_wasm(store, inst, fc, code, outer_frame, &mut SlotIo(slots)) }
+    // SAFETY: the context exists (made above) and describes the store's stacks.
+    let stack_len = unsafe { (*store.inner.ctx.0).stack_end.offset_from((*store.inner.ctx.0).stack_base) as usize };
+    let entry = outer_entry(code, outer_frame, slots.len(), stack_len);
+    // The next outermost calls start at `host_entry` without these steps
+    // (`ready`), once the instance is complete (its `inst` is set).
+    if let Some(FuncEntity::Wasm { inst: i, host_entry, .. }) = store.inner.funcs.get_mut(func as usize) {
+        if !i.is_null() {
+            *host_entry = entry;
+        }
+    }
+    let io = &mut SlotIo(slots);
+    if store.inner.frames_top != 0 {
+        // SAFETY: `inst` defines `fc`, and `code` is its translated entry.
+        return unsafe { run_nested(store, inst, fc, code, io) };
+    }
+    if entry.is_null() {
+        return Err(Error::trap(TrapCode::StackOverflow));
+    }
+    // SAFETY: `inst` defines `fc`; `entry` is where it starts when called
+    // outermost, and no execution is under way.
+    unsafe { run_outer(store, inst, fc, entry, io) }
 }
 
-/// Runs the translated function `fc` (entry `code`) of instance `inst`, with
-/// its arguments and results through `io` (see [`invoke`]).
+/// Where an outermost call of a function with entry `code` and
+/// `Compiled::outer_frame` `outer_frame`, taking `slots` argument/result
+/// slots, starts on a value stack of `stack_len` slots; null if it does not
+/// fit (the call traps).
+///
+/// A function without locals starts at its first instruction when its frame
+/// fits: `enter_params` would check just that (its native stack check cannot
+/// fail on an outermost entry, the limit is set from this stack pointer).
+/// Otherwise `enter_params` runs and traps.
+fn outer_entry(code: Ip, outer_frame: usize, slots: usize, stack_len: usize) -> Ip {
+    if slots > stack_len {
+        std::ptr::null()
+    } else if outer_frame != 0 && outer_frame <= stack_len {
+        // SAFETY: a function whose first cell is `enter_params` has its 4 cells
+        // and then its first instruction.
+        unsafe { code.add(4) }
+    } else {
+        code
+    }
+}
+
+/// The outermost entry: no execution is under way, so the function's frame
+/// and its entry frame are at the bottom of the stacks (`stack_top` is 0 as
+/// well), and the frame stack has room for the entry frame
+/// (`max_call_depth + 1`).
 ///
 /// # Safety
 /// `inst` is the root pointer of a live instance of `store` that defines
-/// `fc`; `code` is `fc`'s translated entry and `outer_frame` its
-/// `Compiled::outer_frame`; the store's stacks exist.
+/// `fc`; the store's stacks exist; no execution is under way; `entry` is
+/// [`outer_entry`] of the function for this store's stacks (not null).
 #[inline(always)]
-unsafe fn run_wasm<T>(
+unsafe fn run_outer<T>(
     store: &mut Store<T>,
     inst: *mut InstanceData,
     fc: *const FuncCode,
-    code: Ip,
-    outer_frame: usize,
+    entry: Ip,
     io: &mut impl CallIo,
 ) -> Result<()> {
-    if store.inner.frames_top != 0 {
-        // SAFETY: the caller's contract.
-        return unsafe { run_nested(store, inst, fc, code, io) };
-    }
-    // The outermost entry: no execution is under way, so its frame and entry
-    // frame are at the bottom of the stacks (`stack_top` is 0 as well), and
-    // the frame stack has room for the entry frame (`max_call_depth + 1`).
-    // SAFETY: the context exists with the stacks (the caller's contract).
     let ctx: *mut Ctx = store.inner.ctx.0;
-    // SAFETY: the context describes the store's stacks (made together).
-    unsafe {
-        let stack_len = (*ctx).stack_end.offset_from((*ctx).stack_base) as usize;
-        if io.slots() > stack_len {
-            return Err(Error::trap(TrapCode::StackOverflow));
-        }
-        // The native stack budget is measured from the outermost entry, so
-        // nested host -> wasm calls share it.
-        (*ctx).native_limit = handlers::native_sp().saturating_sub(store.inner.native_budget);
-        // A function without locals starts at its first instruction when its
-        // frame fits: `enter_params` would check just that (its native stack
-        // check cannot fail here, the limit was just set from this stack
-        // pointer). Otherwise `enter_params` runs and traps.
-        let code = if outer_frame != 0 && outer_frame <= stack_len { code.add(4) } else { code };
-        // SAFETY: checked above; the caller's contract.
-        enter(store, ctx, inst, fc, code, io, 0, 0)
-    }
+    // SAFETY: the context exists with the stacks (the caller's contract). The
+    // native stack budget is measured from the outermost entry, so nested
+    // host -> wasm calls share it.
+    unsafe { (*ctx).native_limit = handlers::native_sp().saturating_sub(store.inner.native_budget) };
+    // SAFETY: the frame fits (`outer_entry`); the caller's contract.
+    unsafe { enter(store, ctx, inst, fc, entry, io, 0, 0) }
 }
 
-/// [`run_wasm`] of a host function calling back into wasm: the execution goes
+/// A call from a host function back into wasm: the execution goes
 /// above the one that called the host function (`handlers::call_host` sets
 /// `stack_top`/`frames_top` while the host function runs), and the outer
 /// execution's context is put back afterwards.
 ///
 /// # Safety
-/// As [`run_wasm`].
+/// `inst` is the root pointer of a live instance of `store` that defines
+/// `fc`; `code` is `fc`'s translated entry; the store's stacks exist.
 #[cold]
 #[inline(never)]
 unsafe fn run_nested<T>(
@@ -446,7 +466,7 @@ unsafe fn run_nested<T>(
 /// frame at `frame_base` of the store's stacks, and runs it to the end.
 ///
 /// # Safety
-/// As [`run_wasm`]; `ctx` is the store's context, `base + io.slots()` slots
+/// As [`run_nested`], with `code` the cell to start at; `ctx` is the store's context, `base + io.slots()` slots
 /// and frame `frame_base` are within the stacks, and `ctx.native_limit` is
 /// set for this execution.
 #[inline(always)]

@@ -235,6 +235,7 @@ impl Instance {
                 type_id,
                 inst: std::ptr::null_mut(),
                 code: &m.code[(i - m.num_imported_funcs) as usize],
+                host_entry: std::ptr::null(),
             }));
         }
         for ty in &m.memories[m.num_imported_memories as usize..] {

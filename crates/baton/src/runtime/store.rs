@@ -208,12 +208,17 @@ impl InterruptHandle {
 pub(crate) enum FuncEntity {
     /// `inst` and `code` cache where calls through this entity go (set once
     /// the instance exists; `instance`/`index` name the same function).
+    /// `host_entry` is the cell an outermost call from the host starts at:
+    /// null until the first call from the host has translated the function,
+    /// made the store's stacks and checked the frame fits them (see
+    /// `exec::invoke_slow`).
     Wasm {
         instance: u32,
         index: u32,
         type_id: u32,
         inst: *mut crate::runtime::instance::InstanceData,
         code: *const crate::module::FuncCode,
+        host_entry: *const crate::exec::Cell,
     },
     Host {
         host: u32,
