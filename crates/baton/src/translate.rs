@@ -4878,7 +4878,9 @@ impl Translator<'_> {
         if let (Operand::Temp, Some(last)) = (c, self.last) {
             if last.dst == self.home(p + 2) {
                 fused = match last.cond {
-                    Some(Cond::Cmp { sel: Some(sel), a: x, b: y, imm, .. }) => Some((Some(sel), x, y, imm, false)),
+                    Some(Cond::Cmp { sel: Some(sel), a: x, b: y, imm, a_acc, .. }) => {
+                        Some((Some(sel), x, y, imm, a_acc))
+                    }
                     Some(Cond::Test { a: x, sel_swap: Some(swap), .. }) => Some((None, x, 0, None, swap)),
                     _ => None,
                 };
@@ -4888,21 +4890,22 @@ impl Translator<'_> {
                 }
             }
         }
+        let compare_start = self.pos();
         let sa = self.slot_of(a, p);
         let sb = self.slot_of(b, p + 1);
         let sc = if fused.is_none() { self.slot_of(c, p + 2) } else { 0 };
         let start = self.pos();
         let dst = self.home(p) as u64;
         match fused {
-            Some((Some((ss, si)), x, y, imm, _)) => match imm {
+            Some((Some((ss, si)), x, y, imm, x_acc)) => match imm {
                 Some(k) => {
-                    self.emit(si);
+                    self.emit(Self::select_acc_form(si, x_acc && start == compare_start));
                     self.imm(pack(&[dst as u32, x]));
                     self.imm(k);
                     self.imm(pack(&[sa, sb]));
                 }
                 None => {
-                    self.emit(ss);
+                    self.emit(Self::select_acc_form(ss, x_acc && start == compare_start));
                     self.imm(pack(&[dst as u32, x, y]));
                     self.imm(pack(&[sa, sb]));
                 }
@@ -4919,7 +4922,25 @@ impl Translator<'_> {
                 self.imm(pack(&[sb]));
             }
         }
-        self.push_result(start, start + 1, None);
+        // Every select handler leaves its value in the accumulator (as bits:
+        // a float result is not in `facc`).
+        if nofuse("select_acc") {
+            self.push_result(start, start + 1, None);
+            self.acc = None;
+        } else {
+            self.push_value(start, start + 1, false);
+        }
+    }
+
+    /// The fused select `h`, or its form reading the compare's left operand
+    /// from the accumulator when `x_acc`: the compare it replaces read it
+    /// from there, and the select runs in its place (no copy in between).
+    fn select_acc_form(h: Handler, x_acc: bool) -> Handler {
+        let found = h::SELECT_ACC.iter().find(|(slot, _)| std::ptr::fn_addr_eq(*slot, h));
+        match found {
+            Some(&(_, acc)) if x_acc && !nofuse("select_x_acc") => acc,
+            _ => h,
+        }
     }
 
     /// A float `mul` whose product another instruction may absorb.

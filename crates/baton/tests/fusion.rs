@@ -270,6 +270,83 @@ fn selects_with_fused_conditions() {
     assert_eq!(call(&mut store, &inst, "lt_eqz", &args(4, 0)), 1);
 }
 
+/// Select handlers leave their value in the accumulator, and a fused
+/// select whose compare's left operand was just computed reads it from
+/// there; with a constant to copy between the compare and the select it
+/// reads the slot. Each form against the same expression through `if`, and
+/// float selects (whose bits go to the integer accumulator) against models.
+#[test]
+fn selects_read_and_leave_the_accumulator() {
+    let ops = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u", "and"];
+    for op in ops {
+        let cond = format!("(i32.{op} (i32.add (local.get 0) (i32.const 1)) (local.get 1))");
+        let cond_imm = format!("(i32.{op} (i32.add (local.get 0) (i32.const 1)) (i32.const 5))");
+        let plain =
+            |c: &str, a: &str| format!("(if (result i32) (i32.ne (i32.const 0) {c}) (then {a}) (else (local.get 3)))");
+        let wat = format!(
+            r#"(module
+              (func (export "acc") (param i32 i32 i32 i32) (result i32)
+                (i32.and (i32.shr_u (select (local.get 2) (local.get 3) {cond}) (i32.const 1)) (i32.const 255)))
+              (func (export "acc_imm") (param i32 i32 i32 i32) (result i32)
+                (i32.xor (select (local.get 2) (local.get 3) {cond_imm}) (i32.const 12345)))
+              (func (export "acc_copy") (param i32 i32 i32 i32) (result i32)
+                (i32.sub (select (i32.const 77) (local.get 3) {cond}) (local.get 0)))
+              (func (export "tee") (param i32 i32 i32 i32) (result i32) (local i32)
+                (i32.add (local.tee 4 (select (local.get 2) (local.get 3) {cond})) (local.get 4)))
+              (func (export "plain") (param i32 i32 i32 i32) (result i32)
+                (i32.and (i32.shr_u {p} (i32.const 1)) (i32.const 255)))
+              (func (export "plain_imm") (param i32 i32 i32 i32) (result i32)
+                (i32.xor {pi} (i32.const 12345)))
+              (func (export "plain_copy") (param i32 i32 i32 i32) (result i32)
+                (i32.sub {pc} (local.get 0)))
+              (func (export "plain_tee") (param i32 i32 i32 i32) (result i32)
+                (i32.mul {p} (i32.const 2))))"#,
+            p = plain(&cond, "(local.get 2)"),
+            pi = plain(&cond_imm, "(local.get 2)"),
+            pc = plain(&cond, "(i32.const 77)"),
+        );
+        let (mut store, inst) = instantiate(&wat);
+        for a in [0, 1, 4, 5, -1, -2, 6, i32::MIN, i32::MAX] {
+            for b in [0, 1, 5, 6, -1, 4, 2] {
+                let args = [Val::I32(a), Val::I32(b), Val::I32(1000), Val::I32(-7)];
+                for (fused, plain) in
+                    [("acc", "plain"), ("acc_imm", "plain_imm"), ("acc_copy", "plain_copy"), ("tee", "plain_tee")]
+                {
+                    assert_eq!(
+                        call(&mut store, &inst, fused, &args),
+                        call(&mut store, &inst, plain, &args),
+                        "{op} {fused} {a} {b}"
+                    );
+                }
+            }
+        }
+    }
+    let wat = r#"(module
+      (func (export "f64_add") (param f64 f64 i32) (result f64)
+        (f64.add (select (local.get 0) (local.get 1) (local.get 2)) (f64.const 0.5)))
+      (func (export "f64_bits") (param f64 f64 i32) (result i64)
+        (i64.reinterpret_f64 (select (local.get 0) (local.get 1) (i32.lt_s (local.get 2) (i32.const 3)))))
+      (func (export "i64_shr") (param i64 i64 i32) (result i64)
+        (i64.shr_u (select (local.get 0) (local.get 1) (i32.and (local.get 2) (i32.const 1))) (i64.const 33))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).expect("module");
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).expect("instance");
+    let f64_add = inst.get_typed_func::<(f64, f64, i32), f64>(&store, "f64_add").unwrap();
+    let f64_bits = inst.get_typed_func::<(f64, f64, i32), i64>(&store, "f64_bits").unwrap();
+    let i64_shr = inst.get_typed_func::<(i64, i64, i32), i64>(&store, "i64_shr").unwrap();
+    for c in [0, 1, 2, 3, 4, -1] {
+        let (x, y) = (1.25f64, -3.0e300f64);
+        let pick = if c != 0 { x } else { y };
+        assert_eq!(f64_add.call(&mut store, (x, y, c)).unwrap(), pick + 0.5, "f64_add {c}");
+        let pick = if c < 3 { x } else { y };
+        assert_eq!(f64_bits.call(&mut store, (x, y, c)).unwrap(), pick.to_bits() as i64, "f64_bits {c}");
+        let (x, y) = (0x7fff_0000_1234_5678i64, -1i64);
+        let pick = if c & 1 != 0 { x } else { y };
+        assert_eq!(i64_shr.call(&mut store, (x, y, c)).unwrap(), ((pick as u64) >> 33) as i64, "i64_shr {c}");
+    }
+}
+
 #[test]
 fn address_sub_of_a_constant_folds_and_wraps() {
     let wat = r#"(module

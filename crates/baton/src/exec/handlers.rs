@@ -17,8 +17,10 @@
 //! Two more arguments, `acc` (u64) and `facc` (f64), travel from handler to
 //! handler in registers. A handler that produces one value writes it to its
 //! destination slot and also returns it in the accumulator (`f64` in `facc`,
-//! everything else as slot bits in `acc`; see `SlotVal::set_acc`); handlers
-//! that produce nothing pass both on unchanged, and calls pass `acc = 0`. The
+//! everything else as slot bits in `acc`; see `SlotVal::set_acc`; the
+//! `select` forms, which do not know their value's type, put its bits in
+//! `acc`, even an `f64`'s); handlers that produce nothing pass both on
+//! unchanged, and calls pass `acc = 0`. The
 //! `_a`/`_as`/`_ai`/`_v`/`_f` forms read an operand from the accumulator
 //! instead of a slot: the translator emits them only right after the handler
 //! that produced that operand (no label or other handler in between), so the
@@ -568,47 +570,12 @@ add_then_rotate! {
     i64_add_ss_then_rotate, u64;
 }
 
-/// `[select, (dst, cond, a), (b)]`
-pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+/// `[select, (dst, cond, a), (b)]`. Like the fused forms below, it leaves
+/// the selected value (its bits, of any type) in the accumulator.
+pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
     let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
     pslot!(fp, ip, 1, 0) = v;
-    next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-}
-
-/// `[select_cmp, (dst, x, y), (a, b)]` and `[.., (dst, x), imm, (a, b)]`:
-/// `dst = (x op y) ? a : b`.
-macro_rules! select_cmp {
-    ($($ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr;)*) => {$(
-        pub(crate) unsafe fn $ss(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let $y = <$t>::from_slot(pslot!(fp, ip, 1, 2));
-            let v = if $e { pslot!(fp, ip, 2, 0) } else { pslot!(fp, ip, 2, 1) };
-            pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(3), fp, mem, len, ctx, acc, facc)
-        }
-        pub(crate) unsafe fn $si(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let $x = <$t>::from_slot(pslot!(fp, ip, 1, 1));
-            let $y = <$t>::from_slot(imm!(ip, 2));
-            let v = if $e { pslot!(fp, ip, 3, 0) } else { pslot!(fp, ip, 3, 1) };
-            pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(4), fp, mem, len, ctx, acc, facc)
-        }
-    )*};
-}
-
-select_cmp! {
-    select_i32_eq_ss, select_i32_eq_si, u32, |x, y| x == y;
-    select_i32_ne_ss, select_i32_ne_si, u32, |x, y| x != y;
-    select_i32_lt_s_ss, select_i32_lt_s_si, i32, |x, y| x < y;
-    select_i32_lt_u_ss, select_i32_lt_u_si, u32, |x, y| x < y;
-    select_i32_gt_s_ss, select_i32_gt_s_si, i32, |x, y| x > y;
-    select_i32_gt_u_ss, select_i32_gt_u_si, u32, |x, y| x > y;
-    select_i32_le_s_ss, select_i32_le_s_si, i32, |x, y| x <= y;
-    select_i32_le_u_ss, select_i32_le_u_si, u32, |x, y| x <= y;
-    select_i32_bit_ss, select_i32_bit_si, u32, |x, y| (1 << (x & 31)) & y != 0;
-    select_i32_ge_s_ss, select_i32_ge_s_si, i32, |x, y| x >= y;
-    select_i32_ge_u_ss, select_i32_ge_u_si, u32, |x, y| x >= y;
-    select_i32_and_ss, select_i32_and_si, u32, |x, y| x & y != 0;
+    next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
 
 /// `[global_get, (dst), global]`
@@ -707,6 +674,52 @@ macro_rules! operand {
     (acc, $t:ty, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {
         <$t>::from_acc($acc, $facc)
     };
+}
+
+/// `[select_cmp, (dst, x, y), (a, b)]` and `[.., (dst, x), imm, (a, b)]`:
+/// `dst = (x op y) ? a : b`. The `_as`/`_ai` forms take `x` from the
+/// accumulator (same cells, field 1 unused); `SELECT_ACC` pairs each slot
+/// form with its accumulator form.
+macro_rules! select_cmp {
+    ($($ss:ident, $si:ident, $as:ident, $ai:ident, $t:ty, |$x:ident, $y:ident| $e:expr;)*) => {
+        $(
+            select_cmp!(@one $ss, $t, |$x, $y| $e, s1, s2, 2);
+            select_cmp!(@one $si, $t, |$x, $y| $e, s1, imm, 3);
+            select_cmp!(@one $as, $t, |$x, $y| $e, acc, s2, 2);
+            select_cmp!(@one $ai, $t, |$x, $y| $e, acc, imm, 3);
+        )*
+        /// Each `select` compare form reading `x` from a slot, and the one
+        /// reading it from the accumulator.
+        pub(crate) const SELECT_ACC: &[(crate::exec::Handler, crate::exec::Handler)] =
+            &[$(($ss, $as), ($si, $ai)),*];
+    };
+    // `$k`: the cell of the packed `(a, b)` operands.
+    (@one $name:ident, $t:ty, |$x:ident, $y:ident| $e:expr, $xs:ident, $ys:ident, $k:expr) => {
+        // The slot forms do not read `acc`.
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let $x = operand!($xs, $t, fp, ip, acc, facc);
+            let $y = operand!($ys, $t, fp, ip, acc, facc);
+            let v = if $e { pslot!(fp, ip, $k, 0) } else { pslot!(fp, ip, $k, 1) };
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add($k + 1), fp, mem, len, ctx, v, facc)
+        }
+    };
+}
+
+select_cmp! {
+    select_i32_eq_ss, select_i32_eq_si, select_i32_eq_as, select_i32_eq_ai, u32, |x, y| x == y;
+    select_i32_ne_ss, select_i32_ne_si, select_i32_ne_as, select_i32_ne_ai, u32, |x, y| x != y;
+    select_i32_lt_s_ss, select_i32_lt_s_si, select_i32_lt_s_as, select_i32_lt_s_ai, i32, |x, y| x < y;
+    select_i32_lt_u_ss, select_i32_lt_u_si, select_i32_lt_u_as, select_i32_lt_u_ai, u32, |x, y| x < y;
+    select_i32_gt_s_ss, select_i32_gt_s_si, select_i32_gt_s_as, select_i32_gt_s_ai, i32, |x, y| x > y;
+    select_i32_gt_u_ss, select_i32_gt_u_si, select_i32_gt_u_as, select_i32_gt_u_ai, u32, |x, y| x > y;
+    select_i32_le_s_ss, select_i32_le_s_si, select_i32_le_s_as, select_i32_le_s_ai, i32, |x, y| x <= y;
+    select_i32_le_u_ss, select_i32_le_u_si, select_i32_le_u_as, select_i32_le_u_ai, u32, |x, y| x <= y;
+    select_i32_bit_ss, select_i32_bit_si, select_i32_bit_as, select_i32_bit_ai, u32, |x, y| (1 << (x & 31)) & y != 0;
+    select_i32_ge_s_ss, select_i32_ge_s_si, select_i32_ge_s_as, select_i32_ge_s_ai, i32, |x, y| x >= y;
+    select_i32_ge_u_ss, select_i32_ge_u_si, select_i32_ge_u_as, select_i32_ge_u_ai, u32, |x, y| x >= y;
+    select_i32_and_ss, select_i32_and_si, select_i32_and_as, select_i32_and_ai, u32, |x, y| x & y != 0;
 }
 
 /// `[op, (dst, a, b)]` (`_ss`) and `[op, (dst, a), imm]` (`_si`); the `_as`
