@@ -570,10 +570,47 @@ add_then_rotate! {
     i64_add_ss_then_rotate, u64;
 }
 
+/// `c ? a : b` from both values, read before `c` is known: once it is, the
+/// choice is a data operation. (`if c { slot a } else { slot b }` compiles
+/// to a load from a chosen slot index, which waits for `c` and then for two
+/// dependent loads: the choice's latency sits on the critical path of
+/// loops that select, such as a bitwise CRC.)
+/// Both values pass through `opaque` first: without it the compiler turns the
+/// choice back into a load from a chosen slot (after `c`).
+#[inline(always)]
+fn pick(c: bool, a: u64, b: u64) -> u64 {
+    let (a, b) = (opaque(a), opaque(b));
+    if c {
+        a
+    } else {
+        b
+    }
+}
+
+/// `x`, through an empty `asm!` block on targets that have it: the compiler
+/// must have computed `x` (here: loaded it) before, and cannot fold the
+/// computation into what uses the result. No instruction is emitted.
+#[inline(always)]
+fn opaque(x: u64) -> u64 {
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+    {
+        let mut x = x;
+        // SAFETY: an empty block (the operand is only named in a comment): no
+        // memory, stack or flags are touched. Not `pure`, so it is not moved
+        // into the branch that uses its result.
+        unsafe { std::arch::asm!("/* {0} */", inout(reg) x, options(nomem, nostack, preserves_flags)) };
+        x
+    }
+    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+    {
+        x
+    }
+}
+
 /// `[select, (dst, cond, a), (b)]`. Like the fused forms below, it leaves
 /// the selected value (its bits, of any type) in the accumulator.
 pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-    let v = if pslot!(fp, ip, 1, 1) as u32 != 0 { pslot!(fp, ip, 1, 2) } else { pslot!(fp, ip, 2, 0) };
+    let v = pick(pslot!(fp, ip, 1, 1) as u32 != 0, pslot!(fp, ip, 1, 2), pslot!(fp, ip, 2, 0));
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
@@ -700,7 +737,7 @@ macro_rules! select_cmp {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let $x = operand!($xs, $t, fp, ip, acc, facc);
             let $y = operand!($ys, $t, fp, ip, acc, facc);
-            let v = if $e { pslot!(fp, ip, $k, 0) } else { pslot!(fp, ip, $k, 1) };
+            let v = pick($e, pslot!(fp, ip, $k, 0), pslot!(fp, ip, $k, 1));
             pslot!(fp, ip, 1, 0) = v;
             next!(ip.add($k + 1), fp, mem, len, ctx, v, facc)
         }
