@@ -376,6 +376,8 @@ struct Last {
     shr_var: Option<(u32, u32)>,
     /// Set when the instruction was a `mul` of two slots: its operands.
     mul: Option<(u32, u32)>,
+    /// That `mul` read its first operand from the accumulator.
+    mul_acc: bool,
     /// Set on the second of two adjacent loads of one kind whose values are
     /// the two top temporaries, and on a `mul` of those values (see
     /// `Translator::mul_then`).
@@ -947,6 +949,17 @@ struct Rmw {
     b: u32,
     imm: Option<u64>,
     ops: (Handler, Handler),
+}
+
+/// Handler `h`, or its form reading the first operand from the accumulator
+/// when `use_acc` and `table` (slot form, accumulator form) has one. The
+/// caller knows the accumulator holds that operand where `h` is emitted: the
+/// instruction `h` replaces read it from there, and nothing runs in between.
+fn acc_form(table: &[(Handler, Handler)], h: Handler, use_acc: bool) -> Handler {
+    match table.iter().find(|(slot, _)| std::ptr::fn_addr_eq(*slot, h)) {
+        Some(&(_, acc)) if use_acc => acc,
+        _ => h,
+    }
 }
 
 /// What the accumulators hold after the last emitted handler: the value of
@@ -4562,6 +4575,7 @@ impl Translator<'_> {
                     }
                     (None, Some(last)) => {
                         last.mul = Some((a, b));
+                        last.mul_acc = a_acc;
                         last.loads = loads;
                     }
                     _ => {}
@@ -4899,13 +4913,13 @@ impl Translator<'_> {
         match fused {
             Some((Some((ss, si)), x, y, imm, x_acc)) => match imm {
                 Some(k) => {
-                    self.emit(Self::select_acc_form(si, x_acc && start == compare_start));
+                    self.emit(acc_form(h::SELECT_ACC, si, x_acc && start == compare_start && !nofuse("select_x_acc")));
                     self.imm(pack(&[dst as u32, x]));
                     self.imm(k);
                     self.imm(pack(&[sa, sb]));
                 }
                 None => {
-                    self.emit(Self::select_acc_form(ss, x_acc && start == compare_start));
+                    self.emit(acc_form(h::SELECT_ACC, ss, x_acc && start == compare_start && !nofuse("select_x_acc")));
                     self.imm(pack(&[dst as u32, x, y]));
                     self.imm(pack(&[sa, sb]));
                 }
@@ -4932,24 +4946,14 @@ impl Translator<'_> {
         }
     }
 
-    /// The fused select `h`, or its form reading the compare's left operand
-    /// from the accumulator when `x_acc`: the compare it replaces read it
-    /// from there, and the select runs in its place (no copy in between).
-    fn select_acc_form(h: Handler, x_acc: bool) -> Handler {
-        let found = h::SELECT_ACC.iter().find(|(slot, _)| std::ptr::fn_addr_eq(*slot, h));
-        match found {
-            Some(&(_, acc)) if x_acc && !nofuse("select_x_acc") => acc,
-            _ => h,
-        }
-    }
-
     /// A float `mul` whose product another instruction may absorb.
     fn float_mul(&mut self, ops: Bin) {
         let loads = self.loads_on_top();
-        let (start, dst_cell, a, b, imm, _) = self.binop_emit(ops, true);
+        let (start, dst_cell, a, b, imm, a_acc) = self.binop_emit(ops, true);
         self.push_result(start, dst_cell, None);
         if let (None, Some(last)) = (imm, &mut self.last) {
             last.mul = Some((a, b));
+            last.mul_acc = a_acc;
             last.loads = loads;
         }
     }
@@ -4995,7 +4999,11 @@ impl Translator<'_> {
                 return false;
             }
         }
-        self.fold_into_next(a, b, product_first, product_second, float)
+        // The mul read `a` from the accumulator, which holds it here again.
+        let acc = last.mul_acc && !nofuse("mul_then_acc");
+        let (first, second) =
+            (acc_form(h::MUL_THEN_ACC, product_first, acc), acc_form(h::MUL_THEN_ACC, product_second, acc));
+        self.fold_into_next(a, b, first, second, float)
     }
 
     /// `f64.add` of the sum or difference just computed by an `f64.add` or

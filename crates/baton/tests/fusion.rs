@@ -347,6 +347,65 @@ fn selects_read_and_leave_the_accumulator() {
     }
 }
 
+/// A multiply whose first factor was just computed (so it came from the
+/// accumulator), feeding an add or subtract: the fused handler reads that
+/// factor from the accumulator. Each form against Rust's arithmetic (the same
+/// two roundings), with the product on either side.
+#[test]
+fn multiply_then_add_reads_its_factor_from_the_accumulator() {
+    let wat = r#"(module
+      (func (export "f64_add") (param f64 f64 f64 f64) (result f64)
+        (f64.add (f64.mul (f64.add (local.get 0) (local.get 1)) (local.get 2)) (local.get 3)))
+      (func (export "f64_add_left") (param f64 f64 f64 f64) (result f64)
+        (f64.add (local.get 3) (f64.mul (local.get 2) (f64.sub (local.get 0) (local.get 1)))))
+      (func (export "f64_sub") (param f64 f64 f64 f64) (result f64)
+        (f64.sub (f64.mul (f64.add (local.get 0) (local.get 1)) (local.get 2)) (local.get 3)))
+      (func (export "f64_rsub") (param f64 f64 f64 f64) (result f64)
+        (f64.sub (local.get 3) (f64.mul (f64.add (local.get 0) (local.get 1)) (local.get 2))))
+      (func (export "f32_add") (param f32 f32 f32 f32) (result f32)
+        (f32.add (f32.mul (f32.add (local.get 0) (local.get 1)) (local.get 2)) (local.get 3)))
+      (func (export "f32_rsub") (param f32 f32 f32 f32) (result f32)
+        (f32.sub (local.get 3) (f32.mul (f32.add (local.get 0) (local.get 1)) (local.get 2))))
+      (func (export "i32_add") (param i32 i32 i32 i32) (result i32)
+        (i32.add (i32.mul (i32.xor (local.get 0) (local.get 1)) (local.get 2)) (local.get 3))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).expect("module");
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).expect("instance");
+    let f64f = |name: &str| inst.get_typed_func::<(f64, f64, f64, f64), f64>(&store, name).unwrap();
+    let (add, add_left, sub, rsub) = (f64f("f64_add"), f64f("f64_add_left"), f64f("f64_sub"), f64f("f64_rsub"));
+    let values = [0.0, -0.0, 1.5, -2.25, 1e308, -1e-300, f64::INFINITY, 3.0];
+    for &a in &values {
+        for &b in &values {
+            for &(c, d) in &[(2.0, 0.5), (-1e10, 7.0), (0.1, -0.0), (f64::NAN, 1.0)] {
+                let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+                let args = (a, b, c, d);
+                assert!(same(add.call(&mut store, args).unwrap(), (a + b) * c + d), "add {args:?}");
+                assert!(same(add_left.call(&mut store, args).unwrap(), d + c * (a - b)), "add_left {args:?}");
+                assert!(same(sub.call(&mut store, args).unwrap(), (a + b) * c - d), "sub {args:?}");
+                assert!(same(rsub.call(&mut store, args).unwrap(), d - (a + b) * c), "rsub {args:?}");
+                let (fa, fb, fc, fd) = (a as f32, b as f32, c as f32, d as f32);
+                let f32_add = inst.get_typed_func::<(f32, f32, f32, f32), f32>(&store, "f32_add").unwrap();
+                let f32_rsub = inst.get_typed_func::<(f32, f32, f32, f32), f32>(&store, "f32_rsub").unwrap();
+                let want = (fa + fb) * fc + fd;
+                let got = f32_add.call(&mut store, (fa, fb, fc, fd)).unwrap();
+                assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "f32_add {args:?}");
+                let want = fd - (fa + fb) * fc;
+                let got = f32_rsub.call(&mut store, (fa, fb, fc, fd)).unwrap();
+                assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "f32_rsub {args:?}");
+            }
+        }
+    }
+    let i32_add = inst.get_typed_func::<(i32, i32, i32, i32), i32>(&store, "i32_add").unwrap();
+    for a in [0, 1, -1, i32::MAX, i32::MIN, 12345] {
+        for b in [0, 7, -1, i32::MIN] {
+            let (c, d) = (0x1234_5678, -99);
+            let want = (a ^ b).wrapping_mul(c).wrapping_add(d);
+            assert_eq!(i32_add.call(&mut store, (a, b, c, d)).unwrap(), want, "i32 {a} {b}");
+        }
+    }
+}
+
 #[test]
 fn address_sub_of_a_constant_folds_and_wraps() {
     let wat = r#"(module

@@ -1171,17 +1171,25 @@ binop! {
     f64_ge_ss, f64_ge_si, f64_ge_as, f64_ge_ai, f64, |a, b| a >= b;
 }
 
-/// `[op, (dst, a, b), (c)]`: a float multiply feeding an add or subtract, in
-/// one handler. Both operations round as separate wasm instructions would (this
+/// `[op, (dst, a, b), (c)]`: a multiply feeding an add or subtract, in one
+/// handler. Float operations round as separate wasm instructions would (this
 /// is not a fused multiply-add); only the dispatch and the round trip of the
-/// product through its slot are saved.
+/// product through its slot are saved. The `_a` forms take `a` from the accumulator (the `mul` they replace
+/// did); `MUL_THEN_ACC` pairs each slot form with its accumulator form.
 macro_rules! mul_then {
-    ($($name:ident, $t:ty, |$p:ident, $c:ident| $e:expr;)*) => {$(
-        mul_then!(@one $name, $t, |a, b| a * b, |$p, $c| $e);
-    )*};
-    (@one $name:ident, $t:ty, |$a:ident, $b:ident| $first:expr, |$p:ident, $c:ident| $e:expr) => {
+    ($($name:ident, $acc_name:ident, $t:ty, |$a:ident, $b:ident| $first:expr, |$p:ident, $c:ident| $e:expr;)*) => {
+        $(
+            mul_then!(@one $name, s1, $t, |$a, $b| $first, |$p, $c| $e);
+            mul_then!(@one $acc_name, acc, $t, |$a, $b| $first, |$p, $c| $e);
+        )*
+        /// Each multiply-then handler reading `a` from a slot, and the one
+        /// reading it from the accumulator.
+        pub(crate) const MUL_THEN_ACC: &[(crate::exec::Handler, crate::exec::Handler)] =
+            &[$(($name, $acc_name)),*];
+    };
+    (@one $name:ident, $asrc:ident, $t:ty, |$a:ident, $b:ident| $first:expr, |$p:ident, $c:ident| $e:expr) => {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, mut acc: u64, mut facc: f64) -> Ip {
-            let $a = <$t>::from_slot(pslot!(fp, ip, 1, 1));
+            let $a = operand!($asrc, $t, fp, ip, acc, facc);
             let $b = <$t>::from_slot(pslot!(fp, ip, 1, 2));
             let $p = $first;
             let $c = <$t>::from_slot(pslot!(fp, ip, 2, 0));
@@ -1195,16 +1203,18 @@ macro_rules! mul_then {
 
 // `(a + b) + c`, `(a - b) + c`: two `f64` additions in one handler (the same
 // roundings; see `Translator::sum_then`).
-mul_then!(@one f64_add_add, f64, |a, b| a + b, |p, c| p + c);
-mul_then!(@one f64_sub_add, f64, |a, b| a - b, |p, c| p + c);
+mul_then!(@one f64_add_add, s1, f64, |a, b| a + b, |p, c| p + c);
+mul_then!(@one f64_sub_add, s1, f64, |a, b| a - b, |p, c| p + c);
 
 mul_then! {
-    f32_mul_add, f32, |p, c| p + c;
-    f32_mul_sub, f32, |p, c| p - c;
-    f32_mul_rsub, f32, |p, c| c - p;
-    f64_mul_add, f64, |p, c| p + c;
-    f64_mul_sub, f64, |p, c| p - c;
-    f64_mul_rsub, f64, |p, c| c - p;
+    f32_mul_add, f32_mul_add_a, f32, |a, b| a * b, |p, c| p + c;
+    f32_mul_sub, f32_mul_sub_a, f32, |a, b| a * b, |p, c| p - c;
+    f32_mul_rsub, f32_mul_rsub_a, f32, |a, b| a * b, |p, c| c - p;
+    f64_mul_add, f64_mul_add_a, f64, |a, b| a * b, |p, c| p + c;
+    f64_mul_sub, f64_mul_sub_a, f64, |a, b| a * b, |p, c| p - c;
+    f64_mul_rsub, f64_mul_rsub_a, f64, |a, b| a * b, |p, c| c - p;
+    // `[i32_mul_add, (dst, a, b), (c)]`: an integer multiply-accumulate.
+    i32_mul_add, i32_mul_add_a, u32, |a, b| a.wrapping_mul(b), |p, c| p.wrapping_add(c);
 }
 
 /// One operand of a `load2_mul_add` handler: the `$m` loaded from slot field
@@ -1265,15 +1275,6 @@ int_load2_mul_add! {
     i32_load16_s2_mul_add, u16, |v| v as i16 as i32 as u32;
     i32_load16_u2_mul_add, u16, |v| v as u32;
     i32_load8_u2_mul_add, u8, |v| v as u32;
-}
-
-/// `[i32_mul_add, (dst, a, b), (c)]`: `dst = a * b + c` (wrapping), an
-/// integer multiply-accumulate.
-pub(crate) unsafe fn i32_mul_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-    let p = (pslot!(fp, ip, 1, 1) as u32).wrapping_mul(pslot!(fp, ip, 1, 2) as u32);
-    let v = p.wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
-    pslot!(fp, ip, 1, 0) = v;
-    next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
 
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a
