@@ -956,10 +956,12 @@ struct Rmw {
 /// caller knows the accumulator holds that operand where `h` is emitted: the
 /// instruction `h` replaces read it from there, and nothing runs in between.
 fn acc_form(table: &[(Handler, Handler)], h: Handler, use_acc: bool) -> Handler {
-    match table.iter().find(|(slot, _)| std::ptr::fn_addr_eq(*slot, h)) {
-        Some(&(_, acc)) if use_acc => acc,
-        _ => h,
-    }
+    pair_of(table, h).filter(|_| use_acc).unwrap_or(h)
+}
+
+/// The handler paired with `h` in `table` (a list of `(h, other form)`).
+fn pair_of(table: &[(Handler, Handler)], h: Handler) -> Option<Handler> {
+    table.iter().find(|(first, _)| std::ptr::fn_addr_eq(*first, h)).map(|&(_, other)| other)
 }
 
 /// What the accumulators hold after the last emitted handler: the value of
@@ -3378,7 +3380,7 @@ impl Translator<'_> {
     /// direct call continues into or from (`then_free`).
     fn sub_and_then(&self, as_: Handler, a: u32) -> Option<Handler> {
         let start = self.branch_source.filter(|&s| s + 3 == self.pos())?;
-        let &(_, fused) = h::BR_SUB_AND.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, as_))?;
+        let fused = pair_of(&h::BR_SUB_AND, as_)?;
         let plain = self.is(start, h::i32_sub_and_ss) && self.field(start + 1, 0) == a;
         (plain && self.then_free(start) && !nofuse("sub_and_br")).then_some(fused)
     }
@@ -3524,7 +3526,7 @@ impl Translator<'_> {
         if !paired || !self.is(add, h::i32_add_si_then_store_v) {
             return;
         }
-        if let Some(&(_, fused)) = h::ADD_STORE_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch)) {
+        if let Some(fused) = pair_of(&h::ADD_STORE_THEN_BR, branch) {
             // The pair's entry now reaches to the branch.
             self.then_fused.pop();
             self.fuse_then(add, start, h::i32_add_si, fused);
@@ -3545,7 +3547,7 @@ impl Translator<'_> {
         // A bounds check after a field load (3 cells).
         let bounds = || {
             let plain = [h::i32_load as Handler, h::i64_load32_u].into_iter().find(|&f| self.is(l, f))?;
-            let &(_, fused) = h::LOAD_THEN_BR.iter().find(|(br, _)| std::ptr::fn_addr_eq(*br, branch))?;
+            let fused = pair_of(&h::LOAD_THEN_BR, branch)?;
             (l + 3 == start).then_some((plain, fused))
         };
         let test = || {
@@ -4911,19 +4913,24 @@ impl Translator<'_> {
         let start = self.pos();
         let dst = self.home(p) as u64;
         match fused {
-            Some((Some((ss, si)), x, y, imm, x_acc)) => match imm {
-                Some(k) => {
-                    self.emit(acc_form(h::SELECT_ACC, si, x_acc && start == compare_start && !nofuse("select_x_acc")));
-                    self.imm(pack(&[dst as u32, x]));
-                    self.imm(k);
-                    self.imm(pack(&[sa, sb]));
+            Some((Some((ss, si)), x, y, imm, x_acc)) => {
+                // The compare read `x` from the accumulator and no copy has
+                // run since: the select may read it there too.
+                let x_acc = x_acc && start == compare_start && !nofuse("select_x_acc");
+                match imm {
+                    Some(k) => {
+                        self.emit(acc_form(h::SELECT_ACC, si, x_acc));
+                        self.imm(pack(&[dst as u32, x]));
+                        self.imm(k);
+                        self.imm(pack(&[sa, sb]));
+                    }
+                    None => {
+                        self.emit(acc_form(h::SELECT_ACC, ss, x_acc));
+                        self.imm(pack(&[dst as u32, x, y]));
+                        self.imm(pack(&[sa, sb]));
+                    }
                 }
-                None => {
-                    self.emit(acc_form(h::SELECT_ACC, ss, x_acc && start == compare_start && !nofuse("select_x_acc")));
-                    self.imm(pack(&[dst as u32, x, y]));
-                    self.imm(pack(&[sa, sb]));
-                }
-            },
+            }
             Some((None, x, _, _, swap)) => {
                 let (sa2, sb2) = if swap { (sb, sa) } else { (sa, sb) };
                 self.emit(h::select);
@@ -4983,10 +4990,7 @@ impl Translator<'_> {
     ) -> bool {
         let Some(last) = self.last else { return false };
         let Some((a, b)) = last.mul else { return false };
-        let fused = last.loads.and_then(|(f, s)| {
-            let (_, h) = loads.iter().find(|(kind, _)| std::ptr::fn_addr_eq(*kind, f.kind))?;
-            Some((*h, f, s))
-        });
+        let fused = last.loads.and_then(|(f, s)| Some((pair_of(loads, f.kind)?, f, s)));
         if let Some((handler, f, s)) = fused {
             if s.end_pos == last.start {
                 if let Some((p, c, _)) = self.take_last_operand() {
@@ -5079,9 +5083,7 @@ impl Translator<'_> {
     fn load_then(&mut self, forms: &[(Handler, Handler)], rmw: Option<(Handler, Handler, u8)>, float: bool) -> bool {
         let Some(last) = self.last else { return false };
         let Some((width, addr, Some(kind))) = last.load else { return false };
-        let Some(&(_, fused)) = forms.iter().find(|(l, _)| std::ptr::fn_addr_eq(*l, kind)) else {
-            return false;
-        };
+        let Some(fused) = pair_of(forms, kind) else { return false };
         if !matches!(addr.rhs, AddrRhs::Imm(0)) {
             return false;
         }

@@ -574,9 +574,9 @@ add_then_rotate! {
 /// choice is a data operation. (`if c { slot a } else { slot b }` compiles
 /// to a load from a chosen slot index, which waits for `c` and then for two
 /// dependent loads: the choice's latency sits on the critical path of
-/// loops that select, such as a bitwise CRC.)
-/// Both values pass through `opaque` first: without it the compiler turns the
-/// choice back into a load from a chosen slot (after `c`).
+/// loops that select, such as a bitwise CRC.) Both values pass through
+/// `opaque` first: without it the compiler turns the choice back into a load
+/// from a chosen slot (after `c`).
 #[inline(always)]
 fn pick(c: bool, a: u64, b: u64) -> u64 {
     let (a, b) = (opaque(a), opaque(b));
@@ -1174,8 +1174,9 @@ binop! {
 /// `[op, (dst, a, b), (c)]`: a multiply feeding an add or subtract, in one
 /// handler. Float operations round as separate wasm instructions would (this
 /// is not a fused multiply-add); only the dispatch and the round trip of the
-/// product through its slot are saved. The `_a` forms take `a` from the accumulator (the `mul` they replace
-/// did); `MUL_THEN_ACC` pairs each slot form with its accumulator form.
+/// product through its slot are saved. The `_a` forms take `a` from the
+/// accumulator (the `mul` they replace did); `MUL_THEN_ACC` pairs each slot
+/// form with its accumulator form.
 macro_rules! mul_then {
     ($($name:ident, $acc_name:ident, $t:ty, |$a:ident, $b:ident| $first:expr, |$p:ident, $c:ident| $e:expr;)*) => {
         $(

@@ -357,9 +357,8 @@ fn invoke_slow<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> Result<
     let compiled = module.compiled(def)?;
     let (code, outer_frame) = (compiled.entry(), compiled.outer_frame());
     let fc: *const FuncCode = &module.code[def];
-    // SAFETY: the context exists (made above) and describes the store's stacks.
-    let stack_len = unsafe { (*store.inner.ctx.0).stack_end.offset_from((*store.inner.ctx.0).stack_base) as usize };
-    let entry = outer_entry(code, outer_frame, slots.len(), stack_len);
+    // The value stack made above (the context's `stack_base..stack_end`).
+    let entry = outer_entry(code, outer_frame, slots.len(), store.inner.stack.len());
     // The next outermost calls start at `host_entry` without these steps
     // (`ready`), once the instance is complete (its `inst` is set).
     if let Some(FuncEntity::Wasm { inst: i, host_entry, .. }) = store.inner.funcs.get_mut(func as usize) {
@@ -466,9 +465,9 @@ unsafe fn run_nested<T>(
 /// frame at `frame_base` of the store's stacks, and runs it to the end.
 ///
 /// # Safety
-/// As [`run_nested`], with `code` the cell to start at; `ctx` is the store's context, `base + io.slots()` slots
-/// and frame `frame_base` are within the stacks, and `ctx.native_limit` is
-/// set for this execution.
+/// As [`run_nested`], with `code` the cell to start at; `ctx` is the store's
+/// context, `base + io.slots()` slots and frame `frame_base` are within the
+/// stacks, and `ctx.native_limit` is set for this execution.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn enter<T>(
