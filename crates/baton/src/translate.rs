@@ -491,6 +491,12 @@ struct Translator<'a> {
     /// dropped and when `p` becomes a label; read by a fusion of the handler
     /// at `p` that passes the accumulator through (`br_i32_sub_and_*`).
     acc_mark: Option<(usize, Acc)>,
+    /// Start of a load continuing in an `eq`/`ne` compare-branch of its value
+    /// (`*_ai_then_br_i32_eq_as`) whose address is the sum of an
+    /// `i32_and_*_add` right before it, when the branch falls through to the
+    /// current position and no label is there (`keep_local`). Cleared at
+    /// labels; checked against the code when read.
+    keep_cand: Option<usize>,
     skip_depth: u32,
     fuel_cell: Option<usize>,
     fuel: bool,
@@ -505,7 +511,8 @@ struct Translator<'a> {
 /// `load_test`, `byte_index`, `load_then_sx`, `bit_set`, `post_inc`,
 /// `sub_and_br`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
-/// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`.
+/// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
+/// `keep_local`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -628,6 +635,7 @@ pub(crate) fn translate_validating(
         prev_add: None,
         acc: None,
         acc_mark: None,
+        keep_cand: None,
         skip_depth: 0,
         fuel_cell: None,
         fuel: config.consume_fuel,
@@ -2615,6 +2623,7 @@ impl Translator<'_> {
                         return;
                     }
                 }
+                let y_acc = y_acc || self.keep_local(y);
                 let start = self.pos();
                 self.emit(if y_acc { ops.sxa } else { ops.sx });
                 let dst_cell = self.pos();
@@ -2676,6 +2685,37 @@ impl Translator<'_> {
         if ops.chain_first && end <= u32::MAX as u64 {
             self.prev_load = Some(start);
         }
+    }
+
+    /// A chain walk (`next = link[cur]; ...; cur = next & mask; if
+    /// probe(base + cur) != x { continue }`): `cur`, local `y`, is set by an
+    /// `i32_and_*_add` whose sum is the address of a load that only an
+    /// `eq`/`ne` compare-branch reads (`keep_cand`), and the scaled-index
+    /// load of `link[cur]` that follows the branch reads `y`. The add then
+    /// leaves `cur` in the accumulator and the load-branch passes it on, so
+    /// the next link's address does not wait for `cur`'s slot. Rewrites the
+    /// two handlers and returns true when the load may use its `_sxa` form.
+    fn keep_local(&mut self, y: u32) -> bool {
+        let Some(ld) = self.keep_cand.take().filter(|&ld| ld + 7 == self.pos() && ld >= 4) else { return false };
+        let q = ld - 4;
+        let Some(&(_, keep, plain_si)) = h::LOAD_BR_KEEP.iter().find(|e| self.is(ld, e.0)) else { return false };
+        let Some(&(_, and_l)) = h::AND_ADD_L.iter().find(|e| self.is(q, e.0)) else { return false };
+        let [l, _, sum] = self.fields_at(q + 1);
+        let [dst, addr, _] = self.fields_at(ld + 1);
+        // The branch's cells: `[br, (dst, b), target]`.
+        let branch_ok = self.then_fused.last().is_some_and(|&(f, n, _)| f == ld && n == ld + 4);
+        if l != y || addr != sum || dst == l || !branch_ok || nofuse("keep_local") {
+            return false;
+        }
+        self.code[q] = Cell::handler(and_l);
+        self.code[ld] = Cell::handler(keep);
+        // Dropping the branch makes the load plain again: the form that
+        // reads its address from the slot, as the accumulator holds `l`.
+        if let Some(e) = self.then_fused.last_mut() {
+            e.2 = plain_si;
+        }
+        self.acc_mark = None;
+        true
     }
 
     /// The load just emitted at `start` (address `a + k`, end `end`, plain
@@ -3541,7 +3581,8 @@ impl Translator<'_> {
     ///
     /// The same for a test (`br_eqz_i32_a`, `br_nez_i32_a`) or an `eq`/`ne`
     /// compare-branch right after an unsigned `i32` load of any address
-    /// form but the accumulator's (`handlers::LOAD_THEN_TEST`).
+    /// form but the accumulator's (`handlers::LOAD_THEN_TEST`; a scaled
+    /// index from the accumulator, `_sxa`, only with a test).
     fn load_then_branch(&mut self, start: usize, branch: Handler) {
         let Some(l) = self.branch_source.filter(|&l| l < start) else { return };
         // A bounds check after a field load (3 cells).
@@ -3594,6 +3635,7 @@ impl Translator<'_> {
         if kind != Kind::Block || nofuse("acc_into_block") {
             self.acc = None;
             self.acc_mark = None;
+            self.keep_cand = None;
         }
         let height = self.stack.len() - params;
         let mut start = self.pos();
@@ -3636,6 +3678,7 @@ impl Translator<'_> {
         // A label: control arrives here with any accumulator.
         self.acc = None;
         self.acc_mark = None;
+        self.keep_cand = None;
         // A label: copies before and after it stay apart.
         self.prev_copy = None;
         self.copy_before = None;
@@ -3786,6 +3829,7 @@ impl Translator<'_> {
                     t.label_ref(relative_depth);
                     if !loop_start {
                         t.fall_through_acc(acc);
+                        t.keep_cand = t.pos().checked_sub(7);
                     }
                     if loop_start && relative_depth > 0 {
                         let target = HeadTarget::Label(t.ctrl.len() - 1 - relative_depth as usize);

@@ -4631,3 +4631,99 @@ fn list_find_loop_matches_a_model() {
         }
     }
 }
+
+/// A chain walk as LZ77 match finders write it, two probes per iteration:
+/// `cur = link[cur]` (`link` a load of type `link` scaled by `shift`), stop
+/// at 0; `cur &= 0x7ff`; found if `probe(win + cur - 1) <op> x`. The second
+/// probe's link load reads `cur` from the accumulator, which the masking add
+/// and the probe's load-branch pass on (`Translator::keep_local`).
+fn chain_walk_module(link: &str, shift: u32, probe: &str, op: &str) -> String {
+    let step = format!(
+        "(br_if $end (i32.eqz (local.tee $cur ({link} (i32.add (local.get $base) (i32.shl (local.get $cur) (i32.const {shift})))))))
+         (br_if $found ({op} ({probe} (i32.sub (i32.add (local.get $win) (local.tee $cur (i32.and (local.get $cur) (i32.const 0x7ff)))) (i32.const 1))) (local.get $x)))"
+    );
+    format!(
+        r#"(module
+      (memory (export "mem") 1)
+      (func (export "set") (param $a i32) (param $v i32) (i32.store8 (local.get $a) (local.get $v)))
+      (func (export "walk") (param $cur i32) (param $x i32) (param $n i32) (param $win i32) (result i32) (local $base i32)
+        (local.set $base (i32.const 8))
+        (block $found
+          (block $end
+            (loop $l
+              {step}
+              {step}
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (return (i32.const -2)))
+          (return (i32.sub (i32.const -1) (local.get $n))))
+        (i32.add (local.get $cur) (i32.shl (local.get $n) (i32.const 16)))))"#
+    )
+}
+
+#[test]
+fn chain_walks_passing_the_masked_link_on_match_the_separate_operations() {
+    let mut bytes = vec![0u8; 65536];
+    let mut seed = 0x2545_f491_u32;
+    for b in bytes.iter_mut().take(0x4000) {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        // Mostly small values, so probes match now and then and links end.
+        *b = if seed % 7 == 0 { 0 } else { (seed >> 8) as u8 & 0x0f };
+    }
+    let rd = |a: u64, w: u64| -> Option<u32> {
+        (a + w <= 65536).then(|| (0..w).map(|i| (bytes[(a + i) as usize] as u32) << (8 * i)).sum())
+    };
+    for (link, lw, shift) in [("i32.load16_u", 2u64, 1u32), ("i32.load", 4, 2)] {
+        for (probe, pw) in [("i32.load8_u", 1u64), ("i32.load16_u", 2), ("i32.load", 4)] {
+            for (op, eq) in [("i32.eq", true), ("i32.ne", false)] {
+                let (mut store, inst) = instantiate(&chain_walk_module(link, shift, probe, op));
+                let set = inst.get_func(&store, "set").expect("set");
+                for (a, &b) in bytes.iter().enumerate().take(0x4000) {
+                    set.call(&mut store, &[Val::I32(a as i32), Val::I32(b as i32)], &mut []).expect("set");
+                }
+                let model = |cur0: u32, x: u32, n0: u32, win: u32| -> Option<i32> {
+                    let (mut cur, mut n) = (cur0, n0);
+                    loop {
+                        for _ in 0..2 {
+                            cur = rd(8u32.wrapping_add(cur << shift) as u64, lw)?;
+                            if cur == 0 {
+                                return Some((-1i32).wrapping_sub(n as i32));
+                            }
+                            cur &= 0x7ff;
+                            let v = rd(win.wrapping_add(cur).wrapping_sub(1) as u64, pw)?;
+                            if (v == x) == eq {
+                                return Some(cur.wrapping_add(n << 16) as i32);
+                            }
+                        }
+                        n = n.wrapping_sub(1);
+                        if n == 0 {
+                            return Some(-2);
+                        }
+                    }
+                };
+                for cur in [1u32, 2, 5, 77, 0x3ff, 0x7fe] {
+                    for x in [0u32, 3, 0x0a0b, 0x0f0e0d0c] {
+                        for n in [1u32, 2, 9] {
+                            // `win` 0 wraps to 0xffff_ffff when `cur` masks to 0;
+                            // 65530 runs off the end of memory.
+                            for win in [0u32, 1, 0x2000, 65530] {
+                                let args = [
+                                    Val::I32(cur as i32),
+                                    Val::I32(x as i32),
+                                    Val::I32(n as i32),
+                                    Val::I32(win as i32),
+                                ];
+                                let what = format!("{link} {probe} {op} {cur} {x} {n} {win}");
+                                match model(cur, x, n, win) {
+                                    Some(want) => assert_eq!(call(&mut store, &inst, "walk", &args), want, "{what}"),
+                                    None => assert_oob(&mut store, &inst, "walk", &args),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -945,14 +945,15 @@ pub(crate) const BR_SUB_AND: [(crate::exec::Handler, crate::exec::Handler); 4] =
     (br_i32_ge_u_as, br_i32_sub_and_ge_u_ss),
 ];
 
-/// The body of `i32_and_si_add`/`_ai_add`, `a` given.
+/// The body of `i32_and_si_add`/`_ai_add` and their `_l` forms, `a` given;
+/// `$keep_l`: `l`, not the sum, goes on in the accumulator.
 macro_rules! and_add {
-    ($a:expr, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident, $facc:ident) => {{
+    ($a:expr, $keep_l:literal, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident, $facc:ident) => {{
         let l = ($a as u32 & imm!($ip, 3) as u32) as u64;
         pslot!($fp, $ip, 1, 0) = l;
         let v = (l as u32).wrapping_add(pslot!($fp, $ip, 2, 0) as u32) as u64;
         pslot!($fp, $ip, 1, 2) = v;
-        next!($ip.add(4), $fp, $mem, $len, $ctx, v, $facc)
+        next!($ip.add(4), $fp, $mem, $len, $ctx, if $keep_l { l } else { v }, $facc)
     }};
 }
 
@@ -960,13 +961,29 @@ macro_rules! and_add {
 /// l + x` (wrapping, `x` read after `l` is written): a local masked in place
 /// and added to a base right away (`cur &= WMASK; base + cur`).
 pub(crate) unsafe fn i32_and_si_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-    and_add!(pslot!(fp, ip, 1, 1), ip, fp, mem, len, ctx, facc)
+    and_add!(pslot!(fp, ip, 1, 1), false, ip, fp, mem, len, ctx, facc)
 }
 
 /// [`i32_and_si_add`] with `a` in the accumulator.
 pub(crate) unsafe fn i32_and_ai_add(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-    and_add!(acc, ip, fp, mem, len, ctx, facc)
+    and_add!(acc, false, ip, fp, mem, len, ctx, facc)
 }
+
+/// [`i32_and_si_add`] leaving `l`, not the sum, in the accumulator: the sum
+/// is an address read once from its slot, `l` the next link of a chain
+/// (`Translator::keep_local`).
+pub(crate) unsafe fn i32_and_si_add_l(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    and_add!(pslot!(fp, ip, 1, 1), true, ip, fp, mem, len, ctx, facc)
+}
+
+/// [`i32_and_ai_add`] leaving `l` in the accumulator.
+pub(crate) unsafe fn i32_and_ai_add_l(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    and_add!(acc, true, ip, fp, mem, len, ctx, facc)
+}
+
+/// `(and-then-add, its form leaving the masked local in the accumulator)`.
+pub(crate) const AND_ADD_L: [(crate::exec::Handler, crate::exec::Handler); 2] =
+    [(i32_and_si_add, i32_and_si_add_l), (i32_and_ai_add, i32_and_ai_add_l)];
 
 /// `[op, (dst, a), k | mask << 32, n, target]`: `dst = (a + k) & mask` as
 /// `i32_add_and` computes it (the `_a` forms take `a` from the
@@ -2749,6 +2766,8 @@ load_then_test! {
     i32_load_sx_then_br_i32_ne_ai, u32, sx, 3; br_i32_ne_ai;
     i32_load_sx_then_br_i32_eq_ss, u32, sx, 3; br_i32_eq_ss;
     i32_load_sx_then_br_i32_ne_ss, u32, sx, 3; br_i32_ne_ss;
+    i32_load_sxa_then_br_eqz_i32_a, u32, sxa, 3; br_eqz_i32_a;
+    i32_load_sxa_then_br_nez_i32_a, u32, sxa, 3; br_nez_i32_a;
     i32_load8_u_then_br_eqz_i32_a, u8, s1, 2; br_eqz_i32_a;
     i32_load8_u_then_br_nez_i32_a, u8, s1, 2; br_nez_i32_a;
     i32_load8_u_then_br_i32_eq_as, u8, s1, 2; br_i32_eq_as;
@@ -2789,6 +2808,8 @@ load_then_test! {
     i32_load8_u_sx_then_br_i32_ne_ai, u8, sx, 3; br_i32_ne_ai;
     i32_load8_u_sx_then_br_i32_eq_ss, u8, sx, 3; br_i32_eq_ss;
     i32_load8_u_sx_then_br_i32_ne_ss, u8, sx, 3; br_i32_ne_ss;
+    i32_load8_u_sxa_then_br_eqz_i32_a, u8, sxa, 3; br_eqz_i32_a;
+    i32_load8_u_sxa_then_br_nez_i32_a, u8, sxa, 3; br_nez_i32_a;
     i32_load16_u_then_br_eqz_i32_a, u16, s1, 2; br_eqz_i32_a;
     i32_load16_u_then_br_nez_i32_a, u16, s1, 2; br_nez_i32_a;
     i32_load16_u_then_br_i32_eq_as, u16, s1, 2; br_i32_eq_as;
@@ -2829,10 +2850,52 @@ load_then_test! {
     i32_load16_u_sx_then_br_i32_ne_ai, u16, sx, 3; br_i32_ne_ai;
     i32_load16_u_sx_then_br_i32_eq_ss, u16, sx, 3; br_i32_eq_ss;
     i32_load16_u_sx_then_br_i32_ne_ss, u16, sx, 3; br_i32_ne_ss;
+    i32_load16_u_sxa_then_br_eqz_i32_a, u16, sxa, 3; br_eqz_i32_a;
+    i32_load16_u_sxa_then_br_nez_i32_a, u16, sxa, 3; br_nez_i32_a;
 }
 
+/// An unsigned `i32` load from `a + k` compared with a slot for a branch,
+/// the accumulator passed on unchanged: the cells of a `*_ai_then_br_i32_eq_as`
+/// (or `_ne_as`) pair, `[load, (dst, a), k, end] [br, (dst, b), target]`,
+/// with `a` read from its slot. `Translator::keep_local` makes them when
+/// the accumulator holds a local the code after the branch reads (the next
+/// link of a chain walk) instead of the address. `name, type, ==/!=`.
+macro_rules! load_br_keep {
+    ($($name:ident, $m:ty, $op:tt;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let end = address!(si, fp, ip, acc) as u64 + imm!(ip, 3);
+            let v = <$m>::from_le(access!($m, mem, len, ctx, end).read_unaligned()) as u32;
+            pslot!(fp, ip, 1, 0) = v as u64;
+            if v $op pslot!(fp, ip, 5, 1) as u32 {
+                next!(target!(ip, 6), fp, mem, len, ctx, acc, facc)
+            }
+            next!(ip.add(7), fp, mem, len, ctx, acc, facc)
+        }
+    )*};
+}
+
+load_br_keep! {
+    i32_load_si_br_eq_keep, u32, ==;
+    i32_load_si_br_ne_keep, u32, !=;
+    i32_load8_u_si_br_eq_keep, u8, ==;
+    i32_load8_u_si_br_ne_keep, u8, !=;
+    i32_load16_u_si_br_eq_keep, u16, ==;
+    i32_load16_u_si_br_ne_keep, u16, !=;
+}
+
+/// `(load continuing in a compare-branch, the same passing the accumulator
+/// on, the load's plain form reading its address from the slot)`.
+pub(crate) const LOAD_BR_KEEP: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 6] = [
+    (i32_load_ai_then_br_i32_eq_as, i32_load_si_br_eq_keep, i32_load_si),
+    (i32_load_ai_then_br_i32_ne_as, i32_load_si_br_ne_keep, i32_load_si),
+    (i32_load8_u_ai_then_br_i32_eq_as, i32_load8_u_si_br_eq_keep, i32_load8_u_si),
+    (i32_load8_u_ai_then_br_i32_ne_as, i32_load8_u_si_br_ne_keep, i32_load8_u_si),
+    (i32_load16_u_ai_then_br_i32_eq_as, i32_load16_u_si_br_eq_keep, i32_load16_u_si),
+    (i32_load16_u_ai_then_br_i32_ne_as, i32_load16_u_si_br_ne_keep, i32_load16_u_si),
+];
+
 /// `(load, its cell count, branch, the load continuing in the branch)`.
-pub(crate) const LOAD_THEN_TEST: [(crate::exec::Handler, usize, crate::exec::Handler, crate::exec::Handler); 120] = [
+pub(crate) const LOAD_THEN_TEST: [(crate::exec::Handler, usize, crate::exec::Handler, crate::exec::Handler); 126] = [
     (i32_load, 3, br_eqz_i32_a, i32_load_then_br_eqz_i32_a),
     (i32_load, 3, br_nez_i32_a, i32_load_then_br_nez_i32_a),
     (i32_load, 3, br_i32_eq_as, i32_load_then_br_i32_eq_as),
@@ -2873,6 +2936,8 @@ pub(crate) const LOAD_THEN_TEST: [(crate::exec::Handler, usize, crate::exec::Han
     (i32_load_sx, 4, br_i32_ne_ai, i32_load_sx_then_br_i32_ne_ai),
     (i32_load_sx, 4, br_i32_eq_ss, i32_load_sx_then_br_i32_eq_ss),
     (i32_load_sx, 4, br_i32_ne_ss, i32_load_sx_then_br_i32_ne_ss),
+    (i32_load_sxa, 4, br_eqz_i32_a, i32_load_sxa_then_br_eqz_i32_a),
+    (i32_load_sxa, 4, br_nez_i32_a, i32_load_sxa_then_br_nez_i32_a),
     (i32_load8_u, 3, br_eqz_i32_a, i32_load8_u_then_br_eqz_i32_a),
     (i32_load8_u, 3, br_nez_i32_a, i32_load8_u_then_br_nez_i32_a),
     (i32_load8_u, 3, br_i32_eq_as, i32_load8_u_then_br_i32_eq_as),
@@ -2913,6 +2978,8 @@ pub(crate) const LOAD_THEN_TEST: [(crate::exec::Handler, usize, crate::exec::Han
     (i32_load8_u_sx, 4, br_i32_ne_ai, i32_load8_u_sx_then_br_i32_ne_ai),
     (i32_load8_u_sx, 4, br_i32_eq_ss, i32_load8_u_sx_then_br_i32_eq_ss),
     (i32_load8_u_sx, 4, br_i32_ne_ss, i32_load8_u_sx_then_br_i32_ne_ss),
+    (i32_load8_u_sxa, 4, br_eqz_i32_a, i32_load8_u_sxa_then_br_eqz_i32_a),
+    (i32_load8_u_sxa, 4, br_nez_i32_a, i32_load8_u_sxa_then_br_nez_i32_a),
     (i32_load16_u, 3, br_eqz_i32_a, i32_load16_u_then_br_eqz_i32_a),
     (i32_load16_u, 3, br_nez_i32_a, i32_load16_u_then_br_nez_i32_a),
     (i32_load16_u, 3, br_i32_eq_as, i32_load16_u_then_br_i32_eq_as),
@@ -2953,6 +3020,8 @@ pub(crate) const LOAD_THEN_TEST: [(crate::exec::Handler, usize, crate::exec::Han
     (i32_load16_u_sx, 4, br_i32_ne_ai, i32_load16_u_sx_then_br_i32_ne_ai),
     (i32_load16_u_sx, 4, br_i32_eq_ss, i32_load16_u_sx_then_br_i32_eq_ss),
     (i32_load16_u_sx, 4, br_i32_ne_ss, i32_load16_u_sx_then_br_i32_ne_ss),
+    (i32_load16_u_sxa, 4, br_eqz_i32_a, i32_load16_u_sxa_then_br_eqz_i32_a),
+    (i32_load16_u_sxa, 4, br_nez_i32_a, i32_load16_u_sxa_then_br_nez_i32_a),
 ];
 
 /// `(counter compare, bit-test branch after it, the two in one handler)`.
