@@ -382,6 +382,9 @@ struct Last {
     /// the two top temporaries, and on a `mul` of those values (see
     /// `Translator::mul_then`).
     loads: Option<(PairLoad, PairLoad)>,
+    /// Set when the instruction was an `i32_*2_mul` of these loads (see
+    /// `Translator::load2_mul`).
+    load2_mul: Option<(PairLoad, PairLoad)>,
     /// Set when the instruction was an `f64.add` (false) or `f64.sub` (true)
     /// of two slots: its operands (see `Translator::sum_then`).
     fsum: Option<(u32, u32, bool)>,
@@ -512,7 +515,7 @@ struct Translator<'a> {
 /// `sub_and_br`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
 /// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
-/// `keep_local`.
+/// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -2188,7 +2191,36 @@ impl Translator<'_> {
         let Some((last, mask)) = self.and_mask_of_last() else { return false };
         let Some((a, k, a_acc)) = last.shr else { return false };
         let handler = if a_acc { h::i32_shr_u_and_a } else { h::i32_shr_u_and };
+        if !a_acc && self.shr_and_pair(last, a, k as u32 & 31, mask) {
+            return true;
+        }
         self.fuse_and_mask(last, handler, a, k as u32 & 31, mask);
+        true
+    }
+
+    /// A bit-field extract `(a >> k) & mask` right after another one of the
+    /// same slot `a` (`i32_shr_u_and`/`_a`, into `d1`, not `a`), nothing
+    /// between them (`recent`): both in one `i32_shr_u_and2`/`_a`.
+    fn shr_and_pair(&mut self, last: Last, a: u32, k: u32, mask: u64) -> bool {
+        let Some(q) = self.recent[0].filter(|&q| q + 3 == last.start) else { return false };
+        let fused = if self.is(q, h::i32_shr_u_and) {
+            h::i32_shr_u_and2
+        } else if self.is(q, h::i32_shr_u_and_a) {
+            h::i32_shr_u_and2_a
+        } else {
+            return false;
+        };
+        let [d1, a1, _] = self.fields_at(q + 1);
+        if a1 != a || d1 == a || nofuse("shr_and2") {
+            return false;
+        }
+        let p = self.drop_code_and_operands(last.start);
+        self.code[q] = Cell::handler(fused);
+        self.code[q + 1] = Cell::imm(pack(&[d1, a, self.home(p)]));
+        self.imm(k as u64 | (mask as u32 as u64) << 32);
+        self.new_instruction();
+        self.push(Operand::Temp);
+        self.acc = Some(Acc { slot: self.home(p), float: false });
         true
     }
 
@@ -4610,6 +4642,7 @@ impl Translator<'_> {
             O::I32Sub => {
                 binop_rev!(t, i32_sub_ss, i32_sub_si, i32_sub_as, i32_sub_ai, i32_sub_is, i32_sub_ia; rmw i32_sub_rmw_s, i32_sub_rmw_i, 4);
             }
+            O::I32Mul if t.load2_mul() => {}
             O::I32Mul => {
                 let loads = t.loads_on_top();
                 let (start, dst_cell, a, b, imm, a_acc) =
@@ -5018,6 +5051,37 @@ impl Translator<'_> {
         })
     }
 
+    /// `i32.mul` of the values of two adjacent loads of one kind (`PairLoad`,
+    /// `loads_on_top`): one `i32_*2_mul`, `[h, (dst, a1, a2), cell1,
+    /// cell2]`, the loads' values going to no slot. An `add` of the product
+    /// next makes it the `_mul_add` form (`mul_then`).
+    fn load2_mul(&mut self) -> bool {
+        let Some((f, s)) = self.loads_on_top() else { return false };
+        let Some(&(_, handler, _)) = h::LOAD2_MUL.iter().find(|e| std::ptr::fn_addr_eq(e.0, f.kind)) else {
+            return false;
+        };
+        if nofuse("load2_mul") {
+            return false;
+        }
+        let n = self.stack.len();
+        self.truncate(n - 2);
+        let p = self.stack.len();
+        // The two loads go; one handler replaces them.
+        self.truncate_code(f.start);
+        self.uncount_handler();
+        let start = self.pos();
+        self.emit(handler);
+        let dst_cell = self.pos();
+        self.imm(pack(&[self.home(p), f.a, s.a]));
+        self.imm(f.cell);
+        self.imm(s.cell);
+        self.push_value(start, dst_cell, false);
+        if let Some(last) = self.last.as_mut() {
+            last.load2_mul = Some((f, s));
+        }
+        true
+    }
+
     /// `add`/`sub` of the product just computed by a `mul` and a slot:
     /// emits `[h, (dst, a, b), (c)]` with `product_first` when the product is
     /// the left operand, `product_second` when it is the right one.
@@ -5033,6 +5097,15 @@ impl Translator<'_> {
         loads: &[(Handler, Handler)],
     ) -> bool {
         let Some(last) = self.last else { return false };
+        // Two loads and their product in one handler already: the same with
+        // the sum (`loads` lists the same load kinds as `LOAD2_MUL`).
+        if let Some((f, s)) = last.load2_mul {
+            let Some(handler) = pair_of(loads, f.kind) else { return false };
+            let Some((p, c, _)) = self.take_last_operand() else { return false };
+            self.truncate_code(f.start);
+            self.emit_folded(handler, p, (f.a, s.a, c), float, &[f.cell, s.cell]);
+            return true;
+        }
         let Some((a, b)) = last.mul else { return false };
         let fused = last.loads.and_then(|(f, s)| Some((pair_of(loads, f.kind)?, f, s)));
         if let Some((handler, f, s)) = fused {
@@ -5163,10 +5236,16 @@ impl Translator<'_> {
                     self.forget_copies_from(last.start);
                     let moved = self.code.split_off(last.start);
                     self.last_start = None;
+                    let acc = self.acc;
                     self.materialize_locals(Some(i));
                     dst_cell = self.code.len() + (last.dst_cell - last.start);
                     self.last_start = Some(self.code.len());
                     self.code.extend_from_slice(&moved);
+                    // The copies pass the accumulator on; the moved
+                    // instruction sets it as before.
+                    if !nofuse("acc_after_move") {
+                        self.acc = acc;
+                    }
                 }
                 self.set_dst(dst_cell, i);
                 self.last = None;

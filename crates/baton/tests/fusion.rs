@@ -3096,10 +3096,21 @@ fn integer_dot_product_step_of_two_loads_widens_and_wraps_like_wasm() {
     // runs as one handler: the 16-bit signed loads sign-extend, the others
     // zero-extend, the product and sum wrap, and each load traps in order.
     // Each function is `c + x * y`, the product second except in `u16`.
+    // The `_p` twins take the product apart (`i32_*2_mul`) while a read of
+    // `c`'s old value is pending: `c + ((t >> 2) & 15) * ((t >> 5) & 127)`
+    // with `t` tee'd into `c`; the `_x` twins xor the product with `c`.
     let func = |name: &str, x: &str, y: &str| {
         let product = format!("(i32.mul ({x} (local.get $a)) ({y} offset=2 (i32.add (local.get $b) (i32.const 2))))");
         let sum = if name == "u16" { format!("{product} (local.get $c)") } else { format!("(local.get $c) {product}") };
-        format!(r#"(func (export "{name}") (param $a i32) (param $b i32) (param $c i32) (result i32) (i32.add {sum}))"#)
+        let parts = format!(
+            "(i32.add (local.get $c) (i32.mul (i32.and (i32.shr_u (local.tee $c {product}) (i32.const 2)) (i32.const 15))
+               (i32.and (i32.shr_u (local.get $c) (i32.const 5)) (i32.const 127))))"
+        );
+        format!(
+            r#"(func (export "{name}") (param $a i32) (param $b i32) (param $c i32) (result i32) (i32.add {sum}))
+               (func (export "{name}_p") (param $a i32) (param $b i32) (param $c i32) (result i32) {parts})
+               (func (export "{name}_x") (param $a i32) (param $b i32) (param $c i32) (result i32) (i32.xor {product} (local.get $c)))"#
+        )
     };
     let funcs = [
         ("s16", "i32.load16_s", "i32.load16_s"),
@@ -3131,6 +3142,18 @@ fn integer_dot_product_step_of_two_loads_widens_and_wraps_like_wasm() {
                 ];
                 for (name, want) in cases {
                     assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {a} {b} {c}");
+                    let t = want.wrapping_sub(c);
+                    let parts = c.wrapping_add(((t >> 2) & 15) * ((t >> 5) & 127));
+                    assert_eq!(
+                        call(&mut store, &inst, &format!("{name}_p"), &args) as u32,
+                        parts,
+                        "{name}_p {a} {b} {c}"
+                    );
+                    assert_eq!(
+                        call(&mut store, &inst, &format!("{name}_x"), &args) as u32,
+                        t ^ c,
+                        "{name}_x {a} {b} {c}"
+                    );
                 }
             }
         }
@@ -3140,7 +3163,7 @@ fn integer_dot_product_step_of_two_loads_widens_and_wraps_like_wasm() {
     assert_eq!(call(&mut store, &inst, "s16", &args) as u32, s16_at(0).wrapping_mul(s16_at(2)).wrapping_add(5));
     // Either load out of bounds traps: the first, the second (first in
     // bounds), and a second access that ends one byte past the memory.
-    for name in ["s16", "u16", "u8", "w32"] {
+    for name in ["s16", "u16", "u8", "w32", "s16_p", "u16_p", "u8_p", "w32_p", "s16_x", "w32_x"] {
         assert_oob(&mut store, &inst, name, &[Val::I32(65_536), Val::I32(0), Val::I32(0)]);
         assert_oob(&mut store, &inst, name, &[Val::I32(0), Val::I32(65_533), Val::I32(0)]);
         assert_oob(&mut store, &inst, name, &[Val::I32(0), Val::I32(-8), Val::I32(0)]);
@@ -4723,6 +4746,40 @@ fn chain_walks_passing_the_masked_link_on_match_the_separate_operations() {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+#[test]
+fn two_bit_fields_of_one_value_match_the_separate_operations() {
+    // `(a >> 2) & 15` right after `(a >> 5) & 127` of the same value is one
+    // handler (`i32_shr_u_and2`, `_a` when the value is in the accumulator);
+    // not when the first field is written over the value itself.
+    let wat = r#"(module
+      (func (export "slot") (param $a i32) (param $b i32) (result i32)
+        (i32.mul (i32.and (i32.shr_u (local.get $a) (i32.const 2)) (i32.const 15))
+                 (i32.and (i32.shr_u (local.get $a) (i32.const 5)) (i32.const 127))))
+      (func (export "acc") (param $a i32) (param $b i32) (result i32) (local $t i32)
+        (local.set $t (i32.mul (local.get $a) (local.get $b)))
+        (i32.sub (i32.and (i32.shr_u (local.get $t) (i32.const 31)) (i32.const 1))
+                 (i32.and (i32.shr_u (local.get $t) (i32.const 0)) (i32.const 0xffff))))
+      (func (export "over") (param $a i32) (param $b i32) (result i32)
+        (local.set $a (i32.and (i32.shr_u (local.get $a) (i32.const 4)) (i32.const 0xff)))
+        (i32.add (i32.and (i32.shr_u (local.get $a) (i32.const 1)) (i32.const 7)) (local.get $a))))"#;
+    let (mut store, inst) = instantiate(wat);
+    for a in [0u32, 1, 0x7f, 0x1234_5678, 0x8000_0000, u32::MAX] {
+        for b in [1u32, 3, 0xffff] {
+            let args = [Val::I32(a as i32), Val::I32(b as i32)];
+            let t = a.wrapping_mul(b);
+            let o = (a >> 4) & 0xff;
+            let cases = [
+                ("slot", ((a >> 2) & 15) * ((a >> 5) & 127)),
+                ("acc", ((t >> 31) & 1).wrapping_sub(t & 0xffff)),
+                ("over", ((o >> 1) & 7) + o),
+            ];
+            for (name, want) in cases {
+                assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {a} {b}");
             }
         }
     }

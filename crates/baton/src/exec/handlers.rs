@@ -483,6 +483,8 @@ copy_then! {
     copy_then_i32_add_ss => i32_add_ss,
     copy_then_i32_xor_ss => i32_xor_ss,
     copy_then_i32_mul_as => i32_mul_as,
+    copy_then_i32_load16_u2_mul => i32_load16_u2_mul,
+    copy_then_i32_load16_s2_mul => i32_load16_s2_mul,
     copy_then_i32_add_shl_a => i32_add_shl_a,
     copy_then_i64_shr_u_si => i64_shr_u_si,
     copy_then_i64_load32_u => i64_load32_u,
@@ -837,6 +839,31 @@ pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
     let v = ((acc as u32).wrapping_shr(k as u32) & (k >> 32) as u32) as u64;
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
+}
+
+/// `[i32_shr_u_and2, (d1, a, d2), k1 | m1 << 32, k2 | m2 << 32]`: two
+/// bit-field extracts of one value, `d1 = (a >> k1) & m1` then `d2 = (a >>
+/// k2) & m2` (`d1` is not `a`), the second left in the accumulator; `_a`
+/// takes `a` from the accumulator. Made by `Translator::shr_and`.
+macro_rules! shr_u_and2 {
+    ($($name:ident, $src:ident;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let a = shr_u_and2!(@src $src, fp, ip, acc) as u32;
+            let (k1, k2) = (imm!(ip, 2), imm!(ip, 3));
+            pslot!(fp, ip, 1, 0) = (a.wrapping_shr(k1 as u32) & (k1 >> 32) as u32) as u64;
+            let v = (a.wrapping_shr(k2 as u32) & (k2 >> 32) as u32) as u64;
+            pslot!(fp, ip, 1, 2) = v;
+            next!(ip.add(4), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+    (@src slot, $fp:ident, $ip:ident, $acc:ident) => { pslot!($fp, $ip, 1, 1) };
+    (@src acc, $fp:ident, $ip:ident, $acc:ident) => { $acc };
+}
+
+shr_u_and2! {
+    i32_shr_u_and2, slot;
+    i32_shr_u_and2_a, acc;
 }
 
 /// `[i32_add_and, (dst, a), k | mask << 32]`: `(a + k) & mask` (wrapping),
@@ -1294,6 +1321,36 @@ int_load2_mul_add! {
     i32_load16_u2_mul_add, u16, |v| v as u32;
     i32_load8_u2_mul_add, u8, |v| v as u32;
 }
+
+/// `[load2_mul, (dst, a, b), ka | enda << 32, kb | endb << 32]`: the two
+/// loads of `int_load2_mul_add!` and their product (wrapping), without the
+/// sum: a product the code then takes apart (`t = x[i] * y[j]; (t >> 2) & 15`).
+macro_rules! int_load2_mul {
+    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let x = { let $v = pair_load!($m, 1, 2, fp, ip, mem, len, ctx); $conv };
+            let y = { let $v = pair_load!($m, 2, 3, fp, ip, mem, len, ctx); $conv };
+            let v = x.wrapping_mul(y) as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(4), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+int_load2_mul! {
+    i32_load2_mul, u32, |v| v;
+    i32_load16_s2_mul, u16, |v| v as i16 as i32 as u32;
+    i32_load16_u2_mul, u16, |v| v as u32;
+    i32_load8_u2_mul, u8, |v| v as u32;
+}
+
+/// `(load kind, two of them and their product, the same plus a slot)`.
+pub(crate) const LOAD2_MUL: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
+    (i32_load, i32_load2_mul, i32_load2_mul_add),
+    (i32_load16_s, i32_load16_s2_mul, i32_load16_s2_mul_add),
+    (i32_load16_u, i32_load16_u2_mul, i32_load16_u2_mul_add),
+    (i32_load8_u, i32_load8_u2_mul, i32_load8_u2_mul_add),
+];
 
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a
 /// constant left operand; the `_ia` form takes `b` from the accumulator.
