@@ -515,7 +515,8 @@ struct Translator<'a> {
 /// `sub_and_br`, `binop_and`, `and_add`, `mul_keep_add`, `global_add`,
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
 /// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
-/// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`.
+/// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`, `inset_loop`,
+/// `class_loop`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -1164,6 +1165,8 @@ impl Translator<'_> {
                 .or_else(|| t.fill_loop_at(p))
                 .or_else(|| t.counter_loop_at(p))
                 .or_else(|| t.scan_loop_at(p))
+                .or_else(|| t.inset_loop_at(p))
+                .or_else(|| t.class_loop_at(p))
                 .or_else(|| t.reduce_loop_at(p))
                 .or_else(|| t.list_reverse_loop_at(p))
                 .or_else(|| t.list_find_loop_at(p))
@@ -1458,6 +1461,103 @@ impl Translator<'_> {
             && r != i
             && [other, at, lim].iter().all(|s| !written.contains(s));
         ok.then_some(fused)
+    }
+    /// The set-member scan loop of `handlers::inset_loop!` at `p`: its four
+    /// instructions, the back edge to `p`, and the slots it writes (`c`, `r`,
+    /// `i`) distinct from each other and from the ones it only reads.
+    fn inset_loop_at(&self, p: usize) -> Option<Handler> {
+        if !self.is(p, h::i32_load8_u_ss) || nofuse("inset_loop") {
+            return None;
+        }
+        let (add, test, ctr) = (p + 3, p + 6, p + 10);
+        let add_ok = self.is(add, h::i32_add_ai) || self.is(add, h::i32_add_si);
+        let exit_in = if self.is(test, h::br_i32_inset_ai) || self.is(test, h::br_i32_inset_si) {
+            true
+        } else if self.is(test, h::br_i32_ninset_ai) || self.is(test, h::br_i32_ninset_si) {
+            false
+        } else {
+            return None;
+        };
+        let lim_imm = if self.is(ctr, h::ctr_ne_is) {
+            false
+        } else if self.is(ctr, h::ctr_ne_ii) {
+            true
+        } else {
+            return None;
+        };
+        let ([c, x, y], [r, src, _], [tested, ..], [i, from, _]) =
+            (self.fields_at(p + 1), self.fields_at(add + 1), self.fields_at(test + 1), self.fields_at(ctr + 1));
+        let other = match (x == i, y == i) {
+            (true, false) => y,
+            (false, true) => x,
+            _ => return None,
+        };
+        let written = [c, r, i];
+        let lim_ok = lim_imm || !written.contains(&self.field(ctr + 3, 0));
+        let ok = add_ok
+            && src == c
+            && tested == r
+            && from == i
+            && c != r
+            && c != i
+            && r != i
+            && !written.contains(&other)
+            && lim_ok
+            && self.raw(ctr + 4) == Some(p as u64);
+        let form = match (exit_in, lim_imm) {
+            (true, false) => h::inset_loop_in_s,
+            (true, true) => h::inset_loop_in_i,
+            (false, false) => h::inset_loop_out_s,
+            (false, true) => h::inset_loop_out_i,
+        };
+        ok.then_some(form)
+    }
+    /// The character-class scan loop of `handlers::class_loop!` at `p`: its
+    /// four instructions, the back edge to `p`, the index `i` distinct from
+    /// the other slots written (`c`, `u`, `v`), and the slots only read
+    /// (the other address operand, `lim`) distinct from all four.
+    fn class_loop_at(&self, p: usize) -> Option<Handler> {
+        if !self.is(p, h::br_i32_eq_ss) || nofuse("class_loop") {
+            return None;
+        }
+        let (ld, and, test) = (p + 3, p + 8, p + 11);
+        let and_ok = self.is(and, h::i32_and_ai) || self.is(and, h::i32_and_si);
+        let form = if self.is(test, h::br_i32_add_and_lt_u_a) {
+            h::class_loop_lt_u
+        } else if self.is(test, h::br_i32_add_and_le_u_a) {
+            h::class_loop_le_u
+        } else {
+            return None;
+        };
+        if !and_ok || !self.is(ld, h::i32_load8_u_ss_inc) {
+            return None;
+        }
+        let ([a, b, _], [c, x, y], [i, from, _], [u, src, _], [v, tested, _]) = (
+            self.fields_at(p + 1),
+            self.fields_at(ld + 1),
+            self.fields_at(ld + 3),
+            self.fields_at(and + 1),
+            self.fields_at(test + 1),
+        );
+        let lim = match (a == i, b == i) {
+            (true, false) => b,
+            (false, true) => a,
+            _ => return None,
+        };
+        let other = match (x == i, y == i) {
+            (true, false) => y,
+            (false, true) => x,
+            _ => return None,
+        };
+        let written = [c, u, v, i];
+        let ok = from == i
+            && src == c
+            && tested == u
+            && ![c, u, v].contains(&i)
+            && !written.contains(&lim)
+            && !written.contains(&other)
+            && self.raw(test + 4) == Some(p as u64);
+        ok.then_some(form)
     }
     fn finish(mut self) -> Compiled {
         self.fuse_bulk_loops();

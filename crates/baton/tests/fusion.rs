@@ -4784,3 +4784,155 @@ fn two_bit_fields_of_one_value_match_the_separate_operations() {
         }
     }
 }
+
+/// Memory for the scan-loop tests: text with spaces, tabs, newlines,
+/// letters of both cases, digits and punctuation.
+fn scan_text() -> Vec<u8> {
+    let mut text = b"Alice was beginning\tto get very tired of sitting by her sister on the bank,\nand of having nothing to do: once or twice...  ZZ top 42!\r\n".to_vec();
+    text.resize(256, b'q');
+    text
+}
+
+#[test]
+fn set_member_scan_loops_match_the_separate_instructions() {
+    // `while !matches!(s[i], b'\t' | b'\n' | b'\r' | b' ') { i += 1; if i == lim { break } }`
+    // as rustc emits it: one native loop (`handlers::inset_loop!`), with the
+    // limit in a slot or a constant and the test negated; it leaves as the
+    // instructions would, also on a trap part-way.
+    let func = |name: &str, negate: bool, lim: &str| {
+        let test = if negate { "i32.eqz" } else { "" };
+        format!(
+            r#"(func (export "{name}") (param $base i32) (param $i i32) (param $lim i32) (result i32) (local $r i32)
+              (block $found
+                (loop $l
+                  local.get $i local.get $base i32.add i32.load8_u i32.const 9 i32.sub local.tee $r
+                  i32.const 23 i32.le_u i32.const 0 i32.const 1 local.get $r i32.shl i32.const 8388635 i32.and select
+                  {test}
+                  br_if $found
+                  {lim} local.get $i i32.const 1 i32.add local.tee $i i32.ne br_if $l)
+                (return (i32.add (i32.mul (local.get $i) (i32.const 1000)) (i32.const 999))))
+              (i32.add (i32.mul (local.get $i) (i32.const 1000)) (local.get $r)))"#
+        )
+    };
+    let wat = format!(
+        r#"(module (memory (export "mem") 1) {} {} {} {})"#,
+        func("in_s", false, "local.get $lim"),
+        func("in_i", false, "i32.const 200"),
+        func("out_s", true, "local.get $lim"),
+        func("out_i", true, "i32.const 200")
+    );
+    let (mut store, inst) = instantiate(&wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let text = scan_text();
+    mem.data_mut(&mut store)[..256].copy_from_slice(&text);
+    mem.data_mut(&mut store)[65_530..].copy_from_slice(b"abcdef");
+    let byte = |a: u32| -> Option<u32> { (a < 65_536).then(|| mem_byte(&text, a)) };
+    fn mem_byte(text: &[u8], a: u32) -> u32 {
+        match a {
+            0..=255 => text[a as usize] as u32,
+            65_530..=65_535 => b"abcdef"[(a - 65_530) as usize] as u32,
+            _ => 0,
+        }
+    }
+    let in_set = |r: u32| r <= 23 && (1u32 << r) & 8_388_635 != 0;
+    for (name, negate, fixed_lim) in
+        [("in_s", false, None), ("in_i", false, Some(200u32)), ("out_s", true, None), ("out_i", true, Some(200))]
+    {
+        for base in [0u32, 3, 100, 65_530, 0xffff_fff0] {
+            for i0 in [0u32, 1, 5, 17, 199] {
+                for lim in [0u32, 2, 6, 40, 200] {
+                    let lim = fixed_lim.unwrap_or(lim);
+                    let model = || -> Option<u32> {
+                        let mut i = i0;
+                        loop {
+                            let r = byte(base.wrapping_add(i))?.wrapping_sub(9);
+                            if in_set(r) != negate {
+                                return Some(i.wrapping_mul(1000).wrapping_add(r));
+                            }
+                            i = i.wrapping_add(1);
+                            if i == lim {
+                                return Some(i.wrapping_mul(1000).wrapping_add(999));
+                            }
+                        }
+                    };
+                    let args = [Val::I32(base as i32), Val::I32(i0 as i32), Val::I32(lim as i32)];
+                    match model() {
+                        Some(want) => {
+                            assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {base} {i0} {lim}")
+                        }
+                        None => assert_oob(&mut store, &inst, name, &args),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn character_class_scan_loops_match_the_separate_instructions() {
+    // `while i != lim { c = s[i]; i += 1; if (c & 0xdf) - b'A' < 26 { continue } break }`
+    // (a word counter's scan over letters) as one native loop
+    // (`handlers::class_loop!`), with `<` and `<=`, the limit on either side.
+    let func = |name: &str, cmp: &str, n: u32, eq: &str| {
+        format!(
+            r#"(func (export "{name}") (param $base i32) (param $i i32) (param $lim i32) (result i32)
+              (block $end
+                (loop $l
+                  {eq} br_if $end
+                  local.get $i local.get $base i32.add
+                  local.get $i i32.const 1 i32.add local.set $i
+                  i32.load8_u i32.const 223 i32.and i32.const 65 i32.sub i32.const 255 i32.and i32.const {n} {cmp}
+                  br_if $l)
+                (return (i32.add (i32.mul (local.get $i) (i32.const 1000)) (i32.const 1))))
+              (i32.mul (local.get $i) (i32.const 1000)))"#
+        )
+    };
+    let (il, li) = ("local.get $i local.get $lim i32.eq", "local.get $lim local.get $i i32.eq");
+    let wat = format!(
+        r#"(module (memory (export "mem") 1) {} {} {})"#,
+        func("lt", "i32.lt_u", 26, il),
+        func("le", "i32.le_u", 25, li),
+        func("lt_few", "i32.lt_u", 3, il)
+    );
+    let (mut store, inst) = instantiate(&wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let text = scan_text();
+    mem.data_mut(&mut store)[..256].copy_from_slice(&text);
+    mem.data_mut(&mut store)[65_530..].copy_from_slice(b"abcdef");
+    let byte = |a: u32| -> Option<u32> {
+        match a {
+            0..=255 => Some(text[a as usize] as u32),
+            65_530..=65_535 => Some(b"abcdef"[(a - 65_530) as usize] as u32),
+            256..=65_529 => Some(0),
+            _ => None,
+        }
+    };
+    for (name, n) in [("lt", 26u32), ("le", 26), ("lt_few", 3)] {
+        for base in [0u32, 2, 6, 65_530, 0xffff_fff0] {
+            for i0 in [0u32, 1, 9, 16, 250] {
+                for lim in [0u32, 1, 12, 20, 300] {
+                    let model = || -> Option<u32> {
+                        let mut i = i0;
+                        loop {
+                            if i == lim {
+                                return Some(i.wrapping_mul(1000));
+                            }
+                            let c = byte(base.wrapping_add(i))?;
+                            i = i.wrapping_add(1);
+                            if ((c & 0xdf).wrapping_sub(65) & 255) >= n {
+                                return Some(i.wrapping_mul(1000).wrapping_add(1));
+                            }
+                        }
+                    };
+                    let args = [Val::I32(base as i32), Val::I32(i0 as i32), Val::I32(lim as i32)];
+                    match model() {
+                        Some(want) => {
+                            assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {base} {i0} {lim}")
+                        }
+                        None => assert_oob(&mut store, &inst, name, &args),
+                    }
+                }
+            }
+        }
+    }
+}

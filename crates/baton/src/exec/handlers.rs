@@ -3340,6 +3340,110 @@ scan_loop! {
     scan_loop_le_u_bit_cont, true, |r, n| r <= n, |x, set| (1 << (x & 31)) & set != 0;
 }
 
+/// A byte-scan loop for a set member (`while s[i] - k` is not in (or is in)
+/// a small set: `i += inc; if i == lim { break }`, a word counter's search
+/// for the next space), run as one native loop by the cell of its first
+/// instruction; the instructions keep their cells and handlers:
+///
+/// - `p`: `i32_load8_u_ss` `[_, (c, x, y), end]`, one of `x`, `y` the index `i`;
+/// - `p + 3`: `i32_add_ai`/`_si` `[_, (r, c), k]`;
+/// - `p + 6`: `br_i32_inset_ai`/`_si` (`ninset`) `[_, (r), set, t]`, leaving to `t`;
+/// - `p + 10`: `ctr_ne_is`/`_ii` `[_, (i, i), inc, lim, p]`; the loop ends at `p + 15`.
+///
+/// `Translator::inset_loop_at` checks that shape and that `c`, `r`, `i` are
+/// distinct and not the other address operand or `lim`. Every round writes
+/// the slots as the instructions do, in their order (a trap leaves the same
+/// state); the accumulator at both exits is `r`, as the instructions leave it.
+macro_rules! inset_loop {
+    ($($name:ident, $exit_in:expr, $bk:ident;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let (add, test, ctr) = (ip.add(3), ip.add(6), ip.add(10));
+            let i_slot = field!(ctr, 1, 0);
+            let (c_slot, r_slot) = (field!(ip, 1, 0), field!(add, 1, 0));
+            let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
+            let base = *fp.add(other) as u32;
+            let (end, k, set, inc) = (imm!(ip, 2), imm!(add, 2) as u32, imm!(test, 2) as u32, imm!(ctr, 2) as u32);
+            let lim = ctr_br!(@b $bk, fp, ctr, 4) as u32;
+            let mut i = *fp.add(i_slot) as u32;
+            loop {
+                let c = *access!(u8, mem, len, ctx, base.wrapping_add(i) as u64 + end) as u32;
+                *fp.add(c_slot) = c as u64;
+                let r = c.wrapping_add(k);
+                *fp.add(r_slot) = r as u64;
+                if in_set(r, set) == $exit_in {
+                    next!(target!(test, 3), fp, mem, len, ctx, r as u64, facc)
+                }
+                i = i.wrapping_add(inc);
+                *fp.add(i_slot) = i as u64;
+                if i == lim {
+                    next!(ip.add(15), fp, mem, len, ctx, r as u64, facc)
+                }
+            }
+        }
+    )*};
+}
+
+inset_loop! {
+    inset_loop_in_s, true, slot;
+    inset_loop_in_i, true, imm;
+    inset_loop_out_s, false, slot;
+    inset_loop_out_i, false, imm;
+}
+
+/// A byte-scan loop over a character class (`while i != lim { c = s[i];
+/// i += inc; if ((c & m1) + k) & m2 < n { continue } break }`, a word
+/// counter's scan over letters), run like `inset_loop!` by the cell of its
+/// first instruction:
+///
+/// - `p`: `br_i32_eq_ss` `[_, (i, lim), t]` (or `(lim, i)`), leaving to `t`;
+/// - `p + 3`: `i32_load8_u_ss_inc` `[_, (c, x, y), end, (i, i), inc]`, one of
+///   `x`, `y` the index;
+/// - `p + 8`: `i32_and_ai`/`_si` `[_, (u, c), m1]`;
+/// - `p + 11`: `br_i32_add_and_lt_u_a` (`le_u`) `[_, (v, u), k | m2 << 32, n, p]`;
+///   the loop ends at `p + 16`.
+///
+/// `Translator::class_loop_at` checks the shape: `i` is distinct from `c`,
+/// `u`, `v`, and the other address operand and `lim` from all four. The
+/// accumulator at the exits is the instructions': the one the handler got
+/// when it leaves at once, else `v`.
+macro_rules! class_loop {
+    ($($name:ident, |$v:ident, $n:ident| $more:expr;)*) => {$(
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let (ld, and, test) = (ip.add(3), ip.add(8), ip.add(11));
+            let i_slot = field!(ld, 3, 0);
+            let lim_slot = if field!(ip, 1, 0) == i_slot { field!(ip, 1, 1) } else { field!(ip, 1, 0) };
+            let (c_slot, u_slot, v_slot) = (field!(ld, 1, 0), field!(and, 1, 0), field!(test, 1, 0));
+            let other = if field!(ld, 1, 1) == i_slot { field!(ld, 1, 2) } else { field!(ld, 1, 1) };
+            let (base, lim) = (*fp.add(other) as u32, *fp.add(lim_slot) as u32);
+            let (end, inc, m1, km, $n) = (imm!(ld, 2), imm!(ld, 4) as u32, imm!(and, 2) as u32, imm!(test, 2), imm!(test, 3) as u32);
+            let mut i = *fp.add(i_slot) as u32;
+            let mut acc = acc;
+            loop {
+                if i == lim {
+                    next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
+                }
+                let c = *access!(u8, mem, len, ctx, base.wrapping_add(i) as u64 + end) as u32;
+                i = i.wrapping_add(inc);
+                *fp.add(i_slot) = i as u64;
+                *fp.add(c_slot) = c as u64;
+                let u = c & m1;
+                *fp.add(u_slot) = u as u64;
+                let $v = u.wrapping_add(km as u32) & (km >> 32) as u32;
+                *fp.add(v_slot) = $v as u64;
+                acc = $v as u64;
+                if !$more {
+                    next!(ip.add(16), fp, mem, len, ctx, acc, facc)
+                }
+            }
+        }
+    )*};
+}
+
+class_loop! {
+    class_loop_lt_u, |v, n| v < n;
+    class_loop_le_u, |v, n| v <= n;
+}
+
 /// `(class test continued in its bit test, the bit test, the scan loop
 /// whose bit test exits, the one whose bit test goes on)` for
 /// `Translator::scan_loop_at`.
