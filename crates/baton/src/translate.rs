@@ -516,7 +516,7 @@ struct Translator<'a> {
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
 /// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
 /// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`, `inset_loop`,
-/// `class_loop`.
+/// `class_loop`, `range_skip_loop`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -1167,6 +1167,7 @@ impl Translator<'_> {
                 .or_else(|| t.scan_loop_at(p))
                 .or_else(|| t.inset_loop_at(p))
                 .or_else(|| t.class_loop_at(p))
+                .or_else(|| t.range_skip_loop_at(p))
                 .or_else(|| t.reduce_loop_at(p))
                 .or_else(|| t.list_reverse_loop_at(p))
                 .or_else(|| t.list_find_loop_at(p))
@@ -1558,6 +1559,56 @@ impl Translator<'_> {
             && !written.contains(&other)
             && self.raw(test + 4) == Some(p as u64);
         ok.then_some(form)
+    }
+    /// The range loop of `handlers::range_skip_loop` at `p`: its
+    /// instructions, the back edge to `p`, and the slots it writes distinct
+    /// from each other and from the ones it only reads.
+    fn range_skip_loop_at(&self, p: usize) -> Option<Handler> {
+        let (and, br) = (p + 3, p + 6);
+        let heads = [(p, h::i32_load8_u_ss as Handler), (and, h::i32_and_si), (br, h::br_i32_eq_ss)];
+        if !heads.iter().all(|&(q, f)| self.is(q, f)) || nofuse("range_skip_loop") {
+            return None;
+        }
+        let s = self.raw(br + 2)? as usize;
+        let (eq, out, add, ci, sel, back) = (s, s + 3, s + 6, s + 9, s + 12, s + 15);
+        let tail = [
+            (eq, h::i32_eq_si as Handler),
+            (out, h::br_nez_i32_a),
+            (add, h::i32_add_si),
+            (ci, h::copy_imm),
+            (sel, h::select),
+        ];
+        let back_ok = self.is(back, h::br_i32_le_u_ai) || self.is(back, h::br_i32_le_u_si);
+        if s <= br + 2 || !back_ok || !tail.iter().all(|&(q, f)| self.is(q, f)) {
+            return None;
+        }
+        let ([c, y1, y2], [t, x, _], [b1, b2, _]) =
+            (self.fields_at(p + 1), self.fields_at(and + 1), self.fields_at(br + 1));
+        let ([e, i, _], [n, from, _], [sel_dst, cond, a], [sel_b, ..]) =
+            (self.fields_at(eq + 1), self.fields_at(add + 1), self.fields_at(sel + 1), self.fields_at(sel + 2));
+        let (tested, z) = (self.field(out + 1, 0), self.field(ci + 1, 0));
+        let other = match (y1 == i, y2 == i) {
+            (true, false) => y2,
+            (false, true) => y1,
+            _ => return None,
+        };
+        // Writes go `c, t, e, n, z, i` each round. A slot may be reused once
+        // its value was read (`e` in `c`'s, `n` in `t`'s), but `c` and `t`
+        // must both live to their compare, `e` to the select, `n` past `z`,
+        // and `i` all round.
+        let written = [c, t, e, n, z, i];
+        let distinct = c != t && ![n, z].contains(&e) && n != z && ![c, t, e, n, z].contains(&i);
+        let ok = distinct
+            && ((b1, b2) == (c, t) || (b1, b2) == (t, c))
+            && tested == e
+            && from == i
+            && self.raw(add + 2) == Some(1)
+            && (sel_dst, cond, a, sel_b) == (i, e, z, n)
+            && self.field(back + 1, 0) == i
+            && self.raw(back + 3) == Some(p as u64)
+            && !written.contains(&x)
+            && !written.contains(&other);
+        ok.then_some(h::range_skip_loop as Handler)
     }
     fn finish(mut self) -> Compiled {
         self.fuse_bulk_loops();

@@ -4936,3 +4936,68 @@ fn character_class_scan_loops_match_the_separate_instructions() {
         }
     }
 }
+
+#[test]
+fn inclusive_byte_range_loops_skipping_equal_bytes_match_the_separate_instructions() {
+    // `for b in i..=255 { if table[b] != x { hits = ...; x = table[b] } }` as
+    // rustc emits `RangeInclusive` (an `exhausted` flag through a select):
+    // the rounds that skip the body run as one native loop
+    // (`handlers::range_skip_loop`), leaving to the body, at 255 and at the end.
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "range") (param $i i32) (param $x i32) (param $base i32) (result i32)
+        (local $c i32) (local $e i32) (local $hits i32)
+        (block $out
+          (loop $l
+            (if (i32.ne (local.tee $c (i32.load8_u (i32.add (local.get $i) (local.get $base))))
+                        (i32.and (local.get $x) (i32.const 255)))
+              (then
+                (local.set $hits (i32.add (i32.mul (local.get $hits) (i32.const 31)) (i32.add (local.get $c) (local.get $i))))
+                (local.set $x (local.get $c))))
+            (br_if $out (local.tee $e (i32.eq (local.get $i) (i32.const 255))))
+            (br_if $l (i32.le_u (local.tee $i (select (i32.const 255) (i32.add (local.get $i) (i32.const 1)) (local.get $e)))
+                                (i32.const 255)))))
+        (i32.add (i32.mul (local.get $hits) (i32.const 1000)) (local.get $i))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    // Runs of equal bytes, so rounds both skip and run the body.
+    let bytes: Vec<u8> = (0..300u32).map(|k| ((k / 7) * 13 % 5) as u8).collect();
+    mem.data_mut(&mut store)[..300].copy_from_slice(&bytes);
+    mem.data_mut(&mut store)[65_400..65_450].fill(3);
+    let byte = |a: u32| -> Option<u32> {
+        match a {
+            0..=299 => Some(bytes[a as usize] as u32),
+            65_400..=65_449 => Some(3),
+            300..=65_535 => Some(0),
+            _ => None,
+        }
+    };
+    for i0 in [0u32, 1, 200, 250, 255, 256, 300] {
+        for x in [0u32, 3, 0x104, 0xffff_ff02] {
+            for base in [0u32, 40, 65_300, 65_400, 65_500, 0xffff_ff80] {
+                let model = || -> Option<u32> {
+                    let (mut i, mut x, mut hits) = (i0, x, 0u32);
+                    loop {
+                        let c = byte(i.wrapping_add(base))?;
+                        if c != x & 255 {
+                            hits = hits.wrapping_mul(31).wrapping_add(c.wrapping_add(i));
+                            x = c;
+                        }
+                        if i == 255 {
+                            break;
+                        }
+                        i += 1;
+                        if i > 255 {
+                            break;
+                        }
+                    }
+                    Some(hits.wrapping_mul(1000).wrapping_add(i))
+                };
+                let args = [Val::I32(i0 as i32), Val::I32(x as i32), Val::I32(base as i32)];
+                match model() {
+                    Some(want) => assert_eq!(call(&mut store, &inst, "range", &args) as u32, want, "{i0} {x} {base}"),
+                    None => assert_oob(&mut store, &inst, "range", &args),
+                }
+            }
+        }
+    }
+}

@@ -3444,6 +3444,62 @@ class_loop! {
     class_loop_le_u, |v, n| v <= n;
 }
 
+/// A loop over a byte range up to and including `k` (Rust's
+/// `RangeInclusive`: `for b in i..=k`) whose body is skipped while a table
+/// byte equals a value (`if table[b] == x { continue }`), run as one native
+/// loop by the cell of its first instruction until the body is due or the
+/// range ends; the instructions keep their cells and handlers:
+///
+/// - `p`: `i32_load8_u_ss` `[_, (c, y1, y2), end]`, one of `y1`, `y2` the index `i`;
+/// - `p + 3`: `i32_and_si` `[_, (t, x), m]`;
+/// - `p + 6`: `br_i32_eq_ss` `[_, (c, t), s]` (either order): the body at
+///   `p + 9` runs when they differ;
+/// - `s`: `i32_eq_si` `[_, (e, i), k]`, `s + 3`: `br_nez_i32_a` `[_, e, out]`;
+/// - `s + 6`: `i32_add_si` `[_, (n, i), 1]`, `s + 9`: `copy_imm` `[_, z, v]`,
+///   `s + 12`: `select` `[_, (i, e, z), (n)]` (the range's `exhausted` flag);
+/// - `s + 15`: `br_i32_le_u_ai`/`_si` `[_, (i), k2, p]`; the loop ends at `s + 19`.
+///
+/// `Translator::range_skip_loop_at` checks the shape, that each slot
+/// written (`c`, `t`, `e`, `n`, `z`, `i`) keeps its value until it is read
+/// (`e` may reuse `c`'s slot, `n` `t`'s), and that none is one only read
+/// (`x`, the other address operand). Every round writes the slots as
+/// the instructions do, in their order; the accumulator at each exit is the
+/// instructions' (`t` into the body, `e` at `out`, `i` at the end).
+pub(crate) unsafe fn range_skip_loop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+    let (and, br) = (ip.add(3), ip.add(6));
+    let s = target!(br, 2);
+    let (eq, out, add, ci, back) = (s, s.add(3), s.add(6), s.add(9), s.add(15));
+    let i_slot = field!(eq, 1, 1);
+    let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
+    let (c_slot, t_slot, e_slot, n_slot, z_slot) =
+        (field!(ip, 1, 0), field!(and, 1, 0), field!(eq, 1, 0), field!(add, 1, 0), field!(ci, 1, 0));
+    let (base, end) = (*fp.add(other) as u32, imm!(ip, 2));
+    let t = (pslot!(fp, and, 1, 1) as u32) & imm!(and, 2) as u32;
+    let (k, step, z, k2) = (imm!(eq, 2) as u32, imm!(add, 2) as u32, imm!(ci, 2), imm!(back, 2) as u32);
+    let mut i = *fp.add(i_slot) as u32;
+    loop {
+        let c = *access!(u8, mem, len, ctx, base.wrapping_add(i) as u64 + end) as u32;
+        *fp.add(c_slot) = c as u64;
+        *fp.add(t_slot) = t as u64;
+        if c != t {
+            next!(ip.add(9), fp, mem, len, ctx, t as u64, facc)
+        }
+        let e = (i == k) as u64;
+        *fp.add(e_slot) = e;
+        if e != 0 {
+            next!(target!(out, 2), fp, mem, len, ctx, e, facc)
+        }
+        i = i.wrapping_add(step);
+        *fp.add(n_slot) = i as u64;
+        *fp.add(z_slot) = z;
+        // `e` is 0: the select picks `n`.
+        *fp.add(i_slot) = i as u64;
+        if i > k2 {
+            next!(back.add(4), fp, mem, len, ctx, i as u64, facc)
+        }
+    }
+}
+
 /// `(class test continued in its bit test, the bit test, the scan loop
 /// whose bit test exits, the one whose bit test goes on)` for
 /// `Translator::scan_loop_at`.
