@@ -438,6 +438,9 @@ struct Translator<'a> {
     /// ascending, with the start of the instruction right before each (when
     /// known), for `fuse_copies` (kept exact when code is removed or moved).
     copies: Vec<(usize, Option<usize>)>,
+    /// Positions of the `select_i32_and_ai` instructions emitted, ascending,
+    /// for `fuse_crc_steps` (dropped with the code they point into).
+    and_selects: Vec<usize>,
     /// Start of the last instruction emitted, if still known.
     last_start: Option<usize>,
     /// The starts of the last two instructions emitted (`[before, last]`)
@@ -516,7 +519,7 @@ struct Translator<'a> {
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
 /// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
 /// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`, `inset_loop`,
-/// `class_loop`, `range_skip_loop`.
+/// `class_loop`, `range_skip_loop`, `crc_step`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -550,6 +553,7 @@ struct Scratch {
     spare: Vec<Vec<usize>>,
     pending_adds: Vec<PendingAdd>,
     copies: Vec<(usize, Option<usize>)>,
+    and_selects: Vec<usize>,
     then_fused: Vec<(usize, usize, Handler)>,
 }
 
@@ -576,6 +580,7 @@ impl Scratch {
         self.ctrl.clear();
         self.pending_adds.clear();
         self.copies.clear();
+        self.and_selects.clear();
         self.then_fused.clear();
         self.spare.truncate(64);
         SCRATCH.with(|s| s.set(Some(self)));
@@ -627,6 +632,7 @@ pub(crate) fn translate_validating(
         prev_copy: None,
         copy_before: None,
         copies: sc.copies,
+        and_selects: sc.and_selects,
         last_start: None,
         recent: [None; 2],
         post_inc: None,
@@ -1127,6 +1133,9 @@ impl Translator<'_> {
         }
         self.branch_source = self.branch_source.filter(|&s| s < pos);
         self.code.truncate(pos);
+        while self.and_selects.last().is_some_and(|&q| q >= pos) {
+            self.and_selects.pop();
+        }
         self.acc = None;
         self.acc_mark = self.acc_mark.filter(|&(p, _)| p <= pos);
         self.counter = None;
@@ -1610,8 +1619,46 @@ impl Translator<'_> {
             && !written.contains(&other);
         ok.then_some(h::range_skip_loop as Handler)
     }
+    /// Bit-serial CRC steps (`handlers::crc_step!`): the three instructions
+    /// before a `select_i32_and_ai` that compute its values and condition
+    /// run as one handler in the first one's cell.
+    fn fuse_crc_steps(&mut self) {
+        if nofuse("crc_step") {
+            return;
+        }
+        for k in 0..self.and_selects.len() {
+            let p = self.and_selects[k];
+            let Some(q) = p.checked_sub(9) else { continue };
+            let (xor, mix) = (q + 3, q + 6);
+            let fused = if self.is(q, h::i32_shr_u_and_a) {
+                h::crc_step_a as Handler
+            } else if self.is(q, h::i32_shr_u_and) {
+                h::crc_step
+            } else {
+                continue;
+            };
+            if !self.is(p, h::select_i32_and_ai) || !self.is(xor, h::i32_xor_ai) || !self.is(mix, h::i32_xor_shr_u_s) {
+                continue;
+            }
+            let ([s, crc, _], [v, s2, _], [c, x, d], [a, b, _]) =
+                (self.fields_at(q + 1), self.fields_at(xor + 1), self.fields_at(mix + 1), self.fields_at(p + 3));
+            let written = [s, v, c];
+            let ok = s2 == s
+                && x == crc
+                && (a, b) == (v, s)
+                && s != v
+                && c != s
+                && c != v
+                && !written.contains(&crc)
+                && !written.contains(&d);
+            if ok {
+                self.code[q] = Cell::handler(fused);
+            }
+        }
+    }
     fn finish(mut self) -> Compiled {
         self.fuse_bulk_loops();
+        self.fuse_crc_steps();
         self.fuse_copies();
         // After `fuse_copies`, which makes the rotations these loops start with.
         self.fuse_at_targets(Self::rotate_loop_at);
@@ -1648,6 +1695,7 @@ impl Translator<'_> {
             spare: self.spare,
             pending_adds: self.pending_adds,
             copies: self.copies,
+            and_selects: self.and_selects,
             then_fused: self.then_fused,
         }
         .put_back();
@@ -3226,6 +3274,9 @@ impl Translator<'_> {
             }
         }
         self.code.drain(pa.start..pa.end);
+        while self.and_selects.last().is_some_and(|&q| q >= pa.start) {
+            self.and_selects.pop();
+        }
         let lo = self.copies.partition_point(|&(c, _)| c < pa.start);
         let hi = self.copies.partition_point(|&(c, _)| c < pa.end);
         self.copies.drain(lo..hi);
@@ -5147,7 +5198,11 @@ impl Translator<'_> {
                 let x_acc = x_acc && start == compare_start && !nofuse("select_x_acc");
                 match imm {
                     Some(k) => {
-                        self.emit(acc_form(h::SELECT_ACC, si, x_acc));
+                        let handler = acc_form(h::SELECT_ACC, si, x_acc);
+                        if std::ptr::fn_addr_eq(handler, h::select_i32_and_ai as Handler) {
+                            self.and_selects.push(start);
+                        }
+                        self.emit(handler);
                         self.imm(pack(&[dst as u32, x]));
                         self.imm(k);
                         self.imm(pack(&[sa, sb]));

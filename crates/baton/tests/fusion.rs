@@ -5001,3 +5001,38 @@ fn inclusive_byte_range_loops_skipping_equal_bytes_match_the_separate_instructio
         }
     }
 }
+
+#[test]
+fn bit_serial_crc_steps_match_the_separate_instructions() {
+    // `s = (crc >> 1) & 0x7fff; crc = ((d >> k) ^ crc) & 1 ? s ^ poly : s`,
+    // eight times, as LLVM emits CoreMark's `crcu8`: one handler per step
+    // (`handlers::crc_step!`, the first reading `crc` from its slot, the
+    // others from the accumulator).
+    let step = |k: u32| {
+        format!(
+            "(local.set $crc (select (i32.xor (local.tee $s (i32.and (i32.shr_u (local.get $crc) (i32.const 1)) (i32.const 32767))) (i32.const -24575))
+                                     (local.get $s)
+                                     (i32.and (i32.xor (i32.shr_u (local.get $d) (i32.const {k})) (local.get $crc)) (i32.const 1))))"
+        )
+    };
+    let steps: Vec<String> = (1..=8).map(step).collect();
+    let wat = format!(
+        r#"(module (func (export "crc") (param $d i32) (param $crc i32) (result i32) (local $s i32)
+             {}
+             (i32.add (i32.mul (local.get $crc) (i32.const 65599)) (local.get $s))))"#,
+        steps.join("\n")
+    );
+    let (mut store, inst) = instantiate(&wat);
+    for d in [0u32, 1, 0x5a, 0xff, 0x1234, u32::MAX] {
+        for crc0 in [0u32, 1, 0xffff, 0x8001, 0x1_2345, u32::MAX] {
+            let (mut crc, mut s) = (crc0, 0u32);
+            for k in 1..=8 {
+                s = (crc >> 1) & 0x7fff;
+                crc = if ((d >> k) ^ crc) & 1 != 0 { s ^ 0xffff_a001 } else { s };
+            }
+            let want = crc.wrapping_mul(65599).wrapping_add(s);
+            let args = [Val::I32(d as i32), Val::I32(crc0 as i32)];
+            assert_eq!(call(&mut store, &inst, "crc", &args) as u32, want, "{d} {crc0}");
+        }
+    }
+}

@@ -617,6 +617,47 @@ pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx,
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
 
+/// A bit-serial CRC step (`if (crc ^ data >> k) & 1 { crc = crc >> 1 ^ poly }
+/// else { crc >>= 1 }` with the shift masked, as LLVM emits it): the cells of
+/// four instructions, run by the first one's cell:
+///
+/// - `[i32_shr_u_and(_a), (s, crc), k1 | m1 << 32]`: `s = (crc >> k1) & m1`;
+/// - `[i32_xor_ai, (v, s), poly]`: `v = s ^ poly`;
+/// - `[i32_xor_shr_u_s, (c, crc, d), k]`: `c = crc ^ (d >> k)`;
+/// - `[select_i32_and_ai, (dst, _), m, (v, s)]`: `dst = c & m != 0 ? v : s`.
+///
+/// `Translator::fuse_crc_steps` checks the shape: `s`, `v`, `c` distinct and
+/// none of them `crc` or `d`, so `crc` is still in its slot when the third
+/// reads it. The slots are written as the instructions write them; the
+/// instructions keep their cells (a branch into them runs them one by one).
+/// The `_a` form takes `crc` from the accumulator, as `i32_shr_u_and_a` does.
+macro_rules! crc_step {
+    ($($name:ident, $src:ident;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let (xor, mix, sel) = (ip.add(3), ip.add(6), ip.add(9));
+            let crc = crc_step!(@src $src, fp, ip, acc) as u32;
+            let k1 = imm!(ip, 2);
+            let s = crc.wrapping_shr(k1 as u32) & (k1 >> 32) as u32;
+            pslot!(fp, ip, 1, 0) = s as u64;
+            let v = s ^ imm!(xor, 2) as u32;
+            pslot!(fp, xor, 1, 0) = v as u64;
+            let c = crc ^ (pslot!(fp, mix, 1, 2) as u32).wrapping_shr(imm!(mix, 2) as u32);
+            pslot!(fp, mix, 1, 0) = c as u64;
+            let r = pick(c & imm!(sel, 2) as u32 != 0, v as u64, s as u64);
+            pslot!(fp, sel, 1, 0) = r;
+            next!(sel.add(4), fp, mem, len, ctx, r, facc)
+        }
+    )*};
+    (@src slot, $fp:ident, $ip:ident, $acc:ident) => { pslot!($fp, $ip, 1, 1) };
+    (@src acc, $fp:ident, $ip:ident, $acc:ident) => { $acc };
+}
+
+crc_step! {
+    crc_step, slot;
+    crc_step_a, acc;
+}
+
 /// `[global_get, (dst), global]`
 pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = **(*ctx).globals.add(imm!(ip, 2) as usize);
