@@ -6,6 +6,10 @@
 //! `cargo run --release -p baton-bench --example cmp -- wat fibonacci-iter.wat run 2000000 [N]`
 //! `cargo run --release -p baton-bench --example cmp -- translate bench/coremark/coremark-minimal.wasm eager|lazy [N]`
 //!
+//! `CMP_HASH=1` prints a hash of the guest memory after every run of `run`,
+//! per engine: a differential check of a fusion on a whole program (the
+//! hashes must match wasmi's, and Baton's with `BATON_NOFUSE` set).
+//!
 //! With `--features handler-stats` it counts Baton's executed handler pairs
 //! instead (see `scripts/handler-stats.py`).
 
@@ -51,8 +55,18 @@ fn time<E: Wasm>(wasm: &[u8], arg: i32, n: usize, input: Option<&[u8]>) -> anyho
         if k > 0 {
             best = best.min(t.elapsed());
         }
+        if std::env::var_os("CMP_HASH").is_some() {
+            eprintln!("{} run {k}: memory hash {:016x}", E::NAME, memory_hash(&mut inst));
+        }
     }
     Ok(best)
+}
+
+/// FNV-1a of the guest's whole exported memory (for `CMP_HASH`): the size is
+/// found by reading ever shorter prefixes, 64 KiB pages, from 64 MiB down.
+fn memory_hash<E: Wasm>(inst: &mut E) -> u64 {
+    let data = (1..=1024).rev().find_map(|pages| inst.memory_read("memory", 0, pages << 16).ok()).unwrap_or_default();
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// CoreMark minimal with the scripted clock: each `run()` does 120 iterations.

@@ -519,7 +519,7 @@ struct Translator<'a> {
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
 /// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
 /// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`, `inset_loop`,
-/// `class_loop`, `range_skip_loop`, `crc_step`.
+/// `class_loop`, `range_skip_loop`, `crc_step`, `dfa_loop`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -1177,6 +1177,7 @@ impl Translator<'_> {
                 .or_else(|| t.inset_loop_at(p))
                 .or_else(|| t.class_loop_at(p))
                 .or_else(|| t.range_skip_loop_at(p))
+                .or_else(|| t.dfa_loop_at(p))
                 .or_else(|| t.reduce_loop_at(p))
                 .or_else(|| t.list_reverse_loop_at(p))
                 .or_else(|| t.list_find_loop_at(p))
@@ -1618,6 +1619,62 @@ impl Translator<'_> {
             && !written.contains(&x)
             && !written.contains(&other);
         ok.then_some(h::range_skip_loop as Handler)
+    }
+    /// The automaton loop of `handlers::dfa_loop` at `p`: its instructions,
+    /// the branch to the counter `q` and the counter's back edge to `p`,
+    /// and its slots (see the handler).
+    fn dfa_loop_at(&self, p: usize) -> Option<Handler> {
+        let (ld, add, lenck, step, spec) = (p + 3, p + 8, p + 10, p + 16, p + 22);
+        let shape = [
+            (p, h::br_i32_eq_ss as Handler),
+            (ld, h::i32_load8_u_ss_load8_u),
+            (add, h::i32_add_as),
+            (lenck, h::i32_load_then_br_i32_ge_u_ss),
+            (lenck + 3, h::br_i32_ge_u_ss),
+            (step, h::i32_load_then_load_sx),
+            (spec, h::i32_load_then_br_i32_gt_u_ss),
+            (spec + 3, h::br_i32_gt_u_ss),
+        ];
+        if !shape.iter().all(|&(c, f)| self.is(c, f)) || nofuse("dfa_loop") {
+            return None;
+        }
+        let q = self.raw(spec + 5)? as usize;
+        if !self.is(q, h::ctr_ne_is) || self.raw(q + 4) != Some(p as u64) {
+            return None;
+        }
+        let ([e0, e1, _], [b, x, y], [cls, tbl, _], [idx, a1, a2]) =
+            (self.fields_at(p + 1), self.fields_at(ld + 1), self.fields_at(ld + 3), self.fields_at(add + 1));
+        let ([n, d, _], [c1, c2, _], [st, d2, tab], [y2, ..]) =
+            (self.fields_at(lenck + 1), self.fields_at(lenck + 4), self.fields_at(step + 1), self.fields_at(step + 3));
+        let ([mx, d3, _], [g1, g2, _], [i, from, _], lim) =
+            (self.fields_at(spec + 1), self.fields_at(spec + 4), self.fields_at(q + 1), self.field(q + 3, 0));
+        let end = match (e0 == i, e1 == i) {
+            (true, false) => e1,
+            (false, true) => e0,
+            _ => return None,
+        };
+        let other = match (x == i, y == i) {
+            (true, false) => y,
+            (false, true) => x,
+            _ => return None,
+        };
+        // `mx` may reuse `cls`'s slot: `cls` is read before `mx` is written.
+        let first = [b, cls, idx, n, tab, st];
+        let distinct =
+            first.iter().enumerate().all(|(k, w)| !first[k + 1..].contains(w)) && ![b, idx, n, tab, st].contains(&mx);
+        let written = [b, cls, idx, n, tab, st, mx];
+        let read_only = [end, other, tbl, d, lim];
+        let ok = distinct
+            && (a1, a2) == (cls, st)
+            && (c1, c2) == (idx, n)
+            && d2 == d
+            && d3 == d
+            && y2 == idx
+            && (g1, g2) == (st, mx)
+            && from == i
+            && !written.contains(&i)
+            && read_only.iter().all(|r| !written.contains(r) && *r != i);
+        ok.then_some(h::dfa_loop as Handler)
     }
     /// Bit-serial CRC steps (`handlers::crc_step!`): the three instructions
     /// before a `select_i32_and_ai` that compute its values and condition

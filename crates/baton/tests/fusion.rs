@@ -5036,3 +5036,97 @@ fn bit_serial_crc_steps_match_the_separate_instructions() {
         }
     }
 }
+
+#[test]
+fn table_driven_automaton_loops_match_the_separate_instructions() {
+    // A regex DFA's search loop as rustc emits regex-automata's: `state =
+    // trans[state + class[s[i]]]` with the transition table's bound checked,
+    // leaving on a special state (`<= max`), at `end`, and at `lim`; one
+    // native loop (`handlers::dfa_loop`). Header at 0: the table at +4, its
+    // length at +8, `max` at +328; classes at 2048, the table at 4096.
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "dfa") (param $i i32) (param $st i32) (param $end i32) (param $lim i32) (param $s i32) (result i32)
+        (local $d i32) (local $tbl i32) (local $idx i32) (local $n i32)
+        (local.set $tbl (i32.const 2048))
+        (block $special
+          (block $panic
+            (loop $l
+              (block $latch
+                (if (i32.ne (local.get $i) (local.get $end))
+                  (then
+                    (if (i32.lt_u
+                          (local.tee $idx (i32.add (local.get $st)
+                            (i32.load8_u (i32.add (local.get $tbl) (i32.load8_u (i32.add (local.get $i) (local.get $s)))))))
+                          (local.tee $n (i32.load offset=8 (local.get $d))))
+                      (then
+                        (br_if $latch (i32.gt_u
+                          (local.tee $st (i32.load (i32.add (i32.load offset=4 (local.get $d)) (i32.shl (local.get $idx) (i32.const 2)))))
+                          (i32.load offset=328 (local.get $d))))
+                        (br $special)))
+                    (br $panic)))
+                (return (i32.add (i32.mul (local.get $st) (i32.const 0x10000)) (i32.add (i32.mul (local.get $i) (i32.const 8)) (i32.const 1)))))
+              (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $lim))))
+            (return (i32.add (i32.mul (local.get $st) (i32.const 0x10000)) (i32.add (i32.mul (local.get $i) (i32.const 8)) (i32.const 4)))))
+          (return (i32.add (i32.mul (local.get $n) (i32.const 0x10000)) (i32.add (i32.mul (local.get $i) (i32.const 8)) (i32.const 2)))))
+        (i32.add (i32.mul (local.get $st) (i32.const 0x10000)) (i32.add (i32.mul (local.get $i) (i32.const 8)) (i32.const 3)))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let mem = inst.get_memory(&store, "mem").expect("mem");
+    let mut bytes = vec![0u8; 65_536];
+    let put = |bytes: &mut Vec<u8>, at: usize, v: u32| bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    // 16 states of 4 classes; states 0 and 4 are special (`max` 4).
+    let states = 16u32;
+    put(&mut bytes, 4, 4096);
+    put(&mut bytes, 328, 4);
+    for k in 0..256 {
+        bytes[2048 + k] = (k * 7 % 4) as u8;
+    }
+    for k in 0..states * 4 {
+        let next = (k * 5 + 8) % states * 4;
+        put(&mut bytes, 4096 + 4 * k as usize, if k % 23 == 22 { 4 } else { next.max(8) });
+    }
+    for k in 0..512 {
+        bytes[1024 + k] = (k * 31 % 251) as u8;
+    }
+    let rd = |bytes: &[u8], a: u64, w: u64| -> Option<u32> {
+        (a + w <= 65_536).then(|| (0..w).map(|k| (bytes[(a + k) as usize] as u32) << (8 * k)).sum())
+    };
+    for n in [states * 4, 9, 37, 40, 41, 42, 43] {
+        put(&mut bytes, 8, n);
+        mem.data_mut(&mut store).copy_from_slice(&bytes);
+        for (i0, st0) in [(0u32, 8u32), (3, 12), (100, 60), (7, 0)] {
+            for (end, lim) in [(400u32, 300u32), (300, 400), (i0, 500), (0, 0)] {
+                for s in [1024u32, 65_400, 0xffff_fff0] {
+                    let model = || -> Option<u32> {
+                        let (mut i, mut st) = (i0, st0);
+                        loop {
+                            if i == end {
+                                return Some(st.wrapping_mul(0x10000).wrapping_add(i.wrapping_mul(8)).wrapping_add(1));
+                            }
+                            let b = rd(&bytes, s.wrapping_add(i) as u64, 1)?;
+                            let cls = rd(&bytes, 2048u32.wrapping_add(b) as u64, 1)?;
+                            let idx = st.wrapping_add(cls);
+                            let n = rd(&bytes, 8, 4)?;
+                            if idx >= n {
+                                return Some(n.wrapping_mul(0x10000).wrapping_add(i.wrapping_mul(8)).wrapping_add(2));
+                            }
+                            st = rd(&bytes, rd(&bytes, 4, 4)?.wrapping_add(idx << 2) as u64, 4)?;
+                            if st <= rd(&bytes, 328, 4)? {
+                                return Some(st.wrapping_mul(0x10000).wrapping_add(i.wrapping_mul(8)).wrapping_add(3));
+                            }
+                            i = i.wrapping_add(1);
+                            if i == lim {
+                                return Some(st.wrapping_mul(0x10000).wrapping_add(i.wrapping_mul(8)).wrapping_add(4));
+                            }
+                        }
+                    };
+                    let args = [i0, st0, end, lim, s].map(|v| Val::I32(v as i32));
+                    let what = format!("n {n} i {i0} st {st0} end {end} lim {lim} s {s}");
+                    match model() {
+                        Some(want) => assert_eq!(call(&mut store, &inst, "dfa", &args) as u32, want, "{what}"),
+                        None => assert_oob(&mut store, &inst, "dfa", &args),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -3541,6 +3541,87 @@ pub(crate) unsafe fn range_skip_loop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
     }
 }
 
+/// A table-driven automaton over bytes (a regex DFA's or a lexer's search
+/// loop: `while i != end { state = trans[state + class[s[i]]]; if state <=
+/// last_special { .. } i += 1 }`, with the tables' bounds checked), run as
+/// one native loop by the cell of its first instruction; the instructions
+/// keep their cells and handlers:
+///
+/// - `p`: `br_i32_eq_ss` `[_, (i, end), t0]` (either order), leaving to `t0`;
+/// - `p + 3`: `i32_load8_u_ss_load8_u` `[_, (b, x, y), e1, (cls, tbl), e2]`,
+///   `b = s[i]` (one of `x`, `y` the index), `cls = class[b]`;
+/// - `p + 8`: `i32_add_as` `[_, (idx, cls, st)]`, `idx = cls + state`;
+/// - `p + 10`: `i32_load_then_br_i32_ge_u_ss` `[_, (n, d), e3] [_, (idx, n), t1]`:
+///   the transition table's length, leaving to `t1` if `idx >= n`;
+/// - `p + 16`: `i32_load_then_load_sx` `[_, (st, d, tab), e4, (idx), k, e5]`,
+///   `state = trans[idx]`;
+/// - `p + 22`: `i32_load_then_br_i32_gt_u_ss` `[_, (mx, d), e6] [_, (st, mx), q]`:
+///   on to `q` if `state > mx`, else the code after it (`p + 28`) runs;
+/// - `q`: `ctr_ne_is` `[_, (i, i), inc, (lim), p]`; the loop ends at `q + 5`.
+///
+/// `Translator::dfa_loop_at` checks the shape and the slots: the ones
+/// written (`b`, `cls`, `idx`, `n`, `tab`, `st`, `mx`) distinct but for `mx`
+/// reusing `cls`'s, and none of them `i` or a slot only read (`end`, the
+/// other address operand, `tbl`, `d`, `lim`). Every round does the loads,
+/// bounds checks and slot writes of the instructions in their order; the
+/// accumulator at each exit is theirs.
+pub(crate) unsafe fn dfa_loop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+    let (ld, add, lenck, step, spec) = (ip.add(3), ip.add(8), ip.add(10), ip.add(16), ip.add(22));
+    let q = target!(spec, 5);
+    let i_slot = field!(q, 1, 0);
+    let end_slot = if field!(ip, 1, 0) == i_slot { field!(ip, 1, 1) } else { field!(ip, 1, 0) };
+    let other = if field!(ld, 1, 1) == i_slot { field!(ld, 1, 2) } else { field!(ld, 1, 1) };
+    let (b_slot, cls_slot, idx_slot) = (field!(ld, 1, 0), field!(ld, 3, 0), field!(add, 1, 0));
+    let (n_slot, st_slot, tab_slot, mx_slot) =
+        (field!(lenck, 1, 0), field!(step, 1, 0), field!(step, 1, 2), field!(spec, 1, 0));
+    let (s, tbl, d) = (*fp.add(other) as u32, pslot!(fp, ld, 3, 1) as u32, pslot!(fp, lenck, 1, 1) as u32);
+    let (end, lim) = (*fp.add(end_slot) as u32, pslot!(fp, q, 3, 0) as u32);
+    let (e1, e2, e3, e4, k, e5, e6) = (
+        imm!(ld, 2),
+        imm!(ld, 4),
+        imm!(lenck, 2),
+        imm!(step, 2),
+        imm!(step, 4) as u32 & 31,
+        imm!(step, 5),
+        imm!(spec, 2),
+    );
+    let inc = imm!(q, 2) as u32;
+    let mut i = *fp.add(i_slot) as u32;
+    let mut st = *fp.add(st_slot) as u32;
+    let mut acc = acc;
+    loop {
+        if i == end {
+            next!(target!(ip, 2), fp, mem, len, ctx, acc, facc)
+        }
+        let b = *access!(u8, mem, len, ctx, s.wrapping_add(i) as u64 + e1) as u32;
+        *fp.add(b_slot) = b as u64;
+        let cls = *access!(u8, mem, len, ctx, b.wrapping_add(tbl) as u64 + e2) as u32;
+        *fp.add(cls_slot) = cls as u64;
+        let idx = cls.wrapping_add(st);
+        *fp.add(idx_slot) = idx as u64;
+        let n = u32::from_le(access!(u32, mem, len, ctx, d as u64 + e3).read_unaligned());
+        *fp.add(n_slot) = n as u64;
+        if idx >= n {
+            next!(target!(lenck, 5), fp, mem, len, ctx, n as u64, facc)
+        }
+        let tab = u32::from_le(access!(u32, mem, len, ctx, d as u64 + e4).read_unaligned());
+        *fp.add(tab_slot) = tab as u64;
+        st = u32::from_le(access!(u32, mem, len, ctx, tab.wrapping_add(idx << k) as u64 + e5).read_unaligned());
+        *fp.add(st_slot) = st as u64;
+        let mx = u32::from_le(access!(u32, mem, len, ctx, d as u64 + e6).read_unaligned());
+        *fp.add(mx_slot) = mx as u64;
+        acc = mx as u64;
+        if st <= mx {
+            next!(spec.add(6), fp, mem, len, ctx, acc, facc)
+        }
+        i = i.wrapping_add(inc);
+        *fp.add(i_slot) = i as u64;
+        if i == lim {
+            next!(q.add(5), fp, mem, len, ctx, acc, facc)
+        }
+    }
+}
+
 /// `(class test continued in its bit test, the bit test, the scan loop
 /// whose bit test exits, the one whose bit test goes on)` for
 /// `Translator::scan_loop_at`.
