@@ -28,6 +28,15 @@ fn assert_oob(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) 
     assert_eq!(err.trap_code(), Some(baton::TrapCode::MemoryOutOfBounds), "{name} {args:?}: {err:?}");
 }
 
+/// Asserts that export `name` returns `want` on `args`, or traps out of
+/// bounds when `want` is `None` (a model's verdict).
+fn assert_call_or_oob(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val], want: Option<u32>, what: &str) {
+    match want {
+        Some(want) => assert_eq!(call(store, inst, name, args) as u32, want, "{name} {what}"),
+        None => assert_oob(store, inst, name, args),
+    }
+}
+
 /// For one compare op, functions computing it as a value, through `br_if`,
 /// through `if`, through `eqz` + `if`, and with a constant right operand.
 fn cmp_module(ty: &str, op: &str, konst: &str) -> String {
@@ -4856,12 +4865,7 @@ fn set_member_scan_loops_match_the_separate_instructions() {
                         }
                     };
                     let args = [Val::I32(base as i32), Val::I32(i0 as i32), Val::I32(lim as i32)];
-                    match model() {
-                        Some(want) => {
-                            assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {base} {i0} {lim}")
-                        }
-                        None => assert_oob(&mut store, &inst, name, &args),
-                    }
+                    assert_call_or_oob(&mut store, &inst, name, &args, model(), &format!("{name} {base} {i0} {lim}"));
                 }
             }
         }
@@ -4925,12 +4929,7 @@ fn character_class_scan_loops_match_the_separate_instructions() {
                         }
                     };
                     let args = [Val::I32(base as i32), Val::I32(i0 as i32), Val::I32(lim as i32)];
-                    match model() {
-                        Some(want) => {
-                            assert_eq!(call(&mut store, &inst, name, &args) as u32, want, "{name} {base} {i0} {lim}")
-                        }
-                        None => assert_oob(&mut store, &inst, name, &args),
-                    }
+                    assert_call_or_oob(&mut store, &inst, name, &args, model(), &format!("{name} {base} {i0} {lim}"));
                 }
             }
         }
@@ -4993,10 +4992,7 @@ fn inclusive_byte_range_loops_skipping_equal_bytes_match_the_separate_instructio
                     Some(hits.wrapping_mul(1000).wrapping_add(i))
                 };
                 let args = [Val::I32(i0 as i32), Val::I32(x as i32), Val::I32(base as i32)];
-                match model() {
-                    Some(want) => assert_eq!(call(&mut store, &inst, "range", &args) as u32, want, "{i0} {x} {base}"),
-                    None => assert_oob(&mut store, &inst, "range", &args),
-                }
+                assert_call_or_oob(&mut store, &inst, "range", &args, model(), &format!("{i0} {x} {base}"));
             }
         }
     }
@@ -5121,10 +5117,7 @@ fn table_driven_automaton_loops_match_the_separate_instructions() {
                     };
                     let args = [i0, st0, end, lim, s].map(|v| Val::I32(v as i32));
                     let what = format!("n {n} i {i0} st {st0} end {end} lim {lim} s {s}");
-                    match model() {
-                        Some(want) => assert_eq!(call(&mut store, &inst, "dfa", &args) as u32, want, "{what}"),
-                        None => assert_oob(&mut store, &inst, "dfa", &args),
-                    }
+                    assert_call_or_oob(&mut store, &inst, "dfa", &args, model(), &what);
                 }
             }
         }

@@ -617,47 +617,6 @@ pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx,
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
 
-/// A bit-serial CRC step (`if (crc ^ data >> k) & 1 { crc = crc >> 1 ^ poly }
-/// else { crc >>= 1 }` with the shift masked, as LLVM emits it): the cells of
-/// four instructions, run by the first one's cell:
-///
-/// - `[i32_shr_u_and(_a), (s, crc), k1 | m1 << 32]`: `s = (crc >> k1) & m1`;
-/// - `[i32_xor_ai, (v, s), poly]`: `v = s ^ poly`;
-/// - `[i32_xor_shr_u_s, (c, crc, d), k]`: `c = crc ^ (d >> k)`;
-/// - `[select_i32_and_ai, (dst, _), m, (v, s)]`: `dst = c & m != 0 ? v : s`.
-///
-/// `Translator::fuse_crc_steps` checks the shape: `s`, `v`, `c` distinct and
-/// none of them `crc` or `d`, so `crc` is still in its slot when the third
-/// reads it. The slots are written as the instructions write them; the
-/// instructions keep their cells (a branch into them runs them one by one).
-/// The `_a` form takes `crc` from the accumulator, as `i32_shr_u_and_a` does.
-macro_rules! crc_step {
-    ($($name:ident, $src:ident;)*) => {$(
-        #[allow(unused_variables)]
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let (xor, mix, sel) = (ip.add(3), ip.add(6), ip.add(9));
-            let crc = crc_step!(@src $src, fp, ip, acc) as u32;
-            let k1 = imm!(ip, 2);
-            let s = crc.wrapping_shr(k1 as u32) & (k1 >> 32) as u32;
-            pslot!(fp, ip, 1, 0) = s as u64;
-            let v = s ^ imm!(xor, 2) as u32;
-            pslot!(fp, xor, 1, 0) = v as u64;
-            let c = crc ^ (pslot!(fp, mix, 1, 2) as u32).wrapping_shr(imm!(mix, 2) as u32);
-            pslot!(fp, mix, 1, 0) = c as u64;
-            let r = pick(c & imm!(sel, 2) as u32 != 0, v as u64, s as u64);
-            pslot!(fp, sel, 1, 0) = r;
-            next!(sel.add(4), fp, mem, len, ctx, r, facc)
-        }
-    )*};
-    (@src slot, $fp:ident, $ip:ident, $acc:ident) => { pslot!($fp, $ip, 1, 1) };
-    (@src acc, $fp:ident, $ip:ident, $acc:ident) => { $acc };
-}
-
-crc_step! {
-    crc_step, slot;
-    crc_step_a, acc;
-}
-
 /// `[global_get, (dst), global]`
 pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     pslot!(fp, ip, 1, 0) = **(*ctx).globals.add(imm!(ip, 2) as usize);
@@ -802,6 +761,45 @@ select_cmp! {
     select_i32_and_ss, select_i32_and_si, select_i32_and_as, select_i32_and_ai, u32, |x, y| x & y != 0;
 }
 
+/// A bit-serial CRC step (`if (crc ^ data >> k) & 1 { crc = crc >> 1 ^ poly }
+/// else { crc >>= 1 }` with the shift masked, as LLVM emits it): the cells of
+/// four instructions, run by the first one's cell:
+///
+/// - `[i32_shr_u_and(_a), (s, crc), k1 | m1 << 32]`: `s = (crc >> k1) & m1`;
+/// - `[i32_xor_ai, (v, s), poly]`: `v = s ^ poly`;
+/// - `[i32_xor_shr_u_s, (c, crc, d), k]`: `c = crc ^ (d >> k)`;
+/// - `[select_i32_and_ai, (dst, _), m, (v, s)]`: `dst = c & m != 0 ? v : s`.
+///
+/// `Translator::fuse_crc_steps` checks the shape: `s`, `v`, `c` distinct and
+/// none of them `crc` or `d`, so `crc` is still in its slot when the third
+/// reads it. The slots are written as the instructions write them; the
+/// instructions keep their cells (a branch into them runs them one by one).
+/// The `_a` form takes `crc` from the accumulator, as `i32_shr_u_and_a` does.
+macro_rules! crc_step {
+    ($($name:ident, $src:ident;)*) => {$(
+        #[allow(unused_variables)]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let (xor, mix, sel) = (ip.add(3), ip.add(6), ip.add(9));
+            let crc = operand!($src, u32, fp, ip, acc, facc);
+            let k1 = imm!(ip, 2);
+            let s = bit_field(crc, k1);
+            pslot!(fp, ip, 1, 0) = s as u64;
+            let v = s ^ imm!(xor, 2) as u32;
+            pslot!(fp, xor, 1, 0) = v as u64;
+            let c = crc ^ (pslot!(fp, mix, 1, 2) as u32).wrapping_shr(imm!(mix, 2) as u32);
+            pslot!(fp, mix, 1, 0) = c as u64;
+            let r = pick(c & imm!(sel, 2) as u32 != 0, v as u64, s as u64);
+            pslot!(fp, sel, 1, 0) = r;
+            next!(sel.add(4), fp, mem, len, ctx, r, facc)
+        }
+    )*};
+}
+
+crc_step! {
+    crc_step, s1;
+    crc_step_a, acc;
+}
+
 /// `[op, (dst, a, b)]` (`_ss`) and `[op, (dst, a), imm]` (`_si`); the `_as`
 /// and `_ai` forms take `a` from the accumulator (same cells, field 1 unused).
 /// All four leave the result in the accumulator too.
@@ -866,18 +864,26 @@ macro_rules! binop_trap {
     };
 }
 
+/// `(a >> shift) & mask` of a `shift | mask << 32` immediate (the shift
+/// taken mod 32): the bit-field extract of `i32_shr_u_and` and the fused
+/// forms containing one.
+#[inline(always)]
+fn bit_field(a: u32, k: u64) -> u32 {
+    a.wrapping_shr(k as u32) & (k >> 32) as u32
+}
+
 /// `[i32_shr_u_and, (dst, a), shift | mask << 32]`: `(a >> shift) & mask`, a
 /// bit-field extract; `_a` takes `a` from the accumulator.
 pub(crate) unsafe fn i32_shr_u_and(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
     let k = imm!(ip, 2);
-    let v = ((pslot!(fp, ip, 1, 1) as u32).wrapping_shr(k as u32) & (k >> 32) as u32) as u64;
+    let v = bit_field(pslot!(fp, ip, 1, 1) as u32, k) as u64;
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
 
 pub(crate) unsafe fn i32_shr_u_and_a(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
     let k = imm!(ip, 2);
-    let v = ((acc as u32).wrapping_shr(k as u32) & (k >> 32) as u32) as u64;
+    let v = bit_field(acc as u32, k) as u64;
     pslot!(fp, ip, 1, 0) = v;
     next!(ip.add(3), fp, mem, len, ctx, v, facc)
 }
@@ -890,20 +896,18 @@ macro_rules! shr_u_and2 {
     ($($name:ident, $src:ident;)*) => {$(
         #[allow(unused_variables)]
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
-            let a = shr_u_and2!(@src $src, fp, ip, acc) as u32;
+            let a = operand!($src, u32, fp, ip, acc, facc);
             let (k1, k2) = (imm!(ip, 2), imm!(ip, 3));
-            pslot!(fp, ip, 1, 0) = (a.wrapping_shr(k1 as u32) & (k1 >> 32) as u32) as u64;
-            let v = (a.wrapping_shr(k2 as u32) & (k2 >> 32) as u32) as u64;
+            pslot!(fp, ip, 1, 0) = bit_field(a, k1) as u64;
+            let v = bit_field(a, k2) as u64;
             pslot!(fp, ip, 1, 2) = v;
             next!(ip.add(4), fp, mem, len, ctx, v, facc)
         }
     )*};
-    (@src slot, $fp:ident, $ip:ident, $acc:ident) => { pslot!($fp, $ip, 1, 1) };
-    (@src acc, $fp:ident, $ip:ident, $acc:ident) => { $acc };
 }
 
 shr_u_and2! {
-    i32_shr_u_and2, slot;
+    i32_shr_u_and2, s1;
     i32_shr_u_and2_a, acc;
 }
 
@@ -1343,46 +1347,33 @@ load2_mul_add! {
 
 /// The same for `i32` factors loaded as `$m` and widened by `$conv`
 /// (`i32.load16_s` as `i16 as i32`): `dst = x * y + c`, wrapping, as
-/// `i32_mul_add` computes it.
-macro_rules! int_load2_mul_add {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let x = { let $v = pair_load!($m, 1, 3, fp, ip, mem, len, ctx); $conv };
-            let y = { let $v = pair_load!($m, 2, 4, fp, ip, mem, len, ctx); $conv };
-            let v = x.wrapping_mul(y).wrapping_add(pslot!(fp, ip, 2, 0) as u32) as u64;
-            pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(5), fp, mem, len, ctx, v, facc)
-        }
-    )*};
-}
-
-int_load2_mul_add! {
-    i32_load2_mul_add, u32, |v| v;
-    i32_load16_s2_mul_add, u16, |v| v as i16 as i32 as u32;
-    i32_load16_u2_mul_add, u16, |v| v as u32;
-    i32_load8_u2_mul_add, u8, |v| v as u32;
-}
-
-/// `[load2_mul, (dst, a, b), ka | enda << 32, kb | endb << 32]`: the two
-/// loads of `int_load2_mul_add!` and their product (wrapping), without the
-/// sum: a product the code then takes apart (`t = x[i] * y[j]; (t >> 2) & 15`).
+/// `i32_mul_add` computes it (`$mul_add`); and `$mul`, `[load2_mul, (dst,
+/// a, b), ka | enda << 32, kb | endb << 32]`, the two loads and their
+/// product without the sum: a product the code then takes apart (`t = x[i]
+/// * y[j]; (t >> 2) & 15`).
 macro_rules! int_load2_mul {
-    ($($name:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
-        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
-            let x = { let $v = pair_load!($m, 1, 2, fp, ip, mem, len, ctx); $conv };
-            let y = { let $v = pair_load!($m, 2, 3, fp, ip, mem, len, ctx); $conv };
-            let v = x.wrapping_mul(y) as u64;
-            pslot!(fp, ip, 1, 0) = v;
-            next!(ip.add(4), fp, mem, len, ctx, v, facc)
-        }
+    ($($mul:ident, $mul_add:ident, $m:ty, |$v:ident| $conv:expr;)*) => {$(
+        int_load2_mul!(@one $mul, $m, |$v| $conv, 2, false);
+        int_load2_mul!(@one $mul_add, $m, |$v| $conv, 3, true);
     )*};
+    // `$cell`: the first load's cell; `$add`: `c` is in cell 2.
+    (@one $name:ident, $m:ty, |$v:ident| $conv:expr, $cell:expr, $add:expr) => {
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, _acc: u64, facc: f64) -> Ip {
+            let x = { let $v = pair_load!($m, 1, $cell, fp, ip, mem, len, ctx); $conv };
+            let y = { let $v = pair_load!($m, 2, $cell + 1, fp, ip, mem, len, ctx); $conv };
+            let c = if $add { pslot!(fp, ip, 2, 0) as u32 } else { 0 };
+            let v = x.wrapping_mul(y).wrapping_add(c) as u64;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add($cell + 2), fp, mem, len, ctx, v, facc)
+        }
+    };
 }
 
 int_load2_mul! {
-    i32_load2_mul, u32, |v| v;
-    i32_load16_s2_mul, u16, |v| v as i16 as i32 as u32;
-    i32_load16_u2_mul, u16, |v| v as u32;
-    i32_load8_u2_mul, u8, |v| v as u32;
+    i32_load2_mul, i32_load2_mul_add, u32, |v| v;
+    i32_load16_s2_mul, i32_load16_s2_mul_add, u16, |v| v as i16 as i32 as u32;
+    i32_load16_u2_mul, i32_load16_u2_mul_add, u16, |v| v as u32;
+    i32_load8_u2_mul, i32_load8_u2_mul_add, u8, |v| v as u32;
 }
 
 /// `(load kind, two of them and their product, the same plus a slot)`.
