@@ -5123,3 +5123,46 @@ fn table_driven_automaton_loops_match_the_separate_instructions() {
         }
     }
 }
+
+/// With fuel metering the native scan loops are not formed (the loop head is
+/// a fuel check): a set-member scan and a letter scan over `a`s are charged
+/// every round, as the byte-copy loop above.
+#[test]
+fn native_scan_loops_are_charged_fuel_per_round() {
+    let wat = r#"(module (memory (export "mem") 1)
+      (func (export "inset") (param $i i32) (param $lim i32) (result i32) (local $base i32) (local $r i32)
+        (block $found
+          (loop $l
+            local.get $i local.get $base i32.add i32.load8_u i32.const 9 i32.sub local.tee $r
+            i32.const 23 i32.le_u i32.const 0 i32.const 1 local.get $r i32.shl i32.const 8388635 i32.and select
+            br_if $found
+            local.get $lim local.get $i i32.const 1 i32.add local.tee $i i32.ne br_if $l))
+        (local.get $i))
+      (func (export "letters") (param $i i32) (param $lim i32) (result i32) (local $base i32)
+        (block $end
+          (loop $l
+            local.get $i local.get $lim i32.eq br_if $end
+            local.get $i local.get $base i32.add
+            local.get $i i32.const 1 i32.add local.set $i
+            i32.load8_u i32.const 223 i32.and i32.const 65 i32.sub i32.const 255 i32.and i32.const 26 i32.lt_u
+            br_if $l))
+        (local.get $i)))"#;
+    let mut config = baton::Config::default();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, wat).unwrap();
+    let used = |name: &str, lim: i32| {
+        let mut store = Store::new(&engine, ());
+        store.set_fuel(1_000_000).unwrap();
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let mem = inst.get_memory(&store, "mem").expect("mem");
+        mem.data_mut(&mut store)[..2000].fill(b'a');
+        let f = inst.get_typed_func::<(i32, i32), i32>(&store, name).unwrap();
+        assert_eq!(f.call(&mut store, (0, lim)).unwrap(), lim, "{name}");
+        1_000_000 - store.get_fuel().unwrap()
+    };
+    for name in ["inset", "letters"] {
+        let (small, large) = (used(name, 10), used(name, 1010));
+        assert!(large - small >= 1000, "{name}: fuel for 10 bytes: {small}, for 1010: {large}");
+    }
+}
