@@ -439,7 +439,9 @@ struct Translator<'a> {
     /// known), for `fuse_copies` (kept exact when code is removed or moved).
     copies: Vec<(usize, Option<usize>)>,
     /// Positions of the `select_i32_and_ai` instructions emitted, ascending,
-    /// for `fuse_crc_steps` (dropped with the code they point into).
+    /// for `fuse_crc_steps` (dropped with the code they point into; one that
+    /// `local_set` moves past its copies is left behind, and the handler
+    /// check there then fails: a missed fusion, never a wrong one).
     and_selects: Vec<usize>,
     /// Start of the last instruction emitted, if still known.
     last_start: Option<usize>,
@@ -977,6 +979,16 @@ fn acc_form(table: &[(Handler, Handler)], h: Handler, use_acc: bool) -> Handler 
     pair_of(table, h).filter(|_| use_acc).unwrap_or(h)
 }
 
+/// Of an instruction's two slots `a`, `b`, the one that is not a loop's index
+/// `i`, when exactly one of them is (a native loop's shape check).
+fn other_of(a: u32, b: u32, i: u32) -> Option<u32> {
+    match (a == i, b == i) {
+        (true, false) => Some(b),
+        (false, true) => Some(a),
+        _ => None,
+    }
+}
+
 /// The handler paired with `h` in `table` (a list of `(h, other form)`).
 fn pair_of(table: &[(Handler, Handler)], h: Handler) -> Option<Handler> {
     table.iter().find(|(first, _)| std::ptr::fn_addr_eq(*first, h)).map(|&(_, other)| other)
@@ -1453,16 +1465,8 @@ impl Translator<'_> {
             (self.fields_at(p + 1), self.fields_at(test + 1), self.fields_at(bit + 1));
         let ([i, from, _], [at, ..], [ba, bb, _]) =
             (self.fields_at(q + 1), self.fields_at(store + 1), self.fields_at(back + 1));
-        let other = match (x == i, y == i) {
-            (true, false) => y,
-            (false, true) => x,
-            _ => return None,
-        };
-        let lim = match (ba == i, bb == i) {
-            (true, false) => bb,
-            (false, true) => ba,
-            _ => return None,
-        };
+        let other = other_of(x, y, i)?;
+        let lim = other_of(ba, bb, i)?;
         let written = [c, r, i];
         let ok = src == c
             && tested == r
@@ -1498,11 +1502,7 @@ impl Translator<'_> {
         };
         let ([c, x, y], [r, src, _], [tested, ..], [i, from, _]) =
             (self.fields_at(p + 1), self.fields_at(add + 1), self.fields_at(test + 1), self.fields_at(ctr + 1));
-        let other = match (x == i, y == i) {
-            (true, false) => y,
-            (false, true) => x,
-            _ => return None,
-        };
+        let other = other_of(x, y, i)?;
         let written = [c, r, i];
         let lim_ok = lim_imm || !written.contains(&self.field(ctr + 3, 0));
         let ok = add_ok
@@ -1550,16 +1550,8 @@ impl Translator<'_> {
             self.fields_at(and + 1),
             self.fields_at(test + 1),
         );
-        let lim = match (a == i, b == i) {
-            (true, false) => b,
-            (false, true) => a,
-            _ => return None,
-        };
-        let other = match (x == i, y == i) {
-            (true, false) => y,
-            (false, true) => x,
-            _ => return None,
-        };
+        let lim = other_of(a, b, i)?;
+        let other = other_of(x, y, i)?;
         let written = [c, u, v, i];
         let ok = from == i
             && src == c
@@ -1597,11 +1589,7 @@ impl Translator<'_> {
         let ([e, i, _], [n, from, _], [sel_dst, cond, a], [sel_b, ..]) =
             (self.fields_at(eq + 1), self.fields_at(add + 1), self.fields_at(sel + 1), self.fields_at(sel + 2));
         let (tested, z) = (self.field(out + 1, 0), self.field(ci + 1, 0));
-        let other = match (y1 == i, y2 == i) {
-            (true, false) => y2,
-            (false, true) => y1,
-            _ => return None,
-        };
+        let other = other_of(y1, y2, i)?;
         // Writes go `c, t, e, n, z, i` each round. A slot may be reused once
         // its value was read (`e` in `c`'s, `n` in `t`'s), but `c` and `t`
         // must both live to their compare, `e` to the select, `n` past `z`,
@@ -1648,16 +1636,8 @@ impl Translator<'_> {
             (self.fields_at(lenck + 1), self.fields_at(lenck + 4), self.fields_at(step + 1), self.fields_at(step + 3));
         let ([mx, d3, _], [g1, g2, _], [i, from, _], lim) =
             (self.fields_at(spec + 1), self.fields_at(spec + 4), self.fields_at(q + 1), self.field(q + 3, 0));
-        let end = match (e0 == i, e1 == i) {
-            (true, false) => e1,
-            (false, true) => e0,
-            _ => return None,
-        };
-        let other = match (x == i, y == i) {
-            (true, false) => y,
-            (false, true) => x,
-            _ => return None,
-        };
+        let end = other_of(e0, e1, i)?;
+        let other = other_of(x, y, i)?;
         // `mx` may reuse `cls`'s slot: `cls` is read before `mx` is written.
         let first = [b, cls, idx, n, tab, st];
         let distinct =
@@ -4866,17 +4846,7 @@ impl Translator<'_> {
             O::I32Popcnt => unop!(t, i32_popcnt, i32_popcnt_a),
             O::I32Add
                 if t.add_scaled()
-                    || t.mul_then(
-                        h::i32_mul_add,
-                        h::i32_mul_add,
-                        false,
-                        &[
-                            (h::i32_load, h::i32_load2_mul_add),
-                            (h::i32_load16_s, h::i32_load16_s2_mul_add),
-                            (h::i32_load16_u, h::i32_load16_u2_mul_add),
-                            (h::i32_load8_u, h::i32_load8_u2_mul_add),
-                        ],
-                    )
+                    || t.mul_then(h::i32_mul_add, h::i32_mul_add, false, &h::LOAD2_MUL_ADD)
                     || t.load_then(
                         &[
                             (h::i32_load, h::i32_add_load),
@@ -5320,9 +5290,7 @@ impl Translator<'_> {
     /// next makes it the `_mul_add` form (`mul_then`).
     fn load2_mul(&mut self) -> bool {
         let Some((f, s)) = self.loads_on_top() else { return false };
-        let Some(&(_, handler, _)) = h::LOAD2_MUL.iter().find(|e| std::ptr::fn_addr_eq(e.0, f.kind)) else {
-            return false;
-        };
+        let Some(handler) = pair_of(&h::LOAD2_MUL, f.kind) else { return false };
         if nofuse("load2_mul") {
             return false;
         }
@@ -5361,7 +5329,7 @@ impl Translator<'_> {
     ) -> bool {
         let Some(last) = self.last else { return false };
         // Two loads and their product in one handler already: the same with
-        // the sum (`loads` lists the same load kinds as `LOAD2_MUL`).
+        // the sum (`loads`: `LOAD2_MUL_ADD` under `i32.add`).
         if let Some((f, s)) = last.load2_mul {
             let Some(handler) = pair_of(loads, f.kind) else { return false };
             let Some((p, c, _)) = self.take_last_operand() else { return false };

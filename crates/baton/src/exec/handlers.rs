@@ -864,6 +864,13 @@ macro_rules! binop_trap {
     };
 }
 
+/// `(a + k) & mask` (wrapping) of a `k | mask << 32` immediate: the value of
+/// `i32_add_and` and the fused forms containing one.
+#[inline(always)]
+fn add_mask(a: u32, k: u64) -> u32 {
+    a.wrapping_add(k as u32) & (k >> 32) as u32
+}
+
 /// `(a >> shift) & mask` of a `shift | mask << 32` immediate (the shift
 /// taken mod 32): the bit-field extract of `i32_shr_u_and` and the fused
 /// forms containing one.
@@ -928,7 +935,7 @@ macro_rules! add_and {
     // `operand!`), also for `br_add_and!`.
     (@v $src:ident, $fp:ident, $ip:ident, $acc:ident, $facc:ident) => {{
         let k = imm!($ip, 2);
-        operand!($src, u32, $fp, $ip, $acc, $facc).wrapping_add(k as u32) & (k >> 32) as u32
+        add_mask(operand!($src, u32, $fp, $ip, $acc, $facc), k)
     }};
 }
 
@@ -1376,12 +1383,21 @@ int_load2_mul! {
     i32_load8_u2_mul, i32_load8_u2_mul_add, u8, |v| v as u32;
 }
 
-/// `(load kind, two of them and their product, the same plus a slot)`.
-pub(crate) const LOAD2_MUL: [(crate::exec::Handler, crate::exec::Handler, crate::exec::Handler); 4] = [
-    (i32_load, i32_load2_mul, i32_load2_mul_add),
-    (i32_load16_s, i32_load16_s2_mul, i32_load16_s2_mul_add),
-    (i32_load16_u, i32_load16_u2_mul, i32_load16_u2_mul_add),
-    (i32_load8_u, i32_load8_u2_mul, i32_load8_u2_mul_add),
+/// `(load kind, two of them and their product)`.
+pub(crate) const LOAD2_MUL: [(crate::exec::Handler, crate::exec::Handler); 4] = [
+    (i32_load, i32_load2_mul),
+    (i32_load16_s, i32_load16_s2_mul),
+    (i32_load16_u, i32_load16_u2_mul),
+    (i32_load8_u, i32_load8_u2_mul),
+];
+
+/// `(load kind, two of them, their product and its sum with a slot)`, for
+/// `Translator::mul_then` under `i32.add`.
+pub(crate) const LOAD2_MUL_ADD: [(crate::exec::Handler, crate::exec::Handler); 4] = [
+    (i32_load, i32_load2_mul_add),
+    (i32_load16_s, i32_load16_s2_mul_add),
+    (i32_load16_u, i32_load16_u2_mul_add),
+    (i32_load8_u, i32_load8_u2_mul_add),
 ];
 
 /// `[op_is, (dst, b), imm]`: `imm op b`, for non-commutative ops with a
@@ -3296,6 +3312,17 @@ xor_rotl! {
 binop!(@one i64_andn_s, u64, |x, y| x & !y, s1, s2, 3);
 binop!(@one i64_andn_a, u64, |x, y| x & !y, s1, acc, 3);
 
+/// Of the two slots `a`, `b` of an instruction, the one that is not the
+/// native loops' index slot `i` (`Translator::other_of` made sure one is).
+#[inline(always)]
+fn other_slot(a: usize, b: usize, i: usize) -> usize {
+    if a == i {
+        b
+    } else {
+        a
+    }
+}
+
 /// A byte-scan loop (`while i != end { c = s[i]; if c is not in a class
 /// { break } i += 1; self.pos = i }`, as rustc emits a JSON parser's
 /// whitespace skip), run as one native loop by the cell of its first
@@ -3329,12 +3356,12 @@ macro_rules! scan_loop {
             let (store, back) = (q.add(3), q.add(6));
             let i_slot = field!(q, 1, 0);
             let (c_slot, r_slot) = (field!(ip, 1, 0), field!(test, 1, 0));
-            let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
+            let other = other_slot(field!(ip, 1, 1), field!(ip, 1, 2), i_slot);
             let base = *fp.add(other) as u32;
             let end = imm!(ip, 2);
             let (k, $n, $set, step) = (imm!(test, 2) as u32, imm!(test, 3) as u32, imm!(bit, 2) as u32, imm!(q, 2) as u32);
             let at = (pslot!(fp, store, 1, 0) as u32) as u64 + imm!(store, 2);
-            let lim = if field!(back, 1, 0) == i_slot { pslot!(fp, back, 1, 1) } else { pslot!(fp, back, 1, 0) } as u32;
+            let lim = *fp.add(other_slot(field!(back, 1, 0), field!(back, 1, 1), i_slot)) as u32;
             let mut i = *fp.add(i_slot) as u32;
             loop {
                 let c = *access!(u8, mem, len, ctx, base.wrapping_add(i) as u64 + end) as u32;
@@ -3392,7 +3419,7 @@ macro_rules! inset_loop {
             let (add, test, ctr) = (ip.add(3), ip.add(6), ip.add(10));
             let i_slot = field!(ctr, 1, 0);
             let (c_slot, r_slot) = (field!(ip, 1, 0), field!(add, 1, 0));
-            let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
+            let other = other_slot(field!(ip, 1, 1), field!(ip, 1, 2), i_slot);
             let base = *fp.add(other) as u32;
             let (end, k, set, inc) = (imm!(ip, 2), imm!(add, 2) as u32, imm!(test, 2) as u32, imm!(ctr, 2) as u32);
             let lim = ctr_br!(@b $bk, fp, ctr, 4) as u32;
@@ -3443,9 +3470,9 @@ macro_rules! class_loop {
         pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
             let (ld, and, test) = (ip.add(3), ip.add(8), ip.add(11));
             let i_slot = field!(ld, 3, 0);
-            let lim_slot = if field!(ip, 1, 0) == i_slot { field!(ip, 1, 1) } else { field!(ip, 1, 0) };
+            let lim_slot = other_slot(field!(ip, 1, 0), field!(ip, 1, 1), i_slot);
             let (c_slot, u_slot, v_slot) = (field!(ld, 1, 0), field!(and, 1, 0), field!(test, 1, 0));
-            let other = if field!(ld, 1, 1) == i_slot { field!(ld, 1, 2) } else { field!(ld, 1, 1) };
+            let other = other_slot(field!(ld, 1, 1), field!(ld, 1, 2), i_slot);
             let (base, lim) = (*fp.add(other) as u32, *fp.add(lim_slot) as u32);
             let (end, inc, m1, km, $n) = (imm!(ld, 2), imm!(ld, 4) as u32, imm!(and, 2) as u32, imm!(test, 2), imm!(test, 3) as u32);
             let mut i = *fp.add(i_slot) as u32;
@@ -3460,7 +3487,7 @@ macro_rules! class_loop {
                 *fp.add(c_slot) = c as u64;
                 let u = c & m1;
                 *fp.add(u_slot) = u as u64;
-                let $v = u.wrapping_add(km as u32) & (km >> 32) as u32;
+                let $v = add_mask(u, km);
                 *fp.add(v_slot) = $v as u64;
                 acc = $v as u64;
                 if !$more {
@@ -3502,7 +3529,7 @@ pub(crate) unsafe fn range_skip_loop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: 
     let s = target!(br, 2);
     let (eq, out, add, ci, back) = (s, s.add(3), s.add(6), s.add(9), s.add(15));
     let i_slot = field!(eq, 1, 1);
-    let other = if field!(ip, 1, 1) == i_slot { field!(ip, 1, 2) } else { field!(ip, 1, 1) };
+    let other = other_slot(field!(ip, 1, 1), field!(ip, 1, 2), i_slot);
     let (c_slot, t_slot, e_slot, n_slot, z_slot) =
         (field!(ip, 1, 0), field!(and, 1, 0), field!(eq, 1, 0), field!(add, 1, 0), field!(ci, 1, 0));
     let (base, end) = (*fp.add(other) as u32, imm!(ip, 2));
@@ -3560,8 +3587,8 @@ pub(crate) unsafe fn dfa_loop(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ct
     let (ld, add, lenck, step, spec) = (ip.add(3), ip.add(8), ip.add(10), ip.add(16), ip.add(22));
     let q = target!(spec, 5);
     let i_slot = field!(q, 1, 0);
-    let end_slot = if field!(ip, 1, 0) == i_slot { field!(ip, 1, 1) } else { field!(ip, 1, 0) };
-    let other = if field!(ld, 1, 1) == i_slot { field!(ld, 1, 2) } else { field!(ld, 1, 1) };
+    let end_slot = other_slot(field!(ip, 1, 0), field!(ip, 1, 1), i_slot);
+    let other = other_slot(field!(ld, 1, 1), field!(ld, 1, 2), i_slot);
     let (b_slot, cls_slot, idx_slot) = (field!(ld, 1, 0), field!(ld, 3, 0), field!(add, 1, 0));
     let (n_slot, st_slot, tab_slot, mx_slot) =
         (field!(lenck, 1, 0), field!(step, 1, 0), field!(step, 1, 2), field!(spec, 1, 0));
