@@ -79,6 +79,32 @@ fn small_module_translates_the_same_with_and_without_threads() {
     assert_ne!(on[0], on[2]);
 }
 
+/// Lazy translation validates a module with little code (or without threads)
+/// in one `Validator::validate_all` pass, and a larger one body by body on the
+/// pool: both accept the same modules and report the same first error.
+#[test]
+fn whole_module_and_per_body_validation_agree() {
+    let errors = |parallel: bool| {
+        let mut config = baton::Config::default();
+        config.lazy_translation(true).parallel_translation(parallel);
+        let engine = Engine::new(&config);
+        let ok = module(40, 600, None);
+        assert!(ok.len() > 20_000);
+        Module::new(&engine, &ok).expect("valid module");
+        [vec![5], vec![5, 39], vec![39]]
+            .map(|bad| Module::new(&engine, build_bad(40, 600, &bad)).expect_err("invalid").to_string())
+            .to_vec()
+    };
+    let (per_body, whole) = (errors(true), errors(false));
+    assert_eq!(per_body, whole);
+    assert_eq!(whole[0], whole[1], "the first invalid function is reported");
+    assert_ne!(whole[0], whole[2]);
+    // A small module takes the whole-module path with threads allowed too.
+    let engine = Engine::default();
+    let small = Module::new(&engine, build_bad(3, 10, &[1])).expect_err("invalid").to_string();
+    assert!(small.contains("type mismatch"), "{small}");
+}
+
 /// `module`, with every function of `bad` invalid.
 fn build_bad(n: usize, size: usize, bad: &[usize]) -> Vec<u8> {
     let mut wat = String::from("(module\n");
