@@ -9,8 +9,17 @@
 //!   builds `baton` this way even in `dev`, so this is the default.
 //! * otherwise (opt-level 0 or 1, or `loop-dispatch`): handlers return the next
 //!   cell to a small driver loop, which needs no tail calls at all.
+//!
+//! On x86-64 Linux it also sets `baton_section`: the handlers share one
+//! 64-byte-aligned section (see `exec::handlers`, "Code layout").
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(baton_tail)");
+    println!("cargo::rustc-check-cfg=cfg(baton_section)");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if os == "linux" && arch == "x86_64" {
+        println!("cargo::rustc-cfg=baton_section");
+    }
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=BATON_DISPATCH");
     let opt = std::env::var("OPT_LEVEL").unwrap_or_default();
