@@ -521,7 +521,7 @@ struct Translator<'a> {
 /// `load_sub`, `copy_then`, `then`, `scan_loop`, `reduce_loop`,
 /// `rotate_loop`, `xor_rotl`, `and_not`, `three_way`, `mul_rsub_rmw`,
 /// `keep_local`, `load2_mul`, `acc_after_move`, `shr_and2`, `inset_loop`,
-/// `class_loop`, `range_skip_loop`, `crc_step`, `dfa_loop`.
+/// `class_loop`, `range_skip_loop`, `crc_step`, `dfa_loop`, `xor_folded`.
 fn nofuse(name: &str) -> bool {
     static OFF: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let off = OFF.get_or_init(|| {
@@ -2236,6 +2236,35 @@ impl Translator<'_> {
             return false;
         }
         self.fuse_with_last(start, if y_acc { h::i64_andn_a } else { h::i64_andn_s }, (x, y), 0);
+        true
+    }
+
+    /// `i64.xor` of a slot `c` and the result of the `i64_andn_*` or of the
+    /// `i64.xor` of two slots (or of the accumulator and a slot) just
+    /// emitted: one `c ^ (x & !y)` (`i64_andn_xor_s`/`_a`) or `x ^ y ^ c`
+    /// (`i64_xor3_ss`/`_as`); the fused instruction reads all three operands
+    /// before it writes (the first instruction's result was a temporary only
+    /// this `xor` reads).
+    fn xor_folded(&mut self) -> bool {
+        let Some(Last { start, dst, dst_cell, .. }) = self.last else { return false };
+        let forms: [(Handler, Handler, usize); 4] = [
+            (h::i64_andn_s, h::i64_andn_xor_s, 3),
+            (h::i64_andn_a, h::i64_andn_xor_a, 3),
+            (h::i64_xor_ss, h::i64_xor3_ss, 2),
+            (h::i64_xor_as, h::i64_xor3_as, 2),
+        ];
+        let Some(&(_, fused, cells)) = forms.iter().find(|&&(first, ..)| self.is(start, first)) else { return false };
+        if start + cells != self.pos() {
+            return false;
+        }
+        let Some(c) = self.other_operand(|q| self.home(q) == dst && self.stack[q] == Operand::Temp) else {
+            return false;
+        };
+        if nofuse("xor_folded") {
+            return false;
+        }
+        let [_, x, y] = self.fields_at(dst_cell);
+        self.fuse_with_last(start, fused, (x, y), pack(&[c]));
         true
     }
 
@@ -4996,6 +5025,7 @@ impl Translator<'_> {
             O::I64And if t.and_not() => {}
             O::I64And => binop!(t, i64_and_ss, i64_and_si, i64_and_as, i64_and_ai, true),
             O::I64Or => binop!(t, i64_or_ss, i64_or_si, i64_or_as, i64_or_ai, true),
+            O::I64Xor if t.xor_folded() => {}
             O::I64Xor => binop!(t, i64_xor_ss, i64_xor_si, i64_xor_as, i64_xor_ai, true),
             O::I64Shl => binop_rev!(t, i64_shl_ss, i64_shl_si, i64_shl_as, i64_shl_ai, i64_shl_is, i64_shl_ia),
             O::I64ShrS => binop!(t, i64_shr_s_ss, i64_shr_s_si, i64_shr_s_as, i64_shr_s_ai, false),

@@ -4283,6 +4283,75 @@ fn xor_rotl_and_andn_match_the_plain_expressions() {
     }
 }
 
+/// An `i64.xor` folded into the instruction before it: `c ^ (x & !y)`
+/// (`i64_andn_xor_s`/`_a`) and `x ^ y ^ c` (`i64_xor3_ss`/`_as`), with the
+/// folded value on either side of the `xor`, operands shared between the
+/// two steps, and whole chains (keccak's parity and chi steps), against the
+/// same expressions with every intermediate value kept in a local.
+#[test]
+fn xor_folded_forms_match_the_plain_expressions() {
+    let wat = r#"(module
+      (func (export "andn_xor") (param $a i64) (param $b i64) (param $c i64) (result i64)
+        (i64.add
+          (i64.xor (i64.and (local.get $a) (i64.xor (local.get $b) (i64.const -1))) (local.get $c))
+          (i64.mul (i64.xor (local.get $c) (i64.and (local.get $b) (i64.xor (local.get $c) (i64.const -1))))
+                   (i64.const 3))))
+      (func (export "andn_xor_acc") (param $a i64) (param $b i64) (param $c i64) (result i64)
+        (i64.xor (local.get $a)
+          (i64.and (local.get $c) (i64.xor (i64.rotl (local.get $b) (i64.const 7)) (i64.const -1)))))
+      (func (export "xor3") (param $a i64) (param $b i64) (param $c i64) (result i64)
+        (i64.add
+          (i64.xor (i64.xor (local.get $a) (local.get $b)) (local.get $c))
+          (i64.xor (local.get $a) (i64.xor (local.get $c) (local.get $a)))))
+      (func (export "xor3_acc") (param $a i64) (param $b i64) (param $c i64) (result i64)
+        (i64.xor (i64.xor (i64.rotl (local.get $a) (i64.const 3)) (local.get $b)) (local.get $c)))
+      (func (export "chain") (param $a i64) (param $b i64) (param $c i64) (result i64)
+        (i64.xor
+          (i64.xor (i64.xor (i64.xor (local.get $a) (local.get $b)) (local.get $c)) (local.get $b))
+          (i64.and (local.get $a) (i64.xor (local.get $c) (i64.const -1)))))
+      (func (export "andn_xor_plain") (param $a i64) (param $b i64) (param $c i64) (result i64) (local $t i64) (local $u i64)
+        (local.set $t (i64.and (local.get $a) (i64.xor (local.get $b) (i64.const -1))))
+        (local.set $t (i64.xor (local.get $t) (local.get $c)))
+        (local.set $u (i64.and (local.get $b) (i64.xor (local.get $c) (i64.const -1))))
+        (local.set $u (i64.xor (local.get $c) (local.get $u)))
+        (i64.add (local.get $t) (i64.mul (local.get $u) (i64.const 3))))
+      (func (export "andn_xor_acc_plain") (param $a i64) (param $b i64) (param $c i64) (result i64) (local $t i64)
+        (local.set $t (i64.and (local.get $c) (i64.xor (i64.rotl (local.get $b) (i64.const 7)) (i64.const -1))))
+        (i64.xor (local.get $a) (local.get $t)))
+      (func (export "xor3_plain") (param $a i64) (param $b i64) (param $c i64) (result i64) (local $t i64) (local $u i64)
+        (local.set $t (i64.xor (local.get $a) (local.get $b)))
+        (local.set $t (i64.xor (local.get $t) (local.get $c)))
+        (local.set $u (i64.xor (local.get $c) (local.get $a)))
+        (local.set $u (i64.xor (local.get $a) (local.get $u)))
+        (i64.add (local.get $t) (local.get $u)))
+      (func (export "xor3_acc_plain") (param $a i64) (param $b i64) (param $c i64) (result i64) (local $t i64)
+        (local.set $t (i64.xor (i64.rotl (local.get $a) (i64.const 3)) (local.get $b)))
+        (i64.xor (local.get $t) (local.get $c)))
+      (func (export "chain_plain") (param $a i64) (param $b i64) (param $c i64) (result i64) (local $t i64) (local $u i64)
+        (local.set $t (i64.xor (local.get $a) (local.get $b)))
+        (local.set $t (i64.xor (local.get $t) (local.get $c)))
+        (local.set $t (i64.xor (local.get $t) (local.get $b)))
+        (local.set $u (i64.xor (local.get $c) (i64.const -1)))
+        (local.set $u (i64.and (local.get $a) (local.get $u)))
+        (i64.xor (local.get $t) (local.get $u))))"#;
+    let (mut store, inst) = instantiate(wat);
+    let vals = [0i64, 1, -1, 0x0123_4567_89ab_cdef, i64::MIN, 0x5555_5555_5555_5555, -0x1234_5678];
+    for a in vals {
+        for b in vals {
+            for c in vals {
+                for name in ["andn_xor", "andn_xor_acc", "xor3", "xor3_acc", "chain"] {
+                    let args = [Val::I64(a), Val::I64(b), Val::I64(c)];
+                    assert_eq!(
+                        call_val(&mut store, &inst, name, &args),
+                        call_val(&mut store, &inst, &format!("{name}_plain"), &args),
+                        "{name} {a:#x} {b:#x} {c:#x}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The three-way compare `(a > b) - (a < b)` (`handlers::CMP3`), signed and
 /// unsigned, `i32` and `i64`, as a value used further and as the function's
 /// result (the `_ret` form), against the same compares kept in locals.

@@ -3416,6 +3416,33 @@ xor_rotl! {
 binop!(@one i64_andn_s, u64, |x, y| x & !y, s1, s2, 3);
 binop!(@one i64_andn_a, u64, |x, y| x & !y, s1, acc, 3);
 
+/// An `i64.xor` folded into the instruction before it, `[op, (dst, x, y),
+/// (c)]`: `c ^ (x & !y)` (`i64_andn_xor_s`/`_a`, a whole keccak chi step,
+/// `y` from the accumulator in `_a`) and `x ^ y ^ c` (`i64_xor3_ss`/`_as`,
+/// two links of a parity chain, `x` from the accumulator in `_as`). Made by
+/// `Translator::xor_folded`.
+macro_rules! xor_folded {
+    ($($name:ident, $x:ident, $y:ident, |$a:ident, $b:ident, $c:ident| $e:expr;)*) => {$(
+        #[allow(unused_variables)]
+        #[cfg_attr(baton_section, link_section = ".text.baton_handlers")]
+        pub(crate) unsafe fn $name(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: *mut Ctx, acc: u64, facc: f64) -> Ip {
+            let $a = operand!($x, u64, fp, ip, acc, facc);
+            let $b = operand!($y, u64, fp, ip, acc, facc);
+            let $c = pslot!(fp, ip, 2, 0);
+            let v = $e;
+            pslot!(fp, ip, 1, 0) = v;
+            next!(ip.add(3), fp, mem, len, ctx, v, facc)
+        }
+    )*};
+}
+
+xor_folded! {
+    i64_andn_xor_s, s1, s2, |x, y, c| c ^ (x & !y);
+    i64_andn_xor_a, s1, acc, |x, y, c| c ^ (x & !y);
+    i64_xor3_ss, s1, s2, |x, y, c| x ^ y ^ c;
+    i64_xor3_as, acc, s2, |x, y, c| x ^ y ^ c;
+}
+
 /// Of the two slots `a`, `b` of an instruction, the one that is not the
 /// native loops' index slot `i` (`Translator::other_of` made sure one is).
 #[inline(always)]
