@@ -23,6 +23,8 @@ pub(crate) struct ZeroedBytes {
     /// allocator (`layout(len)`) or, if `mapped`, from `mmap`/`mremap`.
     ptr: NonNull<u8>,
     len: usize,
+    /// Read only where memories can be mapped (Linux, not under Miri).
+    #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
     mapped: bool,
 }
 
