@@ -989,6 +989,12 @@ fn other_of(a: u32, b: u32, i: u32) -> Option<u32> {
     }
 }
 
+/// A native loop's shape check: the slots it writes are all different, and
+/// none of the slots it only reads is one of them.
+fn writes_apart(written: &[u32], reads: &[u32]) -> bool {
+    written.iter().enumerate().all(|(k, w)| !written[k + 1..].contains(w) && !reads.contains(w))
+}
+
 /// The handler paired with `h` in `table` (a list of `(h, other form)`).
 fn pair_of(table: &[(Handler, Handler)], h: Handler) -> Option<Handler> {
     table.iter().find(|(first, _)| std::ptr::fn_addr_eq(*first, h)).map(|&(_, other)| other)
@@ -1380,9 +1386,7 @@ impl Translator<'_> {
             && self.is(p + 8, h::copy_br_nez)
             && self.fields_at(p + 9) == [r, c, l]
             && self.raw(p + 10) == Some(p as u64)
-            && c != l
-            && c != r
-            && l != r;
+            && writes_apart(&[c, l, r], &[]);
         ok.then_some(h::list_reverse_loop as Handler)
     }
     /// The list search of `handlers::list_find_loop!` at `p`: a double load
@@ -1467,14 +1471,7 @@ impl Translator<'_> {
             (self.fields_at(q + 1), self.fields_at(store + 1), self.fields_at(back + 1));
         let other = other_of(x, y, i)?;
         let lim = other_of(ba, bb, i)?;
-        let written = [c, r, i];
-        let ok = src == c
-            && tested == r
-            && from == i
-            && c != r
-            && c != i
-            && r != i
-            && [other, at, lim].iter().all(|s| !written.contains(s));
+        let ok = src == c && tested == r && from == i && writes_apart(&[c, r, i], &[other, at, lim]);
         ok.then_some(fused)
     }
     /// The set-member scan loop of `handlers::inset_loop!` at `p`: its four
@@ -1503,17 +1500,13 @@ impl Translator<'_> {
         let ([c, x, y], [r, src, _], [tested, ..], [i, from, _]) =
             (self.fields_at(p + 1), self.fields_at(add + 1), self.fields_at(test + 1), self.fields_at(ctr + 1));
         let other = other_of(x, y, i)?;
-        let written = [c, r, i];
-        let lim_ok = lim_imm || !written.contains(&self.field(ctr + 3, 0));
+        let lim = self.field(ctr + 3, 0);
+        let reads: &[u32] = if lim_imm { &[other] } else { &[other, lim] };
         let ok = add_ok
             && src == c
             && tested == r
             && from == i
-            && c != r
-            && c != i
-            && r != i
-            && !written.contains(&other)
-            && lim_ok
+            && writes_apart(&[c, r, i], reads)
             && self.raw(ctr + 4) == Some(p as u64);
         let form = match (exit_in, lim_imm) {
             (true, false) => h::inset_loop_in_s,
